@@ -1,0 +1,5 @@
+"""`python -m auditql` runs the same CLI as the `auditql` console script."""
+
+from auditql.cli import main
+
+main()
