@@ -173,7 +173,7 @@ class _Run:
                 raise ArchiveRefused(source, self._ratio_reason(name, info.file_size, info.compress_size))
             planned += info.file_size
             if planned > self.limits.max_total_bytes:
-                raise ArchiveRefused(source, self._total_reason(name))
+                raise ArchiveRefused(source, self._total_reason(name, "by its header "))
             data.append(info)
         return data
 
@@ -208,8 +208,8 @@ class _Run:
                 self.total_bytes += len(chunk)
                 if written > compressed * self.limits.max_ratio:
                     raise ArchiveRefused(source, self._ratio_reason(name, written, compressed))
-                if False:
-                    raise ArchiveRefused(source, self._total_reason(name))
+                if self.total_bytes > self.limits.max_total_bytes:
+                    raise ArchiveRefused(source, self._total_reason(name, ""))
                 out.write(chunk)
         return written
 
@@ -224,8 +224,8 @@ class _Run:
             f"(more than {self.limits.max_ratio:g}:1, a likely zip bomb)"
         )
 
-    def _total_reason(self, name: str) -> str:
-        return f"member {name!r} takes the archive past {self.limits.max_total_bytes} decompressed bytes"
+    def _total_reason(self, name: str, how: str) -> str:
+        return f"member {name!r} takes the archive {how}past {self.limits.max_total_bytes} decompressed bytes"
 
 
 def _check_layout(zf: zipfile.ZipFile, path: Path, source: str) -> None:

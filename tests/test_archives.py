@@ -252,6 +252,7 @@ def test_deflate_bomb_refused_from_headers(tmp_path: Path, work: Path) -> None:
     assert archive.stat().st_size < 100_000
     message = refused(archive, work, ArchiveRefused)
     assert "bomb.zip" in message and "'zeros.csv'" in message and "100:1" in message
+    assert f"expands {20 * 1024**2} bytes" in message, "refused from the header, before reading"
 
 
 def test_gzip_bomb_refused_while_streaming(tmp_path: Path, work: Path) -> None:
@@ -292,9 +293,10 @@ def test_total_size_cap_for_zip_and_gzip(tmp_path: Path, work: Path) -> None:
     archive = write(tmp_path / "big.zip", zip_bytes([(f"m{i}.csv", CSV) for i in range(3)]))
     message = refused(archive, work, ArchiveRefused, limits)
     assert "big.zip" in message and "'m2.csv'" in message and str(len(CSV) * 2) in message
+    assert "by its header" in message
     gz = write(tmp_path / "big.csv.gz", gzip.compress(CSV * 3))
     message = refused(gz, work, ArchiveRefused, limits)
-    assert "big.csv.gz" in message and "'big.csv'" in message
+    assert "big.csv.gz" in message and "'big.csv'" in message and "header" not in message
 
 
 def test_total_size_cap_counts_nested_archives(tmp_path: Path, work: Path) -> None:
@@ -311,6 +313,16 @@ def test_crc_error_in_last_byte_after_a_member_was_written(tmp_path: Path, work:
     archive = write(tmp_path / "crc.zip", bytes(raw))
     message = refused(archive, work, ArchiveRefused)
     assert "crc.zip" in message and "'last.csv'" in message and "CRC" in message
+
+
+def test_header_size_that_lies(tmp_path: Path, work: Path) -> None:
+    raw = bytearray(zip_bytes([("a.csv", CSV)], zipfile.ZIP_STORED))
+    for sig, at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = raw.index(sig) + at
+        raw[start : start + 4] = struct.pack("<I", len(CSV) + 1)
+    archive = write(tmp_path / "liar.zip", bytes(raw))
+    message = refused(archive, work, ArchiveRefused)
+    assert "liar.zip" in message and "'a.csv'" in message and "header says" in message
 
 
 def test_truncated_zip(tmp_path: Path, work: Path) -> None:
