@@ -114,3 +114,12 @@ def reader(path: Path, notify=None) -> duckdb.DuckDBPyConnection:
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
+
+
+def scratch() -> duckdb.DuckDBPyConnection:
+    """In-memory connection with the ingest macros, for looking at files without an archive."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    for macro in TIME_MACROS:
+        con.execute(macro)
+    return con

@@ -27,6 +27,9 @@ from auditql.vendors import Registry, load_registry
 from auditql.vendors.detect import detect
 
 SKIP_NAMES = {".DS_Store", "Thumbs.db"}
+# Inside a folder only export-like files are taken (a README or script beside the exports is not a log);
+# a file named explicitly is always read, whatever its extension.
+DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl", ".parquet", ".zip", ".gz"}
 
 
 @dataclass
@@ -67,7 +70,8 @@ def expand(paths: Iterable[Path]) -> Iterator[Path]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path).parts
-                if child.is_file() and not any(p.startswith(".") for p in rel) and child.name not in SKIP_NAMES:
+                hidden = any(p.startswith(".") for p in rel) or child.name in SKIP_NAMES
+                if child.is_file() and not hidden and child.suffix.lower() in DATA_SUFFIXES:
                     yield child
         elif path.exists():
             yield path

@@ -1,0 +1,170 @@
+"""The one surface the front ends (CLI, REPL, notebook magic) share: open an archive, read its catalog,
+translate and run a query, ingest files. Front ends parse input and print; they hold no SQL of their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from auditql import engine
+from auditql.errors import QueryError, UsageError
+from auditql.formats import first_line
+from auditql.ingest import Report, expand, ingest
+from auditql.output import Table
+from auditql.query import Catalog, Translation, translate
+
+
+@dataclass
+class Result(Table):
+    """Rows of one query plus how they were obtained; `truncated` says a limit cut further rows."""
+
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple]
+    sql: str = ""
+    limit: int | None = None
+    truncated: bool = False
+    elapsed: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def footer(self) -> str:
+        n = len(self.rows)
+        more = f" (limit {self.limit} reached: more rows exist; raise --limit)" if self.truncated else ""
+        return f"{n} row{'s' if n != 1 else ''}{more} in {self.elapsed:.3f}s"
+
+
+def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
+    """Known raw fields per vendor, and the fields each vendor copies verbatim into a typed column."""
+    fields: dict[str, set[str]] = {}
+    for vendor, name in con.execute("SELECT vendor, field FROM fields").fetchall():
+        fields.setdefault(vendor, set()).add(name)
+    verbatim: dict[str, dict[str, str]] = {}
+    per_vendor: dict[str, list[dict[str, list[str]]]] = {}
+    for vendor, columns in con.execute("SELECT vendor, columns FROM sources").fetchall():
+        per_vendor.setdefault(vendor, []).append(json.loads(columns) if columns else {})
+    from auditql.mapper import VERBATIM_COLUMNS
+
+    for vendor, maps in per_vendor.items():
+        pairs = [{(f[0], c) for c, f in m.items() if c in VERBATIM_COLUMNS and len(f) == 1} for m in maps]
+        common = set.intersection(*pairs) if pairs else set()
+        verbatim[vendor] = {f: c for f, c in sorted(common)}
+    return Catalog(fields={v: frozenset(s) for v, s in fields.items()}, verbatim=verbatim)
+
+
+def run(con: duckdb.DuckDBPyConnection, translation: Translation, limit: int | None = None,
+        ) -> Result:  # fmt: skip
+    """Execute a translation; with a limit, fetch one row more to know (and say) whether it cut rows."""
+    started = time.perf_counter()
+    try:
+        cursor = con.execute(translation.sql, translation.params or None)
+        rows = cursor.fetchmany(limit + 1) if limit is not None else cursor.fetchall()
+        description = cursor.description or []
+    except duckdb.InterruptException:
+        raise QueryError("query cancelled") from None
+    except duckdb.Error as exc:
+        raise QueryError(f"the query failed in DuckDB: {first_line(exc)}") from None
+    truncated = limit is not None and len(rows) > limit
+    return Result(
+        columns=[d[0] for d in description],
+        types=[str(d[1]) for d in description],
+        rows=rows[:limit] if truncated else rows,
+        sql=translation.sql,
+        limit=limit,
+        truncated=truncated,
+        elapsed=time.perf_counter() - started,
+        warnings=list(translation.warnings),
+    )
+
+
+# What a table on a terminal shows for WHERE / REST queries when no --columns is given: a whole canonical
+# row (with `raw`) is unreadable as a table; json/csv/ndjson/parquet always carry every column.
+TABLE_COLUMNS: tuple[str, ...] = (
+    "time", "vendor", "action", "category", "outcome", "actor_name", "source_ip", "target_name",
+)  # fmt: skip
+
+
+def prepare(con: duckdb.DuckDBPyConnection, text: str, *, limit: int | None = None,
+            params: Mapping[str, Any] | None = None, since: datetime | None = None,
+            until: datetime | None = None, vendor: str | None = None, columns: list[str] | None = None,
+            table_view: bool = False) -> Translation:  # fmt: skip
+    """Translate against this archive's catalog; a limit asks for one extra row (see `run`)."""
+    options: dict[str, Any] = dict(since=since, until=until, vendor=vendor, params=params,
+                                   limit=None if limit is None else limit + 1)  # fmt: skip
+    cat = catalog(con)
+    t = translate(text, cat, columns=columns, **options)
+    if table_view and columns is None and t.form != "sql":
+        t = translate(text, cat, columns=list(TABLE_COLUMNS), **options)
+    return t
+
+
+def query(db: Path, text: str, *, limit: int | None = None, table_view: bool = False,
+          **options: Any) -> Result:  # fmt: skip
+    """Translate and run one query on the archive at `db` (read-only, sandboxed connection)."""
+    con = engine.reader(db)
+    try:
+        return run(con, prepare(con, text, limit=limit, table_view=table_view, **options), limit)
+    finally:
+        con.close()
+
+
+def parse_when(text: str, now: datetime | None = None) -> datetime:
+    """`7d`, `12h`, `30m`, `2w` (that long ago) or an ISO date/time (UTC unless it has an offset)."""
+    import re
+    from datetime import UTC, timedelta
+
+    now = now or datetime.now(UTC)
+    m = re.fullmatch(r"\s*(\d+)\s*([smhdw])\s*", text)
+    if m:
+        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
+        return now - timedelta(**{unit: int(m.group(1))})
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{text!r} is not a time: use e.g. 7d, 12h, 2025-03-01 or 2025-03-01T10:00:00Z") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("AUDITQL_CACHE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("auditql"))
+
+
+def archive_for_files(paths: Iterable[Path], notify: Callable[[str], None] | None = None) -> tuple[Path, Report | None]:
+    """A cached archive of exactly these files, for `auditql query Q FILES…` without `--db`.
+
+    Keyed by each file's path, size and modification time (and the tool version), so a repeat on unchanged
+    files reuses the archive and any change makes a fresh one.
+    """
+    from auditql import __version__
+
+    files = sorted(expand(paths))
+    key = hashlib.sha256(__version__.encode())
+    for f in files:
+        st = f.stat()
+        key.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    db = cache_dir() / f"files-{key.hexdigest()[:24]}.duckdb"
+    if db.exists():
+        return db, None
+    db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db.with_suffix(".partial.duckdb")
+    tmp.unlink(missing_ok=True)
+    report = ingest(files, tmp, notify=notify)
+    tmp.rename(db)
+    return db, report

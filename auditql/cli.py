@@ -1,0 +1,97 @@
+"""The `auditql` command: a thin front end. It parses options, calls the core (`api`, `ingest`, `output`),
+prints data on stdout and messages on stderr, and turns every `AuditqlError` into one line and an exit code.
+
+Exit codes (API): 0 ok · 1 a file or record was rejected (everything else stored) · 2 usage error ·
+3 query refused or failed · 4 archive busy or missing · 70 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from auditql import __version__
+from auditql.errors import AuditqlError, ExitCode, QueryError
+from auditql.output import safe_text
+
+EXIT_CODES = "\b\nExit codes: 0 ok, 1 rejected input, 2 usage, 3 query error, 4 archive busy/missing, 70 bug."
+
+
+def err(message: str) -> None:
+    click.echo(safe_text(message, keep_newlines=True), err=True)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """User mistakes end as one clear message and a documented exit code, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except QueryError as exc:
+            err(exc.render())
+            sys.exit(exc.exit_code)
+        except AuditqlError as exc:
+            err(f"error: {exc}")
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err("interrupted")
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug: say so plainly, keep the traceback for those who ask
+            if os.environ.get("AUDITQL_DEBUG"):
+                raise
+            err(f"internal error: {type(exc).__name__}: {exc} (set AUDITQL_DEBUG=1 for details; please report)")
+            sys.exit(ExitCode.INTERNAL)
+
+    return wrapper
+
+
+def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--db", type=click.Path(path_type=Path), default=None,
+        help="Archive file. Default: $AUDITQL_DB, else archive.duckdb in your user data folder.",
+    )(fn)  # fmt: skip
+
+
+def resolve_db(db: Path | None) -> Path:
+    from auditql.engine import default_db_path
+
+    return db if db is not None else default_db_path()
+
+
+class DefaultGroup(click.Group):
+    """Plain `auditql` in a terminal opens the REPL; piped, it shows help."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args and sys.stdin.isatty() and sys.stdout.isatty() and "repl" in self.commands:
+            args = ["repl"]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultGroup, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditql")
+def main() -> None:
+    """Query every SaaS vendor's audit-log exports as one archive.
+
+    \b
+    Example:
+      auditql ingest sample_data/
+      auditql query "category = 'login' AND outcome = 'failure'"
+    """
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+# Commands register themselves on `main` when their modules are imported.
+from auditql import commands  # noqa: E402,F401  (import for side effects)

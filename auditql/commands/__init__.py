@@ -1,0 +1,6 @@
+"""CLI commands, one module per group of commands; importing this package registers them on `main`.
+
+Heavy modules (duckdb, pyarrow, the query translator) are imported inside the commands so that
+`auditql --help` stays fast."""
+
+from auditql.commands import info, ingest, query  # noqa: F401

@@ -1,0 +1,133 @@
+"""`auditql inspect | vendors | schema | sources | rejects`: what a file would become, and what the archive
+holds and how it got there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from auditql.cli import db_option, emit_json, handle_errors, main, resolve_db
+from auditql.output import safe_text
+
+
+def _table(rows: list[list[object]], headers: list[str]) -> None:
+    from tabulate import tabulate
+
+    clean = [[safe_text("" if v is None else v) for v in row] for row in rows]
+    click.echo(tabulate(clean, headers=headers, disable_numparse=True))
+
+
+@main.command()
+@click.option("--vendor", help="Read with this vendor's mapping instead of detecting it.")
+@click.option("--mapping", "mappings", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A mapping TOML file adding or overriding a vendor.")  # fmt: skip
+@click.option("--rows", "sample", default=3, show_default=True, help="Sample rows to show per file.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@handle_errors
+def inspect(vendor: str | None, mappings: tuple[Path, ...], sample: int, paths: tuple[Path, ...]) -> None:
+    """Show what each file would become, without storing anything: detected vendor, which source field
+    feeds each canonical column, which fields stay only in `raw`, and sample rows.
+
+    \b
+    Example:
+      auditql inspect sample_data/resolver/user_audit_trail_export_1.csv
+    """
+    from auditql import inspection
+
+    for report in inspection.inspect(paths, vendor=vendor, mappings=mappings, sample=sample):
+        click.echo(safe_text(report, keep_newlines=True))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--mapping", "mappings", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@handle_errors
+def vendors(fmt: str, mappings: tuple[Path, ...]) -> None:
+    """List the vendor mappings (built-in and yours) and how each is detected.
+
+    \b
+    Example:
+      auditql vendors
+    """
+    from auditql.vendors import load_registry, user_mapping_dir
+
+    registry = load_registry(list(mappings))
+    rows = [[m.name, m.title, " + ".join("|".join(g) for g in m.require) or "(fallback)", m.origin]
+            for m in registry]  # fmt: skip
+    if fmt == "json":
+        emit_json([dict(zip(["name", "title", "detect", "origin"], r, strict=True)) for r in rows])
+        return
+    _table(rows, ["vendor", "title", "detected by fields", "from"])
+    click.echo(f"\nYour own mappings: {user_mapping_dir()}/*.toml or --mapping FILE.toml", err=True)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handle_errors
+def schema(fmt: str) -> None:
+    """Show the canonical `events` table: columns, types, meaning.
+
+    \b
+    Example:
+      auditql schema
+    """
+    from auditql.schema import COLUMNS
+
+    if fmt == "json":
+        emit_json([c._asdict() for c in COLUMNS])
+        return
+    _table([list(c) for c in COLUMNS], ["column", "type", "meaning"])
+
+
+def _archive_rows(db: Path | None, sql: str) -> tuple[list[str], list[tuple]]:
+    from auditql import engine
+
+    con = engine.reader(resolve_db(db))
+    try:
+        cur = con.execute(sql)
+        return [d[0] for d in cur.description or []], cur.fetchall()
+    finally:
+        con.close()
+
+
+@main.command()
+@db_option
+@click.option("--format", "fmt", default="table", help="table|csv|json|ndjson|markdown")
+@handle_errors
+def sources(db: Path | None, fmt: str) -> None:
+    """List ingested files with their SHA-256, vendor, counts and time span.
+
+    \b
+    Example:
+      auditql sources --format json
+    """
+    _print(db, fmt, "SELECT source_file, vendor, format, records_read, added, duplicates, rejected, first_time, "
+                    "last_time, ingested_at, sha256 FROM sources ORDER BY ingested_at, source_file")  # fmt: skip
+
+
+@main.command()
+@db_option
+@click.option("--format", "fmt", default="table", help="table|csv|json|ndjson|markdown")
+@handle_errors
+def rejects(db: Path | None, fmt: str) -> None:
+    """List rejected records: file, line or row, reason, and the record as read.
+
+    \b
+    Example:
+      auditql rejects
+    """
+    _print(db, fmt, "SELECT source_file, line, source_row, reason, record, ingested_at FROM rejects "
+                    "ORDER BY ingested_at, source_file, line, source_row")  # fmt: skip
+
+
+def _print(db: Path | None, fmt: str, sql: str) -> None:
+    import sys
+
+    from auditql.output import Table, render
+
+    columns, rows = _archive_rows(db, sql)
+    types = ["TIMESTAMP WITH TIME ZONE" if c.endswith(("_time", "_at")) else "" for c in columns]
+    render(Table(columns, types, rows), fmt, sys.stdout)
+
+

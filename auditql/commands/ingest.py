@@ -1,0 +1,67 @@
+"""`auditql ingest`: files, folders and archives into the archive, with per-file accounting."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from auditql.cli import db_option, emit_json, err, handle_errors, main, resolve_db
+from auditql.errors import ExitCode
+from auditql.output import safe_text
+
+
+@main.command()
+@db_option
+@click.option("--vendor", help="Skip detection and read every file with this vendor's mapping.")
+@click.option("--mapping", "mappings", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A mapping TOML file adding or overriding a vendor (repeatable).")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@handle_errors
+def ingest(db: Path | None, vendor: str | None, mappings: tuple[Path, ...], fmt: str, paths: tuple[Path, ...]) -> None:
+    """Ingest audit exports (files, folders recursively, .zip/.gz archives).
+
+    Prints, per file: vendor, records read, added, duplicates, rejected (read = added + duplicates +
+    rejected). Exits 1 if any file or record was rejected; everything else is still stored.
+
+    \b
+    Example:
+      auditql ingest --db audit.duckdb sample_data/
+    """
+    from auditql.ingest import ingest as run_ingest
+
+    target = resolve_db(db)
+    show_progress = sys.stderr.isatty()
+    report = run_ingest(
+        paths, target, vendor=vendor, mappings=mappings,
+        progress=(lambda m: click.echo(safe_text(m), err=True)) if show_progress else None,
+        notify=err,
+    )  # fmt: skip
+    if fmt == "json":
+        emit_json([f.to_dict() for f in report.files])
+    else:
+        from tabulate import tabulate
+
+        rows = [
+            [safe_text(f.source_file), f.vendor or "-", f.format or "-", f.read, f.added, f.duplicates,
+             f.rejected if f.error is None else "FILE"]
+            for f in report.files
+        ]  # fmt: skip
+        total = [sum(f.read for f in report.files), sum(f.added for f in report.files),
+                 sum(f.duplicates for f in report.files), sum(f.rejected for f in report.files)]  # fmt: skip
+        rows.append(["total", "", "", *total])
+        click.echo(tabulate(rows, headers=["file", "vendor", "format", "read", "added", "duplicates", "rejected"],
+                            disable_numparse=True))  # fmt: skip
+        click.echo(f"archive: {target}", err=True)
+    for f in report.files:
+        if f.error:
+            err(f"rejected file: {f.error}")
+        for r in f.rejects[:20]:
+            where = f"line {r['line']}" if r["line"] is not None else f"row {r['row']}"
+            err(f"rejected record: {f.source_file}: {where}: {r['reason']}")
+        if len(f.rejects) > 20:
+            err(f"… and {len(f.rejects) - 20} more rejected records in {f.source_file} (see `auditql rejects`)")
+    if not report.ok:
+        sys.exit(ExitCode.REJECTED)

@@ -1,0 +1,101 @@
+"""`auditql query`: one query, printed or written in any output format."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from auditql.cli import db_option, err, handle_errors, main, resolve_db
+from auditql.errors import UsageError
+
+DIALECTS = ("spark", "trino", "bigquery", "snowflake", "postgres", "duckdb")
+
+
+@main.command()
+@db_option
+@click.option("--format", "fmt", default=None, help="table|csv|json|ndjson|markdown|parquet (default: table, "
+              "or from --output's extension).")  # fmt: skip
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
+@click.option("--limit", type=click.IntRange(min=0), help="At most N rows (the output says when rows were cut).")
+@click.option("--columns", help="Comma-separated columns to show (canonical or raw field names).")
+@click.option("--since", help="Only events at or after: 7d, 12h, 2025-03-01, 2025-03-01T10:00:00Z.")
+@click.option("--until", help="Only events before this time (same forms as --since).")
+@click.option("--vendor", help="Only this vendor's events.")
+@click.option("--explain", is_flag=True, help="Print the DuckDB SQL that would run, and stop.")
+@click.option("--dialect", type=click.Choice(DIALECTS), help="Print the query translated for another engine.")
+@click.option("--raw-csv", is_flag=True, help="Do not neutralize spreadsheet formulas in CSV output.")
+@click.argument("text", metavar="QUERY")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@handle_errors
+def query(db: Path | None, fmt: str | None, output: Path | None, limit: int | None, columns: str | None,
+          since: str | None, until: str | None, vendor: str | None, explain: bool, dialect: str | None,
+          raw_csv: bool, text: str, paths: tuple[Path, ...]) -> None:  # fmt: skip
+    """Run a query: a Gigya-style WHERE clause, the Gigya REST form, or read-only SQL over `events`.
+
+    With PATHS, query those files directly (a cached temporary archive); otherwise query --db.
+
+    \b
+    Example:
+      auditql query "endpoint LIKE 'socialize%' AND @timestamp > '2015-08-16T00:00:00.000Z'"
+      auditql query --format json "SELECT vendor, count(*) AS n FROM events GROUP BY vendor"
+      auditql query "outcome = 'failure'" sample_data/
+    """
+    from auditql import api, engine, output
+
+    fmt = output.check_format(fmt) if fmt else (output.format_for(output_path) if (output_path := output) else "table")
+    if paths and db is not None:
+        raise UsageError("give either --db or files to query, not both")
+    if paths:
+        target, report = api.archive_for_files(paths, notify=err)
+        if report is not None and not report.ok:
+            for f in report.files:
+                if not f.ok:
+                    err(f"warning: {f.error or f'{f.source_file}: {f.rejected} records rejected'}")
+    else:
+        target = resolve_db(db)
+    con = engine.reader(target, notify=err)
+    try:
+        t = api.prepare(
+            con, text, limit=limit, table_view=(fmt == "table" and not explain and not dialect),
+            columns=[c.strip() for c in columns.split(",")] if columns else None,
+            since=api.parse_when(since) if since else None, until=api.parse_when(until) if until else None,
+            vendor=vendor,
+        )  # fmt: skip
+        for w in t.warnings:
+            err(f"warning: {w}")
+        if explain or dialect:
+            click.echo(t.sql if explain and not dialect else t.to_dialect(dialect or "duckdb"))
+            return
+        if fmt == "parquet":
+            write_parquet(con, t, output)
+            return
+        result = api.run(con, t, limit)
+    finally:
+        con.close()
+    if output is not None:
+        with output.open("w", encoding="utf-8", newline="") as fh:
+            _render(result, fmt, fh, raw_csv)
+        err(f"{result.footer()} → {output}")
+    else:
+        _render(result, fmt, sys.stdout, raw_csv)
+        if fmt == "table" or result.truncated:
+            err(result.footer())
+
+
+def _render(result, fmt: str, out, raw_csv: bool) -> None:  # type: ignore[no-untyped-def]
+    from auditql import output
+
+    output.render(result, fmt, out, raw_csv=raw_csv)
+
+
+def write_parquet(con, translation, path: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """Parquet through Arrow: the query connection is sandboxed and cannot COPY to files itself."""
+    import pyarrow.parquet as pq
+
+    if path is None:
+        raise UsageError("--format parquet needs --output FILE.parquet")
+    table = con.execute(translation.sql, translation.params or None).fetch_arrow_table()
+    pq.write_table(table, path, compression="zstd")
+    err(f"{table.num_rows} rows → {path}")

@@ -1,0 +1,120 @@
+"""The auditql dialect: DuckDB's grammar plus the few things Gigya users type.
+
+Users paste Gigya's advanced-query box (`@timestamp > '…'`, `field contains 'word'`, `field regex 'p'`,
+lower-case `in(...)`), Gigya's REST statement (`… START 10 LIMIT 100`) or DuckDB-flavoured SQL. One
+small dialect reads all of them, so every form goes through the same parser, allowlist and rewrites.
+
+    >>> import sqlglot
+    >>> sqlglot.parse_one("@timestamp > 1", dialect=AuditQL).this.name
+    '@timestamp'
+
+It differs from sqlglot's DuckDB dialect in exactly these places:
+- `@` may start or continue a name (DuckDB reads `@x` as `ABS(x)`), so `@timestamp` is a column.
+- `x contains 'w'` parses to `WordMatch`, `x regex 'p'` to `RegexpLike` (both also after `NOT`).
+- `{name}` is a named placeholder, like `:name` and `$name` (bound only when params are given).
+- `START n` is the REST form's offset; it must come before LIMIT, as in Gigya.
+- Generated JSON paths fall back to a JSON pointer (`'/a/b'`) for keys DuckDB's `$."…"` syntax
+  cannot express (empty keys, `*`, backslashes, quotes), so any raw field name can be read.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from sqlglot import exp
+from sqlglot.dialects.duckdb import DuckDB
+from sqlglot.tokens import TokenType
+
+
+class WordMatch(exp.Expression, exp.Binary, exp.Predicate):
+    """`field contains 'word'`: case-insensitive whole-word match; rewritten before generation."""
+
+    arg_types: t.ClassVar[dict[str, bool]] = {"this": True, "expression": True}
+
+
+# Keys DuckDB's `$.key` / `$."key"` path syntax reads literally; anything else goes through a pointer.
+_DOLLAR_SAFE_KEY = re.compile(r"[\w .@$:\-]+")
+
+
+def json_pointer(keys: list[str]) -> str:
+    """RFC 6901 pointer: the one JSON path syntax in DuckDB that can name every possible key."""
+    return "".join("/" + key.replace("~", "~0").replace("/", "~1") for key in keys)
+
+
+class AuditQL(DuckDB):
+    class Tokenizer(DuckDB.Tokenizer):
+        SINGLE_TOKENS = {k: v for k, v in DuckDB.Tokenizer.SINGLE_TOKENS.items() if k != "@"}
+        VAR_SINGLE_TOKENS = {*DuckDB.Tokenizer.VAR_SINGLE_TOKENS, "@"}
+
+    class Parser(DuckDB.Parser):
+        def _parse_range(self, this: exp.Expr | None = None, parse_is: bool = False) -> exp.Expr | None:
+            this = super()._parse_range(this, parse_is)
+            while self._curr:
+                negate = self._curr.token_type == TokenType.NOT and _is_gigya_operator(self._next)
+                if not negate and not _is_gigya_operator(self._curr):
+                    break
+                if negate:
+                    self._advance()
+                operator = self._curr.text.lower()
+                self._advance()
+                right = self._parse_bitwise()
+                if right is None:
+                    self.raise_error(f"Expected a value after '{operator}'")
+                node: exp.Expr = (
+                    self.expression(WordMatch(this=this, expression=right))
+                    if operator == "contains"
+                    else self.expression(exp.RegexpLike(this=this, expression=right))
+                )
+                this = self.expression(exp.Not(this=node)) if negate else node
+            return this
+
+        def _parse_bracket(self, this: exp.Expr | None = None) -> exp.Expr | None:
+            tokens = self._tokens[self._index : self._index + 3]
+            if (
+                this is None
+                and len(tokens) == 3
+                and tokens[0].token_type == TokenType.L_BRACE
+                and tokens[1].token_type in (TokenType.VAR, TokenType.IDENTIFIER)
+                and tokens[2].token_type == TokenType.R_BRACE
+            ):
+                self._advance(3)
+                placeholder = exp.Placeholder(this=tokens[1].text)
+                placeholder.update_positions(tokens[1])
+                return placeholder
+            return super()._parse_bracket(this)
+
+        def _parse_query_modifiers(self, this: t.Any) -> t.Any:
+            this = super()._parse_query_modifiers(this)
+            start = self._curr
+            if (
+                isinstance(this, exp.Select)
+                and start
+                and start.text.upper() == "START"
+                and self._next
+                and self._next.token_type == TokenType.NUMBER
+            ):
+                if this.args.get("limit"):
+                    self.raise_error("START must come before LIMIT", start)
+                if this.args.get("offset"):
+                    self.raise_error("Found multiple offsets", start)
+                self._advance()
+                offset = exp.Offset(expression=self._parse_primary())
+                offset.meta["rest_start"] = True
+                offset.update_positions(start)
+                this.set("offset", offset)
+                this = super()._parse_query_modifiers(this)
+            return this
+
+    class Generator(DuckDB.Generator):
+        def jsonpath_sql(self, expression: exp.JSONPath) -> str:
+            parts = expression.expressions[1:]
+            if all(isinstance(p, exp.JSONPathKey) for p in parts) and not all(
+                _DOLLAR_SAFE_KEY.fullmatch(p.name) for p in parts
+            ):
+                return self.sql(exp.Literal.string(json_pointer([p.name for p in parts])))
+            return super().jsonpath_sql(expression)
+
+
+def _is_gigya_operator(token: t.Any) -> bool:
+    return bool(token) and token.token_type == TokenType.VAR and token.text.lower() in ("contains", "regex")
