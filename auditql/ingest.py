@@ -208,5 +208,7 @@ def ingest(paths: Iterable[Path], db: Path, vendor: str | None = None, mappings:
             if progress:
                 progress(f"[{i}/{len(files)}] {path}")
             report.files += ingestor.path(path, str(path.resolve()))
+        if any(f.added for f in report.files):
+            engine.refresh_column_values(con)
         con.execute("CHECKPOINT")
     return report

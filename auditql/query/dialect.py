@@ -84,16 +84,15 @@ class AuditQL(DuckDB):
                 return placeholder
             return super()._parse_bracket(this)
 
+        def _parse_table_alias(self, alias_tokens: t.Any = None) -> exp.TableAlias | None:
+            if _is_rest_start(self._curr, self._next):
+                return None
+            return super()._parse_table_alias(alias_tokens)
+
         def _parse_query_modifiers(self, this: t.Any) -> t.Any:
             this = super()._parse_query_modifiers(this)
             start = self._curr
-            if (
-                isinstance(this, exp.Select)
-                and start
-                and start.text.upper() == "START"
-                and self._next
-                and self._next.token_type == TokenType.NUMBER
-            ):
+            if isinstance(this, exp.Select) and _is_rest_start(start, self._next):
                 if this.args.get("limit"):
                     self.raise_error("START must come before LIMIT", start)
                 if this.args.get("offset"):
@@ -118,3 +117,12 @@ class AuditQL(DuckDB):
 
 def _is_gigya_operator(token: t.Any) -> bool:
     return bool(token) and token.token_type == TokenType.VAR and token.text.lower() in ("contains", "regex")
+
+
+def _is_rest_start(token: t.Any, following: t.Any) -> bool:
+    return (
+        bool(token)
+        and token.text.upper() == "START"
+        and bool(following)
+        and following.token_type == TokenType.NUMBER
+    )

@@ -1,0 +1,56 @@
+"""What ingest learned about the archive's raw fields, as far as queries care.
+
+A name that no record has is not an error (it matches nothing), but a typo must never pass silently:
+the catalog lets the translator warn with the nearest real names. It also records which raw fields a
+vendor's mapping copies unchanged into a typed column, so a query may read the column instead of
+parsing `raw` for that vendor's rows (see rewrites.raw_fields_to_json for when that is allowed).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from auditql.schema import COLUMN_NAMES
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Raw field paths per vendor ("params.loginID", "Performed By") and verbatim field -> column copies.
+
+    `verbatim[vendor][field] == column` promises that, for every row of that vendor, `column` holds
+    exactly the string form of raw `field`, except that an empty string in raw is NULL in the column.
+    """
+
+    fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    verbatim: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def known_names(self) -> set[str]:
+        """Canonical columns plus every raw field path seen at ingest."""
+        names = set(COLUMN_NAMES)
+        for paths in self.fields.values():
+            names.update(paths)
+        return names
+
+    def has_field(self, path: str) -> bool:
+        """True when some vendor's records have `path`, or an object that contains deeper paths."""
+        prefix = path + "."
+        return any(
+            path in paths or any(p.startswith(prefix) for p in paths) for paths in self.fields.values()
+        )
+
+    def unknown_field_warning(self, path: str) -> str | None:
+        """A one-line warning for a field no record has, naming the nearest known names; None if known.
+
+        An empty catalog (nothing ingested yet, or a caller without one) never warns.
+        """
+        if not self.fields or self.has_field(path):
+            return None
+        by_lower: dict[str, list[str]] = {}
+        for name in sorted(self.known_names()):
+            by_lower.setdefault(name.lower(), []).append(name)
+        close = difflib.get_close_matches(path.lower(), by_lower, n=3, cutoff=0.6)
+        suggestions = [name for lower in close for name in by_lower[lower]]
+        hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else "; it matches nothing"
+        return f"no ingested record has field '{path}'{hint}"

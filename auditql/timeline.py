@@ -1,0 +1,87 @@
+"""When did it happen? A time histogram of a query's events, counted by DuckDB, drawn as text bars.
+
+Shared by the REPL's `.timeline` and the notebook result's `.timeline()`, so both count the same way: the
+last query's SQL is wrapped, bucketed with `time_bucket`, and counted — never re-counted in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from auditql.errors import QueryError, UsageError
+from auditql.output import iso_time
+
+INTERVALS = {"minute": "1 minute", "hour": "1 hour", "day": "1 day", "week": "1 week", "month": "1 month"}
+AUTO_STEPS = ("1 minute", "10 minutes", "1 hour", "6 hours", "1 day", "1 week", "1 month", "1 year")
+TARGET_BUCKETS = 40
+
+
+@dataclass
+class Timeline:
+    interval: str
+    buckets: list[tuple[datetime, int]]
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.buckets)
+
+    def bars(self, width: int = 50) -> str:
+        """One line per bucket: start time, count, and a bar scaled to the largest bucket."""
+        if not self.buckets:
+            return "(no events)"
+        peak = max(n for _, n in self.buckets)
+        digits = len(str(peak))
+        lines = [f"interval {self.interval}, {self.total} events"]
+        for start, n in self.buckets:
+            bar = "█" * max(1 if n else 0, round(n / peak * width))
+            lines.append(f"{iso_time(start)}  {str(n).rjust(digits)}  {bar}")
+        return "\n".join(lines)
+
+
+def parse_interval(text: str | None) -> str | None:
+    """`hour`, `day`, `15m`, `6h`, `2d`, `1w` or a DuckDB interval like `30 minutes`; None means automatic."""
+    if not text:
+        return None
+    text = text.strip().lower()
+    if text in INTERVALS:
+        return INTERVALS[text]
+    m = re.fullmatch(r"(\d+)\s*(m|min|minutes?|h|hours?|d|days?|w|weeks?)", text)
+    if not m:
+        raise UsageError(f"{text!r} is not an interval. Try one of: {', '.join(INTERVALS)}, 15m, 6h, 2d")
+    unit = {"m": "minute", "h": "hour", "d": "day", "w": "week"}[m.group(2)[0]]
+    return f"{int(m.group(1))} {unit}s"
+
+
+def timeline(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None,
+             interval: str | None = None) -> Timeline:  # fmt: skip
+    """Histogram of the `time` column of `sql` (a translated query) in buckets of `interval`."""
+    step = parse_interval(interval)
+    try:
+        if step is None:
+            span = con.execute(f"SELECT min(time), max(time) FROM ({sql})", params or None).fetchone()
+            step = _auto_step(span[0], span[1]) if span and span[0] is not None else "1 day"
+        rows = con.execute(
+            f"SELECT time_bucket(INTERVAL '{step}', time) AS bucket, count(*) FROM ({sql}) "
+            "WHERE time IS NOT NULL GROUP BY bucket ORDER BY bucket",
+            params or None,
+        ).fetchall()
+    except duckdb.BinderException:
+        raise QueryError("the timeline needs a result with a `time` column") from None
+    except duckdb.Error as exc:
+        raise QueryError(f"cannot draw the timeline: {str(exc).splitlines()[0]}") from None
+    return Timeline(step, [(b, int(n)) for b, n in rows])
+
+
+def _auto_step(first: datetime, last: datetime) -> str:
+    seconds = max((last - first).total_seconds(), 1)
+    sizes = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "week": 604800,
+             "month": 2592000, "year": 31536000}  # fmt: skip
+    for step in AUTO_STEPS:
+        n, unit = step.split()
+        if seconds / (int(n) * sizes[unit]) <= TARGET_BUCKETS:
+            return step
+    return "1 year"
