@@ -101,7 +101,7 @@ class Ingestor:
     def path(self, path: Path, display: str) -> list[FileResult]:
         """One user-given file: an archive expands to its members, each ingested as a file of its own."""
         try:
-            if archives.is_archive(path):
+            if archives.is_archive(path) or path.suffix.lower() in (".zip", ".gz"):
                 with tempfile.TemporaryDirectory(prefix="auditql-") as tmp, archives.unpack(
                     path, Path(tmp), self.limits, display_name=display
                 ) as members:

@@ -1,0 +1,200 @@
+"""What a query may contain: an allowlist of node types, functions and tables, plus size limits.
+
+Everything not listed here is refused before DuckDB sees anything, so a new sqlglot node type or a
+DuckDB table function (`read_text`, `query`, `glob`…) is refused by default rather than by remembering
+to deny it. Limits are checked on the tokens first (so sqlglot never recurses into 500 parentheses)
+and again on the tree. The query connection is also sandboxed; this is the first line, not the only.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.tokens import Token, TokenType
+
+from auditql.query.context import Context
+from auditql.query.dialect import WordMatch
+
+MAX_LENGTH = 100_000
+MAX_DEPTH = 64
+
+# Functions users may call, by the node sqlglot's DuckDB reader builds, with the name users type.
+FUNCTIONS: dict[type[exp.Expr], str] = {
+    exp.Lower: "lower",
+    exp.Upper: "upper",
+    exp.Length: "length",
+    exp.Coalesce: "coalesce",
+    exp.DateTrunc: "date_trunc",
+    exp.TimestampTrunc: "date_trunc",
+    exp.TimeToStr: "strftime",
+    exp.StartsWith: "starts_with",
+    exp.EndsWith: "ends_with",
+    exp.Contains: "contains",
+    exp.RegexpLike: "regexp_matches",
+    exp.CurrentTimestamp: "now",
+    exp.CurrentDate: "current_date",
+    exp.Count: "count",
+    exp.Sum: "sum",
+    exp.Avg: "avg",
+    exp.Min: "min",
+    exp.Max: "max",
+}
+# Functions sqlglot has no node for arrive as Anonymous; these names are the allowed ones.
+ANONYMOUS_FUNCTIONS = frozenset({"now"})
+ALLOWED_FUNCTION_NAMES = sorted({*FUNCTIONS.values(), *ANONYMOUS_FUNCTIONS})
+
+SYNTAX: frozenset[type[exp.Expr]] = frozenset(
+    {
+        # query structure
+        exp.Select, exp.From, exp.Table, exp.TableAlias, exp.Where, exp.Group, exp.Having,
+        exp.Order, exp.Ordered, exp.Limit, exp.Offset, exp.With, exp.CTE, exp.Subquery,
+        exp.Union, exp.Intersect, exp.Except, exp.Join, exp.Distinct, exp.Exists,
+        # names and values
+        exp.Column, exp.Identifier, exp.Dot, exp.Star, exp.Alias, exp.Literal, exp.Boolean,
+        exp.Null, exp.Var, exp.Interval, exp.Cast, exp.TryCast, exp.DataType, exp.DataTypeParam,
+        # predicates and arithmetic
+        exp.Paren, exp.And, exp.Or, exp.Not, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE,
+        exp.Is, exp.In, exp.Between, exp.Like, exp.ILike, exp.Escape, WordMatch,
+        exp.Neg, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.DPipe, exp.Case, exp.If,
+        # placeholders: allowed only when params are given (checked in check_tree)
+        exp.Placeholder, exp.Parameter,
+    }
+)  # fmt: skip
+
+# Nodes the rewrites add; allowed in the generated tree, never accepted from users directly.
+INTERNAL: frozenset[type[exp.Expr]] = frozenset(
+    {exp.JSONExtractScalar, exp.JSONPath, exp.JSONPathRoot, exp.JSONPathKey}
+)
+
+# First words of statements users may paste; named in the refusal instead of a parse error.
+STATEMENT_WORDS = frozenset(
+    "INSERT UPDATE DELETE CREATE DROP ALTER COPY ATTACH DETACH INSTALL LOAD PRAGMA SET RESET CALL "
+    "EXPORT IMPORT VACUUM CHECKPOINT DESCRIBE SHOW SUMMARIZE USE TRUNCATE MERGE BEGIN COMMIT "
+    "ROLLBACK ABORT EXPLAIN PREPARE EXECUTE DEALLOCATE GRANT REVOKE VALUES FROM TABLE PIVOT UNPIVOT "
+    "UPSERT REPLACE".split()
+)
+
+_OPENERS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE, TokenType.CASE}
+_CLOSERS = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE, TokenType.END}
+_PREFIX_OPERATORS = {TokenType.NOT, TokenType.DASH, TokenType.PLUS, TokenType.TILDE}
+
+
+def check_length(ctx: Context) -> None:
+    if len(ctx.text) > MAX_LENGTH:
+        raise ctx.error(
+            f"the query is {len(ctx.text):,} characters long; the limit is {MAX_LENGTH:,}. "
+            "Shorten it, e.g. move long value lists into a params= binding."
+        )
+
+
+def check_token_nesting(tokens: list[Token], ctx: Context) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before the (recursive) parser ever sees it."""
+    depth = 0
+    prefix_run = 0
+    for token in tokens:
+        kind = token.token_type
+        if kind in _OPENERS:
+            depth += 1
+        elif kind in _CLOSERS:
+            depth = max(depth - 1, 0)
+        prefix_run = prefix_run + 1 if kind in _PREFIX_OPERATORS else 0
+        if depth + prefix_run > MAX_DEPTH:
+            raise _too_deep(ctx, token)
+
+
+def check_tree(tree: exp.Expr, ctx: Context, *, rest: bool = False) -> None:
+    """Refuse any node, function or table that is not explicitly allowed; also cap the tree depth."""
+    _check_depth(tree, ctx)
+    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    if "events" in cte_names:
+        raise ctx.error("a CTE may not be named events; choose another name", tree.find(exp.CTE))
+    for node in tree.walk():
+        if isinstance(node, exp.Anonymous):
+            if node.name.lower() not in ANONYMOUS_FUNCTIONS:
+                raise _function_refused(node.name, node, ctx)
+        elif type(node) in FUNCTIONS:
+            pass
+        elif type(node) not in SYNTAX:
+            raise _node_refused(node, ctx)
+        elif isinstance(node, exp.Table):
+            _check_table(node, cte_names, ctx, rest=rest)
+        elif isinstance(node, (exp.Placeholder, exp.Parameter)) and ctx.params is None:
+            raise ctx.error(
+                f"placeholder {node.sql(dialect='duckdb')} is not allowed; write the value itself "
+                "(or bind it with params= in the notebook)",
+                node,
+            )
+        elif isinstance(node, (exp.Limit, exp.Offset)):
+            _check_count(node, ctx)
+
+
+def check_generated(tree: exp.Expr, ctx: Context) -> None:
+    """Defence in depth: the rewritten tree may only hold allowed or internally generated nodes."""
+    for node in tree.walk():
+        kind = type(node)
+        if kind in FUNCTIONS or kind in INTERNAL or (kind in SYNTAX and kind is not WordMatch):
+            continue
+        if isinstance(node, exp.Anonymous) and node.name.lower() in ANONYMOUS_FUNCTIONS:
+            continue
+        raise ctx.error(f"internal error: {kind.__name__} reached the generated SQL; please report it")
+
+
+def _check_table(table: exp.Table, cte_names: set[str], ctx: Context, *, rest: bool) -> None:
+    name = table.this
+    if not isinstance(name, exp.Identifier):
+        fn = name.name if isinstance(name, exp.Anonymous) else name.key
+        raise ctx.error(f"table function {fn}(...) is not allowed; query the events table", table)
+    if table.args.get("db") or table.args.get("catalog"):
+        raise ctx.error(f"table {table.sql(dialect='duckdb')} is not allowed; query the events table", table)
+    allowed = {"events", *cte_names} | ({"auditlog"} if rest else set())
+    if name.name.lower() not in allowed:
+        hint = (
+            "auditLog is only for the REST form `SELECT * FROM auditLog WHERE …`; query events instead"
+            if name.name.lower() == "auditlog"
+            else "query the events table (or a CTE defined in the query)"
+        )
+        raise ctx.error(f"table '{name.name}' is not allowed; {hint}", table)
+
+
+def _check_count(node: exp.Limit | exp.Offset, ctx: Context) -> None:
+    value = node.expression
+    if not (isinstance(value, exp.Literal) and value.is_int and int(value.name) >= 0):
+        word = "LIMIT" if isinstance(node, exp.Limit) else "OFFSET/START"
+        raise ctx.error(f"{word} takes a whole number, e.g. {word.split('/')[0]} 100", node)
+
+
+def _check_depth(tree: exp.Expr, ctx: Context) -> None:
+    """Nesting depth, not counting parentheses (the tokens did) or repeats of the same operator.
+
+    `a OR b OR c …` is a left-deep chain in the tree, but it is one level of nesting to the user.
+    """
+    stack: list[tuple[exp.Expr, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _too_deep(ctx, node)
+        for child in node.iter_expressions():
+            same = type(child) is type(node) or isinstance(child, (exp.Identifier, exp.Paren))
+            stack.append((child, depth if same else depth + 1))
+
+
+def _too_deep(ctx: Context, at: Token | exp.Expr) -> Exception:
+    return ctx.error(
+        f"the query is nested more than {MAX_DEPTH} levels deep; flatten it "
+        "(e.g. use IN (...) instead of nested conditions)",
+        at,
+    )
+
+
+def _function_refused(name: str, node: exp.Expr, ctx: Context) -> Exception:
+    return ctx.error(
+        f"function {name.lower()} is not allowed; allowed functions: {', '.join(ALLOWED_FUNCTION_NAMES)}",
+        node,
+    )
+
+
+def _node_refused(node: exp.Expr, ctx: Context) -> Exception:
+    if isinstance(node, exp.Func):
+        return _function_refused(node.sql_name(), node, ctx)
+    if isinstance(node, (exp.DML, exp.DDL, exp.Command, exp.Pragma, exp.Set)) or node.parent is None:
+        return ctx.error(f"only SELECT queries are allowed; {node.key.upper()} was refused", node)
+    return ctx.error(f"{node.key.upper()} is not allowed in a query; rewrite it without", node)

@@ -1,0 +1,185 @@
+"""Recognize which of the three query forms the user typed, and parse it into one shape.
+
+Users paste (1) a bare WHERE clause from Gigya's advanced-query box, (2) Gigya's REST statement
+`SELECT * FROM auditLog WHERE … ORDER BY … START n LIMIT n`, or (3) read-only SQL over `events`.
+All three come out as a sqlglot query over `events`, so the allowlist and rewrites handle one shape:
+
+    >>> parse_query("errCode != 0").tree.sql(dialect="duckdb")
+    'SELECT * FROM events WHERE errCode <> 0'
+
+The form is decided by the first tokens, never by trying one parser after another, so an error message
+speaks the user's form ("write a condition such as …") and a pasted DROP is named as a DROP.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
+
+from auditql.errors import QueryError
+from auditql.query.allowlist import STATEMENT_WORDS, check_length, check_token_nesting
+from auditql.query.context import Context
+from auditql.query.dialect import AuditQL
+
+WHERE, REST, SQL = "where", "rest", "sql"
+FORMS = (WHERE, REST, SQL)
+_EXAMPLE = "endpoint LIKE 'socialize%' AND errCode != 0"
+_REST_CLAUSES = {"expressions", "from_", "where", "order", "offset", "limit"}
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    form: str  # one of FORMS
+    tree: exp.Query  # a query over `events`; for WHERE and REST forms a single SELECT * FROM events
+
+
+def parse_query(text: str, ctx: Context | None = None) -> ParsedQuery:
+    ctx = ctx or Context(text)
+    check_length(ctx)
+    tokens = _statement_tokens(_tokenize(ctx), ctx)
+    check_token_nesting(tokens, ctx)
+    if _starts_query(tokens):
+        tree = _parse_statement(tokens, ctx)
+        if _is_rest(tree):
+            return ParsedQuery(REST, _rest_to_events(tree, ctx))
+        _refuse_rest_start(tree, ctx)
+        return ParsedQuery(SQL, tree)
+    try:
+        condition = _parse_condition(tokens, ctx)
+    except QueryError:
+        if tokens[0].text.upper() in STATEMENT_WORDS:
+            raise ctx.error(
+                f"only SELECT queries are allowed; {tokens[0].text.upper()} was refused", tokens[0]
+            ) from None
+        raise
+    select = exp.Select(expressions=[exp.Star()], from_=exp.From(this=events_table()))
+    return ParsedQuery(WHERE, select.where(condition, copy=False))
+
+
+def events_table(alias: str | None = None) -> exp.Table:
+    table = exp.Table(this=exp.Identifier(this="events", quoted=True))
+    if alias:
+        table.set("alias", exp.TableAlias(this=exp.Identifier(this=alias, quoted=True)))
+    return table
+
+
+def _tokenize(ctx: Context) -> list[Token]:
+    try:
+        return AuditQL().tokenize(ctx.text)
+    except TokenError:
+        opened = _unclosed(ctx.text)
+        if opened is None:
+            raise ctx.error("the query could not be read; check its quotes and comments") from None
+        offset, opener = opened
+        closer = "*/" if opener == "/*" else opener
+        raise ctx.error(f"unterminated {opener}…{closer}: add the closing {closer}", offset) from None
+
+
+def _unclosed(text: str) -> tuple[int, str] | None:
+    """Offset and opener of a quote or block comment that never closes (sqlglot doesn't say where)."""
+    i = 0
+    while i < len(text):
+        if text.startswith("--", i):
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end + 1
+            continue
+        opener = "/*" if text.startswith("/*", i) else text[i] if text[i] in "'\"" else None
+        if opener is None:
+            i += 1
+            continue
+        closer = "*/" if opener == "/*" else opener
+        end = text.find(closer, i + len(opener))
+        while end >= 0 and opener != "/*" and text.startswith(closer * 2, end):
+            end = text.find(closer, end + 2)  # a doubled quote is an escaped quote
+        if end < 0:
+            return i, opener
+        i = end + len(closer)
+    return None
+
+
+def _statement_tokens(tokens: list[Token], ctx: Context) -> list[Token]:
+    """Drop trailing semicolons; any other semicolon means a second statement, which is refused."""
+    while tokens and tokens[-1].token_type == TokenType.SEMICOLON:
+        tokens = tokens[:-1]
+    if not tokens:
+        raise ctx.error(f"the query is empty; write a condition such as {_EXAMPLE}")
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            raise ctx.error("only one statement is allowed; remove the ';' and what follows it", token)
+    return tokens
+
+
+def _starts_query(tokens: list[Token]) -> bool:
+    first = next((t for t in tokens if t.token_type != TokenType.L_PAREN), tokens[0])
+    return first.token_type in (TokenType.SELECT, TokenType.WITH)
+
+
+def _parse_statement(tokens: list[Token], ctx: Context) -> exp.Query:
+    try:
+        statements = AuditQL().parser().parse(tokens, ctx.text)
+    except ParseError as error:
+        raise _parse_error(error, ctx, "check the SQL near the caret") from None
+    tree = statements[0] if len(statements) == 1 else None
+    while isinstance(tree, exp.Subquery) and not tree.alias:
+        tree = tree.this
+    if not isinstance(tree, exp.Query):
+        raise ctx.error("only SELECT queries are allowed", tokens[0])
+    return tree
+
+
+def _parse_condition(tokens: list[Token], ctx: Context) -> exp.Expr:
+    try:
+        condition = AuditQL().parser().parse_into(exp.Condition, tokens, ctx.text)[0]
+    except ParseError as error:
+        raise _parse_error(error, ctx, f"write a condition such as {_EXAMPLE}") from None
+    if condition is None:
+        raise ctx.error(f"the query is empty; write a condition such as {_EXAMPLE}")
+    return condition
+
+
+def _parse_error(error: ParseError, ctx: Context, advice: str) -> Exception:
+    detail = error.errors[0] if error.errors else {}
+    line, col, token = detail.get("line"), detail.get("col"), detail.get("highlight") or ""
+    what = detail.get("description") or "unexpected input"
+    if line is not None and col is not None:
+        # sqlglot reports the column where the offending token ends; the caret goes under its start.
+        start_col = max(int(col) - len(token) + 1, 1) if "\n" not in token else int(col)
+        near = f" at '{token}'" if token else ""
+        return QueryError(f"{what}{near}; {advice}", ctx.text, int(line), start_col)
+    return ctx.error(f"{what}; {advice}")
+
+
+def _is_rest(tree: exp.Query) -> bool:
+    source = tree.args.get("from_") if isinstance(tree, exp.Select) else None
+    table = source.this if source else None
+    return isinstance(table, exp.Table) and isinstance(table.this, exp.Identifier) and (
+        table.name.lower() == "auditlog" and not table.args.get("db")
+    )
+
+
+def _rest_to_events(select: exp.Query, ctx: Context) -> exp.Select:
+    """Validate Gigya's REST shape and point it at `events`; only WHERE/ORDER BY/START/LIMIT may vary."""
+    assert isinstance(select, exp.Select)
+    extra = sorted(k for k, v in select.args.items() if v and k not in _REST_CLAUSES)
+    if extra or len(select.expressions) != 1 or not isinstance(select.expressions[0], exp.Star):
+        raise ctx.error(
+            "the REST form is SELECT * FROM auditLog [WHERE …] [ORDER BY …] [START n] [LIMIT n]; "
+            "for other columns or aggregation write SQL over the events table",
+            select,
+        )
+    table = select.args["from_"].this
+    if table.alias or select.find(exp.Subquery, exp.Exists):
+        raise ctx.error("the REST form takes no aliases or subqueries; write SQL over events", table)
+    rest = select.copy()
+    rest.set("from_", exp.From(this=events_table()))
+    return rest
+
+
+def _refuse_rest_start(tree: exp.Query, ctx: Context) -> None:
+    for offset in tree.find_all(exp.Offset):
+        if offset.meta.get("rest_start"):
+            raise ctx.error("START belongs to the REST form (FROM auditLog); in SQL use OFFSET", offset)

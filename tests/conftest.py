@@ -1,0 +1,81 @@
+"""Shared fixtures: the real sample exports, an archive built from them by the real ingest, and the real CLI
+(in-process through click's runner, and as a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_data"
+DATA = ROOT / "tests" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the developer's own archive, cache, mappings or history."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.delenv("AUDITQL_DB", raising=False)
+    monkeypatch.delenv("AUDITQL_MAPPINGS", raising=False)
+    monkeypatch.delenv("AUDITQL_CACHE", raising=False)
+    monkeypatch.setenv("TZ", "UTC")
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict:
+    return json.loads((DATA / "samples_expected.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive holding every sample file, ingested once per test session (tests must not write to it)."""
+    from auditql.ingest import ingest
+
+    db = tmp_path_factory.mktemp("archive") / "samples.duckdb"
+    report = ingest([SAMPLES], db)
+    assert report.ok, [f for f in report.files if not f.ok]
+    return db
+
+
+def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def count(db: Path, where: str = "true") -> int:
+    return rows(db, f"SELECT count(*) FROM events WHERE {where}")[0][0]
+
+
+@pytest.fixture
+def cli():
+    """Invoke the real click command in-process; returns the click Result (exit_code, stdout, stderr)."""
+    from auditql.cli import main
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def run_auditql(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The installed console entry point as a subprocess (`python -m auditql`)."""
+    return subprocess.run(
+        [sys.executable, "-m", "auditql", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd or ROOT, env={**os.environ, **(env or {})}, timeout=120,
+    )  # fmt: skip

@@ -1,0 +1,121 @@
+"""Bad input: a clear message naming the file (and line), a non-zero exit, and an archive that is exactly
+as it was (file-level failures) or holds the file's good records (record-level rejects)."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, count, rows
+
+from auditql.ingest import ingest
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    db = tmp_path / "archive.duckdb"
+    ingest([SAMPLES / "resolver" / "user_audit_trail_export_1.csv"], db)
+    return db
+
+
+def snapshot(db: Path) -> list:
+    return [rows(db, f"SELECT * FROM {t} ORDER BY ALL") for t in ("events", "sources", "rejects", "fields")]
+
+
+def file_level(tmp_path: Path, name: str, content: bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(content)
+    return p
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("export.zip", b"this is not a zip at all", "not a valid zip archive"),
+        ("truncated.parquet", (SAMPLES / "sas_ci360" / "audit_records_2025-03-01.parquet").read_bytes()[:300],
+         "cannot read as Parquet"),
+        ("array.json", b'[{"a": 1}, {"a": ', "cannot read as JSON"),
+        ("empty.csv", b"", "empty file"),
+    ],
+)  # fmt: skip
+def test_unreadable_file_stores_nothing(db: Path, tmp_path: Path, cli, name: str, content: bytes, message: str) -> None:
+    before = snapshot(db)
+    bad = file_level(tmp_path, name, content)
+    result = cli("ingest", "--db", db, bad)
+    assert result.exit_code == 1
+    assert name in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(db) == before
+
+
+def test_traversal_zip_is_refused_whole(db: Path, tmp_path: Path, cli) -> None:
+    z = tmp_path / "evil.zip"
+    good = (SAMPLES / "resolver" / "user_audit_trail_export_2.csv").read_bytes()
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("good.csv", good)
+        zf.writestr("../../escape.csv", good)
+    before = snapshot(db)
+    result = cli("ingest", "--db", db, z)
+    assert result.exit_code == 1
+    assert "evil.zip" in result.stderr and "../../escape.csv" in result.stderr
+    assert snapshot(db) == before
+
+
+def test_truncated_ndjson_record_is_rejected_with_its_line_and_the_rest_stored(db: Path, tmp_path: Path, cli) -> None:
+    lines = (SAMPLES / "sap_cdc" / "audit_export.ndjson").read_text().splitlines()[:5]
+    f = tmp_path / "cut.ndjson"
+    f.write_text("\n".join(lines) + "\n" + lines[0][: len(lines[0]) // 2])
+    before = count(db)
+    result = cli("ingest", "--db", db, "--format", "json", f)
+    assert result.exit_code == 1
+    (report,) = json.loads(result.stdout)
+    assert (report["read"], report["added"], report["duplicates"], report["rejected"]) == (6, 5, 0, 1)
+    assert report["rejects"][0]["line"] == 6
+    assert "cut.ndjson: line 6: malformed JSON" in result.stderr
+    assert count(db) == before + 5
+    assert rows(db, "SELECT line, reason FROM rejects WHERE source_file LIKE '%cut.ndjson'") == [
+        (6, "malformed JSON line (truncated or invalid)")]  # fmt: skip
+
+
+def test_ragged_csv_row_and_bad_time_are_rejected_and_counted(db: Path, tmp_path: Path, cli) -> None:
+    f = tmp_path / "ragged.csv"
+    f.write_text(
+        "Date and Time,Subject,Event,Performed By\n"
+        "2025-06-01 10:00:00,Alex Example,Add User,Sam Example\n"
+        "2025-06-01 10:00:01,Alex Example,Add User,Sam Example,EXTRA\n"
+        "yesterday-ish,Alex Example,Delete User,Sam Example\n"
+        "2025-06-01 10:00:03,Alex Example,Update User,Sam Example\n"
+    )
+    result = cli("ingest", "--db", db, "--format", "json", f)
+    assert result.exit_code == 1
+    (report,) = json.loads(result.stdout)
+    assert (report["read"], report["added"], report["rejected"]) == (4, 2, 2)
+    reasons = [(r["line"], r["row"], r["reason"]) for r in report["rejects"]]
+    assert reasons[0][0] == 3 and reasons[0][2].startswith("too many columns")
+    assert reasons[1] == (None, 2, 'cannot parse time "yesterday-ish"')
+    assert "ragged.csv: line 3" in result.stderr
+
+
+def test_missing_path_is_a_clear_error(tmp_path: Path, cli) -> None:
+    result = cli("ingest", "--db", tmp_path / "a.duckdb", tmp_path / "nope.csv")
+    assert result.exit_code == 1
+    assert "nope.csv: no such file or folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_latin1_csv_is_read_with_a_note(tmp_path: Path) -> None:
+    f = tmp_path / "latin.csv"
+    f.write_bytes("Date and Time,Subject,Event,Performed By\n2025-01-01 00:00:00,Zoë Café,Add User,José\n".encode("latin-1"))
+    report = ingest([f], tmp_path / "a.duckdb")
+    assert report.ok and report.files[0].notes == ["not UTF-8: read as Latin-1"]
+    assert rows(tmp_path / "a.duckdb", "SELECT target_name, actor_name FROM events") == [("Zoë Café", "José")]
+
+
+def test_utf16_csv_is_read(tmp_path: Path) -> None:
+    f = tmp_path / "u16.csv"
+    f.write_bytes("Date and Time,Subject,Event,Performed By\n2025-01-01 00:00:00,Zoë,Add User,José\n".encode("utf-16"))
+    report = ingest([f], tmp_path / "a.duckdb")
+    assert report.ok
+    assert rows(tmp_path / "a.duckdb", "SELECT target_name FROM events") == [("Zoë",)]
