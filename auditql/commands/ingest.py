@@ -28,7 +28,7 @@ def ingest(db: Path | None, vendor: str | None, mappings: tuple[Path, ...], fmt:
 
     \b
     Example:
-      auditql ingest --db audit.duckdb sample_data/
+      auditql ingest sample_data/
     """
     from auditql.ingest import ingest as run_ingest
 

@@ -42,9 +42,10 @@ def query(db: Path | None, fmt: str | None, output: Path | None, limit: int | No
       auditql query --format json "SELECT vendor, count(*) AS n FROM events GROUP BY vendor"
       auditql query "outcome = 'failure'" sample_data/
     """
-    from auditql import api, engine, output
+    from auditql import api, engine
+    from auditql.output import check_format, format_for
 
-    fmt = output.check_format(fmt) if fmt else (output.format_for(output_path) if (output_path := output) else "table")
+    fmt = check_format(fmt) if fmt else (format_for(output) if output is not None else "table")
     if paths and db is not None:
         raise UsageError("give either --db or files to query, not both")
     if paths:

@@ -141,8 +141,8 @@ def check_generated(tree: exp.Expr, ctx: Context) -> None:
 def _check_table(table: exp.Table, cte_names: set[str], ctx: Context, *, rest: bool) -> None:
     name = table.this
     if not isinstance(name, exp.Identifier):
-        fn = name.name if isinstance(name, exp.Anonymous) else name.key
-        raise ctx.error(f"table function {fn}(...) is not allowed; query the events table", table)
+        fn = name.sql_name() if isinstance(name, exp.Func) and not isinstance(name, exp.Anonymous) else name.name
+        raise ctx.error(f"table function {fn.lower()}(...) is not allowed; query the events table", table)
     if table.args.get("db") or table.args.get("catalog"):
         raise ctx.error(f"table {table.sql(dialect='duckdb')} is not allowed; query the events table", table)
     allowed = {"events", *cte_names} | ({"auditlog"} if rest else set())

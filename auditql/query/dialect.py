@@ -33,6 +33,9 @@ class WordMatch(exp.Expression, exp.Binary, exp.Predicate):
     arg_types: t.ClassVar[dict[str, bool]] = {"this": True, "expression": True}
 
 
+# Marks nodes written with an infix operator (`x regex 'p'`), not as a call (`regexp_matches(x, 'p')`).
+GIGYA_OPERATOR = "gigya_operator"
+
 # Keys DuckDB's `$.key` / `$."key"` path syntax reads literally; anything else goes through a pointer.
 _DOLLAR_SAFE_KEY = re.compile(r"[\w .@$:\-]+")
 
@@ -66,6 +69,7 @@ class AuditQL(DuckDB):
                     if operator == "contains"
                     else self.expression(exp.RegexpLike(this=this, expression=right))
                 )
+                node.meta[GIGYA_OPERATOR] = True
                 this = self.expression(exp.Not(this=node)) if negate else node
             return this
 

@@ -1,0 +1,78 @@
+"""How the REPL reads what is typed: syntax highlighting, and where a statement ends.
+
+Highlighting reuses the completion engine's tokenizer, so what is coloured as a string is exactly what
+completion treats as one. `statement_complete` is the Enter rule, a pure function: a one-line WHERE clause
+or dot-command runs on Enter; SQL (starting with SELECT or WITH) continues until a `;` or a blank line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prompt_toolkit.document import Document
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.lexers import Lexer
+
+from auditql.completer import tokenize
+from auditql.schema import COLUMN_NAMES
+
+KEYWORDS = frozenset(
+    "SELECT FROM WHERE AND OR NOT IN LIKE ILIKE BETWEEN IS NULL TRUE FALSE GROUP BY ORDER HAVING LIMIT "
+    "START ASC DESC AS WITH JOIN ON CASE WHEN THEN ELSE END DISTINCT INTERVAL UNION CONTAINS REGEX "
+    "EXISTS LEFT INNER OUTER CROSS NULLS FIRST LAST OFFSET DAY DAYS HOUR HOURS MINUTE MINUTES".split()
+)
+NAMES = frozenset({*COLUMN_NAMES, "@timestamp"})
+SQL_STARTS = ("SELECT", "WITH")
+
+
+def statement_complete(text: str) -> bool:
+    """Should Enter run `text`? Yes unless it is SQL still being written (no `;`, no blank line yet)."""
+    stripped = text.strip()
+    if not stripped or stripped.startswith(".") or stripped.endswith(";"):
+        return True
+    if stripped.split(None, 1)[0].upper() not in SQL_STARTS:
+        return True
+    last_line = text.rsplit("\n", 1)[-1] if "\n" in text else None
+    return last_line is not None and last_line.strip() == ""
+
+
+def statement_text(text: str) -> str:
+    """The statement as the query core wants it: no surrounding blanks, no trailing semicolons."""
+    return text.strip().rstrip(";").rstrip()
+
+
+def style_of(kind: str, text: str, next_text: str) -> str:
+    if kind in ("str", "qname"):
+        return "class:string" if kind == "str" else "class:name"
+    if kind == "num":
+        return "class:number"
+    if kind == "op":
+        return "class:operator"
+    if kind == "word":
+        if text.upper() in KEYWORDS:
+            return "class:keyword"
+        if next_text == "(":
+            return "class:function"
+        return "class:column" if text.lower() in NAMES else "class:name"
+    return ""
+
+
+class QueryLexer(Lexer):
+    """Colours keywords, canonical columns, raw field names, strings, numbers and dot-commands."""
+
+    def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
+        lines = document.lines
+
+        def line(i: int) -> StyleAndTextTuples:
+            text = lines[i]
+            if i == 0 and text.lstrip().startswith("."):
+                name, space, rest = text.partition(" ")
+                return [("class:command", name), ("", space + rest)]
+            tokens = tokenize(text)
+            out: StyleAndTextTuples = []
+            for n, t in enumerate(tokens):
+                following = next((x.text for x in tokens[n + 1 :] if x.kind != "ws"), "")
+                out.append((style_of(t.kind, t.text, following), t.text))
+            return out
+
+        return line

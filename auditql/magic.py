@@ -1,0 +1,314 @@
+"""`%auditql` and `%%auditql`: the archive from a notebook, with the CLI's query language and options.
+
+A thin front end like the CLI: it splits the line into options and query text, calls the core
+(`notebook.query`, `ingest`), prints messages and returns the result for IPython to display. It holds no
+SQL. A failing query prints one clear message (the query, a caret, what to do) instead of a traceback.
+
+Quoting is the security-relevant part. IPython normally expands `$name` and `{name}` in a magic's line
+before the magic sees it, which would paste notebook values into query text. This magic opts out: in the
+query, `:name`, `$name` and `{name}` are placeholders the translator binds as DuckDB parameters. Only
+option values and paths (`--db $archive`, `ingest {folder}`) are expanded, IPython-style.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMatcherResult, context_matcher
+from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope, no_var_expand
+from IPython.utils.text import DollarFormatter
+
+from auditql import api, engine, notebook
+from auditql.errors import AuditqlError, QueryError, UsageError
+from auditql.output import safe_text
+from auditql.schema import COLUMN_NAMES
+
+
+@dataclass(frozen=True)
+class Option:
+    metavar: str  # "" for a flag
+    help: str
+    repeat: bool = False
+
+
+OPTIONS: dict[str, Option] = {
+    "--db": Option("PATH", "archive file (default: the one `open` or `ingest` set, else $AUDITQL_DB)"),
+    "--limit": Option("N", "at most N rows (the result says when rows were cut)"),
+    "--since": Option("WHEN", "only events at or after: 7d, 12h, 2025-03-01, 2025-03-01T10:00:00Z"),
+    "--until": Option("WHEN", "only events before this time (same forms as --since)"),
+    "--vendor": Option("NAME", "only this vendor's events (with ingest: read every file as this vendor)"),
+    "--columns": Option("A,B", "comma-separated columns to return (canonical or raw field names)"),
+    "--explain": Option("", "print the DuckDB SQL that would run, and stop"),
+    "-o": Option("NAME", "also store the result in this notebook variable"),
+    "--mapping": Option("FILE", "ingest only: a mapping TOML adding or overriding a vendor", repeat=True),
+    "--help": Option("", "show this help"),
+}
+QUERY_OPTIONS = ("--db", "--limit", "--since", "--until", "--vendor", "--columns", "--explain", "-o", "--help")
+SUBCOMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "ingest": ("PATH…  ingest files/folders/zips into the archive (and use it from now on)",
+               ("--db", "--vendor", "--mapping", "--help")),
+    "open": ("PATH  use this archive for the queries that follow", ("--help",)),
+}  # fmt: skip
+# A following word that makes `open …` / `ingest …` a query about a field of that name instead.
+_NOT_A_PATH = re.compile(r"\s*(=|!=|<|>|(?i:like|ilike|in|is|not|between|contains|regex)\b)")
+_TOKEN = re.compile(r"""\s*("[^"]*"|'[^']*'|\S+)""")
+
+
+def usage() -> str:
+    lines = ["%auditql [OPTIONS] QUERY          one query (a WHERE clause, Gigya REST form, or SQL)",
+             "%%auditql [OPTIONS]  + QUERY lines  the same, the query in the cell body"]  # fmt: skip
+    lines += [f"%auditql {name} {text}" for name, (text, _) in SUBCOMMANDS.items()]
+    lines.append("options:")
+    lines += [f"  {name} {o.metavar}".ljust(22) + o.help for name, o in OPTIONS.items()]
+    lines.append("In the query, :name / {name} / $name bind the notebook variable `name` as a value.")
+    lines.append("Example:  %auditql --limit 20 outcome = 'failure' AND actor_name = :who")
+    return "\n".join(lines)
+
+
+def split_line(line: str, allowed: Iterable[str]) -> tuple[dict[str, Any], str]:
+    """Leading options (`--limit 5`, `--db=PATH`, quoted values) and the untouched rest of the line."""
+    options: dict[str, Any] = {}
+    pos = 0
+    while (m := _TOKEN.match(line, pos)) and m.group(1).startswith("-"):
+        pos = m.end()
+        if m.group(1) == "--":  # end of options: what follows is query text even if it starts with "-"
+            break
+        name, eq, value = m.group(1).partition("=")
+        option = OPTIONS.get(name)
+        if option is None or name not in allowed:
+            raise UsageError(f"{name!r} is not an option here. Try one of: {', '.join(allowed)}")
+        if not option.metavar:
+            options[name] = True
+            continue
+        if not eq:
+            if not (v := _TOKEN.match(line, pos)):
+                raise UsageError(f"{name} needs a value: {name} {option.metavar}")
+            value, pos = v.group(1), v.end()
+        value = unquote(value)
+        options[name] = [*options.get(name, []), value] if option.repeat else value
+    return options, line[pos:].strip()
+
+
+def unquote(token: str) -> str:
+    return token[1:-1] if len(token) >= 2 and token[0] == token[-1] and token[0] in "'\"" else token
+
+
+def words(text: str) -> list[str]:
+    return [m.group(1) for m in _TOKEN.finditer(text)]
+
+
+class Namespace(Mapping[str, object]):
+    """The notebook's own variables, as the values a query's placeholders may bind.
+
+    Looked up only for the names a query uses (and remembered in `used`, so a result can be asked again
+    with the values it was bound to); IPython's own variables and `_private` names are not offered. Which
+    values can be bound (str, numbers, bool, None, date/datetime, lists inside IN) is the translator's call.
+    """
+
+    def __init__(self, scopes: Iterable[Mapping[str, Any]], hidden: Iterable[str] = ()):
+        self.scopes = list(scopes)
+        self.hidden = set(hidden)
+        self.used: dict[str, object] = {}
+
+    def __getitem__(self, name: str) -> object:
+        if not name.startswith("_") and name not in self.hidden:
+            for scope in reversed(self.scopes):
+                if name in scope:
+                    self.used[name] = scope[name]
+                    return scope[name]
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        names = {n for s in self.scopes for n in s}
+        return iter(sorted(n for n in names if not n.startswith("_") and n not in self.hidden))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def complete(token: str, names: Iterable[str]) -> list[str]:
+    """Options for `-…`, otherwise column and raw field names starting with `token` (any case)."""
+    if token.startswith("-"):
+        return [o for o in OPTIONS if o.startswith(token)]
+    low = token.lower()
+    quoted = (n if re.fullmatch(r"[A-Za-z_@][\w.@]*", n) else f'"{n}"' for n in names)
+    return sorted({n for n in quoted if n.lower().lstrip('"').startswith(low.lstrip('"'))})
+
+
+@magics_class
+class AuditqlMagics(Magics):
+    """The magic and the notebook's choice of archive (`open` / `ingest`), remembered between cells."""
+
+    archive: Path | None = None
+    _names: tuple[tuple[Path, int], list[str]] | None = None
+
+    @no_var_expand
+    @needs_local_scope
+    @line_cell_magic
+    def auditql(self, line: str, cell: str | None = None, local_ns: Mapping[str, Any] | None = None) -> Any:
+        scopes = (self.shell.user_ns, local_ns or {}) if self.shell else (local_ns or {},)
+        try:
+            return self._dispatch(line, cell, scopes)
+        except QueryError as exc:
+            _say(exc.render())
+        except AuditqlError as exc:
+            _say(f"error: {exc}")
+        return None
+
+    def _dispatch(self, line: str, cell: str | None, scopes: tuple[Mapping[str, Any], ...]) -> Any:
+        first, _, rest = line.strip().partition(" ")
+        if cell is None and first in SUBCOMMANDS and rest.strip() and not _NOT_A_PATH.match(rest):
+            options, args = split_line(rest, SUBCOMMANDS[first][1])
+            expand = _expander(scopes)
+            options = {k: [expand(x) for x in v] if isinstance(v, list) else expand(v) if isinstance(v, str)
+                       else v for k, v in options.items()}  # fmt: skip
+            paths = [Path(unquote(expand(w))) for w in words(args)]
+            if options.get("--help"):
+                return print(usage())
+            return self.ingest(paths, options) if first == "ingest" else self.open(paths)
+        options, text = split_line(line, QUERY_OPTIONS)
+        expand = _expander(scopes)
+        options = {k: expand(v) if isinstance(v, str) else v for k, v in options.items()}
+        if cell is not None:
+            if text:
+                raise UsageError(f"put the query in the cell body, not after %%auditql: {text!r}")
+            text = cell
+        if options.get("--help") or not text.strip():
+            return print(usage())
+        hidden = getattr(self.shell, "user_ns_hidden", {})
+        return self.query(text, options, Namespace(scopes, hidden))
+
+    def database(self, given: str | None) -> Path:
+        if given:
+            return Path(given).expanduser()
+        return self.archive if self.archive is not None else engine.default_db_path()
+
+    def query(self, text: str, options: dict[str, Any], params: Namespace) -> Any:
+        limit = options.get("--limit")
+        if limit is not None and not (limit.isdigit()):
+            raise UsageError(f"--limit needs a whole number of rows, not {limit!r}")
+        columns = options.get("--columns")
+        request = notebook.Request(text, dict(
+            params=params, vendor=options.get("--vendor"),
+            since=api.parse_when(options["--since"]) if options.get("--since") else None,
+            until=api.parse_when(options["--until"]) if options.get("--until") else None,
+            columns=[c.strip() for c in columns.split(",")] if columns else None,
+        ))  # fmt: skip
+        db = self.database(options.get("--db"))
+        if options.get("--explain"):
+            translation = notebook.explain(db, request)
+            _warn(translation.warnings)
+            print(translation.sql)
+            return None
+        result = notebook.query(db, request, None if limit is None else int(limit))
+        # asked again later (a timeline), the query binds the values it had now, not the variables' new ones
+        result.request = notebook.Request(text, {**request.options, "params": dict(params.used)})
+        _warn(result.warnings)
+        if (name := options.get("-o")) and self.shell is not None:
+            if not name.isidentifier():
+                raise UsageError(f"-o needs a Python variable name, not {name!r}")
+            self.shell.user_ns[name] = result
+        return result
+
+    def ingest(self, paths: list[Path], options: dict[str, Any]) -> None:
+        from tabulate import tabulate
+
+        from auditql.ingest import ingest
+
+        db = self.database(options.get("--db"))
+        report = ingest(paths, db, vendor=options.get("--vendor"), mappings=[Path(m) for m in options.get("--mapping", [])])
+        rows = [[safe_text(f.source_file), f.vendor or "-", f.read, f.added, f.duplicates,
+                 f.rejected if f.error is None else "FILE"] for f in report.files]  # fmt: skip
+        rows.append(["total", "", *(sum(getattr(f, k) for f in report.files) for k in ("read", "added", "duplicates", "rejected"))])
+        print(tabulate(rows, headers=["file", "vendor", "read", "added", "duplicates", "rejected"], disable_numparse=True))
+        for f in report.files:
+            if f.error:
+                _say(f"rejected file: {f.error}")
+            elif f.rejected:
+                _say(f"{f.source_file}: {f.rejected} records rejected (see `auditql rejects`)")
+        self.archive = db
+        print(f"archive: {safe_text(db)} (used by the queries that follow)")
+
+    def open(self, paths: list[Path]) -> None:
+        if len(paths) != 1:
+            raise UsageError("open takes one archive path: %auditql open PATH")
+        db = paths[0].expanduser()
+        engine.reader(db).close()  # says clearly when there is no archive there
+        self.archive = db
+        print(f"archive: {safe_text(db)}")
+
+    def column_names(self) -> list[str]:
+        """Canonical columns plus every raw field ingested into the current archive (cached per archive)."""
+        db = self.database(None)
+        try:
+            key = (db, db.stat().st_mtime_ns)
+        except OSError:
+            return list(COLUMN_NAMES)
+        if self._names is None or self._names[0] != key:
+            try:
+                con = engine.reader(db)
+            except AuditqlError:
+                return list(COLUMN_NAMES)
+            try:
+                self._names = (key, sorted(api.catalog(con).known_names()))
+            finally:
+                con.close()
+        return self._names[1]
+
+
+def _expander(scopes: tuple[Mapping[str, Any], ...]) -> Any:
+    """IPython's own `$name` / `{expr}` expansion, for option values and paths only (never query text)."""
+    namespace: dict[str, Any] = {}
+    for scope in scopes:
+        namespace.update(scope)
+
+    def expand(text: str) -> str:
+        try:
+            return DollarFormatter().vformat(text, args=[], kwargs=namespace)
+        except Exception:  # as IPython does: a failed expansion leaves the text as typed
+            return text
+
+    return expand
+
+
+def _say(message: str) -> None:
+    print(safe_text(message, keep_newlines=True), file=sys.stderr)
+
+
+def _warn(warnings: Iterable[str]) -> None:
+    for w in warnings:
+        _say(f"warning: {w}")
+
+
+_MAGIC_START = re.compile(r"\s*%%auditql\b|.*%auditql\s", re.DOTALL)
+
+
+def matcher_for(magics: AuditqlMagics) -> Any:
+    """A completion matcher (IPython ≥ 8.6) offering column names and options inside %auditql / %%auditql."""
+
+    @context_matcher(identifier="auditql")
+    def auditql_matcher(context: CompletionContext) -> SimpleMatcherResult:
+        line = context.text_until_cursor
+        in_cell = context.full_text.lstrip().startswith("%%auditql") and context.cursor_line > 0
+        if not (in_cell or _MAGIC_START.match(line)):
+            return {"completions": [], "suppress": False}
+        found = complete(context.token, magics.column_names())
+        return {"completions": [SimpleCompletion(n, type="column") for n in found], "suppress": bool(found)}
+
+    return auditql_matcher
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    magics = AuditqlMagics(ipython)
+    ipython.register_magics(magics)
+    completer = getattr(ipython, "Completer", None)
+    if completer is not None and hasattr(completer, "custom_matchers"):
+        completer.custom_matchers[:] = [
+            m for m in completer.custom_matchers if getattr(m, "matcher_identifier", None) != "auditql"
+        ]
+        completer.custom_matchers.append(matcher_for(magics))

@@ -1,0 +1,196 @@
+"""What a notebook gets back from a query: the rows, plus ways to hand them on (Arrow, pandas, polars), a
+display that is safe to render, and "when did it happen" as a timeline.
+
+It lives apart from the magic because none of it needs IPython: the magic parses a line and calls
+`query`; this module turns the core's answer into something a notebook can show and convert. A result
+keeps the archive's path and the translated query, never a connection — DuckDB lets one writer lock out
+every reader, so a notebook that sat on the archive would block the next ingest.
+
+Audit fields are attacker-controlled text: every header and value is HTML-escaped before display.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditql import api, engine
+from auditql import timeline as histogram
+from auditql.errors import UsageError
+from auditql.output import Table, cell_text, iso_time, render_text, safe_text
+from auditql.query import Translation
+
+DISPLAY_ROWS = 50  # rows a result shows; all rows stay in the result
+CELL_CHARS = 200  # a `raw` JSON cell can be kilobytes: clip it for display only
+
+
+@dataclass(frozen=True)
+class Request:
+    """What was asked, kept so the result can be asked again (e.g. without the row limit)."""
+
+    text: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def prepare(self, con: Any, limit: int | None = None) -> Translation:
+        return api.prepare(con, self.text, limit=limit, **self.options)
+
+
+def explain(db: Path, request: Request, limit: int | None = None) -> Translation:
+    """The translation a query would run, without running it."""
+    con = engine.reader(db)
+    try:
+        return request.prepare(con, limit)
+    finally:
+        con.close()
+
+
+def query(db: Path, request: Request, limit: int | None = None) -> Result:
+    """Run one query on the archive at `db` (read-only, closed again before returning)."""
+    con = engine.reader(db)
+    try:
+        translation = request.prepare(con, limit)
+        answer = api.run(con, translation, limit)
+    finally:
+        con.close()
+    return Result(**vars(answer), db=db, translation=translation, request=request)
+
+
+@dataclass(repr=False, eq=False)
+class Result(api.Result):
+    """Rows of one query (`len()`, iteration as tuples, `.dicts()`), its `.sql`, and conversions."""
+
+    db: Path | None = None
+    translation: Translation | None = None
+    request: Request | None = None
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self.rows)
+
+    def to_arrow(self) -> Any:
+        """A pyarrow.Table with DuckDB's own types, holding exactly this result's rows."""
+        import pyarrow as pa
+
+        if self.db is None or self.translation is None:
+            return pa.table({c: [row[i] for row in self.rows] for i, c in enumerate(self.columns)})
+        con = engine.reader(self.db)
+        try:
+            t = self.translation
+            table = con.sql(t.sql, params=t.params or None).to_arrow_table()
+        finally:
+            con.close()
+        # the translation asks for one row beyond the limit, to tell whether the limit cut rows
+        return table.slice(0, len(self.rows))
+
+    def to_pandas(self) -> Any:
+        """A pandas.DataFrame (needs pandas: `pip install 'auditql[pandas]'`)."""
+        _require("pandas", "to_pandas")
+        return self.to_arrow().to_pandas()
+
+    def to_polars(self) -> Any:
+        """A polars.DataFrame (needs polars: `pip install 'auditql[polars]'`)."""
+        polars = _require("polars", "to_polars")
+        return polars.from_arrow(self.to_arrow())
+
+    def timeline(self, interval: str | None = None) -> Timeline:
+        """Events per `interval` (`hour`, `day`, `15m`, `6h`, … ; automatic when None), counted by DuckDB.
+
+        Counts every event the query matches, including those a `--limit` kept out of the rows.
+        """
+        if self.db is None or self.request is None:
+            raise UsageError("this result does not know its archive; run the query with %auditql")
+        con = engine.reader(self.db)
+        try:
+            t = self.request.prepare(con)
+            counted = histogram.timeline(con, t.sql, t.params, interval)
+        finally:
+            con.close()
+        return Timeline(counted.interval, counted.buckets)
+
+    def summary(self) -> str:
+        shown = f"; showing the first {DISPLAY_ROWS}" if len(self.rows) > DISPLAY_ROWS else ""
+        return self.footer() + shown
+
+    def __repr__(self) -> str:
+        keep = list(range(len(self.columns)))
+        hidden = ""
+        if set(api.TABLE_COLUMNS) < set(self.columns):  # a whole canonical row is unreadable in a terminal
+            keep = [self.columns.index(c) for c in api.TABLE_COLUMNS]
+            hidden = f" ({len(self.columns) - len(keep)} more columns: see .columns, .dicts(), .to_arrow())"
+        page = Table([self.columns[i] for i in keep], [self.types[i] for i in keep],
+                     [[row[i] for i in keep] for row in self.rows[:DISPLAY_ROWS]])  # fmt: skip
+        return render_text(page, "table") + self.summary() + hidden
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{_escape(c)}</th>" for c in self.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{_escape(cell_text(v, t))}</td>" for v, t in zip(row, self.types, strict=True))
+            + "</tr>"
+            for row in self.rows[:DISPLAY_ROWS]
+        )  # fmt: skip
+        return (
+            f'<table class="auditql-result"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+            f"<p>{_escape(self.summary())}</p>"
+        )
+
+
+class Timeline(histogram.Timeline):
+    """A time histogram that shows itself: text bars in a terminal, a table (and a chart) in a notebook."""
+
+    def __repr__(self) -> str:
+        return self.bars()
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><td>{iso_time(start)}</td><td>{n}</td></tr>" for start, n in self.buckets)
+        table = (
+            f'<table class="auditql-timeline"><thead><tr><th>{_escape(self.interval)} from</th>'
+            f"<th>events</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<p>{self.total} events in {len(self.buckets)} buckets of {_escape(self.interval)}</p>"
+        )
+        try:
+            figure = self.chart()
+        except UsageError:
+            return table
+        png = io.BytesIO()
+        figure.savefig(png, format="png", bbox_inches="tight")
+        data = base64.b64encode(png.getvalue()).decode("ascii")
+        return f'<img alt="events per {_escape(self.interval)}" src="data:image/png;base64,{data}"/>' + table
+
+    def chart(self) -> Any:
+        """A matplotlib Figure of the histogram (needs matplotlib)."""
+        _require("matplotlib", "chart")
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(8, 2.5))
+        axes = figure.subplots()
+        n, unit = self.interval.split()
+        days = int(n) * _UNIT_DAYS[unit.rstrip("s")]
+        axes.bar([s for s, _ in self.buckets], [c for _, c in self.buckets], width=days * 0.9, align="edge")
+        axes.set_ylabel("events")
+        axes.set_title(f"events per {self.interval}")
+        figure.autofmt_xdate()
+        return figure
+
+
+_UNIT_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def _escape(text: str) -> str:
+    text = safe_text(text)
+    if len(text) > CELL_CHARS:
+        text = text[: CELL_CHARS - 1] + "…"
+    return html.escape(text, quote=True)
+
+
+def _require(module: str, method: str) -> Any:
+    """Import an optional library, or say in one line how to get it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise UsageError(f"{method}() needs {module}, which is not installed: pip install {module}") from None

@@ -1,0 +1,156 @@
+"""The caller's options, applied to a rewritten query: columns, time window, vendor, row cap, order.
+
+These come from CLI flags and notebook arguments, not from the query text, so they are built as typed
+nodes directly (never parsed from text). They apply after the rewrites and before raw fields are read
+from JSON, so a raw column in `columns` gets the same treatment as one in the query.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlglot import exp
+
+from auditql.query.context import Context
+from auditql.query.forms import SQL, events_table
+from auditql.query.names import CANONICAL, RawField, canonical_column
+from auditql.query.values import parse_point
+from auditql.schema import COLUMN_NAMES
+
+DEFAULT_ORDER = ("time", "source_file", "source_row")
+
+
+def projection(columns: list[str] | None, ctx: Context) -> list[exp.Expr]:
+    """SELECT list for the WHERE and REST forms: every canonical column, or the ones asked for.
+
+    An entry is a canonical column (any case, or @timestamp), else a raw field path split on dots;
+    an entry in double quotes is one key, dots and all (`"a.b"` for a CSV header named a.b).
+    """
+    if columns is None:
+        return [canonical_column(name) for name in COLUMN_NAMES]
+    if not columns:
+        raise ctx.error("columns= is empty; name at least one column, e.g. time, actor_name")
+    selected: list[exp.Expr] = []
+    for entry in columns:
+        name = entry.strip()
+        if name.lower() in CANONICAL:
+            selected.append(canonical_column(CANONICAL[name.lower()]))
+            continue
+        quoted = len(name) >= 2 and name[0] == name[-1] == '"'
+        keys = [name[1:-1].replace('""', '"')] if quoted else name.split(".")
+        if not name or any(key == "" for key in keys) and not quoted:
+            raise ctx.error(f"columns= entry '{entry}' is not a column or field name")
+        field = RawField(expressions=[exp.Identifier(this=key, quoted=True) for key in keys])
+        label = keys[0] if quoted else name
+        selected.append(exp.Alias(this=field, alias=exp.Identifier(this=label, quoted=True)))
+    return selected
+
+
+def default_order(tree: exp.Expr, form: str) -> exp.Expr:
+    """Make the output order deterministic.
+
+    WHERE/REST: the user's ORDER BY (if any), then time, source_file, source_row as tie-breakers, so
+    START/LIMIT pages never overlap. SQL without ORDER BY: a plain SELECT over events is ordered by
+    those three columns (qualified, so a SELECT alias cannot capture them); any other query without
+    `*` in its SELECT list (GROUP BY, DISTINCT, UNION, CTEs) is ordered by every output column
+    (ORDER BY 1, 2, …), which is always valid; queries with `*` over derived tables are left alone.
+    """
+    tree = tree.copy()
+    order = tree.args.get("order")
+    if form != SQL:
+        present = {o.this.name for o in (order.expressions if order else []) if _is_canonical(o.this)}
+        extra = [exp.Ordered(this=canonical_column(n)) for n in DEFAULT_ORDER if n not in present]
+        tree.set("order", exp.Order(expressions=[*(order.expressions if order else []), *extra]))
+        return tree
+    if order:
+        return tree
+    table = _plain_events_table(tree)
+    if table is not None:
+        qualifier = exp.Identifier(this=table.alias_or_name, quoted=True)
+        keys: list[exp.Expr] = [canonical_column(n, qualifier.copy()) for n in DEFAULT_ORDER]
+    elif isinstance(tree, exp.Query) and not any(_is_star(s) for s in tree.selects):
+        keys = [exp.Literal.number(i) for i in range(1, len(tree.selects) + 1)]
+    else:
+        return tree
+    tree.set("order", exp.Order(expressions=[exp.Ordered(this=k) for k in keys]))
+    return tree
+
+
+def restrict(
+    tree: exp.Expr,
+    form: str,
+    since: datetime | str | None,
+    until: datetime | str | None,
+    vendor: str | None,
+    ctx: Context,
+) -> exp.Expr:
+    """Keep only rows with since <= time < until and the given vendor.
+
+    WHERE/REST: ANDed into the WHERE. SQL: every read of `events` (in CTEs and subqueries too) becomes
+    a filtered subquery with the same alias, so the window holds however the query is written.
+    """
+    conditions: list[exp.Expr] = []
+    for value, node in ((since, exp.GTE), (until, exp.LT)):
+        if value is not None:
+            conditions.append(node(this=canonical_column("time"), expression=_time(value, ctx)))
+    if vendor is not None:
+        conditions.append(exp.EQ(this=canonical_column("vendor"), expression=exp.Literal.string(vendor)))
+    if not conditions:
+        return tree
+    condition = exp.and_(*conditions, copy=False)
+    tree = tree.copy()
+    if form != SQL:
+        where = tree.args.get("where")
+        combined = exp.and_(exp.paren(where.this, copy=False), condition) if where else condition
+        tree.set("where", exp.Where(this=combined))
+        return tree
+    for table in list(tree.find_all(exp.Table)):
+        if table.name.lower() == "events":
+            inner = exp.Select(expressions=[exp.Star()], from_=exp.From(this=events_table()))
+            alias = table.args.get("alias") or exp.TableAlias(this=exp.Identifier(this="events", quoted=True))
+            inner.set("where", exp.Where(this=condition.copy()))
+            table.replace(exp.Subquery(this=inner, alias=alias.copy()))
+    return tree
+
+
+def cap_rows(tree: exp.Expr, limit: int | None, ctx: Context) -> exp.Expr:
+    """LIMIT `limit`, or the query's own LIMIT if that is smaller."""
+    if limit is None:
+        return tree
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ctx.error(f"limit must be a whole number >= 0, not {limit!r}")
+    tree = tree.copy()
+    current = tree.args.get("limit")
+    if current is not None and int(current.expression.name) <= limit:
+        return tree
+    tree.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
+    return tree
+
+
+def _time(value: datetime | str, ctx: Context) -> exp.Expr:
+    point = parse_point(value)
+    if point is None:
+        raise ctx.error(f"'{value}' is not a point in time; use e.g. 2015-08-16T00:00:00Z or 2015-08-16")
+    text = exp.Literal.string(point.isoformat(sep=" "))
+    return exp.Cast(this=text, to=exp.DataType.build("TIMESTAMPTZ"))
+
+
+def _plain_events_table(tree: exp.Expr) -> exp.Table | None:
+    """The events table of a SELECT that returns its rows one for one (no grouping, no joins)."""
+    if not isinstance(tree, exp.Select) or tree.args.get("joins") or tree.args.get("group"):
+        return None
+    if tree.args.get("distinct") or tree.args.get("having"):
+        return None
+    if any(s.find(exp.AggFunc) for s in tree.expressions):
+        return None
+    source = tree.args.get("from_")
+    table = source.this if source else None
+    return table if isinstance(table, exp.Table) and table.name.lower() == "events" else None
+
+
+def _is_canonical(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Column) and bool(node.meta.get("canonical")) and not node.table
+
+
+def _is_star(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Star) or (isinstance(node, exp.Column) and isinstance(node.this, exp.Star))

@@ -1,0 +1,152 @@
+"""The rewrites from a parsed, allowed query to one DuckDB can run over `events`.
+
+Each rewrite is a pure function (tree, ctx) -> tree that copies before it changes anything, and each
+is tested on its own by input/expected pairs in tests/queries/*.sql. REWRITES runs them in order;
+`raw_fields_to_json` runs last, after translate has read the RawFields for unknown-name warnings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot import exp
+
+from auditql.query.comparisons import ORDERING, numeric_aggregates, typed_comparisons
+from auditql.query.context import Context
+from auditql.query.dialect import GIGYA_OPERATOR, WordMatch
+from auditql.query.names import RawField, resolve_names
+from auditql.query.values import bound_literal, derived, is_string, literal_value, word_pattern
+from auditql.schema import COLUMN_TYPES
+
+Rewrite = Callable[[exp.Expr, Context], exp.Expr]
+
+
+def quoted_names_to_strings(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """Gigya's positional rule: `"x"` right of a comparison, after LIKE/contains/regex, inside IN (...)
+    or as a BETWEEN bound is the string 'x'; anywhere else it is a name."""
+    tree = tree.copy()
+    slots: dict[type[exp.Expr], tuple[str, ...]] = {
+        **dict.fromkeys(ORDERING, ("expression",)),
+        **dict.fromkeys((exp.Like, exp.ILike, WordMatch, exp.Escape), ("expression",)),
+        exp.In: ("expressions",),
+        exp.Between: ("low", "high"),
+    }
+    for node in list(tree.find_all(*slots, exp.RegexpLike)):
+        keys = ("expression",) if isinstance(node, exp.RegexpLike) else slots[type(node)]
+        if isinstance(node, exp.RegexpLike) and not node.meta.get(GIGYA_OPERATOR):
+            continue
+        for key in keys:
+            value = node.args.get(key)
+            for item in value if isinstance(value, list) else [value]:
+                if _is_quoted_name(item):
+                    literal = exp.Literal.string(item.name)
+                    literal.update_positions(item.this)
+                    item.replace(literal)
+    return tree
+
+
+def bind_placeholders(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """`:name`, `$name`, `{name}` -> literals marked as bound values (see values.py)."""
+    tree = tree.copy()
+    for node in list(tree.find_all(exp.Placeholder, exp.Parameter)):
+        name = node.name
+        if not name or ctx.params is None:
+            raise ctx.error("use a named placeholder such as :name, with its value in params=", node)
+        if name not in ctx.params:
+            known = ", ".join(sorted(ctx.params)) or "nothing"
+            raise ctx.error(f"no value for placeholder :{name}; params has: {known}", node)
+        value = ctx.params[name]
+        if isinstance(value, (list, tuple)) and isinstance(node.parent, exp.In) and node.arg_key == "expressions":
+            items = [bound_literal(name, v, node, ctx) for v in value]
+            if not items:
+                raise ctx.error(f"params['{name}'] is an empty list; IN needs at least one value", node)
+            node.parent.set("expressions", _splice(node.parent.expressions, node, items))
+        else:
+            node.replace(bound_literal(name, value, node, ctx))
+    return tree
+
+
+def gigya_operators(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """`x contains 'word'` -> a case-insensitive whole-word regexp match; `now()` -> CURRENT_TIMESTAMP."""
+    tree = tree.copy()
+    for node in list(tree.find_all(WordMatch, exp.Anonymous)):
+        if isinstance(node, exp.Anonymous):
+            node.replace(exp.CurrentTimestamp())
+            continue
+        word = node.expression
+        if not is_string(word):
+            raise ctx.error("contains needs a quoted word on its right, e.g. message contains 'denied'", word)
+        pattern = derived(word_pattern(str(literal_value(word))), word)
+        node.replace(exp.RegexpLike(this=node.this, expression=pattern))
+    return tree
+
+
+def raw_fields_to_json(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """Each RawField -> the string form of that path in `raw` (`raw ->> '$.a.b'`).
+
+    Where the catalog promises that a vendor's mapping copies the field verbatim into a typed column,
+    that vendor's rows read the column instead: `CASE WHEN vendor = 'v' AND col IS NOT NULL THEN col
+    ELSE raw ->> '$.f' END`. The `IS NOT NULL` guard makes this identical to reading raw for every row
+    and every operator: the column differs from raw only where raw holds '' (the column holds NULL),
+    and those rows fall through to raw. Keys that contain a dot are never mapped this way, because the
+    catalog writes nested paths with dots and could not tell the two apart.
+    """
+    tree = tree.copy()
+    for field in list(tree.find_all(RawField)):
+        field.replace(read_raw(field, ctx))
+    return tree
+
+
+def read_raw(field: RawField, ctx: Context) -> exp.Expr:
+    table = field.args.get("table")
+
+    def column(name: str) -> exp.Column:
+        return exp.Column(
+            this=exp.Identifier(this=name, quoted=True), table=table.copy() if table else None
+        )
+
+    path = exp.JSONPath(expressions=[exp.JSONPathRoot(), *(exp.JSONPathKey(this=k) for k in field.path)])
+    from_raw = exp.JSONExtractScalar(this=column("raw"), expression=path)
+    if any("." in key for key in field.path):
+        return from_raw
+    vendors_by_column: dict[str, list[str]] = {}
+    for vendor, copies in sorted(ctx.catalog.verbatim.items()):
+        target = copies.get(field.dotted)
+        if target and COLUMN_TYPES.get(target) == "VARCHAR":
+            vendors_by_column.setdefault(target, []).append(vendor)
+    if not vendors_by_column:
+        return from_raw
+    branches = []
+    for target, vendors in vendors_by_column.items():
+        vendor_is = (
+            exp.EQ(this=column("vendor"), expression=exp.Literal.string(vendors[0]))
+            if len(vendors) == 1
+            else exp.In(this=column("vendor"), expressions=[exp.Literal.string(v) for v in vendors])
+        )
+        present = exp.Not(this=exp.Is(this=column(target), expression=exp.Null()))
+        branches.append(exp.If(this=exp.And(this=vendor_is, expression=present), true=column(target)))
+    return exp.Case(ifs=branches, default=from_raw)
+
+
+def _is_quoted_name(node: object) -> bool:
+    return (
+        isinstance(node, exp.Column)
+        and isinstance(node.this, exp.Identifier)
+        and node.this.quoted
+        and not node.table
+    )
+
+
+def _splice(items: list[exp.Expr], old: exp.Expr, new: list[exp.Expr]) -> list[exp.Expr]:
+    index = next(i for i, item in enumerate(items) if item is old)
+    return [*items[:index], *new, *items[index + 1 :]]
+
+
+REWRITES: tuple[Rewrite, ...] = (
+    quoted_names_to_strings,
+    bind_placeholders,
+    resolve_names,
+    gigya_operators,
+    typed_comparisons,
+    numeric_aggregates,
+)

@@ -1,0 +1,148 @@
+"""translate(): the one entry point front ends call to turn what a user typed into DuckDB SQL.
+
+    >>> t = translate("errCode != 0 AND @timestamp > '2015-08-16'")
+    >>> t.form, t.params, t.warnings
+    ('where', [], [])
+    >>> print(t.sql.split(" WHERE ")[1])
+    TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) <> 0 AND "time" > CAST('2015-08-16 00:00:00+00:00' AS TIMESTAMPTZ) ORDER BY "time", "source_file", "source_row"
+
+Steps: parse one of the three forms (forms.py), refuse anything not allowed (allowlist.py), run the
+rewrites (rewrites.py), add the caller's options (time window, vendor, columns, row cap, default
+order), read raw fields from JSON, bind parameters, check the result again, and generate.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from auditql.errors import QueryError
+from auditql.query import options
+from auditql.query.allowlist import check_generated, check_tree
+from auditql.query.catalog import Catalog
+from auditql.query.context import Context
+from auditql.query.dialect import AuditQL
+from auditql.query.forms import SQL, parse_query
+from auditql.query.names import raw_field_paths
+from auditql.query.rewrites import REWRITES, raw_fields_to_json
+from auditql.query.values import BOUND
+
+# Engines `--dialect` can print for; the archive exported as Parquet runs there unchanged.
+DIALECTS: dict[str, str] = {
+    "bigquery": "bigquery",
+    "postgres": "postgres",
+    "snowflake": "snowflake",
+    "spark": "spark",
+    "trino": "trino",
+}
+# sqlglot recurses about 45 frames per nesting level; MAX_DEPTH (64) levels need this much headroom.
+_RECURSION_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class Translation:
+    sql: str  # DuckDB SQL over `events`, identifiers quoted
+    params: list[object]  # values for $1, $2, … in `sql`, in that order
+    warnings: list[str]  # e.g. unknown field names, with the nearest known names
+    form: str  # "where" | "rest" | "sql"
+    tree: exp.Expr | None = field(default=None, repr=False, compare=False)  # generated query, for to_dialect
+
+    def to_dialect(self, dialect: str) -> str:
+        """The same query for another engine (to run over the archive exported as Parquet)."""
+        name = DIALECTS.get(dialect.lower())
+        if name is None:
+            raise QueryError(f"'{dialect}' is not a dialect auditql can print. Try one of: {', '.join(DIALECTS)}.")
+        with _recursion_headroom():
+            tree = self.tree if self.tree is not None else sqlglot.parse_one(self.sql, dialect=AuditQL)
+            return tree.sql(dialect=name, identify=True)
+
+
+def translate(
+    text: str,
+    catalog: Catalog = Catalog(),  # noqa: B008 - frozen, never mutated
+    *,
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    vendor: str | None = None,
+    limit: int | None = None,
+    columns: list[str] | None = None,
+    params: Mapping[str, object] | None = None,
+) -> Translation:
+    """Translate a WHERE clause, a Gigya REST statement or read-only SQL into DuckDB SQL over `events`.
+
+    since/until: keep rows with since <= time < until (naive datetimes are UTC; strings are read like
+        time literals in a query). vendor: keep only that vendor's rows.
+    limit: adds `LIMIT limit` (or lowers the query's own LIMIT). To learn whether rows were cut, pass
+        the number you want to show plus one and check whether that many came back.
+    columns: the columns to show for the WHERE and REST forms (canonical names or raw field paths;
+        `"a.b"` in double quotes is one key); default: every canonical column.
+    params: values for `:name` / `$name` / `{name}` placeholders, bound as parameters, never pasted.
+        Without params, placeholders are refused.
+    Raises QueryError (with the query, line and column when known) for anything refused or unreadable.
+    """
+    ctx = Context(text, catalog, params)
+    with _recursion_headroom():
+        try:
+            return _translate(ctx, since, until, vendor, limit, columns)
+        except RecursionError:
+            raise ctx.error("the query is nested too deeply to translate; flatten it") from None
+        except SqlglotError as error:
+            raise ctx.error(f"the query could not be translated ({error}); simplify it") from None
+
+
+def _translate(
+    ctx: Context,
+    since: datetime | str | None,
+    until: datetime | str | None,
+    vendor: str | None,
+    limit: int | None,
+    columns: list[str] | None,
+) -> Translation:
+    parsed = parse_query(ctx.text, ctx)
+    check_tree(parsed.tree, ctx)
+    warnings: list[str] = []
+    tree: exp.Expr = parsed.tree
+    if parsed.form == SQL:
+        if columns is not None:
+            warnings.append("columns= is ignored for SQL queries; the SELECT list decides the columns")
+    else:
+        tree.set("expressions", options.projection(columns, ctx))
+    for rewrite in REWRITES:
+        tree = rewrite(tree, ctx)
+    warnings += [w for p in raw_field_paths(tree) if (w := ctx.catalog.unknown_field_warning(p))]
+    tree = options.default_order(tree, parsed.form)
+    tree = options.restrict(tree, parsed.form, since, until, vendor, ctx)
+    tree = options.cap_rows(tree, limit, ctx)
+    tree = raw_fields_to_json(tree, ctx)
+    tree, values = _bind_parameters(tree)
+    check_generated(tree, ctx)
+    sql = tree.sql(dialect=AuditQL, identify=True)
+    return Translation(sql=sql, params=values, warnings=warnings, form=parsed.form, tree=tree)
+
+
+def _bind_parameters(tree: exp.Expr) -> tuple[exp.Expr, list[object]]:
+    """Replace each literal that came from params by $1, $2, … and return the values in that order."""
+    tree = tree.copy()
+    values: list[object] = []
+    for literal in list(tree.find_all(exp.Literal, bfs=False)):
+        if BOUND in literal.meta:
+            values.append(literal.meta[BOUND])
+            literal.replace(exp.Placeholder(this=str(len(values))))
+    return tree, values
+
+
+@contextmanager
+def _recursion_headroom() -> Iterator[None]:
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, _RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)

@@ -1,0 +1,127 @@
+"""Literal values: points in time, words for `contains`, and values bound from `params`.
+
+A value a notebook user binds (`:name`, `{name}`) must reach DuckDB as a bound parameter, never as
+SQL text — but the rewrites still need to know whether it is a number, a string or a time. So a bound
+value becomes an ordinary literal node carrying its Python value in `meta["bound"]`; rewrites treat
+it like any literal, derived literals inherit the mark, and translate turns each marked literal into a
+`$n` parameter at the very end.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from sqlglot import exp
+
+from auditql.query.context import Context
+
+BOUND = "bound"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DIGITS = re.compile(r"-?\d+(\.\d+)?")
+_TIME_EXAMPLES = "e.g. '2015-08-16T00:00:00Z', '2015-08-16T02:00:00+02:00', '2015-08-16' or 1439683200000"
+
+
+def literal_value(node: exp.Expr) -> str | int | float | Decimal | None:
+    """The Python value of a string/number literal (or a negated number); None for anything else."""
+    if BOUND in node.meta and isinstance(node.meta[BOUND], (str, int, float, Decimal)):
+        return node.meta[BOUND]  # type: ignore[no-any-return]
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and node.this.is_number:
+        value = literal_value(node.this)
+        return -value if isinstance(value, (int, float, Decimal)) else None
+    if isinstance(node, exp.Literal):
+        if node.is_string:
+            return node.name
+        return int(node.name) if node.is_int else float(node.name)
+    return None
+
+
+def is_number(node: exp.Expr) -> bool:
+    value = literal_value(node)
+    return value is not None and not isinstance(value, str)
+
+
+def is_string(node: exp.Expr) -> bool:
+    return isinstance(literal_value(node), str)
+
+
+def derived(value: str | int | float, source: exp.Expr) -> exp.Literal:
+    """A new literal computed from `source`; it stays a bound parameter if `source` was one."""
+    literal = exp.Literal.string(value) if isinstance(value, str) else exp.Literal.number(value)
+    if BOUND in source.meta:
+        literal.meta[BOUND] = value
+    for key in ("line", "col", "start", "end"):
+        if key in source.meta:
+            literal.meta[key] = source.meta[key]
+    return literal
+
+
+def bound_literal(name: str, value: object, at: exp.Expr, ctx: Context) -> exp.Expr:
+    """The literal node standing for a value bound to placeholder `name`."""
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, datetime):
+        value = _as_utc(value).isoformat()
+    elif isinstance(value, date):
+        value = value.isoformat()
+    if isinstance(value, (int, float, Decimal)):
+        literal = exp.Literal.number(str(value))
+    elif isinstance(value, str):
+        literal = exp.Literal.string(value)
+    else:
+        raise ctx.error(
+            f"params['{name}'] is a {type(value).__name__}; bind a string, number, bool, None, "
+            "date or datetime (or a list inside IN (...))",
+            at,
+        )
+    literal.meta[BOUND] = value
+    for key in ("line", "col", "start", "end"):
+        if key in at.meta:
+            literal.meta[key] = at.meta[key]
+    return literal
+
+
+def time_point(node: exp.Expr, ctx: Context) -> exp.Expr:
+    """`node` (a string or number literal) as a TIMESTAMPTZ literal; refuses what is not a time."""
+    value = literal_value(node)
+    point = parse_point(value) if value is not None else None
+    if point is None:
+        raise ctx.error(f"{_show(value)} is not a point in time; write one as {_TIME_EXAMPLES}", node)
+    text = derived(point.isoformat(sep=" "), node)
+    return exp.Cast(this=text, to=exp.DataType.build("TIMESTAMPTZ"))
+
+
+def parse_point(value: object) -> datetime | None:
+    """ISO 8601 (with Z, an offset or none = UTC), a bare date, or epoch milliseconds (number or digits)."""
+    if isinstance(value, datetime):
+        return _as_utc(value)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        value = Decimal(value.strip())
+    try:
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            return _EPOCH + timedelta(milliseconds=float(value))
+        if isinstance(value, str):
+            return _as_utc(datetime.fromisoformat(value.strip()))
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
+def word_pattern(word: str) -> str:
+    """RE2 pattern for `contains`: the word (or phrase) case-insensitively, with no letter, digit or _
+    right before or after it."""
+    escaped = re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", word)
+    return rf"(?i)(^|[^\pL\pN_]){escaped}([^\pL\pN_]|$)"
+
+
+def _as_utc(point: datetime) -> datetime:
+    return point.replace(tzinfo=UTC) if point.tzinfo is None else point.astimezone(UTC)
+
+
+def _show(value: object) -> str:
+    return f"'{value}'" if isinstance(value, str) else str(value)
