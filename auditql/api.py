@@ -64,8 +64,11 @@ def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
     return Catalog(fields={v: frozenset(s) for v, s in fields.items()}, verbatim=verbatim)
 
 
-def run(con: duckdb.DuckDBPyConnection, translation: Translation, limit: int | None = None,
-        ) -> Result:  # fmt: skip
+def run(
+    con: duckdb.DuckDBPyConnection,
+    translation: Translation,
+    limit: int | None = None,
+) -> Result:
     """Execute a translation; with a limit, fetch one row more to know (and say) whether it cut rows."""
     started = time.perf_counter()
     try:
@@ -92,17 +95,33 @@ def run(con: duckdb.DuckDBPyConnection, translation: Translation, limit: int | N
 # What a table on a terminal shows for WHERE / REST queries when no --columns is given: a whole canonical
 # row (with `raw`) is unreadable as a table; json/csv/ndjson/parquet always carry every column.
 TABLE_COLUMNS: tuple[str, ...] = (
-    "time", "vendor", "action", "category", "outcome", "actor_name", "source_ip", "target_name",
-)  # fmt: skip
+    "time",
+    "vendor",
+    "action",
+    "category",
+    "outcome",
+    "actor_name",
+    "source_ip",
+    "target_name",
+)
 
 
-def prepare(con: duckdb.DuckDBPyConnection, text: str, *, limit: int | None = None,
-            params: Mapping[str, Any] | None = None, since: datetime | None = None,
-            until: datetime | None = None, vendor: str | None = None, columns: list[str] | None = None,
-            table_view: bool = False) -> Translation:  # fmt: skip
+def prepare(
+    con: duckdb.DuckDBPyConnection,
+    text: str,
+    *,
+    limit: int | None = None,
+    params: Mapping[str, Any] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    vendor: str | None = None,
+    columns: list[str] | None = None,
+    table_view: bool = False,
+) -> Translation:
     """Translate against this archive's catalog; a limit asks for one extra row (see `run`)."""
-    options: dict[str, Any] = dict(since=since, until=until, vendor=vendor, params=params,
-                                   limit=None if limit is None else limit + 1)  # fmt: skip
+    options: dict[str, Any] = dict(
+        since=since, until=until, vendor=vendor, params=params, limit=None if limit is None else limit + 1
+    )
     cat = catalog(con)
     t = translate(text, cat, columns=columns, **options)
     if table_view and columns is None and t.form != "sql":
@@ -110,8 +129,7 @@ def prepare(con: duckdb.DuckDBPyConnection, text: str, *, limit: int | None = No
     return t
 
 
-def query(db: Path, text: str, *, limit: int | None = None, table_view: bool = False,
-          **options: Any) -> Result:  # fmt: skip
+def query(db: Path, text: str, *, limit: int | None = None, table_view: bool = False, **options: Any) -> Result:
     """Translate and run one query on the archive at `db` (read-only, sandboxed connection)."""
     con = engine.reader(db)
     try:

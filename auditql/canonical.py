@@ -9,6 +9,7 @@ have no vendor id and come from JSON (flat CSV/Parquet rows are canonicalized in
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import duckdb
 
@@ -26,6 +27,5 @@ def _batch(column):  # pyarrow.Array -> pyarrow.Array; pyarrow is imported by Du
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    con.create_function(
-        "aq_canonical_json", _batch, ["VARCHAR"], "VARCHAR", type="arrow", side_effects=False
-    )
+    udf_type: Any = "arrow"  # DuckDB accepts the name; its stubs only list the enum
+    con.create_function("aq_canonical_json", _batch, ["VARCHAR"], "VARCHAR", type=udf_type)

@@ -57,9 +57,11 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--db", type=click.Path(path_type=Path), default=None,
+        "--db",
+        type=click.Path(path_type=Path),
+        default=None,
         help="Archive file. Default: $AUDITQL_DB, else archive.duckdb in your user data folder.",
-    )(fn)  # fmt: skip
+    )(fn)
 
 
 def resolve_db(db: Path | None) -> Path:

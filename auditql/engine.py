@@ -32,27 +32,37 @@ ARCHIVE_DDL: tuple[str, ...] = (
       source_file VARCHAR, line BIGINT, source_row BIGINT, reason VARCHAR, record VARCHAR,
       ingested_at TIMESTAMPTZ)""",
     "CREATE TABLE IF NOT EXISTS fields (vendor VARCHAR, field VARCHAR)",
-    "CREATE TABLE IF NOT EXISTS column_values (\"column\" VARCHAR, value VARCHAR, n BIGINT)",
+    'CREATE TABLE IF NOT EXISTS column_values ("column" VARCHAR, value VARCHAR, n BIGINT)',
 )
 # Low-cardinality columns whose distinct values are kept in `column_values` at ingest, so completion and
 # summaries stay instant on a 10-million-event archive.
 VALUE_COLUMNS: tuple[str, ...] = (
-    "vendor", "category", "outcome", "action", "actor_name", "actor_type", "target_type", "status_code", "tenant",
-)  # fmt: skip
+    "vendor",
+    "category",
+    "outcome",
+    "action",
+    "actor_name",
+    "actor_type",
+    "target_type",
+    "status_code",
+    "tenant",
+)
 MAX_VALUES_PER_COLUMN = 500
 
 
 def refresh_column_values(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild the value dictionary (top values per column by frequency)."""
     parts = " UNION ALL ".join(
-        f"SELECT '{c}' AS \"column\", \"{c}\"::VARCHAR AS value, count(*) AS n FROM events "
-        f"WHERE \"{c}\" IS NOT NULL GROUP BY ALL" for c in VALUE_COLUMNS
+        f'SELECT \'{c}\' AS "column", "{c}"::VARCHAR AS value, count(*) AS n FROM events '
+        f'WHERE "{c}" IS NOT NULL GROUP BY ALL'
+        for c in VALUE_COLUMNS
     )
     con.execute("DELETE FROM column_values")
     con.execute(
-        f"INSERT INTO column_values SELECT \"column\", value, n FROM ({parts}) "
-        f"QUALIFY row_number() OVER (PARTITION BY \"column\" ORDER BY n DESC, value) <= {MAX_VALUES_PER_COLUMN}"
+        f'INSERT INTO column_values SELECT "column", value, n FROM ({parts}) '
+        f'QUALIFY row_number() OVER (PARTITION BY "column" ORDER BY n DESC, value) <= {MAX_VALUES_PER_COLUMN}'
     )
+
 
 # Time parsing in SQL: ISO 8601 with Z / offset / none (UTC), vendor strptime formats, and epoch seconds,
 # milliseconds or microseconds told apart by magnitude. TIMESTAMPTZ, never TIMESTAMP: the latter silently

@@ -25,9 +25,22 @@ from auditql.errors import InputError
 # `items` array is never exploded into rows.
 ENVELOPE_KEYS: tuple[str, ...] = ("results", "content", "items", "records", "events", "data", "audits")
 PAGING_KEYS: tuple[str, ...] = (
-    "totalCount", "objectsCount", "nextCursorId", "statusCode", "errorCode", "totalElements", "totalPages",
-    "pageable", "numberOfElements", "count", "total", "next", "nextPage", "cursor", "page",
-)  # fmt: skip
+    "totalCount",
+    "objectsCount",
+    "nextCursorId",
+    "statusCode",
+    "errorCode",
+    "totalElements",
+    "totalPages",
+    "pageable",
+    "numberOfElements",
+    "count",
+    "total",
+    "next",
+    "nextPage",
+    "cursor",
+    "page",
+)
 MAX_LINE_BYTES = 64 * 1024 * 1024  # one CSV row or NDJSON record; bigger is a rejected line, not a crash
 SNIFF_BYTES = 64 * 1024
 
@@ -149,10 +162,10 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Record
         ).fetchall()
     except duckdb.Error as exc:
         raise InputError(display, f"cannot read as CSV: {first_line(exc)}") from None
-    content = "to_json(struct_pack(" + ", ".join(
-        f"{sql_ident(n)} := {sql_ident(n)}" for n in sorted(names)
-    ) + "))"
-    rejects = [(int(line), reason.lower(), text or "") for line, reason, text in rejected]
+    content = "to_json(struct_pack(" + ", ".join(f"{sql_ident(n)} := {sql_ident(n)}" for n in sorted(names)) + "))"
+    rejects: list[tuple[int | None, str, str]] = [
+        (int(ln), reason.lower(), text or "") for ln, reason, text in rejected
+    ]
     return Records("csv", "_aq_csv", names, set(names), content, False, rejects, notes)
 
 
@@ -173,10 +186,13 @@ def _is_ndjson(path: Path) -> bool:
 def _envelope_sql(docs: str) -> str:
     """Records from documents: an envelope's array members unnested in order, anything else as is."""
     paged = " OR ".join(f"json_exists(doc, {sql_str(json_path(k))})" for k in PAGING_KEYS)
-    key = f"CASE WHEN NOT ({paged}) THEN NULL " + " ".join(
-        f"WHEN json_type(doc, {sql_str('$.' + k)}) = 'ARRAY' THEN {sql_str('$.' + k)}"
-        for k in ENVELOPE_KEYS
-    ) + " END"
+    key = (
+        f"CASE WHEN NOT ({paged}) THEN NULL "
+        + " ".join(
+            f"WHEN json_type(doc, {sql_str('$.' + k)}) = 'ARRAY' THEN {sql_str('$.' + k)}" for k in ENVELOPE_KEYS
+        )
+        + " END"
+    )
     return f"""
       WITH d AS (SELECT doc_no, line, doc, CASE WHEN json_type(doc) = 'OBJECT' THEN {key} END AS items
                  FROM {docs}),

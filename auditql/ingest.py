@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -87,11 +88,21 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    row = con.execute(sql).fetchone()
+    return row[0] if row else None
+
+
 class Ingestor:
     """Holds one writer connection for the duration of one `auditql ingest` run."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, registry: Registry, vendor: str | None = None,
-                 limits: archives.Limits | None = None):  # fmt: skip
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        registry: Registry,
+        vendor: str | None = None,
+        limits: archives.Limits | None = None,
+    ):
         self.con = con
         self.registry = registry
         self.forced = registry[vendor] if vendor else None
@@ -102,9 +113,10 @@ class Ingestor:
         """One user-given file: an archive expands to its members, each ingested as a file of its own."""
         try:
             if archives.is_archive(path) or path.suffix.lower() in (".zip", ".gz"):
-                with tempfile.TemporaryDirectory(prefix="auditql-") as tmp, archives.unpack(
-                    path, Path(tmp), self.limits, display_name=display
-                ) as members:
+                with (
+                    tempfile.TemporaryDirectory(prefix="auditql-") as tmp,
+                    archives.unpack(path, Path(tmp), self.limits, display_name=display) as members,
+                ):
                     return [self.file(m.path, m.display_name) for m in members]
             return [self.file(path, display)]
         except AuditqlError as exc:
@@ -123,8 +135,12 @@ class Ingestor:
             return FileResult(display, vendor=result.vendor, format=result.format, error=str(exc))
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
-            return FileResult(display, vendor=result.vendor, format=result.format,
-                              error=f"{display}: cannot ingest: {formats.first_line(exc)}")  # fmt: skip
+            return FileResult(
+                display,
+                vendor=result.vendor,
+                format=result.format,
+                error=f"{display}: cannot ingest: {formats.first_line(exc)}",
+            )
         return result
 
     def _load(self, path: Path, display: str, digest: str, result: FileResult) -> None:
@@ -145,8 +161,9 @@ class Ingestor:
         ).fetchall()
         rejects = [(ln, None, reason, text) for ln, reason, text in records.rejects]
         rejects += [(ln, row, reason, text) for row, ln, reason, text in bad_time]
-        good = con.execute("SELECT count(*) FROM _aq_staged WHERE _time IS NOT NULL").fetchone()[0]
-        added = con.execute(
+        good = scalar(con, "SELECT count(*) FROM _aq_staged WHERE _time IS NOT NULL")
+        added = scalar(
+            con,
             f"""INSERT INTO events
             SELECT {canonical_columns(display, mapping.name)} FROM (
               SELECT *, row_number() OVER (PARTITION BY event_key ORDER BY source_row) AS _copy
@@ -155,8 +172,8 @@ class Ingestor:
                        WHERE event_key IN (SELECT event_key FROM _aq_staged) GROUP BY event_key) e
               USING (event_key)
             WHERE s._copy > coalesce(e._have, 0)
-            ORDER BY source_row"""
-        ).fetchone()[0]
+            ORDER BY source_row""",
+        )
         if rejects:
             con.executemany(
                 "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?)",
@@ -165,13 +182,27 @@ class Ingestor:
         result.read = good + len(rejects)
         result.added, result.duplicates, result.rejected = added, good - added, len(rejects)
         result.rejects = [{"line": ln, "row": row, "reason": reason} for ln, row, reason, _ in rejects]
-        span = con.execute("SELECT min(_time), max(_time) FROM _aq_staged").fetchone()
+        span = con.execute("SELECT min(_time), max(_time) FROM _aq_staged").fetchone() or (None, None)
         con.execute(
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [display, digest, path.stat().st_size, mapping.name, records.kind, mapping.fingerprint,
-             result.read, added, result.duplicates, result.rejected, span[0], span[1], now, __version__,
-             json.dumps(p.resolved)],
-        )  # fmt: skip
+            [
+                display,
+                digest,
+                path.stat().st_size,
+                mapping.name,
+                records.kind,
+                mapping.fingerprint,
+                result.read,
+                added,
+                result.duplicates,
+                result.rejected,
+                span[0],
+                span[1],
+                now,
+                __version__,
+                json.dumps(p.resolved),
+            ],
+        )
         con.execute(
             "INSERT INTO fields SELECT DISTINCT ?, f FROM unnest(?::VARCHAR[]) t(f) "
             "WHERE f NOT IN (SELECT field FROM fields WHERE vendor = ?)",
@@ -195,10 +226,15 @@ class Ingestor:
         return True
 
 
-def ingest(paths: Iterable[Path], db: Path, vendor: str | None = None, mappings: Iterable[Path] = (),
-           limits: archives.Limits | None = None,
-           progress: Callable[[str], None] | None = None,
-           notify: Callable[[str], None] | None = None) -> Report:  # fmt: skip
+def ingest(
+    paths: Iterable[Path],
+    db: Path,
+    vendor: str | None = None,
+    mappings: Iterable[Path] = (),
+    limits: archives.Limits | None = None,
+    progress: Callable[[str], None] | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> Report:
     registry = load_registry(list(mappings))
     report = Report()
     files = list(expand(paths))

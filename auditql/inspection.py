@@ -19,11 +19,21 @@ from auditql.vendors import load_registry
 from auditql.vendors.detect import detect
 from auditql.vendors.mapping import RULE_COLUMNS
 
-SAMPLE_COLUMNS = ("time", "action", "category", "outcome", "actor_name", "actor_type", "target_name", "event_key")
+SAMPLE_COLUMNS = (
+    "time",
+    "action",
+    "category",
+    "outcome",
+    "actor_name",
+    "actor_type",
+    "target_name",
+    "event_key",
+)
 
 
-def inspect(paths: Iterable[Path], vendor: str | None = None, mappings: Iterable[Path] = (),
-            sample: int = 3) -> Iterator[str]:  # fmt: skip
+def inspect(
+    paths: Iterable[Path], vendor: str | None = None, mappings: Iterable[Path] = (), sample: int = 3
+) -> Iterator[str]:
     registry = load_registry(list(mappings))
     forced = registry[vendor] if vendor else None
     con = engine.scratch()
@@ -33,9 +43,10 @@ def inspect(paths: Iterable[Path], vendor: str | None = None, mappings: Iterable
             display = str(path)
             try:
                 if archives.is_archive(path):
-                    with tempfile.TemporaryDirectory(prefix="auditql-") as tmp, archives.unpack(
-                        path, Path(tmp), display_name=display
-                    ) as members:
+                    with (
+                        tempfile.TemporaryDirectory(prefix="auditql-") as tmp,
+                        archives.unpack(path, Path(tmp), display_name=display) as members,
+                    ):
                         for m in members:
                             yield describe(con, m.path, m.display_name, registry, forced, sample)
                 else:
@@ -46,13 +57,17 @@ def inspect(paths: Iterable[Path], vendor: str | None = None, mappings: Iterable
         con.close()
 
 
-def describe(con, path: Path, display: str, registry, forced, sample: int) -> str:  # type: ignore[no-untyped-def]
+def describe(con, path: Path, display: str, registry, forced, sample: int) -> str:
     records = formats.read(con, path, display)
     mapping = forced or detect(records.fields, registry)
     p = plan(mapping, records, mapping.name)
-    how = "chosen with --vendor" if forced else (
-        "detected: " + " + ".join("|".join(g) for g in mapping.require) if mapping.require else "no vendor matched"
-    )  # fmt: skip
+    how = (
+        "chosen with --vendor"
+        if forced
+        else (
+            "detected: " + " + ".join("|".join(g) for g in mapping.require) if mapping.require else "no vendor matched"
+        )
+    )
     lines = [f"== {display}", f"format: {records.kind}   vendor: {mapping.name} ({how})", "columns:"]
     for column, feeds in p.resolved.items():
         lines.append(f"  {column:<12} ← {' , then '.join(feeds)}")

@@ -56,7 +56,8 @@ SUBCOMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }  # fmt: skip
 # A following word that makes `open …` / `ingest …` a query about a field of that name instead.
 _NOT_A_PATH = re.compile(r"\s*(=|!=|<|>|(?i:like|ilike|in|is|not|between|contains|regex)\b)")
-_TOKEN = re.compile(r"""\s*("[^"]*"|'[^']*'|\S+)""")
+_TOKEN = re.compile(r"""\s*((?:"[^"]*"|'[^']*'|[^\s"']+)+|\S+)""")
+_QUOTED = re.compile(r""""([^"]*)"|'([^']*)'""")
 
 
 def usage() -> str:
@@ -95,7 +96,8 @@ def split_line(line: str, allowed: Iterable[str]) -> tuple[dict[str, Any], str]:
 
 
 def unquote(token: str) -> str:
-    return token[1:-1] if len(token) >= 2 and token[0] == token[-1] and token[0] in "'\"" else token
+    """Shell-like: quotes group a value (`"my archive.duckdb"`, `'a,"b c"'`) and are removed."""
+    return _QUOTED.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), token)
 
 
 def words(text: str) -> list[str]:

@@ -44,8 +44,14 @@ def _field_value(records: Records, field_path: str) -> str:
     return f"nullif({records.access(field_path)}, '')"
 
 
-def _rule_case(column: str, rules: tuple[Rule, ...], exprs: dict[str, str], records: Records,
-               resolved_fields: set[str], default: str | None) -> str:  # fmt: skip
+def _rule_case(
+    column: str,
+    rules: tuple[Rule, ...],
+    exprs: dict[str, str],
+    records: Records,
+    resolved_fields: set[str],
+    default: str | None,
+) -> str:
     branches = []
     lookup = {f.lower(): f for f in resolved_fields}
     for rule in rules:
@@ -78,7 +84,7 @@ def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:
             default = "unknown"
         exprs[column] = _rule_case(column, rules, exprs, records, all_fields, default)
     formats = "[" + ", ".join(sql_str(f) for f in (*mapping.time_formats, *DEFAULT_TIME_FORMATS)) + "]"
-    content = f"md5(aq_canonical_json(raw::VARCHAR))" if records.needs_canonical_json else f"md5({records.content})"
+    content = "md5(aq_canonical_json(raw::VARCHAR))" if records.needs_canonical_json else f"md5({records.content})"
     key = f"{sql_str(vendor + ':')} || coalesce('id:' || ({exprs['event_id']}), 'h:' || {content})"
     mapped = ",\n      ".join(f"{exprs[c]} AS {sql_ident(c)}" for c in FIELD_COLUMNS + tuple(RULE_COLUMNS))
     select = f"""
@@ -87,7 +93,7 @@ def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:
     FROM (
       SELECT source_row, line, raw, {mapped},
       {key} AS event_key,
-      aq_parse_time({exprs['time']}, {formats}) AS _parsed
+      aq_parse_time({exprs["time"]}, {formats}) AS _parsed
       FROM {records.relation}
     )"""
     used = {f for feeds in resolved.values() for f in feeds}
@@ -102,4 +108,4 @@ def canonical_columns(source_file: str, vendor: str) -> str:
         "vendor": sql_str(vendor),
         "source_file": sql_str(source_file),
     }
-    return ", ".join(picks.get(c, sql_ident(c)) for c in COLUMN_NAMES)
+    return ", ".join(f"{picks[c]} AS {sql_ident(c)}" if c in picks else sql_ident(c) for c in COLUMN_NAMES)

@@ -90,9 +90,7 @@ class Table:
         self.columns, self.types, self.rows = list(columns), list(types), rows
 
     def dicts(self) -> list[dict[str, Any]]:
-        return [
-            {c: plain(v, t) for c, t, v in zip(self.columns, self.types, row, strict=True)} for row in self.rows
-        ]
+        return [{c: plain(v, t) for c, t, v in zip(self.columns, self.types, row, strict=True)} for row in self.rows]
 
     def texts(self, cell: Callable[[str], str] = safe_text) -> list[list[str]]:
         return [[cell(cell_text(v, t)) for v, t in zip(row, self.types, strict=True)] for row in self.rows]
@@ -115,8 +113,9 @@ def write_markdown(t: Table, out: TextIO, **_: Any) -> None:
     def md(text: str) -> str:
         return safe_text(text).replace("|", "\\|")
 
-    out.write(tabulate(t.texts(md), headers=[md(c) for c in t.columns], tablefmt="github",
-                       disable_numparse=True) + "\n")  # fmt: skip
+    out.write(
+        tabulate(t.texts(md), headers=[md(c) for c in t.columns], tablefmt="github", disable_numparse=True) + "\n"
+    )
 
 
 def write_csv(t: Table, out: TextIO, *, raw_csv: bool = False, **_: Any) -> None:
@@ -154,8 +153,15 @@ FORMATS: dict[str, Callable[..., None]] = {
     "vertical": write_vertical,
 }
 BINARY_FORMATS = ("parquet",)
-EXTENSIONS = {".csv": "csv", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".md": "markdown",
-              ".parquet": "parquet", ".txt": "table"}  # fmt: skip
+EXTENSIONS = {
+    ".csv": "csv",
+    ".json": "json",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".md": "markdown",
+    ".parquet": "parquet",
+    ".txt": "table",
+}
 
 
 def check_format(name: str) -> str:

@@ -16,9 +16,18 @@ class Column(NamedTuple):
 
 
 CATEGORIES: tuple[str, ...] = (
-    "create", "read", "update", "delete", "login", "logout",
-    "export", "share", "permission", "api_call", "other",
-)  # fmt: skip
+    "create",
+    "read",
+    "update",
+    "delete",
+    "login",
+    "logout",
+    "export",
+    "share",
+    "permission",
+    "api_call",
+    "other",
+)
 OUTCOMES: tuple[str, ...] = ("success", "failure", "unknown")
 ACTOR_TYPES: tuple[str, ...] = ("user", "service", "system", "unknown")
 

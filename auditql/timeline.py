@@ -56,8 +56,9 @@ def parse_interval(text: str | None) -> str | None:
     return f"{int(m.group(1))} {unit}s"
 
 
-def timeline(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None,
-             interval: str | None = None) -> Timeline:  # fmt: skip
+def timeline(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None, interval: str | None = None
+) -> Timeline:
     """Histogram of the `time` column of `sql` (a translated query) in buckets of `interval`."""
     step = parse_interval(interval)
     try:
@@ -78,8 +79,16 @@ def timeline(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | Non
 
 def _auto_step(first: datetime, last: datetime) -> str:
     seconds = max((last - first).total_seconds(), 1)
-    sizes = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "week": 604800,
-             "month": 2592000, "year": 31536000}  # fmt: skip
+    sizes = {
+        "minute": 60,
+        "minutes": 60,
+        "hour": 3600,
+        "hours": 3600,
+        "day": 86400,
+        "week": 604800,
+        "month": 2592000,
+        "year": 31536000,
+    }
     for step in AUTO_STEPS:
         n, unit = step.split()
         if seconds / (int(n) * sizes[unit]) <= TARGET_BUCKETS:

@@ -77,5 +77,9 @@ def run_auditql(*args: str, cwd: Path | None = None, env: dict | None = None) ->
     """The installed console entry point as a subprocess (`python -m auditql`)."""
     return subprocess.run(
         [sys.executable, "-m", "auditql", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd or ROOT, env={**os.environ, **(env or {})}, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )

@@ -50,7 +50,7 @@ def test_every_help_example_runs(cli, name: str, sample_db: Path, tmp_path: Path
 def test_ingest_prints_per_file_counts_and_totals(cli, tmp_path: Path) -> None:
     result = cli("ingest", "--db", tmp_path / "a.duckdb", ROOT / "sample_data" / "resolver")
     assert result.exit_code == 0
-    total = [line for line in result.stdout.splitlines() if line.startswith("total")][0].split()
+    total = next(line for line in result.stdout.splitlines() if line.startswith("total")).split()
     assert total[1:] == ["101", "99", "2", "0"]
 
 
@@ -75,7 +75,13 @@ def test_vendors_lists_every_mapping(cli) -> None:
     result = cli("vendors", "--format", "json")
     assert result.exit_code == 0
     assert [v["name"] for v in json.loads(result.stdout)] == [
-        "sas_ci360", "resolver", "sap_cdc", "adobe_cja", "broadcom_portal", "generic"]  # fmt: skip
+        "sas_ci360",
+        "resolver",
+        "sap_cdc",
+        "adobe_cja",
+        "broadcom_portal",
+        "generic",
+    ]
 
 
 def test_inspect_shows_the_mapping_without_storing(cli, tmp_path: Path) -> None:
@@ -87,8 +93,16 @@ def test_inspect_shows_the_mapping_without_storing(cli, tmp_path: Path) -> None:
 
 
 def test_query_json_has_utc_z_times_and_raw_objects(cli, sample_db: Path) -> None:
-    result = cli("query", "--db", sample_db, "--format", "json", "--limit", "2",
-                 "SELECT time, raw FROM events WHERE vendor = 'sap_cdc' ORDER BY time")  # fmt: skip
+    result = cli(
+        "query",
+        "--db",
+        sample_db,
+        "--format",
+        "json",
+        "--limit",
+        "2",
+        "SELECT time, raw FROM events WHERE vendor = 'sap_cdc' ORDER BY time",
+    )
     assert result.exit_code == 0
     got = json.loads(result.stdout)
     assert len(got) == 2
@@ -107,8 +121,14 @@ def test_subprocess_ingest_and_query(tmp_path: Path) -> None:
     db = tmp_path / "a.duckdb"
     ingested = run_auditql("ingest", "--db", db, "sample_data/adobe_cja")
     assert ingested.returncode == 0, ingested.stderr
-    queried = run_auditql("query", "--db", db, "--format", "csv", "SELECT action, count(*) AS n FROM events "
-                          "GROUP BY action ORDER BY n DESC, action LIMIT 1")  # fmt: skip
+    queried = run_auditql(
+        "query",
+        "--db",
+        db,
+        "--format",
+        "csv",
+        "SELECT action, count(*) AS n FROM events GROUP BY action ORDER BY n DESC, action LIMIT 1",
+    )
     assert queried.returncode == 0, queried.stderr
     assert queried.stdout.splitlines()[0] == "action,n"
 

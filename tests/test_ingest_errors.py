@@ -34,12 +34,15 @@ def file_level(tmp_path: Path, name: str, content: bytes) -> Path:
     ("name", "content", "message"),
     [
         ("export.zip", b"this is not a zip at all", "not a valid zip archive"),
-        ("truncated.parquet", (SAMPLES / "sas_ci360" / "audit_records_2025-03-01.parquet").read_bytes()[:300],
-         "cannot read as Parquet"),
+        (
+            "truncated.parquet",
+            (SAMPLES / "sas_ci360" / "audit_records_2025-03-01.parquet").read_bytes()[:300],
+            "cannot read as Parquet",
+        ),
         ("array.json", b'[{"a": 1}, {"a": ', "cannot read as JSON"),
         ("empty.csv", b"", "empty file"),
     ],
-)  # fmt: skip
+)
 def test_unreadable_file_stores_nothing(db: Path, tmp_path: Path, cli, name: str, content: bytes, message: str) -> None:
     before = snapshot(db)
     bad = file_level(tmp_path, name, content)
@@ -76,7 +79,8 @@ def test_truncated_ndjson_record_is_rejected_with_its_line_and_the_rest_stored(d
     assert "cut.ndjson: line 6: malformed JSON" in result.stderr
     assert count(db) == before + 5
     assert rows(db, "SELECT line, reason FROM rejects WHERE source_file LIKE '%cut.ndjson'") == [
-        (6, "malformed JSON line (truncated or invalid)")]  # fmt: skip
+        (6, "malformed JSON line (truncated or invalid)")
+    ]
 
 
 def test_ragged_csv_row_and_bad_time_are_rejected_and_counted(db: Path, tmp_path: Path, cli) -> None:
@@ -107,7 +111,9 @@ def test_missing_path_is_a_clear_error(tmp_path: Path, cli) -> None:
 
 def test_latin1_csv_is_read_with_a_note(tmp_path: Path) -> None:
     f = tmp_path / "latin.csv"
-    f.write_bytes("Date and Time,Subject,Event,Performed By\n2025-01-01 00:00:00,Zoë Café,Add User,José\n".encode("latin-1"))
+    f.write_bytes(
+        "Date and Time,Subject,Event,Performed By\n2025-01-01 00:00:00,Zoë Café,Add User,José\n".encode("latin-1")
+    )
     report = ingest([f], tmp_path / "a.duckdb")
     assert report.ok and report.files[0].notes == ["not UTF-8: read as Latin-1"]
     assert rows(tmp_path / "a.duckdb", "SELECT target_name, actor_name FROM events") == [("Zoë Café", "José")]

@@ -54,8 +54,10 @@ def test_overlapping_resolver_exports_give_the_same_archive_in_either_order(tmp_
 
 
 def test_genuine_same_second_repeats_inside_one_export_are_both_kept(sample_db: Path) -> None:
-    pairs = rows(sample_db, "SELECT event_key, count(*) FROM events WHERE vendor = 'resolver' "
-                            "GROUP BY event_key HAVING count(*) > 1")  # fmt: skip
+    pairs = rows(
+        sample_db,
+        "SELECT event_key, count(*) FROM events WHERE vendor = 'resolver' GROUP BY event_key HAVING count(*) > 1",
+    )
     assert len(pairs) == 1 and pairs[0][1] == 2
     times = rows(sample_db, "SELECT DISTINCT time::VARCHAR FROM events WHERE event_key = ?", [pairs[0][0]])
     assert times == [("2025-11-19 10:15:31+00",)]
@@ -63,8 +65,10 @@ def test_genuine_same_second_repeats_inside_one_export_are_both_kept(sample_db: 
 
 def test_same_cja_events_as_csv_and_json_count_once(sample_db: Path) -> None:
     assert count(sample_db, "vendor = 'adobe_cja'") == 56
-    first = rows(sample_db, "SELECT source_file FROM events WHERE vendor = 'adobe_cja' "
-                            "AND source_file LIKE '%ui_export%' GROUP BY ALL")  # fmt: skip
+    first = rows(
+        sample_db,
+        "SELECT source_file FROM events WHERE vendor = 'adobe_cja' AND source_file LIKE '%ui_export%' GROUP BY ALL",
+    )
     assert len(first) == 1  # whichever of CSV/JSON came first holds every shared event
 
 
@@ -73,16 +77,22 @@ def test_gigya_repeated_cursor_page_counts_once(sample_db: Path) -> None:
 
 
 def test_zip_members_carry_archive_provenance(sample_db: Path) -> None:
-    got = rows(sample_db, "SELECT source_file, min(source_row), max(source_row), count(*) FROM events "
-                          "WHERE vendor = 'broadcom_portal' GROUP BY 1 ORDER BY 1")  # fmt: skip
+    got = rows(
+        sample_db,
+        "SELECT source_file, min(source_row), max(source_row), count(*) FROM events "
+        "WHERE vendor = 'broadcom_portal' GROUP BY 1 ORDER BY 1",
+    )
     names = [(Path(f).name, lo, hi, n) for f, lo, hi, n in got]
-    assert names == [("audits_export_csv.zip!audits.csv", 1, 40, 40), ("audits_export_json.zip!audits.json", 1, 34, 34)]
+    assert names == [
+        ("audits_export_csv.zip!audits.csv", 1, 40, 40),
+        ("audits_export_json.zip!audits.json", 1, 34, 34),
+    ]
 
 
 def test_raw_keeps_the_whole_gigya_record(sample_db: Path) -> None:
     page = json.loads((SAMPLES / "sap_cdc" / "audit_search_page1.json").read_text())
     record = page["results"][2]
-    (raw, row), = rows(sample_db, "SELECT raw, source_row FROM events WHERE event_id = ?", [record["callID"]])
+    ((raw, row),) = rows(sample_db, "SELECT raw, source_row FROM events WHERE event_id = ?", [record["callID"]])
     assert json.loads(raw) == record
     assert row == 3
 
@@ -91,17 +101,28 @@ def test_csv_raw_is_header_to_cell_text_and_empty_cells_are_null_in_columns(tmp_
     f = tmp_path / "r.csv"
     f.write_text("Date and Time,Subject,Event,Performed By\n2025-01-02 03:04:05,Alex Example,Add User,\n")
     ingest([f], tmp_path / "a.duckdb")
-    (raw, actor, when), = rows(tmp_path / "a.duckdb", "SELECT raw, actor_name, strftime(time, '%Y-%m-%dT%H:%M:%S') FROM events")
-    assert json.loads(raw) == {"Date and Time": "2025-01-02 03:04:05", "Subject": "Alex Example",
-                               "Event": "Add User", "Performed By": ""}  # fmt: skip
+    ((raw, actor, when),) = rows(
+        tmp_path / "a.duckdb", "SELECT raw, actor_name, strftime(time, '%Y-%m-%dT%H:%M:%S') FROM events"
+    )
+    assert json.loads(raw) == {
+        "Date and Time": "2025-01-02 03:04:05",
+        "Subject": "Alex Example",
+        "Event": "Add User",
+        "Performed By": "",
+    }
     assert actor is None and when == "2025-01-02T03:04:05"
 
 
 def test_categories_and_outcomes_follow_the_vendor_tables(sample_db: Path) -> None:
-    got = dict(rows(sample_db, "SELECT action, any_value(category || '/' || outcome) FROM events "
-                               "WHERE action IN ('accounts.login', 'LOGIN_FAILED', 'Unsuccessful Impersonate User', "
-                               "'Created', 'EDIT', 'accounts.deleteAccount') AND (vendor <> 'sap_cdc' OR status_code = '0') "
-                               "GROUP BY action"))  # fmt: skip
+    got = dict(
+        rows(
+            sample_db,
+            "SELECT action, any_value(category || '/' || outcome) FROM events "
+            "WHERE action IN ('accounts.login', 'LOGIN_FAILED', 'Unsuccessful Impersonate User', "
+            "'Created', 'EDIT', 'accounts.deleteAccount') AND (vendor <> 'sap_cdc' OR status_code = '0') "
+            "GROUP BY action",
+        )
+    )
     assert got["accounts.login"] == "login/success"
     assert got["LOGIN_FAILED"] == "login/failure"
     assert got["Unsuccessful Impersonate User"] == "login/failure"

@@ -62,7 +62,9 @@ def test_synonym_headers_feed_the_same_columns(tmp_path: Path) -> None:
     got = rows(tmp_path / "a.duckdb", "SELECT actor_name, action, category, target_name, time::VARCHAR FROM events")
     assert got == [("Alex Example", "Delete User", "delete", "Sam Example", "2025-02-03 04:05:06+00")]
     assert resolve(load_registry()["resolver"], ["performed_by", "EVENT"]) == {
-        "actor_name": ["performed_by"], "action": ["EVENT"]}  # fmt: skip
+        "actor_name": ["performed_by"],
+        "action": ["EVENT"],
+    }
 
 
 @pytest.mark.parametrize(
@@ -85,8 +87,9 @@ def test_synonym_headers_feed_the_same_columns(tmp_path: Path) -> None:
 )
 def test_time_formats(text: str, utc: str | None) -> None:
     con = engine.scratch()
-    got = con.execute("SELECT aq_parse_time(nullif(?, ''), ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %H:%M:%S'])::VARCHAR",
-                      [text]).fetchone()[0]  # fmt: skip
+    got = con.execute(
+        "SELECT aq_parse_time(nullif(?, ''), ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %H:%M:%S'])::VARCHAR", [text]
+    ).fetchone()[0]
     assert got == utc
 
 
@@ -138,7 +141,7 @@ def test_a_broken_mapping_names_its_file_and_the_valid_choices(tmp_path: Path) -
 
 
 def test_unknown_vendor_names_the_valid_choices() -> None:
-    with pytest.raises(UsageError, match="'gigya' is not a vendor. Try one of: sas_ci360, resolver, sap_cdc"):
+    with pytest.raises(UsageError, match=r"'gigya' is not a vendor\. Try one of: sas_ci360, resolver, sap_cdc"):
         load_registry()["gigya"]
 
 

@@ -20,8 +20,13 @@ def _table(rows: list[list[object]], headers: list[str]) -> None:
 
 @main.command()
 @click.option("--vendor", help="Read with this vendor's mapping instead of detecting it.")
-@click.option("--mapping", "mappings", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A mapping TOML file adding or overriding a vendor.")  # fmt: skip
+@click.option(
+    "--mapping",
+    "mappings",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A mapping TOML file adding or overriding a vendor.",
+)
 @click.option("--rows", "sample", default=3, show_default=True, help="Sample rows to show per file.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @handle_errors
@@ -53,8 +58,7 @@ def vendors(fmt: str, mappings: tuple[Path, ...]) -> None:
     from auditql.vendors import load_registry, user_mapping_dir
 
     registry = load_registry(list(mappings))
-    rows = [[m.name, m.title, " + ".join("|".join(g) for g in m.require) or "(fallback)", m.origin]
-            for m in registry]  # fmt: skip
+    rows = [[m.name, m.title, " + ".join("|".join(g) for g in m.require) or "(fallback)", m.origin] for m in registry]
     if fmt == "json":
         emit_json([dict(zip(["name", "title", "detect", "origin"], r, strict=True)) for r in rows])
         return
@@ -102,8 +106,12 @@ def sources(db: Path | None, fmt: str) -> None:
     Example:
       auditql sources --format json
     """
-    _print(db, fmt, "SELECT source_file, vendor, format, records_read, added, duplicates, rejected, first_time, "
-                    "last_time, ingested_at, sha256 FROM sources ORDER BY ingested_at, source_file")  # fmt: skip
+    _print(
+        db,
+        fmt,
+        "SELECT source_file, vendor, format, records_read, added, duplicates, rejected, first_time, "
+        "last_time, ingested_at, sha256 FROM sources ORDER BY ingested_at, source_file",
+    )
 
 
 @main.command()
@@ -117,8 +125,12 @@ def rejects(db: Path | None, fmt: str) -> None:
     Example:
       auditql rejects
     """
-    _print(db, fmt, "SELECT source_file, line, source_row, reason, record, ingested_at FROM rejects "
-                    "ORDER BY ingested_at, source_file, line, source_row")  # fmt: skip
+    _print(
+        db,
+        fmt,
+        "SELECT source_file, line, source_row, reason, record, ingested_at FROM rejects "
+        "ORDER BY ingested_at, source_file, line, source_row",
+    )
 
 
 def _print(db: Path | None, fmt: str, sql: str) -> None:
@@ -129,5 +141,3 @@ def _print(db: Path | None, fmt: str, sql: str) -> None:
     columns, rows = _archive_rows(db, sql)
     types = ["TIMESTAMP WITH TIME ZONE" if c.endswith(("_time", "_at")) else "" for c in columns]
     render(Table(columns, types, rows), fmt, sys.stdout)
-
-

@@ -15,8 +15,13 @@ from auditql.output import safe_text
 @main.command()
 @db_option
 @click.option("--vendor", help="Skip detection and read every file with this vendor's mapping.")
-@click.option("--mapping", "mappings", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A mapping TOML file adding or overriding a vendor (repeatable).")  # fmt: skip
+@click.option(
+    "--mapping",
+    "mappings",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A mapping TOML file adding or overriding a vendor (repeatable).",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @handle_errors
@@ -35,25 +40,44 @@ def ingest(db: Path | None, vendor: str | None, mappings: tuple[Path, ...], fmt:
     target = resolve_db(db)
     show_progress = sys.stderr.isatty()
     report = run_ingest(
-        paths, target, vendor=vendor, mappings=mappings,
+        paths,
+        target,
+        vendor=vendor,
+        mappings=mappings,
         progress=(lambda m: click.echo(safe_text(m), err=True)) if show_progress else None,
         notify=err,
-    )  # fmt: skip
+    )
     if fmt == "json":
         emit_json([f.to_dict() for f in report.files])
     else:
         from tabulate import tabulate
 
         rows = [
-            [safe_text(f.source_file), f.vendor or "-", f.format or "-", f.read, f.added, f.duplicates,
-             f.rejected if f.error is None else "FILE"]
+            [
+                safe_text(f.source_file),
+                f.vendor or "-",
+                f.format or "-",
+                f.read,
+                f.added,
+                f.duplicates,
+                f.rejected if f.error is None else "FILE",
+            ]
             for f in report.files
-        ]  # fmt: skip
-        total = [sum(f.read for f in report.files), sum(f.added for f in report.files),
-                 sum(f.duplicates for f in report.files), sum(f.rejected for f in report.files)]  # fmt: skip
+        ]
+        total = [
+            sum(f.read for f in report.files),
+            sum(f.added for f in report.files),
+            sum(f.duplicates for f in report.files),
+            sum(f.rejected for f in report.files),
+        ]
         rows.append(["total", "", "", *total])
-        click.echo(tabulate(rows, headers=["file", "vendor", "format", "read", "added", "duplicates", "rejected"],
-                            disable_numparse=True))  # fmt: skip
+        click.echo(
+            tabulate(
+                rows,
+                headers=["file", "vendor", "format", "read", "added", "duplicates", "rejected"],
+                disable_numparse=True,
+            )
+        )
         click.echo(f"archive: {target}", err=True)
     for f in report.files:
         if f.error:

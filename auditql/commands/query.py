@@ -15,8 +15,12 @@ DIALECTS = ("spark", "trino", "bigquery", "snowflake", "postgres", "duckdb")
 
 @main.command()
 @db_option
-@click.option("--format", "fmt", default=None, help="table|csv|json|ndjson|markdown|parquet (default: table, "
-              "or from --output's extension).")  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    help="table|csv|json|ndjson|markdown|parquet (default: table, or from --output's extension).",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
 @click.option("--limit", type=click.IntRange(min=0), help="At most N rows (the output says when rows were cut).")
 @click.option("--columns", help="Comma-separated columns to show (canonical or raw field names).")
@@ -29,9 +33,21 @@ DIALECTS = ("spark", "trino", "bigquery", "snowflake", "postgres", "duckdb")
 @click.argument("text", metavar="QUERY")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @handle_errors
-def query(db: Path | None, fmt: str | None, output: Path | None, limit: int | None, columns: str | None,
-          since: str | None, until: str | None, vendor: str | None, explain: bool, dialect: str | None,
-          raw_csv: bool, text: str, paths: tuple[Path, ...]) -> None:  # fmt: skip
+def query(
+    db: Path | None,
+    fmt: str | None,
+    output: Path | None,
+    limit: int | None,
+    columns: str | None,
+    since: str | None,
+    until: str | None,
+    vendor: str | None,
+    explain: bool,
+    dialect: str | None,
+    raw_csv: bool,
+    text: str,
+    paths: tuple[Path, ...],
+) -> None:
     """Run a query: a Gigya-style WHERE clause, the Gigya REST form, or read-only SQL over `events`.
 
     With PATHS, query those files directly (a cached temporary archive); otherwise query --db.
@@ -59,11 +75,15 @@ def query(db: Path | None, fmt: str | None, output: Path | None, limit: int | No
     con = engine.reader(target, notify=err)
     try:
         t = api.prepare(
-            con, text, limit=limit, table_view=(fmt == "table" and not explain and not dialect),
+            con,
+            text,
+            limit=limit,
+            table_view=(fmt == "table" and not explain and not dialect),
             columns=[c.strip() for c in columns.split(",")] if columns else None,
-            since=api.parse_when(since) if since else None, until=api.parse_when(until) if until else None,
+            since=api.parse_when(since) if since else None,
+            until=api.parse_when(until) if until else None,
             vendor=vendor,
-        )  # fmt: skip
+        )
         for w in t.warnings:
             err(f"warning: {w}")
         if explain or dialect:
@@ -85,13 +105,13 @@ def query(db: Path | None, fmt: str | None, output: Path | None, limit: int | No
             err(result.footer())
 
 
-def _render(result, fmt: str, out, raw_csv: bool) -> None:  # type: ignore[no-untyped-def]
+def _render(result, fmt: str, out, raw_csv: bool) -> None:
     from auditql import output
 
     output.render(result, fmt, out, raw_csv=raw_csv)
 
 
-def write_parquet(con, translation, path: Path | None) -> None:  # type: ignore[no-untyped-def]
+def write_parquet(con, translation, path: Path | None) -> None:
     """Parquet through Arrow: the query connection is sandboxed and cannot COPY to files itself."""
     import pyarrow.parquet as pq
 

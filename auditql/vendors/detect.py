@@ -22,9 +22,7 @@ def field_index(fields: Iterable[str]) -> dict[str, str]:
 
 
 def matches(mapping: Mapping, index: dict[str, str]) -> bool:
-    return bool(mapping.require) and all(
-        any(normalize(s) in index for s in group) for group in mapping.require
-    )
+    return bool(mapping.require) and all(any(normalize(s) in index for s in group) for group in mapping.require)
 
 
 def detect(fields: Iterable[str], registry: Registry) -> Mapping:

@@ -81,8 +81,10 @@ def _rules(data: dict, column: str, origin: str) -> tuple[Rule, ...]:
         if not isinstance(r, dict) or "then" not in r or "like" not in r:
             raise _fail(origin, f"{where} needs `then` and `like`")
         if r["then"] not in RULE_COLUMNS[column]:
-            raise _fail(origin, f"{where}: {r['then']!r} is not a {column}. Try one of: "
-                        + ", ".join(RULE_COLUMNS[column]))  # fmt: skip
+            raise _fail(
+                origin,
+                f"{where}: {r['then']!r} is not a {column}. Try one of: " + ", ".join(RULE_COLUMNS[column]),
+            )
         when, fld = r.get("when"), r.get("field")
         if (when is None) == (fld is None):
             raise _fail(origin, f"{where} needs exactly one of `when` (a canonical column) or `field`")

@@ -1,0 +1,306 @@
+"""The interactive shell: read a statement, run it on the archive, show the result, repeat.
+
+Split as litecli/pgcli are: this module holds the session state and the prompt loop; completion is a
+pure engine (`completer`), dot-commands are a registry (`special`), highlighting and the Enter rule live in
+`lexer`. The query itself is the core's business (`api`): nothing here writes SQL over `events`.
+
+The archive is opened read-only for each statement and closed straight after, so `auditql ingest` in another
+terminal is never blocked by an idle REPL, and the next statement sees the new events. A statement runs
+in a worker thread while the main thread waits; Ctrl-C there becomes `con.interrupt()`.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+import duckdb
+
+from auditql import api, engine
+from auditql.completer import Snapshot
+from auditql.errors import AuditqlError, QueryError
+from auditql.output import Table, render_text, safe_text
+from auditql.query import Translation
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 1000
+DEFAULT_PAGER = "less -SRXF"
+TABLE_WIDTHS = (60, 40, 28)  # cell clip widths tried, widest first, before falling back to vertical
+STATS_QUERY = "SELECT count(*) AS events, min(time) AS first, max(time) AS last FROM events"
+# The value dictionary ingest keeps (engine.refresh_column_values); small, so read whole on each refresh.
+VALUES_SQL = 'SELECT "column", value FROM column_values ORDER BY "column", n DESC, value'
+COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "note": "\x1b[2m"}
+
+
+@dataclass
+class Last:
+    """The last query: what was typed, what it became, what it returned."""
+
+    text: str
+    translation: Translation
+    result: api.Result
+
+
+@dataclass
+class Session:
+    """Everything a statement or dot-command may read or change; no terminal needed (tests use StringIO)."""
+
+    db: Path
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    fmt: str = "table"
+    limit: int | None = DEFAULT_LIMIT
+    timer: bool = True
+    last: Last | None = None
+    snapshot: Snapshot = field(default_factory=Snapshot)
+    stats: tuple[int, datetime | None, datetime | None] | None = None
+    running: bool = True
+    pager: str | None = field(default_factory=lambda: os.environ.get("PAGER") or DEFAULT_PAGER)
+
+    # --- the archive -------------------------------------------------------------------------------
+    def archive(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Open the archive read-only, run `work` (Ctrl-C cancels it), refresh what completion knows, close."""
+        con = engine.reader(self.db, notify=lambda m: self.say(m, "note"))
+        try:
+            value = cancellable(con, work)
+            self.refresh(con)
+            return value
+        finally:
+            con.close()
+
+    def refresh(self, con: duckdb.DuckDBPyConnection) -> None:
+        from auditql.special import snapshot_commands
+
+        stats = api.run(con, api.prepare(con, STATS_QUERY)).rows[0]
+        self.stats = (int(stats[0]), stats[1], stats[2])
+        values: dict[str, list[str]] = {}
+        for column, value in con.execute(VALUES_SQL).fetchall():
+            values.setdefault(column, []).append(value)
+        from auditql.query.allowlist import ALLOWED_FUNCTION_NAMES
+
+        commands, arguments = snapshot_commands()
+        self.snapshot = Snapshot(api.catalog(con).fields, values, ALLOWED_FUNCTION_NAMES, commands, arguments)
+
+    def run_query(self, text: str) -> None:
+        """Translate and run one query, show the result and remember it for `.explain`, `.timeline`, `.export`."""
+        translated: list[Translation] = []
+
+        def work(con: duckdb.DuckDBPyConnection) -> api.Result:
+            translated.append(api.prepare(con, text, limit=self.limit))
+            return api.run(con, translated[0], self.limit)
+
+        try:
+            result = self.archive(work)
+        finally:
+            for warning in translated[0].warnings if translated else ():
+                self.say(f"warning: {warning}", "warning")
+        self.last = Last(text, translated[0], result)
+        self.show(display_table(result, translated[0].form, self.fmt))
+        self.say(result.footer() if self.timer else result.footer().rsplit(" in ", 1)[0], "note")
+
+    # --- the terminal ------------------------------------------------------------------------------
+    def size(self) -> os.terminal_size:
+        return shutil.get_terminal_size()
+
+    def show(self, what: Table | str) -> None:
+        """A table in the current format sized to the terminal, or text; paged when taller than the screen."""
+        text = what if isinstance(what, str) else fit(what, self.fmt, self.size().columns)
+        if not text.endswith("\n"):
+            text += "\n"
+        if self.pager and self.out.isatty() and text.count("\n") > self.size().lines - 2:
+            page(text, self.pager, self.out)
+        else:
+            self.out.write(text)
+            self.out.flush()
+
+    def say(self, message: str, kind: str = "") -> None:
+        """A message (not data): escaped, coloured on a terminal."""
+        text = safe_text(message, keep_newlines=True)
+        colour = COLOURS.get(kind, "") if self.out.isatty() else ""
+        self.out.write(f"{colour}{text}\x1b[0m\n" if colour else text + "\n")
+        self.out.flush()
+
+    def execute(self, line: str) -> None:
+        """One statement or dot-command; every failure becomes one clear message, never a traceback."""
+        from auditql import special
+        from auditql.lexer import statement_text
+
+        text = statement_text(line)
+        if not text:
+            return
+        try:
+            if text.startswith("."):
+                special.execute(self, text)
+            else:
+                self.run_query(text)
+        except QueryError as exc:
+            self.say(exc.render(), "error")
+        except AuditqlError as exc:
+            self.say(f"error: {exc}", "error")
+        except KeyboardInterrupt:
+            self.say("interrupted", "error")
+        except Exception as exc:  # a bug: one line, the session goes on
+            if os.environ.get("AUDITQL_DEBUG"):
+                raise
+            self.say(f"internal error: {type(exc).__name__}: {exc} (set AUDITQL_DEBUG=1; please report)", "error")
+
+
+def cancellable(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """Run `work(con)` in a worker thread; Ctrl-C (SIGINT reaches only the main thread) interrupts DuckDB."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work(con)
+        except BaseException as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="auditql-query", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        try:
+            worker.join(0.05)
+        except KeyboardInterrupt:
+            con.interrupt()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
+def display_table(result: api.Result, form: str, fmt: str) -> Table:
+    """On screen, a WHERE / REST result shows the readable columns; `.export` still has every column."""
+    if form == "sql" or fmt not in ("table", "markdown"):
+        return result
+    index = [result.columns.index(c) for c in api.TABLE_COLUMNS if c in result.columns]
+    return Table([result.columns[i] for i in index], [result.types[i] for i in index],
+                 [tuple(row[i] for i in index) for row in result.rows])  # fmt: skip
+
+
+def fit(table: Table, fmt: str, width: int) -> str:
+    """Render in `fmt`; a table too wide for the terminal clips its cells, then turns vertical."""
+    if fmt != "table":
+        return render_text(table, fmt)
+    for clip in TABLE_WIDTHS:
+        text = render_text(table, "table", max_width=clip)
+        if max(map(len, text.splitlines()), default=0) <= width:
+            return text
+    return render_text(table, "vertical")
+
+
+def page(text: str, pager: str, out: TextIO) -> None:
+    """Through `$PAGER` (default `less -SRXF`: keeps scrollback, quits at once if the text fits)."""
+    out.flush()
+    try:
+        proc = subprocess.Popen(shlex.split(pager), stdin=subprocess.PIPE, encoding="utf-8", errors="replace")
+    except (OSError, ValueError):
+        out.write(text)
+        return
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(text)
+        proc.stdin.close()
+    except (BrokenPipeError, OSError, KeyboardInterrupt):
+        pass  # the user left the pager early
+    while True:
+        try:
+            proc.wait()
+            return
+        except KeyboardInterrupt:
+            continue  # Ctrl-C belongs to the pager while it runs
+
+
+# --- the prompt ------------------------------------------------------------------------------------
+STYLE = {
+    "keyword": "#5f87ff bold", "column": "#d7af00", "name": "#d7875f", "string": "#5faf5f", "number": "#af87ff",
+    "function": "#00afaf", "operator": "#bcbcbc", "command": "#ff5fd7 bold",
+    "bottom-toolbar": "noreverse bg:#303030 #bcbcbc", "prompt": "#5f87ff bold", "continuation": "#6c6c6c",
+}  # fmt: skip
+
+
+def history_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("auditql")) / "history"
+
+
+def toolbar(session: Session) -> str:
+    """Archive, event count, time span, and the settings that change what a query shows."""
+    home = str(Path.home())
+    where = str(session.db)
+    where = "~" + where[len(home) :] if where.startswith(home + os.sep) else where
+    parts = [safe_text(where)]
+    if session.stats is None:
+        parts.append("not opened yet")
+    else:
+        n, first, last = session.stats
+        parts.append(f"{n:,} events")
+        if first is not None and last is not None:
+            parts.append(f"{first:%Y-%m-%d} → {last:%Y-%m-%d}")
+    parts += [f"format {session.fmt}", f"limit {session.limit if session.limit is not None else 'off'}",
+              ".help  Ctrl-D quits"]  # fmt: skip
+    return " " + " · ".join(parts)
+
+
+def prompt_session(session: Session) -> Any:
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+    from prompt_toolkit.history import FileHistory
+    from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+    from prompt_toolkit.styles import Style
+
+    from auditql.completer import AuditCompleter
+    from auditql.lexer import QueryLexer, statement_complete
+
+    keys = KeyBindings()
+
+    @keys.add("enter")
+    def _enter(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        if buffer.complete_state and buffer.complete_state.current_completion:
+            buffer.complete_state = None  # Enter takes the highlighted completion, as in a menu
+        elif statement_complete(buffer.text):
+            buffer.validate_and_handle()
+        else:
+            buffer.insert_text("\n")
+
+    path = history_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return PromptSession(
+        message=[("class:prompt", "auditql> ")],
+        prompt_continuation=lambda width, line, wrap: [("class:continuation", "...> ".rjust(width))],
+        multiline=True, key_bindings=keys, history=FileHistory(str(path)),
+        auto_suggest=AutoSuggestFromHistory(), completer=AuditCompleter(lambda: session.snapshot),
+        complete_while_typing=True, lexer=QueryLexer(), style=Style.from_dict(STYLE),
+        bottom_toolbar=lambda: toolbar(session), enable_open_in_editor=True,
+    )  # fmt: skip
+
+
+def main(db: Path) -> None:
+    """Run the interactive shell on the archive at `db` until Ctrl-D or `.quit`."""
+    from auditql import __version__
+
+    session = Session(db)
+    try:
+        session.archive(lambda con: None)
+        opened = f"{session.stats[0]:,} events" if session.stats else ""
+    except AuditqlError as exc:
+        opened = str(exc)
+    session.say(f"auditql {__version__} · {session.db} · {opened}", "note")
+    session.say("Type a WHERE clause (Enter runs it), SQL over events (end with ; or a blank line), or .help.", "note")
+    prompt = prompt_session(session)
+    while session.running:
+        try:
+            line = prompt.prompt()
+        except KeyboardInterrupt:
+            continue  # Ctrl-C at the prompt clears the line
+        except EOFError:
+            break
+        session.execute(line)
