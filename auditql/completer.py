@@ -60,7 +60,9 @@ COMPARISONS = frozenset({"=", "!=", "<>", "<", "<=", ">", ">="})
 VALUE_WORDS = frozenset({"LIKE", "ILIKE", "CONTAINS", "REGEX"})
 TABLE_WORDS = frozenset({"FROM", "JOIN"})
 # After these a name (column, field, function) may start.
-NAME_WORDS = frozenset("AND OR NOT WHERE SELECT BY HAVING ON WHEN THEN ELSE CASE DISTINCT".split())
+NAME_WORDS = frozenset(
+    ["AND", "OR", "NOT", "WHERE", "SELECT", "BY", "HAVING", "ON", "WHEN", "THEN", "ELSE", "CASE", "DISTINCT"]
+)
 START_KEYWORDS = ("SELECT", "WITH", "NOT")
 NAME_KEYWORDS = ("NOT", "CASE", "DISTINCT", "NULL", "TRUE", "FALSE", "INTERVAL")
 AFTER_KEYWORDS = (
@@ -99,8 +101,10 @@ def suggest(text: str, snap: Snapshot) -> list[Suggestion]:
         return _command_suggestions(text.lstrip(), snap)
     tokens = tokenize(text)
     partial = ""
-    if tokens and tokens[-1].kind in ("word", "str", "qname", "num") and not (
-        tokens[-1].kind in ("str", "qname") and tokens[-1].closed
+    if (
+        tokens
+        and tokens[-1].kind in ("word", "str", "qname", "num")
+        and not (tokens[-1].kind in ("str", "qname") and tokens[-1].closed)
     ):
         partial = tokens.pop().text
     elif tokens and tokens[-1].kind in ("str", "qname", "num"):
@@ -220,9 +224,7 @@ def _name_text(name: str, kind: str, quoted: bool) -> str:
 def _keywords(words: Iterable[str], partial: str) -> list[Suggestion]:
     lower = partial != "" and partial == partial.lower()
     return [
-        Suggestion(w.lower() if lower else w, len(partial), "keyword", "keyword")
-        for w in words
-        if _matches(w, partial)
+        Suggestion(w.lower() if lower else w, len(partial), "keyword", "keyword") for w in words if _matches(w, partial)
     ]
 
 

@@ -17,9 +17,59 @@ from auditql.completer import tokenize
 from auditql.schema import COLUMN_NAMES
 
 KEYWORDS = frozenset(
-    "SELECT FROM WHERE AND OR NOT IN LIKE ILIKE BETWEEN IS NULL TRUE FALSE GROUP BY ORDER HAVING LIMIT "
-    "START ASC DESC AS WITH JOIN ON CASE WHEN THEN ELSE END DISTINCT INTERVAL UNION CONTAINS REGEX "
-    "EXISTS LEFT INNER OUTER CROSS NULLS FIRST LAST OFFSET DAY DAYS HOUR HOURS MINUTE MINUTES".split()
+    [
+        "SELECT",
+        "FROM",
+        "WHERE",
+        "AND",
+        "OR",
+        "NOT",
+        "IN",
+        "LIKE",
+        "ILIKE",
+        "BETWEEN",
+        "IS",
+        "NULL",
+        "TRUE",
+        "FALSE",
+        "GROUP",
+        "BY",
+        "ORDER",
+        "HAVING",
+        "LIMIT",
+        "START",
+        "ASC",
+        "DESC",
+        "AS",
+        "WITH",
+        "JOIN",
+        "ON",
+        "CASE",
+        "WHEN",
+        "THEN",
+        "ELSE",
+        "END",
+        "DISTINCT",
+        "INTERVAL",
+        "UNION",
+        "CONTAINS",
+        "REGEX",
+        "EXISTS",
+        "LEFT",
+        "INNER",
+        "OUTER",
+        "CROSS",
+        "NULLS",
+        "FIRST",
+        "LAST",
+        "OFFSET",
+        "DAY",
+        "DAYS",
+        "HOUR",
+        "HOURS",
+        "MINUTE",
+        "MINUTES",
+    ]
 )
 NAMES = frozenset({*COLUMN_NAMES, "@timestamp"})
 SQL_STARTS = ("SELECT", "WITH")

@@ -223,11 +223,13 @@ class AuditqlMagics(Magics):
         from auditql.ingest import ingest
 
         db = self.database(options.get("--db"))
-        report = ingest(paths, db, vendor=options.get("--vendor"), mappings=[Path(m) for m in options.get("--mapping", [])])
+        mappings = [Path(m) for m in options.get("--mapping", [])]
+        report = ingest(paths, db, vendor=options.get("--vendor"), mappings=mappings)
+        counts = ("read", "added", "duplicates", "rejected")
         rows = [[safe_text(f.source_file), f.vendor or "-", f.read, f.added, f.duplicates,
                  f.rejected if f.error is None else "FILE"] for f in report.files]  # fmt: skip
-        rows.append(["total", "", *(sum(getattr(f, k) for f in report.files) for k in ("read", "added", "duplicates", "rejected"))])
-        print(tabulate(rows, headers=["file", "vendor", "read", "added", "duplicates", "rejected"], disable_numparse=True))
+        rows.append(["total", "", *(sum(getattr(f, k) for f in report.files) for k in counts)])
+        print(tabulate(rows, headers=["file", "vendor", *counts], disable_numparse=True))
         for f in report.files:
             if f.error:
                 _say(f"rejected file: {f.error}")

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar, cast
 
 import duckdb
 
@@ -172,7 +172,7 @@ def cancellable(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyC
             con.interrupt()
     if "error" in box:
         raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+    return cast(T, box["value"])
 
 
 def display_table(result: api.Result, form: str, fmt: str) -> Table:

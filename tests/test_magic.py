@@ -24,8 +24,7 @@ from auditql.notebook import DISPLAY_ROWS, Result
 
 FAILED_LOGINS = "category = 'login' AND outcome = 'failure' AND time >= '2025-11-20' AND time < '2025-11-21'"
 SOCIALIZE = (
-    "endpoint LIKE 'socialize%' AND @timestamp > '2015-08-16T00:00:00.000Z' "
-    "AND @timestamp < '2015-08-17T00:00:00.000Z'"
+    "endpoint LIKE 'socialize%' AND @timestamp > '2015-08-16T00:00:00.000Z' AND @timestamp < '2015-08-17T00:00:00.000Z'"
 )
 HOSTILE = "x' OR 1=1 --"
 
@@ -74,9 +73,10 @@ def test_options_narrow_like_the_cli(shell: InteractiveShell, expected: dict) ->
     window = "--since 2025-11-20 --until 2025-11-21"
     assert len(line(shell, f"{window} category = 'login' AND outcome = 'failure'")) == 10
     per_vendor = expected["demo_failed_logins_2025_11_20"]
-    assert len(line(shell, f"{window} --vendor sap_cdc category = 'login' AND outcome = 'failure'")) == per_vendor[
-        "sap_cdc"
-    ]
+    assert (
+        len(line(shell, f"{window} --vendor sap_cdc category = 'login' AND outcome = 'failure'"))
+        == per_vendor["sap_cdc"]
+    )
     cut = line(shell, f"--limit 3 --columns time,actor_name {FAILED_LOGINS}")
     assert (len(cut), cut.truncated, cut.columns) == (3, True, ["time", "actor_name"])
     assert "limit 3 reached" in repr(cut)
@@ -153,9 +153,13 @@ def test_notebook_values_are_bound_never_pasted(shell: InteractiveShell, placeho
 
 
 def test_cell_bodies_bind_lists_and_times(shell: InteractiveShell) -> None:
-    shell.user_ns.update(kinds=["sap_cdc", "adobe_cja"], start=datetime(2025, 11, 20, tzinfo=UTC), end="2025-11-21")
+    shell.user_ns.update(
+        kinds=["sap_cdc", "adobe_cja"], start=datetime(2025, 11, 20, tzinfo=UTC), day_after="2025-11-21"
+    )
     result = shell.run_cell_magic(
-        "auditql", "", "category = 'login' AND outcome = 'failure'\nAND vendor IN (:kinds)\nAND time >= :start AND time < {end}"
+        "auditql",
+        "",
+        "category = 'login' AND outcome = 'failure'\nAND vendor IN (:kinds)\nAND time >= :start AND time < {day_after}",
     )
     assert isinstance(result, Result) and len(result) == 4 + 2
 
@@ -193,7 +197,7 @@ def test_html_escapes_every_value_and_header(shell: InteractiveShell, tmp_path: 
     page = result._repr_html_()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script" not in page
     assert "&lt;img src=x onerror=alert(2)&gt; &amp; &quot;q&quot;" in page and "<img" not in page
-    header = line(shell, "SELECT actor_name AS \"<th onclick=x>\" FROM events")._repr_html_()
+    header = line(shell, 'SELECT actor_name AS "<th onclick=x>" FROM events')._repr_html_()
     assert "<th>&lt;th onclick=x&gt;</th>" in header and "<th onclick" not in header
 
 
@@ -202,7 +206,7 @@ def test_display_is_capped_and_says_how_many_rows_exist(shell: InteractiveShell)
     assert len(everything) == 102
     page = everything._repr_html_()
     assert page.count("<tr>") == 1 + DISPLAY_ROWS
-    assert f"102 rows in" in page and f"showing the first {DISPLAY_ROWS}" in page
+    assert "102 rows in" in page and f"showing the first {DISPLAY_ROWS}" in page
     text = repr(everything)
     assert text.splitlines()[0].split() == ["time", "vendor", "action", "category", "outcome", "actor_name",
                                             "source_ip", "target_name"]  # fmt: skip

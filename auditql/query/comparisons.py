@@ -31,6 +31,8 @@ def kind(node: exp.Expr) -> str:
         return "raw"
     if isinstance(node, exp.Column) and node.meta.get("canonical"):
         return _KIND_OF_TYPE[COLUMN_TYPES[node.name]]
+    if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)) and kind(node.this) == "time":
+        return "time"  # date_trunc('day', time) = '2015-08-16' or = 1439683200000
     if is_number(node):
         return "num"
     if is_string(node):

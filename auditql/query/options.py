@@ -53,7 +53,8 @@ def default_order(tree: exp.Expr, form: str) -> exp.Expr:
     START/LIMIT pages never overlap. SQL without ORDER BY: a plain SELECT over events is ordered by
     those three columns (qualified, so a SELECT alias cannot capture them); any other query without
     `*` in its SELECT list (GROUP BY, DISTINCT, UNION, CTEs) is ordered by every output column
-    (ORDER BY 1, 2, …), which is always valid; queries with `*` over derived tables are left alone.
+    (ORDER BY 1, 2, …), which is always valid; queries with `*` over derived tables, and aggregates
+    without GROUP BY (one row), are left alone.
     """
     tree = tree.copy()
     order = tree.args.get("order")
@@ -62,7 +63,7 @@ def default_order(tree: exp.Expr, form: str) -> exp.Expr:
         extra = [exp.Ordered(this=canonical_column(n)) for n in DEFAULT_ORDER if n not in present]
         tree.set("order", exp.Order(expressions=[*(order.expressions if order else []), *extra]))
         return tree
-    if order:
+    if order or _single_row(tree):
         return tree
     table = _plain_events_table(tree)
     if table is not None:
@@ -146,6 +147,15 @@ def _plain_events_table(tree: exp.Expr) -> exp.Table | None:
     source = tree.args.get("from_")
     table = source.this if source else None
     return table if isinstance(table, exp.Table) and table.name.lower() == "events" else None
+
+
+def _single_row(tree: exp.Expr) -> bool:
+    """An aggregate without GROUP BY (`SELECT count(*) FROM events`) returns one row: nothing to order."""
+    return (
+        isinstance(tree, exp.Select)
+        and not tree.args.get("group")
+        and any(s.find(exp.AggFunc) for s in tree.expressions)
+    )
 
 
 def _is_canonical(node: exp.Expr) -> bool:

@@ -48,9 +48,9 @@ SELECT <columns> FROM "events" WHERE "time" > CURRENT_TIMESTAMP - INTERVAL '7' D
 time >= current_date AND time < current_timestamp
 SELECT <columns> FROM "events" WHERE "time" >= CURRENT_DATE AND "time" < CURRENT_TIMESTAMP ORDER BY "time", "source_file", "source_row"
 
-# title: date_trunc compares with a time literal through DuckDB's own cast
+# title: date_trunc of time is a time too
 date_trunc('day', time) = '2015-08-16'
-SELECT <columns> FROM "events" WHERE DATE_TRUNC('DAY', "time") = '2015-08-16' ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE DATE_TRUNC('DAY', "time") = CAST('2015-08-16 00:00:00+00:00' AS TIMESTAMPTZ) ORDER BY "time", "source_file", "source_row"
 
 # title: a raw field compared with time is read as a time
 time > lastLogin
