@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,35 +104,6 @@ def words(text: str) -> list[str]:
     return [m.group(1) for m in _TOKEN.finditer(text)]
 
 
-class Namespace(Mapping[str, object]):
-    """The notebook's own variables, as the values a query's placeholders may bind.
-
-    Looked up only for the names a query uses (and remembered in `used`, so a result can be asked again
-    with the values it was bound to); IPython's own variables and `_private` names are not offered. Which
-    values can be bound (str, numbers, bool, None, date/datetime, lists inside IN) is the translator's call.
-    """
-
-    def __init__(self, scopes: Iterable[Mapping[str, Any]], hidden: Iterable[str] = ()):
-        self.scopes = list(scopes)
-        self.hidden = set(hidden)
-        self.used: dict[str, object] = {}
-
-    def __getitem__(self, name: str) -> object:
-        if not name.startswith("_") and name not in self.hidden:
-            for scope in reversed(self.scopes):
-                if name in scope:
-                    self.used[name] = scope[name]
-                    return scope[name]
-        raise KeyError(name)
-
-    def __iter__(self) -> Iterator[str]:
-        names = {n for s in self.scopes for n in s}
-        return iter(sorted(n for n in names if not n.startswith("_") and n not in self.hidden))
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
 def complete(token: str, names: Iterable[str]) -> list[str]:
     """Options for `-…`, otherwise column and raw field names starting with `token` (any case)."""
     if token.startswith("-"):
@@ -153,7 +124,7 @@ class AuditqlMagics(Magics):
     @needs_local_scope
     @line_cell_magic
     def auditql(self, line: str, cell: str | None = None, local_ns: Mapping[str, Any] | None = None) -> Any:
-        scopes = (self.shell.user_ns, local_ns or {}) if self.shell else (local_ns or {},)
+        scopes = (self.shell.user_ns if self.shell is not None else {}, local_ns or {})
         try:
             return self._dispatch(line, cell, scopes)
         except QueryError as exc:
@@ -164,33 +135,30 @@ class AuditqlMagics(Magics):
 
     def _dispatch(self, line: str, cell: str | None, scopes: tuple[Mapping[str, Any], ...]) -> Any:
         first, _, rest = line.strip().partition(" ")
-        if cell is None and first in SUBCOMMANDS and rest.strip() and not _NOT_A_PATH.match(rest):
-            options, args = split_line(rest, SUBCOMMANDS[first][1])
-            expand = _expander(scopes)
-            options = {k: [expand(x) for x in v] if isinstance(v, list) else expand(v) if isinstance(v, str)
-                       else v for k, v in options.items()}  # fmt: skip
-            paths = [Path(unquote(expand(w))) for w in words(args)]
-            if options.get("--help"):
-                return print(usage())
-            return self.ingest(paths, options) if first == "ingest" else self.open(paths)
-        options, text = split_line(line, QUERY_OPTIONS)
+        subcommand = cell is None and first in SUBCOMMANDS and not _NOT_A_PATH.match(rest)
+        allowed = SUBCOMMANDS[first][1] if subcommand else QUERY_OPTIONS
+        options, text = split_line(rest if subcommand else line, allowed)
         expand = _expander(scopes)
-        options = {k: expand(v) if isinstance(v, str) else v for k, v in options.items()}
+        options = {k: [expand(x) for x in v] if isinstance(v, list) else expand(v) if isinstance(v, str) else v
+                   for k, v in options.items()}  # fmt: skip
+        if options.get("--help") or not (subcommand or text or (cell or "").strip()):
+            return print(usage())
+        if subcommand:
+            paths = [Path(unquote(expand(w))) for w in words(text)]
+            return self.ingest(paths, options) if first == "ingest" else self.open(paths)
         if cell is not None:
             if text:
                 raise UsageError(f"put the query in the cell body, not after %%auditql: {text!r}")
             text = cell
-        if options.get("--help") or not text.strip():
-            return print(usage())
         hidden = getattr(self.shell, "user_ns_hidden", {})
-        return self.query(text, options, Namespace(scopes, hidden))
+        return self.query(text, options, notebook.Namespace(scopes, hidden))
 
     def database(self, given: str | None) -> Path:
         if given:
             return Path(given).expanduser()
         return self.archive if self.archive is not None else engine.default_db_path()
 
-    def query(self, text: str, options: dict[str, Any], params: Namespace) -> Any:
+    def query(self, text: str, options: dict[str, Any], params: notebook.Namespace) -> Any:
         limit = options.get("--limit")
         if limit is not None and not (limit.isdigit()):
             raise UsageError(f"--limit needs a whole number of rows, not {limit!r}")
@@ -208,8 +176,6 @@ class AuditqlMagics(Magics):
             print(translation.sql)
             return None
         result = notebook.query(db, request, None if limit is None else int(limit))
-        # asked again later (a timeline), the query binds the values it had now, not the variables' new ones
-        result.request = notebook.Request(text, {**request.options, "params": dict(params.used)})
         _warn(result.warnings)
         if (name := options.get("-o")) and self.shell is not None:
             if not name.isidentifier():
@@ -222,6 +188,8 @@ class AuditqlMagics(Magics):
 
         from auditql.ingest import ingest
 
+        if not paths:
+            raise UsageError("ingest needs files or folders: %auditql ingest [--db PATH] PATH…")
         db = self.database(options.get("--db"))
         mappings = [Path(m) for m in options.get("--mapping", [])]
         report = ingest(paths, db, vendor=options.get("--vendor"), mappings=mappings)

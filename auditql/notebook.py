@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,35 @@ DISPLAY_ROWS = 50  # rows a result shows; all rows stay in the result
 CELL_CHARS = 200  # a `raw` JSON cell can be kilobytes: clip it for display only
 
 
+class Namespace(Mapping[str, object]):
+    """The notebook's own variables, as the values a query's placeholders may bind.
+
+    Looked up only for the names a query uses (and remembered in `used`, so a result can be asked again
+    with the values it was bound to); IPython's own variables and `_private` names are not offered. Which
+    values can be bound (str, numbers, bool, None, date/datetime, lists inside IN) is the translator's call.
+    """
+
+    def __init__(self, scopes: Iterable[Mapping[str, Any]], hidden: Iterable[str] = ()):
+        self.scopes = list(scopes)
+        self.hidden = set(hidden)
+        self.used: dict[str, object] = {}
+
+    def __getitem__(self, name: str) -> object:
+        if not name.startswith("_") and name not in self.hidden:
+            for scope in reversed(self.scopes):
+                if name in scope:
+                    self.used[name] = scope[name]
+                    return scope[name]
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        names = {n for s in self.scopes for n in s}
+        return iter(sorted(n for n in names if not n.startswith("_") and n not in self.hidden))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass(frozen=True)
 class Request:
     """What was asked, kept so the result can be asked again (e.g. without the row limit)."""
@@ -38,6 +67,13 @@ class Request:
 
     def prepare(self, con: Any, limit: int | None = None) -> Translation:
         return api.prepare(con, self.text, limit=limit, **self.options)
+
+    def pinned(self) -> Request:
+        """The same request bound to the values its placeholders had, not the variables' later ones."""
+        params = self.options.get("params")
+        if isinstance(params, Namespace):
+            return Request(self.text, {**self.options, "params": dict(params.used)})
+        return self
 
 
 def explain(db: Path, request: Request, limit: int | None = None) -> Translation:
@@ -57,7 +93,7 @@ def query(db: Path, request: Request, limit: int | None = None) -> Result:
         answer = api.run(con, translation, limit)
     finally:
         con.close()
-    return Result(**vars(answer), db=db, translation=translation, request=request)
+    return Result(**vars(answer), db=db, translation=translation, request=request.pinned())
 
 
 @dataclass(repr=False, eq=False)

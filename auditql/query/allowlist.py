@@ -119,7 +119,7 @@ def check_tree(tree: exp.Expr, ctx: Context, *, rest: bool = False) -> None:
             _check_table(node, cte_names, ctx, rest=rest)
         elif isinstance(node, (exp.Placeholder, exp.Parameter)) and ctx.params is None:
             raise ctx.error(
-                f"placeholder {node.sql(dialect='duckdb')} is not allowed; write the value itself "
+                f"placeholder {_source_text(node, ctx)} is not allowed; write the value itself "
                 "(or bind it with params= in the notebook)",
                 node,
             )
@@ -175,6 +175,13 @@ def _check_depth(tree: exp.Expr, ctx: Context) -> None:
         for child in node.iter_expressions():
             same = type(child) is type(node) or isinstance(child, (exp.Identifier, exp.Paren))
             stack.append((child, depth if same else depth + 1))
+
+
+def _source_text(node: exp.Expr, ctx: Context) -> str:
+    start, end = node.meta.get("start"), node.meta.get("end")
+    if start is None or end is None:
+        return node.sql(dialect="duckdb")
+    return ctx.text[start : end + 1]
 
 
 def _too_deep(ctx: Context, at: Token | exp.Expr) -> Exception:

@@ -73,6 +73,15 @@ class AuditQL(DuckDB):
                 this = self.expression(exp.Not(this=node)) if negate else node
             return this
 
+        def _parse_placeholder(self) -> exp.Expr | None:
+            token = self._curr
+            placeholder = super()._parse_placeholder()
+            if placeholder is not None and token is not None:
+                # so a refusal can point at it and quote it as typed (`:code`, `$code`, `?`)
+                placeholder.update_positions(token)
+                placeholder.meta["end"] = self._prev.end
+            return placeholder
+
         def _parse_bracket(self, this: exp.Expr | None = None) -> exp.Expr | None:
             tokens = self._tokens[self._index : self._index + 3]
             if (
@@ -84,7 +93,8 @@ class AuditQL(DuckDB):
             ):
                 self._advance(3)
                 placeholder = exp.Placeholder(this=tokens[1].text)
-                placeholder.update_positions(tokens[1])
+                placeholder.update_positions(tokens[0])
+                placeholder.meta["end"] = tokens[2].end
                 return placeholder
             return super()._parse_bracket(this)
 

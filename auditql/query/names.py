@@ -102,10 +102,10 @@ def _resolve(
         source = _only_source(name, scope, ctx, column)
     if not _is_events(source):
         if len(parts) == 1 and name == "@timestamp":
-            return canonical_column("time", qualifier)
+            return canonical_column("time", qualifier).update_positions(parts[0])
         return None
     if len(parts) == 1 and name in CANONICAL:
-        return canonical_column(CANONICAL[name], qualifier)
+        return canonical_column(CANONICAL[name], qualifier).update_positions(parts[0])
     field = RawField(expressions=[exp.Identifier(this=p.name, quoted=True) for p in parts], table=qualifier)
     field.update_positions(parts[0])
     return field
