@@ -145,11 +145,11 @@ class Ingestor:
 
     def _load(self, path: Path, display: str, digest: str, result: FileResult) -> None:
         con = self.con
+        if self._already_ingested(digest, result):
+            return
         records = formats.read(con, path, display)
         mapping = self.forced or detect(records.fields, self.registry)
         result.vendor, result.format, result.notes = mapping.name, records.kind, records.notes
-        if self._already_ingested(digest, mapping.fingerprint, result):
-            return
         p = plan(mapping, records, mapping.name)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _aq_staged AS {p.sql}")
         now = datetime.now(UTC)
@@ -211,19 +211,22 @@ class Ingestor:
         for table in ("_aq_staged", "_aq_csv", "_aq_json", "_aq_lines"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
 
-    def _already_ingested(self, digest: str, fingerprint: str, result: FileResult) -> bool:
-        """Same bytes, same mapping: every record is already held as often as this file holds it."""
-        row = self.con.execute(
-            "SELECT records_read, rejected FROM sources WHERE sha256 = ? AND mapping = ? AND vendor = ? LIMIT 1",
-            [digest, fingerprint, result.vendor],
-        ).fetchone()
-        if row is None:
-            return False
-        result.read, result.rejected = row
-        result.duplicates = row[0] - row[1]
-        if result.rejected:
-            result.notes.append("identical file ingested before; its rejected records are listed by `auditql rejects`")
-        return True
+    def _already_ingested(self, digest: str, result: FileResult) -> bool:
+        """Same bytes read with the same mapping before: every record is already held as often as this file
+        holds it, so the file need not even be read again (re-ingest costs one SHA-256 pass)."""
+        for vendor, fmt, fingerprint, read, rejected in self.con.execute(
+            "SELECT vendor, format, mapping, records_read, rejected FROM sources WHERE sha256 = ?", [digest]
+        ).fetchall():
+            if self.forced is not None and self.forced.name != vendor:
+                continue
+            if vendor not in self.registry.names() or self.registry[vendor].fingerprint != fingerprint:
+                continue
+            result.vendor, result.format = vendor, fmt
+            result.read, result.rejected, result.duplicates = read, rejected, read - rejected
+            if rejected:
+                result.notes.append("identical file ingested before; its rejected records: `auditql rejects`")
+            return True
+        return False
 
 
 def ingest(
