@@ -58,7 +58,12 @@ ROWS = [
         "action": "Login Failed",
         "actor_name": "Alex",
         "event_id": "b1",
-        "raw": {"Performed By": "Alex", "Action": "Login Failed", "Date": "08/16/2015 01:30:00"},
+        "raw": {
+            "Performed By": "Alex",
+            "Action": "Login Failed",
+            "Date": "08/16/2015 01:30:00",
+            **{"a.b": "dot", "we*ird": "star", "back\\slash": "bs", 'say "hi"': "q", "a/b~c": "ptr", "it's": "s"},
+        },
     },
     {
         "time": "2015-08-16T09:00:00Z",
@@ -103,7 +108,7 @@ def ids(con: duckdb.DuckDBPyConnection, text: str, catalog: Catalog = CATALOG, *
         ("errCode NOT IN (0)", ["g2", "g5"]),
         ("errCode BETWEEN 400007 AND 403042", ["g2"]),
         ("params.loginID = 'alice@example.com'", ["g3", "g1"]),
-        ('"Performed By" = \'Alex\'', ["b1"]),
+        ("\"Performed By\" = 'Alex'", ["b1"]),
         ('"Performed By" = "Alex"', ["b1"]),
         ("user.email LIKE 'erin@%'", ["r1"]),
         ("httpReq.SDK = 'js_7.0' AND @timestamp >= '2015-08-17'", ["g4"]),
@@ -135,9 +140,24 @@ def test_where_form(con: duckdb.DuckDBPyConnection, catalog: Catalog, query: str
     assert ids(con, query, catalog) == expected
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "\"a.b\" = 'dot'",
+        "\"we*ird\" = 'star'",
+        "\"back\\slash\" = 'bs'",
+        '"say ""hi""" = \'q\'',
+        "\"a/b~c\" = 'ptr'",
+        "\"it's\" = 's'",
+    ],
+)
+def test_any_key_can_be_read(con: duckdb.DuckDBPyConnection, query: str) -> None:
+    assert ids(con, query) == ["b1"]
+
+
 def test_verbatim_fields_read_the_typed_column(con: duckdb.DuckDBPyConnection) -> None:
     sql = translate("endpoint LIKE 'socialize%'", CATALOG).sql
-    assert "CASE WHEN \"vendor\" = 'sap_cdc' AND NOT \"action\" IS NULL THEN \"action\"" in sql
+    assert 'CASE WHEN "vendor" = \'sap_cdc\' AND NOT "action" IS NULL THEN "action"' in sql
     assert "endpoint" in translate("endpoint LIKE 'socialize%'").sql  # no catalog: raw only
 
 

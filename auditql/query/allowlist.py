@@ -67,11 +67,14 @@ INTERNAL: frozenset[type[exp.Expr]] = frozenset(
 
 # First words of statements users may paste; named in the refusal instead of a parse error.
 STATEMENT_WORDS = frozenset(
-    "INSERT UPDATE DELETE CREATE DROP ALTER COPY ATTACH DETACH INSTALL LOAD PRAGMA SET RESET CALL "
-    "EXPORT IMPORT VACUUM CHECKPOINT DESCRIBE SHOW SUMMARIZE USE TRUNCATE MERGE BEGIN COMMIT "
-    "ROLLBACK ABORT EXPLAIN PREPARE EXECUTE DEALLOCATE GRANT REVOKE VALUES FROM TABLE PIVOT UNPIVOT "
-    "UPSERT REPLACE".split()
-)
+    {
+        "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "COPY", "ATTACH", "DETACH", "INSTALL",
+        "LOAD", "PRAGMA", "SET", "RESET", "CALL", "EXPORT", "IMPORT", "VACUUM", "CHECKPOINT",
+        "DESCRIBE", "SHOW", "SUMMARIZE", "USE", "TRUNCATE", "MERGE", "BEGIN", "COMMIT", "ROLLBACK",
+        "ABORT", "EXPLAIN", "PREPARE", "EXECUTE", "DEALLOCATE", "GRANT", "REVOKE", "VALUES", "FROM",
+        "TABLE", "PIVOT", "UNPIVOT", "UPSERT", "REPLACE",
+    }
+)  # fmt: skip
 
 _OPENERS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE, TokenType.CASE}
 _CLOSERS = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE, TokenType.END}
@@ -107,6 +110,9 @@ def check_tree(tree: exp.Expr, ctx: Context, *, rest: bool = False) -> None:
     cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     if "events" in cte_names:
         raise ctx.error("a CTE may not be named events; choose another name", tree.find(exp.CTE))
+    for with_ in tree.find_all(exp.With):
+        if with_.args.get("recursive"):
+            raise ctx.error("WITH RECURSIVE is not allowed; use plain CTEs over events", with_)
     for node in tree.walk():
         if isinstance(node, exp.Anonymous):
             if node.name.lower() not in ANONYMOUS_FUNCTIONS:

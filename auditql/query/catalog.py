@@ -36,9 +36,7 @@ class Catalog:
     def has_field(self, path: str) -> bool:
         """True when some vendor's records have `path`, or an object that contains deeper paths."""
         prefix = path + "."
-        return any(
-            path in paths or any(p.startswith(prefix) for p in paths) for paths in self.fields.values()
-        )
+        return any(path in paths or any(p.startswith(prefix) for p in paths) for paths in self.fields.values())
 
     def unknown_field_warning(self, path: str) -> str | None:
         """A one-line warning for a field no record has, naming the nearest known names; None if known.

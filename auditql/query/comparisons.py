@@ -11,6 +11,8 @@ Raw fields are JSON; canonical columns are mostly text. The spec's rules, applie
 
 from __future__ import annotations
 
+import typing as t
+
 from sqlglot import exp
 
 from auditql.query.context import Context
@@ -49,7 +51,7 @@ def typed_comparisons(tree: exp.Expr, ctx: Context) -> exp.Expr:
         elif isinstance(node, exp.Between):
             replacement = _typed_between(node, ctx)
         else:
-            replacement = _typed_comparison(node, ctx)
+            replacement = _typed_comparison(t.cast(exp.Binary, node), ctx)
         if replacement is not node:
             node.replace(replacement)
     return tree

@@ -24,6 +24,8 @@ import typing as t
 
 from sqlglot import exp
 from sqlglot.dialects.duckdb import DuckDB
+from sqlglot.generators.duckdb import DuckDBGenerator
+from sqlglot.parsers.duckdb import DuckDBParser
 from sqlglot.tokens import TokenType
 
 
@@ -47,10 +49,10 @@ def json_pointer(keys: list[str]) -> str:
 
 class AuditQL(DuckDB):
     class Tokenizer(DuckDB.Tokenizer):
-        SINGLE_TOKENS = {k: v for k, v in DuckDB.Tokenizer.SINGLE_TOKENS.items() if k != "@"}
-        VAR_SINGLE_TOKENS = {*DuckDB.Tokenizer.VAR_SINGLE_TOKENS, "@"}
+        SINGLE_TOKENS: t.ClassVar = {k: v for k, v in DuckDB.Tokenizer.SINGLE_TOKENS.items() if k != "@"}
+        VAR_SINGLE_TOKENS: t.ClassVar = {*DuckDB.Tokenizer.VAR_SINGLE_TOKENS, "@"}
 
-    class Parser(DuckDB.Parser):
+    class Parser(DuckDBParser):
         def _parse_range(self, this: exp.Expr | None = None, parse_is: bool = False) -> exp.Expr | None:
             this = super()._parse_range(this, parse_is)
             while self._curr:
@@ -119,7 +121,7 @@ class AuditQL(DuckDB):
                 this = super()._parse_query_modifiers(this)
             return this
 
-    class Generator(DuckDB.Generator):
+    class Generator(DuckDBGenerator):
         def jsonpath_sql(self, expression: exp.JSONPath) -> str:
             parts = expression.expressions[1:]
             if all(isinstance(p, exp.JSONPathKey) for p in parts) and not all(
@@ -135,8 +137,5 @@ def _is_gigya_operator(token: t.Any) -> bool:
 
 def _is_rest_start(token: t.Any, following: t.Any) -> bool:
     return (
-        bool(token)
-        and token.text.upper() == "START"
-        and bool(following)
-        and following.token_type == TokenType.NUMBER
+        bool(token) and token.text.upper() == "START" and bool(following) and following.token_type == TokenType.NUMBER
     )

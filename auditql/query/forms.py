@@ -5,15 +5,15 @@ Users paste (1) a bare WHERE clause from Gigya's advanced-query box, (2) Gigya's
 All three come out as a sqlglot query over `events`, so the allowlist and rewrites handle one shape:
 
     >>> parse_query("errCode != 0").tree.sql(dialect="duckdb")
-    'SELECT * FROM events WHERE errCode <> 0'
+    'SELECT * FROM "events" WHERE errCode <> 0'
 
-The form is decided by the first tokens, never by trying one parser after another, so an error message
-speaks the user's form ("write a condition such as …") and a pasted DROP is named as a DROP.
+The form is decided by the first tokens (SELECT/WITH start a statement, anything else is a condition),
+so an error message speaks the user's form ("write a condition such as …"); a condition that fails to
+parse and starts with a statement word (DROP, COPY, ATTACH…) is refused by that name.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -60,11 +60,8 @@ def parse_query(text: str, ctx: Context | None = None) -> ParsedQuery:
     return ParsedQuery(WHERE, select.where(condition, copy=False))
 
 
-def events_table(alias: str | None = None) -> exp.Table:
-    table = exp.Table(this=exp.Identifier(this="events", quoted=True))
-    if alias:
-        table.set("alias", exp.TableAlias(this=exp.Identifier(this=alias, quoted=True)))
-    return table
+def events_table() -> exp.Table:
+    return exp.Table(this=exp.Identifier(this="events", quoted=True))
 
 
 def _tokenize(ctx: Context) -> list[Token]:
@@ -127,7 +124,8 @@ def _parse_statement(tokens: list[Token], ctx: Context) -> exp.Query:
     while isinstance(tree, exp.Subquery) and not tree.alias:
         tree = tree.this
     if not isinstance(tree, exp.Query):
-        raise ctx.error("only SELECT queries are allowed", tokens[0])
+        refused = f"; {tree.key.upper()} was refused" if tree is not None else ""
+        raise ctx.error(f"only SELECT queries are allowed{refused}", tokens[0])
     return tree
 
 
@@ -156,8 +154,10 @@ def _parse_error(error: ParseError, ctx: Context, advice: str) -> Exception:
 def _is_rest(tree: exp.Query) -> bool:
     source = tree.args.get("from_") if isinstance(tree, exp.Select) else None
     table = source.this if source else None
-    return isinstance(table, exp.Table) and isinstance(table.this, exp.Identifier) and (
-        table.name.lower() == "auditlog" and not table.args.get("db")
+    return (
+        isinstance(table, exp.Table)
+        and isinstance(table.this, exp.Identifier)
+        and (table.name.lower() == "auditlog" and not table.args.get("db"))
     )
 
 

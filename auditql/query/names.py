@@ -55,7 +55,7 @@ def resolve_names(tree: exp.Expr, ctx: Context) -> exp.Expr:
     try:
         scopes = traverse_scope(tree)
     except OptimizeError as error:
-        raise ctx.error(f"the query's tables could not be resolved ({error}); check names and aliases")
+        raise ctx.error(f"the query's tables could not be resolved ({error}); check names and aliases") from None
     for scope in scopes:
         if isinstance(scope.expression, exp.Select):
             _resolve_scope(scope, ctx)
@@ -64,7 +64,7 @@ def resolve_names(tree: exp.Expr, ctx: Context) -> exp.Expr:
 
 def raw_field_paths(tree: exp.Expr) -> list[str]:
     """Dotted paths of the raw fields a resolved tree reads, in order of appearance, without repeats."""
-    return list(dict.fromkeys(node.dotted for node in tree.find_all(RawField)))
+    return list(dict.fromkeys(node.dotted for node in tree.find_all(RawField, bfs=False)))
 
 
 def _resolve_scope(scope: Scope, ctx: Context) -> None:

@@ -38,7 +38,7 @@ def projection(columns: list[str] | None, ctx: Context) -> list[exp.Expr]:
             continue
         quoted = len(name) >= 2 and name[0] == name[-1] == '"'
         keys = [name[1:-1].replace('""', '"')] if quoted else name.split(".")
-        if not name or any(key == "" for key in keys) and not quoted:
+        if not name or (not quoted and "" in keys):
             raise ctx.error(f"columns= entry '{entry}' is not a column or field name")
         field = RawField(expressions=[exp.Identifier(this=key, quoted=True) for key in keys])
         label = keys[0] if quoted else name

@@ -38,7 +38,7 @@ def quoted_names_to_strings(tree: exp.Expr, ctx: Context) -> exp.Expr:
         for key in keys:
             value = node.args.get(key)
             for item in value if isinstance(value, list) else [value]:
-                if _is_quoted_name(item):
+                if isinstance(item, exp.Column) and _is_quoted_name(item):
                     literal = exp.Literal.string(item.name)
                     literal.update_positions(item.this)
                     item.replace(literal)
@@ -50,7 +50,7 @@ def bind_placeholders(tree: exp.Expr, ctx: Context) -> exp.Expr:
     tree = tree.copy()
     for node in list(tree.find_all(exp.Placeholder, exp.Parameter)):
         name = node.name
-        if not name or ctx.params is None:
+        if name in ("", "?") or ctx.params is None:
             raise ctx.error("use a named placeholder such as :name, with its value in params=", node)
         if name not in ctx.params:
             known = ", ".join(sorted(ctx.params)) or "nothing"
@@ -81,6 +81,16 @@ def gigya_operators(tree: exp.Expr, ctx: Context) -> exp.Expr:
     return tree
 
 
+def timestamps_keep_offsets(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """`TIMESTAMP '…+02:00'` / `CAST(… AS TIMESTAMP)` -> TIMESTAMPTZ: a TIMESTAMP silently drops the offset,
+    while for text without one TIMESTAMPTZ reads it as UTC (the session zone), which is the same instant."""
+    tree = tree.copy()
+    for cast in list(tree.find_all(exp.Cast, exp.TryCast)):
+        if cast.to.is_type(exp.DType.TIMESTAMP, exp.DType.TIMESTAMPNTZ, exp.DType.DATETIME):
+            cast.set("to", exp.DataType.build("TIMESTAMPTZ"))
+    return tree
+
+
 def raw_fields_to_json(tree: exp.Expr, ctx: Context) -> exp.Expr:
     """Each RawField -> the string form of that path in `raw` (`raw ->> '$.a.b'`).
 
@@ -101,9 +111,7 @@ def read_raw(field: RawField, ctx: Context) -> exp.Expr:
     table = field.args.get("table")
 
     def column(name: str) -> exp.Column:
-        return exp.Column(
-            this=exp.Identifier(this=name, quoted=True), table=table.copy() if table else None
-        )
+        return exp.Column(this=exp.Identifier(this=name, quoted=True), table=table.copy() if table else None)
 
     path = exp.JSONPath(expressions=[exp.JSONPathRoot(), *(exp.JSONPathKey(this=k) for k in field.path)])
     from_raw = exp.JSONExtractScalar(this=column("raw"), expression=path)
@@ -130,10 +138,7 @@ def read_raw(field: RawField, ctx: Context) -> exp.Expr:
 
 def _is_quoted_name(node: object) -> bool:
     return (
-        isinstance(node, exp.Column)
-        and isinstance(node.this, exp.Identifier)
-        and node.this.quoted
-        and not node.table
+        isinstance(node, exp.Column) and isinstance(node.this, exp.Identifier) and node.this.quoted and not node.table
     )
 
 
@@ -147,6 +152,7 @@ REWRITES: tuple[Rewrite, ...] = (
     bind_placeholders,
     resolve_names,
     gigya_operators,
+    timestamps_keep_offsets,
     typed_comparisons,
     numeric_aggregates,
 )

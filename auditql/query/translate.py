@@ -3,8 +3,10 @@
     >>> t = translate("errCode != 0 AND @timestamp > '2015-08-16'")
     >>> t.form, t.params, t.warnings
     ('where', [], [])
-    >>> print(t.sql.split(" WHERE ")[1])
-    TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) <> 0 AND "time" > CAST('2015-08-16 00:00:00+00:00' AS TIMESTAMPTZ) ORDER BY "time", "source_file", "source_row"
+    >>> for part in t.sql.split(" WHERE ")[1].split(" AND "):
+    ...     print(part)
+    TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) <> 0
+    "time" > CAST('2015-08-16 00:00:00+00:00' AS TIMESTAMPTZ) ORDER BY "time", "source_file", "source_row"
 
 Steps: parse one of the three forms (forms.py), refuse anything not allowed (allowlist.py), run the
 rewrites (rewrites.py), add the caller's options (time window, vendor, columns, row cap, default
@@ -60,8 +62,11 @@ class Translation:
         if name is None:
             raise QueryError(f"'{dialect}' is not a dialect auditql can print. Try one of: {', '.join(DIALECTS)}.")
         with _recursion_headroom():
-            tree = self.tree if self.tree is not None else sqlglot.parse_one(self.sql, dialect=AuditQL)
-            return tree.sql(dialect=name, identify=True)
+            try:
+                tree = self.tree if self.tree is not None else sqlglot.parse_one(self.sql, dialect=AuditQL)
+                return tree.sql(dialect=name, identify=True)
+            except (SqlglotError, RecursionError) as error:
+                raise QueryError(f"this query cannot be printed for {dialect} ({error})") from None
 
 
 def translate(

@@ -26,7 +26,7 @@ _TIME_EXAMPLES = "e.g. '2015-08-16T00:00:00Z', '2015-08-16T02:00:00+02:00', '201
 def literal_value(node: exp.Expr) -> str | int | float | Decimal | None:
     """The Python value of a string/number literal (or a negated number); None for anything else."""
     if BOUND in node.meta and isinstance(node.meta[BOUND], (str, int, float, Decimal)):
-        return node.meta[BOUND]  # type: ignore[no-any-return]
+        return node.meta[BOUND]
     if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and node.this.is_number:
         value = literal_value(node.this)
         return -value if isinstance(value, (int, float, Decimal)) else None
@@ -46,7 +46,7 @@ def is_string(node: exp.Expr) -> bool:
     return isinstance(literal_value(node), str)
 
 
-def derived(value: str | int | float, source: exp.Expr) -> exp.Literal:
+def derived(value: str | int | float, source: exp.Expr) -> exp.Expr:
     """A new literal computed from `source`; it stays a bound parameter if `source` was one."""
     literal = exp.Literal.string(value) if isinstance(value, str) else exp.Literal.number(value)
     if BOUND in source.meta:

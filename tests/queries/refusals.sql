@@ -80,7 +80,7 @@ read_text('/etc/passwd') IS NOT NULL
 ERROR: function read_text is not allowed; allowed functions: avg, coalesce, contains, count
 
 # title: a subquery over read_csv in a WHERE clause
-# caret: 1:32
+# caret: 1:28
 actor_id IN (SELECT a FROM read_csv('/etc/passwd'))
 ERROR: table function read_csv(...) is not allowed
 
@@ -149,15 +149,16 @@ errCode = $code
 ERROR: placeholder $code is not allowed
 
 # title: placeholder :x
+# caret: 1:11
 errCode = :code
-ERROR: placeholder $code is not allowed
+ERROR: placeholder :code is not allowed
 
 # title: placeholder {x}
 errCode = {code}
-ERROR: placeholder $code is not allowed
+ERROR: placeholder {code} is not allowed
 
 # title: unterminated string
-# caret: 2:12
+# caret: 2:13
 endpoint = 'accounts.login' AND
   errCode = 'oops
 ERROR: unterminated '…': add the closing '
@@ -173,7 +174,7 @@ x = 1 garbage
 ERROR: at 'garbage'; write a condition such as
 
 # title: an operator with nothing after it
-# caret: 1:5
+# caret: 1:3
 x = 
 ERROR: write a condition such as
 
@@ -186,5 +187,18 @@ SELECT * FROM events LIMIT (SELECT 1)
 ERROR: LIMIT takes a whole number
 
 # title: contains needs a word
+# caret: 1:18
 message contains actor_name
 ERROR: contains needs a quoted word
+
+# title: recursive CTEs
+WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r) SELECT * FROM r
+ERROR: WITH RECURSIVE is not allowed
+
+# title: DuckDB string syntaxes outside the language
+x = $$raw text$$
+ERROR: RAWSTRING is not allowed
+
+# title: lateral joins
+SELECT * FROM events, LATERAL (SELECT 1)
+ERROR: LATERAL is not allowed

@@ -46,9 +46,13 @@ ERROR: the REST form is SELECT * FROM auditLog
 SELECT * FROM events START 5
 ERROR: START belongs to the REST form
 
-# title: auditLog only in the REST form
+# title: aggregation over auditLog
 SELECT count(*) FROM auditLog
-ERROR: auditLog is only for the REST form
+ERROR: the REST form is SELECT * FROM auditLog
+
+# title: auditLog only in the REST form
+SELECT * FROM events WHERE actor_id IN (SELECT actor_id FROM auditLog)
+ERROR: table 'auditLog' is not allowed; auditLog is only for the REST form
 
 # title: LIMIT takes a whole number
 SELECT * FROM auditLog LIMIT 1 + 1

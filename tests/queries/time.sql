@@ -67,6 +67,10 @@ time > 'yesterday'
 ERROR: 'yesterday' is not a point in time
 
 # title: an impossible date
-# caret: 1:17
+# caret: 1:15
 @timestamp >= '2015-02-30'
 ERROR: '2015-02-30' is not a point in time
+
+# title: a TIMESTAMP literal or cast keeps its offset (read as TIMESTAMPTZ)
+time > TIMESTAMP '2015-08-16 00:00:00+02:00' AND time < CAST('2015-08-17' AS TIMESTAMP)
+SELECT <columns> FROM "events" WHERE "time" > CAST('2015-08-16 00:00:00+02:00' AS TIMESTAMPTZ) AND "time" < CAST('2015-08-17' AS TIMESTAMPTZ) ORDER BY "time", "source_file", "source_row"
