@@ -117,6 +117,6 @@ def write_parquet(con, translation, path: Path | None) -> None:
 
     if path is None:
         raise UsageError("--format parquet needs --output FILE.parquet")
-    table = con.execute(translation.sql, translation.params or None).fetch_arrow_table()
+    table = con.execute(translation.sql, translation.params or None).to_arrow_table()
     pq.write_table(table, path, compression="zstd")
     err(f"{table.num_rows} rows → {path}")
