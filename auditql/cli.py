@@ -64,6 +64,16 @@ def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def mapping_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--mapping",
+        "mappings",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A mapping TOML file adding or overriding a vendor (repeatable).",
+    )(fn)
+
+
 def resolve_db(db: Path | None) -> Path:
     from auditql.engine import default_db_path
 

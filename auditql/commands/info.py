@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from auditql.cli import db_option, emit_json, handle_errors, main, resolve_db
+from auditql.cli import db_option, emit_json, handle_errors, main, mapping_option, resolve_db
 from auditql.output import safe_text
 
 
@@ -20,13 +20,7 @@ def _table(rows: list[list[object]], headers: list[str]) -> None:
 
 @main.command()
 @click.option("--vendor", help="Read with this vendor's mapping instead of detecting it.")
-@click.option(
-    "--mapping",
-    "mappings",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A mapping TOML file adding or overriding a vendor.",
-)
+@mapping_option
 @click.option("--rows", "sample", default=3, show_default=True, help="Sample rows to show per file.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @handle_errors
@@ -46,7 +40,7 @@ def inspect(vendor: str | None, mappings: tuple[Path, ...], sample: int, paths: 
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--mapping", "mappings", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@mapping_option
 @handle_errors
 def vendors(fmt: str, mappings: tuple[Path, ...]) -> None:
     """List the vendor mappings (built-in and yours) and how each is detected.

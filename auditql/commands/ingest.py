@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from auditql.cli import db_option, emit_json, err, handle_errors, main, resolve_db
+from auditql.cli import db_option, emit_json, err, handle_errors, main, mapping_option, resolve_db
 from auditql.errors import ExitCode
 from auditql.output import safe_text
 
@@ -15,13 +15,7 @@ from auditql.output import safe_text
 @main.command()
 @db_option
 @click.option("--vendor", help="Skip detection and read every file with this vendor's mapping.")
-@click.option(
-    "--mapping",
-    "mappings",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A mapping TOML file adding or overriding a vendor (repeatable).",
-)
+@mapping_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @handle_errors
