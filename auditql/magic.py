@@ -24,9 +24,10 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_loca
 from IPython.utils.text import DollarFormatter
 
 from auditql import api, engine, notebook
+from auditql.completer import Snapshot, Suggestion, suggest
 from auditql.errors import AuditqlError, QueryError, UsageError
 from auditql.output import safe_text
-from auditql.schema import COLUMN_NAMES
+from auditql.query.allowlist import ALLOWED_FUNCTION_NAMES
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def split_line(line: str, allowed: Iterable[str]) -> tuple[dict[str, Any], str]:
             value, pos = v.group(1), v.end()
         value = unquote(value)
         options[name] = [*options.get(name, []), value] if option.repeat else value
-    return options, line[pos:].strip()
+    return options, line[pos:].lstrip()
 
 
 def unquote(token: str) -> str:
@@ -100,17 +101,42 @@ def unquote(token: str) -> str:
     return _QUOTED.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), token)
 
 
-def words(text: str) -> list[str]:
-    return [m.group(1) for m in _TOKEN.finditer(text)]
+def suggestions(text: str, snap: Snapshot) -> list[Suggestion] | None:
+    """What fits at the end of `text` (a cell up to the cursor): options while they are typed, then the
+    REPL's own query completion (`completer.suggest`). None where it is not ours or a path is typed."""
+    if body := re.match(r"\s*%%auditql\b[^\n]*\n", text):
+        return suggest(text[body.end() :], snap)
+    line = text.rsplit("\n", 1)[-1]
+    if not (magic := re.search(r"%%?auditql\s+", line)):
+        return None
+    rest = line[magic.end() :]
+    head, _, partial = rest.rpartition(" ")
+    if rest.split(" ", 1)[0] in SUBCOMMANDS:
+        return None  # paths: IPython's file completion answers
+    options_only, wants_value = _options_so_far(head.split())
+    if options_only and (wants_value or "=" in partial):
+        return None  # an option's value (a path, a variable name)
+    if options_only and partial.startswith("-"):
+        return [Suggestion(o, len(partial), "option", OPTIONS[o].help) for o in QUERY_OPTIONS if o.startswith(partial)]
+    try:
+        _, query = split_line(rest, QUERY_OPTIONS)
+    except UsageError:
+        return None
+    return suggest(query, snap)
 
 
-def complete(token: str, names: Iterable[str]) -> list[str]:
-    """Options for `-…`, otherwise column and raw field names starting with `token` (any case)."""
-    if token.startswith("-"):
-        return [o for o in OPTIONS if o.startswith(token)]
-    low = token.lower()
-    quoted = (n if re.fullmatch(r"[A-Za-z_@][\w.@]*", n) else f'"{n}"' for n in names)
-    return sorted({n for n in quoted if n.lower().lstrip('"').startswith(low.lstrip('"'))})
+def _options_so_far(words: list[str]) -> tuple[bool, bool]:
+    """(these words are all options and option values, the last option still wants its value)."""
+    wants_value = False
+    for word in words:
+        if wants_value:
+            wants_value = False
+            continue
+        name, eq, _ = word.partition("=")
+        if name not in OPTIONS:
+            return False, False
+        wants_value = bool(OPTIONS[name].metavar) and not eq
+    return True, wants_value
 
 
 @magics_class
@@ -118,7 +144,8 @@ class AuditqlMagics(Magics):
     """The magic and the notebook's choice of archive (`open` / `ingest`), remembered between cells."""
 
     archive: Path | None = None
-    _names: tuple[tuple[Path, int], list[str]] | None = None
+    snapshot: Snapshot = Snapshot()  # what completion knows: the archive's raw fields, allowed functions
+    _snapshot_key: tuple[Path, int] | None = None
 
     @no_var_expand
     @needs_local_scope
@@ -144,7 +171,7 @@ class AuditqlMagics(Magics):
         if options.get("--help") or not (subcommand or text or (cell or "").strip()):
             return print(usage())
         if subcommand:
-            paths = [Path(unquote(expand(w))) for w in words(text)]
+            paths = [Path(unquote(expand(m.group(1)))) for m in _TOKEN.finditer(text)]
             return self.ingest(paths, options) if first == "ingest" else self.open(paths)
         if cell is not None:
             if text:
@@ -159,27 +186,26 @@ class AuditqlMagics(Magics):
         return self.archive if self.archive is not None else engine.default_db_path()
 
     def query(self, text: str, options: dict[str, Any], params: notebook.Namespace) -> Any:
-        limit = options.get("--limit")
-        if limit is not None and not (limit.isdigit()):
+        limit, name, columns = options.get("--limit"), options.get("-o"), options.get("--columns")
+        if limit is not None and not limit.isdigit():
             raise UsageError(f"--limit needs a whole number of rows, not {limit!r}")
-        columns = options.get("--columns")
+        if name is not None and not name.isidentifier():
+            raise UsageError(f"-o needs a Python variable name, not {name!r}")
         request = notebook.Request(text, dict(
             params=params, vendor=options.get("--vendor"),
             since=api.parse_when(options["--since"]) if options.get("--since") else None,
             until=api.parse_when(options["--until"]) if options.get("--until") else None,
             columns=[c.strip() for c in columns.split(",")] if columns else None,
         ))  # fmt: skip
-        db = self.database(options.get("--db"))
+        db, rows = self.database(options.get("--db")), None if limit is None else int(limit)
         if options.get("--explain"):
-            translation = notebook.explain(db, request)
-            _warn(translation.warnings)
-            print(translation.sql)
-            return None
-        result = notebook.query(db, request, None if limit is None else int(limit))
-        _warn(result.warnings)
-        if (name := options.get("-o")) and self.shell is not None:
-            if not name.isidentifier():
-                raise UsageError(f"-o needs a Python variable name, not {name!r}")
+            translation = notebook.explain(db, request, rows)
+            _say(*(f"warning: {w}" for w in translation.warnings))
+            return print(translation.sql)
+        result = notebook.query(db, request, rows)
+        self.remember(db)
+        _say(*(f"warning: {w}" for w in result.warnings))
+        if name is not None and self.shell is not None:
             self.shell.user_ns[name] = result
         return result
 
@@ -204,6 +230,7 @@ class AuditqlMagics(Magics):
             elif f.rejected:
                 _say(f"{f.source_file}: {f.rejected} records rejected (see `auditql rejects`)")
         self.archive = db
+        self.remember(db)
         print(f"archive: {safe_text(db)} (used by the queries that follow)")
 
     def open(self, paths: list[Path]) -> None:
@@ -212,25 +239,23 @@ class AuditqlMagics(Magics):
         db = paths[0].expanduser()
         engine.reader(db).close()  # says clearly when there is no archive there
         self.archive = db
+        self.remember(db)
         print(f"archive: {safe_text(db)}")
 
-    def column_names(self) -> list[str]:
-        """Canonical columns plus every raw field ingested into the current archive (cached per archive)."""
-        db = self.database(None)
+    def remember(self, db: Path) -> None:
+        """Refresh what completion knows about the archive (after open, ingest, a query; never per key)."""
         try:
             key = (db, db.stat().st_mtime_ns)
-        except OSError:
-            return list(COLUMN_NAMES)
-        if self._names is None or self._names[0] != key:
-            try:
-                con = engine.reader(db)
-            except AuditqlError:
-                return list(COLUMN_NAMES)
-            try:
-                self._names = (key, sorted(api.catalog(con).known_names()))
-            finally:
-                con.close()
-        return self._names[1]
+            if key == self._snapshot_key:
+                return
+            con = engine.reader(db)
+        except (OSError, AuditqlError):
+            return
+        try:
+            self.snapshot = Snapshot(api.catalog(con).fields, functions=ALLOWED_FUNCTION_NAMES)
+            self._snapshot_key = key
+        finally:
+            con.close()
 
 
 def _expander(scopes: tuple[Mapping[str, Any], ...]) -> Any:
@@ -248,16 +273,9 @@ def _expander(scopes: tuple[Mapping[str, Any], ...]) -> Any:
     return expand
 
 
-def _say(message: str) -> None:
-    print(safe_text(message, keep_newlines=True), file=sys.stderr)
-
-
-def _warn(warnings: Iterable[str]) -> None:
-    for w in warnings:
-        _say(f"warning: {w}")
-
-
-_MAGIC_START = re.compile(r"\s*%%auditql\b|.*%auditql\s", re.DOTALL)
+def _say(*messages: str) -> None:
+    for message in messages:
+        print(safe_text(message, keep_newlines=True), file=sys.stderr)
 
 
 def matcher_for(magics: AuditqlMagics) -> Any:
@@ -265,12 +283,11 @@ def matcher_for(magics: AuditqlMagics) -> Any:
 
     @context_matcher(identifier="auditql")
     def auditql_matcher(context: CompletionContext) -> SimpleMatcherResult:
-        line = context.text_until_cursor
-        in_cell = context.full_text.lstrip().startswith("%%auditql") and context.cursor_line > 0
-        if not (in_cell or _MAGIC_START.match(line)):
-            return {"completions": [], "suppress": False}
-        found = complete(context.token, magics.column_names())
-        return {"completions": [SimpleCompletion(n, type="column") for n in found], "suppress": bool(found)}
+        before = "\n".join([*context.full_text.split("\n")[: context.cursor_line], context.text_until_cursor])
+        found = suggestions(before, magics.snapshot) or []
+        completions = [SimpleCompletion(f.text, type=f.kind) for f in found]
+        fragment = before[len(before) - found[0].replace :] if found and found[0].replace else ""
+        return {"completions": completions, "matched_fragment": fragment, "suppress": bool(found)}
 
     return auditql_matcher
 

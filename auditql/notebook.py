@@ -3,8 +3,9 @@ display that is safe to render, and "when did it happen" as a timeline.
 
 It lives apart from the magic because none of it needs IPython: the magic parses a line and calls
 `query`; this module turns the core's answer into something a notebook can show and convert. A result
-keeps the archive's path and the translated query, never a connection — DuckDB lets one writer lock out
-every reader, so a notebook that sat on the archive would block the next ingest.
+keeps the archive's path and the query (as asked and as translated), never a connection: DuckDB lets
+one writer lock out every reader, so a notebook that sat on the archive would block the next ingest.
+What needs the archive again (a timeline) re-opens it read-only for as long as that takes.
 
 Audit fields are attacker-controlled text: every header and value is HTML-escaped before display.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,19 +110,16 @@ class Result(api.Result):
         return iter(self.rows)
 
     def to_arrow(self) -> Any:
-        """A pyarrow.Table with DuckDB's own types, holding exactly this result's rows."""
+        """A pyarrow.Table of exactly these rows, typed as DuckDB types them (VARCHAR → string, …).
+
+        Built from the rows already fetched, not by running the query again: an ingest since, or `now()`
+        in the query, would otherwise give rows this result never showed.
+        """
         import pyarrow as pa
 
-        if self.db is None or self.translation is None:
-            return pa.table({c: [row[i] for row in self.rows] for i, c in enumerate(self.columns)})
-        con = engine.reader(self.db)
-        try:
-            t = self.translation
-            table = con.sql(t.sql, params=t.params or None).to_arrow_table()
-        finally:
-            con.close()
-        # the translation asks for one row beyond the limit, to tell whether the limit cut rows
-        return table.slice(0, len(self.rows))
+        values = list(zip(*self.rows, strict=True)) if self.rows else [() for _ in self.columns]
+        arrays = [_arrow_array(list(v), t) for v, t in zip(values, self.types, strict=True)]
+        return pa.Table.from_arrays(arrays, names=self.columns)
 
     def to_pandas(self) -> Any:
         """A pandas.DataFrame (needs pandas: `pip install 'auditql[pandas]'`)."""
@@ -135,13 +134,15 @@ class Result(api.Result):
     def timeline(self, interval: str | None = None) -> Timeline:
         """Events per `interval` (`hour`, `day`, `15m`, `6h`, … ; automatic when None), counted by DuckDB.
 
-        Counts every event the query matches, including those a `--limit` kept out of the rows.
+        Counts every event the query matches, including those a `--limit` kept out of the rows (and
+        whatever `--columns` chose to show).
         """
         if self.db is None or self.request is None:
             raise UsageError("this result does not know its archive; run the query with %auditql")
+        every_match = Request(self.request.text, {**self.request.options, "columns": None})
         con = engine.reader(self.db)
         try:
-            t = self.request.prepare(con)
+            t = every_match.prepare(con)
             counted = histogram.timeline(con, t.sql, t.params, interval)
         finally:
             con.close()
@@ -210,6 +211,25 @@ class Timeline(histogram.Timeline):
         axes.set_title(f"events per {self.interval}")
         figure.autofmt_xdate()
         return figure
+
+
+def _arrow_array(values: list, duckdb_type: str) -> Any:
+    """One column as Arrow, with the type DuckDB's own Arrow export gives it; nested types are inferred."""
+    import pyarrow as pa
+
+    if duckdb_type == "UUID":
+        values = [None if v is None else str(v) for v in values]
+    if m := re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", duckdb_type):
+        return pa.array(values, type=pa.decimal128(int(m[1]), int(m[2])))
+    types = {
+        "VARCHAR": pa.string(), "JSON": pa.string(), "UUID": pa.string(), "BLOB": pa.binary(),
+        "BOOLEAN": pa.bool_(), "TINYINT": pa.int8(), "SMALLINT": pa.int16(), "INTEGER": pa.int32(),
+        "BIGINT": pa.int64(), "UBIGINT": pa.uint64(), "UINTEGER": pa.uint32(), "HUGEINT": pa.decimal128(38, 0),
+        "FLOAT": pa.float32(), "DOUBLE": pa.float64(), "DATE": pa.date32(), "TIME": pa.time64("us"),
+        "TIMESTAMP": pa.timestamp("us"), "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC"),
+        "INTERVAL": pa.month_day_nano_interval(),
+    }  # fmt: skip
+    return pa.array(values, type=types.get(duckdb_type))
 
 
 _UNIT_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "month": 30, "year": 365}

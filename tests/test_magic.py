@@ -18,8 +18,9 @@ from conftest import ROOT, SAMPLES
 from IPython.core.completer import provisionalcompleter
 from IPython.core.interactiveshell import InteractiveShell
 
+from auditql.completer import Snapshot
 from auditql.errors import QueryError, UsageError
-from auditql.magic import AuditqlMagics, complete, split_line
+from auditql.magic import AuditqlMagics, split_line, suggestions
 from auditql.notebook import DISPLAY_ROWS, Result
 
 FAILED_LOGINS = "category = 'login' AND outcome = 'failure' AND time >= '2025-11-20' AND time < '2025-11-21'"
@@ -132,6 +133,9 @@ def test_a_bad_query_prints_one_clear_message_not_a_traceback(shell: Interactive
         ("--bogus 1 outcome = 'failure'", "error: '--bogus' is not an option here. Try one of: --db"),
         ("--since yesterday outcome = 'failure'", "error: 'yesterday' is not a time"),
         ("SELECT * FROM read_text('/etc/passwd')", "error: "),
+        ("-o 1x outcome = 'failure'", "error: -o needs a Python variable name, not '1x'"),
+        ("ingest", "error: ingest needs files or folders"),
+        ("open", "error: open takes one archive path"),
     ],
 )
 def test_refusals_are_one_message(shell: InteractiveShell, capfd, text: str, message: str) -> None:
@@ -150,6 +154,11 @@ def test_notebook_values_are_bound_never_pasted(shell: InteractiveShell, placeho
     real = line(shell, "SELECT actor_name FROM events WHERE actor_name IS NOT NULL ORDER BY actor_name LIMIT 1")
     shell.user_ns["who"] = real.rows[0][0]
     assert len(line(shell, f"actor_name = {placeholder}")) > 0
+
+
+def test_a_cell_magic_takes_its_query_from_the_body_only(shell: InteractiveShell, capsys) -> None:
+    assert shell.run_cell_magic("auditql", "--limit 1 outcome = 'failure'", "vendor = 'sap_cdc'") is None
+    assert "error: put the query in the cell body" in capsys.readouterr().err
 
 
 def test_cell_bodies_bind_lists_and_times(shell: InteractiveShell) -> None:
@@ -213,14 +222,39 @@ def test_display_is_capped_and_says_how_many_rows_exist(shell: InteractiveShell)
     assert "102 rows in" in text and "more columns" in text
 
 
-def test_to_arrow_keeps_duckdb_types_and_the_rows(shell: InteractiveShell) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        FAILED_LOGINS,
+        "SELECT vendor, count(*) AS n, sum(source_row) AS s, avg(source_row) AS a, min(time) AS first, "
+        "max(time) > now() AS future, CAST(min(time) AS DATE) AS d FROM events GROUP BY vendor ORDER BY vendor",
+        "vendor = 'nobody'",
+    ],
+)
+def test_to_arrow_matches_duckdbs_own_arrow_export(shell: InteractiveShell, sample_db: Path, text: str) -> None:
+    import duckdb
     import pyarrow as pa
 
+    result = line(shell, text)
+    table = result.to_arrow()
+    con = duckdb.connect(str(sample_db), read_only=True)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        assert result.translation is not None
+        direct = con.sql(result.sql, params=result.translation.params or None).to_arrow_table()
+    finally:
+        con.close()
+    assert [f.type for f in table.schema] == [f.type for f in direct.schema]
+    assert table.column_names == result.columns and table.to_pylist() == direct.to_pylist()
+    assert table.num_rows == len(result)
+    if "time" in result.columns:
+        assert table.schema.field("time").type == pa.timestamp("us", tz="UTC")
+
+
+def test_to_arrow_holds_the_rows_shown_even_when_cut(shell: InteractiveShell) -> None:
     cut = line(shell, f"--limit 4 {FAILED_LOGINS}")
-    table = cut.to_arrow()
-    assert table.num_rows == 4 == len(cut)
-    assert table.schema.field("time").type == pa.timestamp("us", tz="UTC")
-    assert table.column("event_key").to_pylist() == [r["event_key"] for r in cut.dicts()]
+    assert cut.truncated
+    assert cut.to_arrow().column("event_key").to_pylist() == [r["event_key"] for r in cut.dicts()]
 
 
 def test_to_pandas_and_polars_are_optional(shell: InteractiveShell, monkeypatch) -> None:
@@ -235,6 +269,25 @@ def test_to_pandas_when_installed(shell: InteractiveShell) -> None:
     pytest.importorskip("pandas")
     frame = line(shell, FAILED_LOGINS).to_pandas()
     assert len(frame) == 10 and list(frame["outcome"].unique()) == ["failure"]
+    assert str(frame["time"].dtype) == "datetime64[us, UTC]"
+
+
+def test_to_polars_when_installed(shell: InteractiveShell) -> None:
+    pytest.importorskip("polars")
+    assert line(shell, FAILED_LOGINS).to_polars().shape == (10, 22)
+
+
+def test_timeline_chart_when_matplotlib_is_installed(shell: InteractiveShell, monkeypatch) -> None:
+    hours = line(shell, SOCIALIZE).timeline("hour")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(UsageError, match="chart\\(\\) needs matplotlib"):
+        hours.chart()
+    assert "<img" not in hours._repr_html_()  # the table alone
+    monkeypatch.undo()
+    pytest.importorskip("matplotlib")
+    figure = hours.chart()
+    assert [p.get_height() for p in figure.axes[0].patches] == [2, 1, 1]
+    assert hours._repr_html_().startswith('<img alt="events per 1 hour" src="data:image/png;base64,')
 
 
 def test_timeline_counts_buckets_in_duckdb(shell: InteractiveShell) -> None:
@@ -247,6 +300,7 @@ def test_timeline_counts_buckets_in_duckdb(shell: InteractiveShell) -> None:
     assert "<td>2015-08-16T09:00:00.000Z</td><td>2</td>" in html and "4 events in 3 buckets" in html
     # the timeline counts every matching event, also those a --limit kept out of the rows
     assert line(shell, f"--limit 1 {SOCIALIZE}").timeline("day").buckets[0][1] == 4
+    assert line(shell, f"--columns actor_name {SOCIALIZE}").timeline("day").total == 4
 
 
 def test_timeline_of_a_result_without_time_says_so(shell: InteractiveShell) -> None:
@@ -269,24 +323,52 @@ def completions(sh: InteractiveShell, text: str) -> list[str]:
 
 def test_completion_offers_columns_fields_and_options(shell: InteractiveShell) -> None:
     assert completions(shell, "%auditql actor_n") == ["actor_name"]
-    assert completions(shell, "%auditql outcome = 'failure' AND errC") == ["errCode"]
+    assert completions(shell, "%auditql outcome = 'failure' AND errC") == ["errCode"]  # a raw field of the archive
     assert completions(shell, "%auditql --li") == ["--limit"]
     assert "params.loginID" in completions(shell, "%%auditql --limit 5\noutcome = 'failure' AND params.lo")
+    assert completions(shell, '%auditql "Performed B') == ['"Performed By"']
     assert "actor_name" not in completions(shell, "actor_n")  # plain Python is left to IPython
+    # where a path is typed, IPython's file completion answers instead
+    assert "actor_name" not in completions(shell, "%auditql open act")
+    assert "actor_name" not in completions(shell, "%auditql --db act")
+
+
+def test_unknown_fields_are_warned_about_with_the_nearest_names(shell: InteractiveShell, capsys) -> None:
+    assert len(line(shell, "errCod = 0")) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("warning: no ingested record has field 'errCod'") and "errCode" in err
+
+
+SNAP = Snapshot(fields={"sap_cdc": frozenset({"errCode", "params.loginID"}), "resolver": frozenset({"Performed By"})})
 
 
 @pytest.mark.parametrize(
-    ("token", "names", "want"),
+    ("text", "want"),
     [
-        ("act", ["action", "actor_name", "time"], ["action", "actor_name"]),
-        ("ERR", ["errCode", "errMessage"], ["errCode", "errMessage"]),
-        ("Perf", ["Performed By"], ['"Performed By"']),
-        ("--s", [], ["--since"]),
-        ("zzz", ["action"], []),
+        ("%auditql actor_n", [("actor_name", 7)]),
+        ("%auditql --limit 5 -o x errC", [("errCode", 4)]),
+        ("%auditql Perf", [('"Performed By"', 4)]),
+        ('%auditql "Perf', [('"Performed By"', 5)]),
+        ("%auditql --li", [("--limit", 4)]),
+        ("%auditql --limit 5 --e", [("--explain", 3)]),
+        ("%%auditql --vendor sap_cdc\nendpoint = 'x' AND params.lo", [("params.loginID", 9)]),
+        ("%%auditql\nSELECT * FR", [("FROM", 2)]),
+        ("x = %auditql --limit=5 actor_n", [("actor_name", 7)]),
+        ("%auditql -- -1 < errC", [("errCode", 4)]),
     ],
 )
-def test_complete(token: str, names: list[str], want: list[str]) -> None:
-    assert complete(token, names) == want
+def test_suggestions(text: str, want: list[tuple[str, int]]) -> None:
+    found = suggestions(text, SNAP)
+    assert found is not None and [(s.text, s.replace) for s in found][: len(want)] == want
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["actor_n", "%auditql open ./arch", "%auditql ingest --db x ../sam", "%auditql --db ./ar", "%auditql --db=./ar",
+     "%auditql --limit ", "%auditql -o fail", "%%auditql -o "],
+)  # fmt: skip
+def test_no_suggestions_where_python_or_paths_are_typed(text: str) -> None:
+    assert suggestions(text, SNAP) is None
 
 
 ALL = ("--db", "--limit", "--explain", "-o", "--columns")
