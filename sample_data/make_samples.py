@@ -312,9 +312,7 @@ def to_ndjson_shape(rec: dict) -> dict:
     out = {{"@timestamp": "timestamp", "sourceIP": "ip"}.get(k, k): v for k, v in rec.items()}
     out["errCode"] = str(out["errCode"])
     out["authType"] = "userKey" if "userKey" in rec else rng.choice(["apiKey", "session"])
-    out["userAgent"] = dict(
-        zip(["os", "browser", "version", "platform"], rng.choice(USER_AGENTS), strict=True)
-    )
+    out["userAgent"] = dict(zip(["os", "browser", "version", "platform"], rng.choice(USER_AGENTS), strict=True))
     return out
 
 

@@ -24,9 +24,7 @@ GENERATED = re.compile(r"unpack-[^/]+(/m\d{4,}\.(csv|json|ndjson|jsonl|parquet|t
 # ---- builders -------------------------------------------------------------------------------------
 
 
-def zip_bytes(
-    members: Sequence[tuple[str | zipfile.ZipInfo, bytes]], method: int = zipfile.ZIP_DEFLATED
-) -> bytes:
+def zip_bytes(members: Sequence[tuple[str | zipfile.ZipInfo, bytes]], method: int = zipfile.ZIP_DEFLATED) -> bytes:
     buf = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # zipfile warns about the duplicate names we write on purpose
@@ -223,9 +221,7 @@ def test_encrypted_member(tmp_path: Path, work: Path) -> None:
     assert "export.zip" in message and "'a.csv'" in message and "encrypted" in message
 
 
-@pytest.mark.parametrize(
-    ("first", "second"), [("a.csv", "a.csv"), ("d/a.csv", "d\\a.csv"), ("d//a.csv", "./d/a.csv")]
-)
+@pytest.mark.parametrize(("first", "second"), [("a.csv", "a.csv"), ("d/a.csv", "d\\a.csv"), ("d//a.csv", "./d/a.csv")])
 def test_duplicate_names(tmp_path: Path, work: Path, first: str, second: str) -> None:
     archive = write(tmp_path / "export.zip", zip_bytes([(first, CSV), (second, b"other\n")]))
     message = refused(archive, work, ArchiveRefused)
