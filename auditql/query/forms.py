@@ -131,9 +131,10 @@ def _parse_statement(tokens: list[Token], ctx: Context) -> exp.Query:
 
 def _parse_condition(tokens: list[Token], ctx: Context) -> exp.Expr:
     try:
-        condition = AuditQL().parser().parse_into(exp.Condition, tokens, ctx.text)[0]
+        parsed = AuditQL().parser().parse_into(exp.Condition, tokens, ctx.text)
     except ParseError as error:
         raise _parse_error(error, ctx, f"write a condition such as {_EXAMPLE}") from None
+    condition = parsed[0] if parsed else None
     if condition is None:
         raise ctx.error(f"the query is empty; write a condition such as {_EXAMPLE}")
     return condition
