@@ -18,6 +18,7 @@ from typing import TypeVar
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
+from auditql.output import safe_text
 from auditql.schema import COLUMN_NAMES
 
 # What a dot-command's argument completes to: fixed choices, or one of these kinds.
@@ -290,4 +291,4 @@ class AuditCompleter(Completer):
         for s in suggest(text, snap):
             if s.replace == 0 and not complete_event.completion_requested and not stripped.startswith("."):
                 return  # after a space, the menu waits for TAB rather than popping up on every word
-            yield Completion(s.text, -s.replace, display_meta=s.meta or s.kind)
+            yield Completion(s.text, -s.replace, display=safe_text(s.text), display_meta=safe_text(s.meta or s.kind))

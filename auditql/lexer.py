@@ -1,4 +1,4 @@
-"""How the REPL reads what is typed: syntax highlighting, and where a statement ends.
+"""How the REPL reads what is typed: syntax highlighting, its colours, and where a statement ends.
 
 Highlighting reuses the completion engine's tokenizer, so what is coloured as a string is exactly what
 completion treats as one. `statement_complete` is the Enter rule, a pure function: a one-line WHERE clause
@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.lexers import Lexer
 
 from auditql.completer import tokenize
@@ -73,6 +74,11 @@ KEYWORDS = frozenset(
 )
 NAMES = frozenset({*COLUMN_NAMES, "@timestamp"})
 SQL_STARTS = ("SELECT", "WITH")
+STYLE = {
+    "keyword": "#5f87ff bold", "column": "#d7af00", "name": "#d7875f", "string": "#5faf5f", "number": "#af87ff",
+    "function": "#00afaf", "operator": "#bcbcbc", "command": "#ff5fd7 bold",
+    "bottom-toolbar": "noreverse bg:#303030 #bcbcbc", "prompt": "#5f87ff bold", "continuation": "#6c6c6c",
+}  # fmt: skip
 
 
 def statement_complete(text: str) -> bool:
@@ -84,6 +90,23 @@ def statement_complete(text: str) -> bool:
         return True
     last_line = text.rsplit("\n", 1)[-1] if "\n" in text else None
     return last_line is not None and last_line.strip() == ""
+
+
+def key_bindings() -> KeyBindings:
+    """Enter runs a complete statement, takes a highlighted completion, or starts a new line of SQL."""
+    keys = KeyBindings()
+
+    @keys.add("enter")
+    def _enter(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        if buffer.complete_state and buffer.complete_state.current_completion:
+            buffer.complete_state = None  # as in any menu, Enter accepts the highlighted item
+        elif statement_complete(buffer.text):
+            buffer.validate_and_handle()
+        else:
+            buffer.insert_text("\n")
+
+    return keys
 
 
 def statement_text(text: str) -> str:

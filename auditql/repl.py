@@ -25,16 +25,18 @@ from typing import Any, TextIO, TypeVar, cast
 
 import duckdb
 
-from auditql import api, engine
+from auditql import api, engine, special
 from auditql.completer import Snapshot
 from auditql.errors import AuditqlError, QueryError
+from auditql.lexer import statement_text
 from auditql.output import Table, render_text, safe_text
 from auditql.query import Translation
+from auditql.query.allowlist import ALLOWED_FUNCTION_NAMES
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 1000
 DEFAULT_PAGER = "less -SRXF"
-TABLE_WIDTHS = (60, 40, 28)  # cell clip widths tried, widest first, before falling back to vertical
+MIN_COLUMN_WIDTH = 10  # narrower than this and a table is unreadable: show it vertically instead
 STATS_QUERY = "SELECT count(*) AS events, min(time) AS first, max(time) AS last FROM events"
 # The value dictionary ingest keeps (engine.refresh_column_values); small, so read whole on each refresh.
 VALUES_SQL = 'SELECT "column", value FROM column_values ORDER BY "column", n DESC, value'
@@ -77,16 +79,13 @@ class Session:
             con.close()
 
     def refresh(self, con: duckdb.DuckDBPyConnection) -> None:
-        from auditql.special import snapshot_commands
-
+        """Toolbar numbers and the completion snapshot, from the archive's small catalog tables."""
         stats = api.run(con, api.prepare(con, STATS_QUERY)).rows[0]
         self.stats = (int(stats[0]), stats[1], stats[2])
         values: dict[str, list[str]] = {}
         for column, value in con.execute(VALUES_SQL).fetchall():
             values.setdefault(column, []).append(value)
-        from auditql.query.allowlist import ALLOWED_FUNCTION_NAMES
-
-        commands, arguments = snapshot_commands()
+        commands, arguments = special.snapshot_commands()
         self.snapshot = Snapshot(api.catalog(con).fields, values, ALLOWED_FUNCTION_NAMES, commands, arguments)
 
     def run_query(self, text: str) -> None:
@@ -104,7 +103,8 @@ class Session:
                 self.say(f"warning: {warning}", "warning")
         self.last = Last(text, translated[0], result)
         self.show(display_table(result, translated[0].form, self.fmt))
-        self.say(result.footer() if self.timer else result.footer().rsplit(" in ", 1)[0], "note")
+        footer = result.footer().replace("raise --limit", "raise .limit")
+        self.say(footer if self.timer else footer.rsplit(" in ", 1)[0], "note")
 
     # --- the terminal ------------------------------------------------------------------------------
     def size(self) -> os.terminal_size:
@@ -130,9 +130,6 @@ class Session:
 
     def execute(self, line: str) -> None:
         """One statement or dot-command; every failure becomes one clear message, never a traceback."""
-        from auditql import special
-        from auditql.lexer import statement_text
-
         text = statement_text(line)
         if not text:
             return
@@ -154,20 +151,26 @@ class Session:
 
 
 def cancellable(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-    """Run `work(con)` in a worker thread; Ctrl-C (SIGINT reaches only the main thread) interrupts DuckDB."""
+    """Run `work(con)` in a worker thread; Ctrl-C (SIGINT reaches only the main thread) interrupts DuckDB.
+
+    The main thread waits on an Event, not `Thread.join`: a KeyboardInterrupt inside `join` can leave
+    `is_alive()` wrong on Python 3.11.
+    """
     box: dict[str, Any] = {}
+    done = threading.Event()
 
     def target() -> None:
         try:
             box["value"] = work(con)
         except BaseException as exc:
             box["error"] = exc
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=target, name="auditql-query", daemon=True)
-    worker.start()
-    while worker.is_alive():
+    threading.Thread(target=target, name="auditql-query", daemon=True).start()
+    while not done.is_set():
         try:
-            worker.join(0.05)
+            done.wait(0.05)
         except KeyboardInterrupt:
             con.interrupt()
     if "error" in box:
@@ -185,14 +188,25 @@ def display_table(result: api.Result, form: str, fmt: str) -> Table:
 
 
 def fit(table: Table, fmt: str, width: int) -> str:
-    """Render in `fmt`; a table too wide for the terminal clips its cells, then turns vertical."""
+    """Render in `fmt`; a table wider than the terminal clips its widest columns (never a time), or turns
+    vertical when that would leave columns too narrow to read."""
     if fmt != "table":
         return render_text(table, fmt)
-    for clip in TABLE_WIDTHS:
-        text = render_text(table, "table", max_width=clip)
-        if max(map(len, text.splitlines()), default=0) <= width:
-            return text
-    return render_text(table, "vertical")
+    texts, headers = table.texts(safe_text), [safe_text(c) for c in table.columns]
+    cells = [max((len(row[i]) for row in texts), default=0) for i in range(len(headers))]
+    keep = ["TIME" in t.upper() for t in table.types]
+
+    def widths(cap: int) -> list[int]:  # tabulate pads headers by 2
+        return [max(len(h) + 2, c if k else min(c, cap)) for h, c, k in zip(headers, cells, keep, strict=True)]
+
+    cap = max(cells, default=0)
+    while cap > MIN_COLUMN_WIDTH and sum(widths(cap)) + 2 * (len(cells) - 1) > width:
+        cap -= 1
+    if sum(widths(cap)) + 2 * (len(cells) - 1) > width:
+        return render_text(table, "vertical")
+    caps = [c if k else cap for c, k in zip(cells, keep, strict=True)]
+    clipped = [[t if len(t) <= c else t[: c - 1] + "…" for t, c in zip(row, caps, strict=True)] for row in texts]
+    return render_text(Table(headers, [""] * len(headers), clipped), "table", max_width=max(caps, default=1))
 
 
 def page(text: str, pager: str, out: TextIO) -> None:
@@ -218,13 +232,6 @@ def page(text: str, pager: str, out: TextIO) -> None:
 
 
 # --- the prompt ------------------------------------------------------------------------------------
-STYLE = {
-    "keyword": "#5f87ff bold", "column": "#d7af00", "name": "#d7875f", "string": "#5faf5f", "number": "#af87ff",
-    "function": "#00afaf", "operator": "#bcbcbc", "command": "#ff5fd7 bold",
-    "bottom-toolbar": "noreverse bg:#303030 #bcbcbc", "prompt": "#5f87ff bold", "continuation": "#6c6c6c",
-}  # fmt: skip
-
-
 def history_path() -> Path:
     import platformdirs
 
@@ -238,7 +245,7 @@ def toolbar(session: Session) -> str:
     where = "~" + where[len(home) :] if where.startswith(home + os.sep) else where
     parts = [safe_text(where)]
     if session.stats is None:
-        parts.append("not opened yet")
+        parts.append("no archive yet: .ingest PATH")
     else:
         n, first, last = session.stats
         parts.append(f"{n:,} events")
@@ -253,30 +260,17 @@ def prompt_session(session: Session) -> Any:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
     from prompt_toolkit.history import FileHistory
-    from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
     from prompt_toolkit.styles import Style
 
     from auditql.completer import AuditCompleter
-    from auditql.lexer import QueryLexer, statement_complete
-
-    keys = KeyBindings()
-
-    @keys.add("enter")
-    def _enter(event: KeyPressEvent) -> None:
-        buffer = event.current_buffer
-        if buffer.complete_state and buffer.complete_state.current_completion:
-            buffer.complete_state = None  # Enter takes the highlighted completion, as in a menu
-        elif statement_complete(buffer.text):
-            buffer.validate_and_handle()
-        else:
-            buffer.insert_text("\n")
+    from auditql.lexer import STYLE, QueryLexer, key_bindings
 
     path = history_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     return PromptSession(
         message=[("class:prompt", "auditql> ")],
         prompt_continuation=lambda width, line, wrap: [("class:continuation", "...> ".rjust(width))],
-        multiline=True, key_bindings=keys, history=FileHistory(str(path)),
+        multiline=True, key_bindings=key_bindings(), history=FileHistory(str(path)),
         auto_suggest=AutoSuggestFromHistory(), completer=AuditCompleter(lambda: session.snapshot),
         complete_while_typing=True, lexer=QueryLexer(), style=Style.from_dict(STYLE),
         bottom_toolbar=lambda: toolbar(session), enable_open_in_editor=True,
@@ -292,7 +286,7 @@ def main(db: Path) -> None:
         session.archive(lambda con: None)
         opened = f"{session.stats[0]:,} events" if session.stats else ""
     except AuditqlError as exc:
-        opened = str(exc)
+        opened = "no archive here yet: `.ingest PATH…` creates it" if not db.exists() else f"error: {exc}"
     session.say(f"auditql {__version__} · {session.db} · {opened}", "note")
     session.say("Type a WHERE clause (Enter runs it), SQL over events (end with ; or a blank line), or .help.", "note")
     prompt = prompt_session(session)

@@ -246,7 +246,7 @@ def _timeline(session: Session, arg: str) -> None:
         return timeline(con, t.sql, t.params, arg or None)
 
     chart = session.archive(draw)
-    session.show(chart.bars(width=max(10, session.size().columns - 40)))
+    session.show(chart.bars(width=max(10, min(60, session.size().columns - 40))))
 
 
 @special_command(".timer", "on|off", choices=("on", "off"))
