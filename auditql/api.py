@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,9 +19,8 @@ import duckdb
 
 from auditql import engine
 from auditql.errors import QueryError, UsageError
-from auditql.formats import first_line
 from auditql.ingest import Report, expand, ingest
-from auditql.output import Table
+from auditql.output import Table, error_text
 from auditql.query import Catalog, Translation, translate
 
 
@@ -64,21 +64,73 @@ def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
     return Catalog(fields={v: frozenset(s) for v, s in fields.items()}, verbatim=verbatim)
 
 
+# Seconds a query may run before it is cancelled (`--timeout`, `.timeout`); generous, so only a runaway
+# query (a cross join, a regex over every raw record…) ever meets it. None or 0: no limit.
+DEFAULT_TIMEOUT = 300.0
+
+
+class Deadline:
+    """Interrupts `con` after `seconds` from a timer thread, unless the query finished first.
+
+    The lock makes "finished" and "interrupted" exclusive: a timer that fires as the last row arrives must
+    not interrupt the connection after the query is done (the next query would then be cancelled instead).
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, seconds: float | None):
+        self.con, self.seconds = con, seconds or None
+        self.expired = False
+        self._done = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(self.seconds, self._expire) if self.seconds else None
+
+    def _expire(self) -> None:
+        with self._lock:
+            if not self._done:
+                self.expired = True
+                self.con.interrupt()
+
+    def __enter__(self) -> Deadline:
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._done = True
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def error(self) -> QueryError:
+        if self.expired:
+            return QueryError(
+                f"query timed out after {self.seconds:g} s and was cancelled; narrow it (e.g. --since, "
+                "--vendor, a LIMIT) or raise --timeout (0 = no limit)"
+            )
+        return QueryError("query cancelled")
+
+
 def run(
     con: duckdb.DuckDBPyConnection,
     translation: Translation,
     limit: int | None = None,
+    timeout: float | None = None,
 ) -> Result:
-    """Execute a translation; with a limit, fetch one row more to know (and say) whether it cut rows."""
+    """Execute a translation; with a limit, fetch one row more to know (and say) whether it cut rows.
+
+    timeout: seconds before the query is interrupted (None or 0: no limit). Every row is fetched before
+    this returns, so a cancelled query leaves nothing half-printed, and the connection stays usable.
+    """
     started = time.perf_counter()
-    try:
-        cursor = con.execute(translation.sql, translation.params or None)
-        rows = cursor.fetchmany(limit + 1) if limit is not None else cursor.fetchall()
-        description = cursor.description or []
-    except duckdb.InterruptException:
-        raise QueryError("query cancelled") from None
-    except duckdb.Error as exc:
-        raise QueryError(f"the query failed in DuckDB: {first_line(exc)}") from None
+    with Deadline(con, timeout) as deadline:
+        try:
+            cursor = con.execute(translation.sql, translation.params or None)
+            rows = cursor.fetchmany(limit + 1) if limit is not None else cursor.fetchall()
+            description = cursor.description or []
+        except duckdb.InterruptException:
+            raise deadline.error() from None
+        except duckdb.Error as exc:
+            raise QueryError(f"the query failed in DuckDB: {error_text(exc)}") from None
     truncated = limit is not None and len(rows) > limit
     return Result(
         columns=[d[0] for d in description],
@@ -90,6 +142,18 @@ def run(
         elapsed=time.perf_counter() - started,
         warnings=list(translation.warnings),
     )
+
+
+def run_arrow(con: duckdb.DuckDBPyConnection, translation: Translation, timeout: float | None = None) -> Any:
+    """Execute a translation into a pyarrow Table (for Parquet output), under the same timeout as `run`."""
+    with Deadline(con, timeout) as deadline:
+        try:
+            # a relation, not a cursor: DuckDB builds the Arrow table directly instead of copying rows
+            return con.sql(translation.sql, params=translation.params or None).to_arrow_table()
+        except duckdb.InterruptException:
+            raise deadline.error() from None
+        except duckdb.Error as exc:
+            raise QueryError(f"the query failed in DuckDB: {error_text(exc)}") from None
 
 
 # What a table on a terminal shows for WHERE / REST queries when no --columns is given: a whole canonical
@@ -126,14 +190,24 @@ def prepare(
     t = translate(text, cat, columns=columns, **options)
     if table_view and columns is None and t.form != "sql":
         t = translate(text, cat, columns=list(TABLE_COLUMNS), **options)
-    return t
+    from auditql.dataset.reader import prune
+
+    return prune(con, t)  # on a Parquet dataset: read only the vendor/date partitions the query can match
 
 
-def query(db: Path, text: str, *, limit: int | None = None, table_view: bool = False, **options: Any) -> Result:
+def query(
+    db: Path,
+    text: str,
+    *,
+    limit: int | None = None,
+    table_view: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    **options: Any,
+) -> Result:
     """Translate and run one query on the archive at `db` (read-only, sandboxed connection)."""
     con = engine.reader(db)
     try:
-        return run(con, prepare(con, text, limit=limit, table_view=table_view, **options), limit)
+        return run(con, prepare(con, text, limit=limit, table_view=table_view, **options), limit, timeout)
     finally:
         con.close()
 
@@ -167,22 +241,37 @@ def cache_dir() -> Path:
 def archive_for_files(paths: Iterable[Path], notify: Callable[[str], None] | None = None) -> tuple[Path, Report | None]:
     """A cached archive of exactly these files, for `auditql query Q FILES…` without `--db`.
 
-    Keyed by each file's path, size and modification time (and the tool version), so a repeat on unchanged
-    files reuses the archive and any change makes a fresh one.
+    Keyed by content: each file's path and SHA-256 (and the tool version), so a repeat on unchanged files
+    reuses the archive, a file copied back or merely touched still hits, and any change of bytes makes a
+    fresh one. Hashing costs a read of every file, so a stat key (path, size, mtime, ctime, inode) remembers
+    the content key it last led to; ctime changes on every write, so an edit that restores mtime is caught.
     """
     from auditql import __version__
+    from auditql.custody import sha256_file
 
     files = sorted(expand(paths))
-    key = hashlib.sha256(__version__.encode())
+    stat_key = hashlib.sha256(__version__.encode())
     for f in files:
         st = f.stat()
-        key.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    db = cache_dir() / f"files-{key.hexdigest()[:24]}.duckdb"
-    if db.exists():
-        return db, None
-    db.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db.with_suffix(".partial.duckdb")
-    tmp.unlink(missing_ok=True)
-    report = ingest(files, tmp, notify=notify)
-    tmp.rename(db)
+        stat_key.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode())
+    folder = cache_dir()
+    pointer = folder / f"stat-{stat_key.hexdigest()[:24]}.key"
+    known = pointer.read_text().strip() if pointer.exists() else ""
+    if known and (folder / known).exists():
+        return folder / known, None
+    content_key = hashlib.sha256(__version__.encode())
+    for f in files:
+        content_key.update(f"{f.resolve()}\0{sha256_file(f)}\n".encode())
+    db = folder / f"files-{content_key.hexdigest()[:24]}.duckdb"
+    report = None
+    if not db.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = db.with_suffix(".partial.duckdb")
+        tmp.unlink(missing_ok=True)
+        report = ingest(files, tmp, notify=notify)
+        tmp.rename(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = pointer.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(db.name)
+    partial.replace(pointer)
     return db, report

@@ -2,12 +2,11 @@
 prints data on stdout and messages on stderr, and turns every `AuditqlError` into one line and an exit code.
 
 Exit codes (API): 0 ok · 1 a file or record was rejected (everything else stored) · 2 usage error ·
-3 query refused or failed · 4 archive busy or missing · 70 internal error.
+3 query refused or failed · 4 archive busy or missing · 5 `auditql verify` found a mismatch · 70 internal error.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -19,9 +18,12 @@ import click
 
 from auditql import __version__
 from auditql.errors import AuditqlError, ExitCode, QueryError
-from auditql.output import safe_text
+from auditql.output import json_text, safe_text
 
-EXIT_CODES = "\b\nExit codes: 0 ok, 1 rejected input, 2 usage, 3 query error, 4 archive busy/missing, 70 bug."
+EXIT_CODES = (
+    "\b\nExit codes: 0 ok, 1 rejected input, 2 usage, 3 query error, 4 archive busy/missing, "
+    "5 verification failed, 70 bug."
+)
 
 
 def err(message: str) -> None:
@@ -60,7 +62,8 @@ def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         "--db",
         type=click.Path(path_type=Path),
         default=None,
-        help="Archive file. Default: $AUDITQL_DB, else archive.duckdb in your user data folder.",
+        help="Archive file, or a folder holding a Parquet dataset (docs/scale.md). "
+        "Default: $AUDITQL_DB, else archive.duckdb in your user data folder.",
     )(fn)
 
 
@@ -102,7 +105,7 @@ def main() -> None:
 
 
 def emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    click.echo(json_text(value, indent=2))
 
 
 # Commands register themselves on `main` when their modules are imported.

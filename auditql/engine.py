@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
 
+from auditql.custody import MANIFEST_DDL
 from auditql.errors import ArchiveBusy, ArchiveMissing
+from auditql.formats import MAX_LINE_BYTES
 from auditql.schema import events_ddl
 
 ARCHIVE_DDL: tuple[str, ...] = (
@@ -33,6 +36,7 @@ ARCHIVE_DDL: tuple[str, ...] = (
       ingested_at TIMESTAMPTZ)""",
     "CREATE TABLE IF NOT EXISTS fields (vendor VARCHAR, field VARCHAR)",
     'CREATE TABLE IF NOT EXISTS column_values ("column" VARCHAR, value VARCHAR, n BIGINT)',
+    MANIFEST_DDL,
 )
 # Low-cardinality columns whose distinct values are kept in `column_values` at ingest, so completion and
 # summaries stay instant on a 10-million-event archive.
@@ -119,13 +123,39 @@ def _connect(path: Path, read_only: bool, notify=None) -> duckdb.DuckDBPyConnect
             time.sleep(0.2)
 
 
+def default_memory_limit() -> int:
+    """Half the machine's RAM, in bytes: room for DuckDB to work in, with the rest left to everything else."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):  # no sysconf (Windows): DuckDB's own default applies
+        return 0
+
+
+def no_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB draws its progress bar on stdout, even into a pipe or the user's --format csv/json output.
+    Inside Jupyter it would draw a widget instead, and refuses the setting without ipywidgets: nothing to do."""
+    with suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")
+
+
 @contextmanager
-def writer(path: Path, notify=None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Read-write connection for one ingest; the schema is created on first use; closed on exit."""
+def writer(path: Path, notify=None, memory_limit: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Read-write connection for one ingest; the schema is created on first use; closed on exit.
+
+    memory_limit: bytes DuckDB may use (default: half the RAM); beyond it DuckDB spills to a temporary
+    folder beside the archive, so a file larger than memory still ingests.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_unpack_dirs()
     con = _connect(path, read_only=False, notify=notify)
     try:
         con.execute("SET TimeZone = 'UTC'")
+        no_progress_bar(con)
+        limit = default_memory_limit() if memory_limit is None else memory_limit
+        if limit:
+            con.execute(f"SET memory_limit = '{int(limit)}B'")
+            con.execute("SET temp_directory = ?", [str(path.parent / (path.name + ".tmp"))])
+            con.execute(f"SET VARIABLE aq_line_cap = {min(MAX_LINE_BYTES, int(limit) // 8)}")
         for ddl in ARCHIVE_DDL:
             con.execute(ddl)
         for macro in TIME_MACROS:
@@ -133,14 +163,69 @@ def writer(path: Path, notify=None) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+        with suppress(OSError):  # this process's unpack folder, if empty: nothing for the next start to find
+            (cache_dir() / "unpack" / f"pid-{os.getpid()}").rmdir()
+
+
+def cache_dir() -> Path:
+    """`$AUDITQL_CACHE`, else the user's cache directory (XDG on Linux)."""
+    env = os.environ.get("AUDITQL_CACHE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("auditql"))
+
+
+def unpack_root() -> Path:
+    """This process's folder for unpacked archive members: `<cache>/unpack/pid-<PID>`.
+
+    Why not the system temp folder: an ingest killed mid-archive (SIGKILL, power loss) cannot clean up after
+    itself; a folder named by its owner's PID lets the next start find and remove exactly the leftovers of
+    dead processes (`remove_stale_unpack_dirs`), never those of an ingest still running."""
+    root = cache_dir() / "unpack" / f"pid-{os.getpid()}"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_stale_unpack_dirs() -> list[Path]:
+    """Remove the unpack folders of processes that are gone; returns what was removed.
+
+    POSIX only: elsewhere `os.kill(pid, 0)` is not a harmless probe, so leftovers stay. A PID reused by an
+    unrelated process only delays the removal until that process ends."""
+    base = cache_dir() / "unpack"
+    if os.name != "posix" or not base.is_dir():
+        return []
+    removed = []
+    for folder in base.glob("pid-*"):
+        pid = folder.name.removeprefix("pid-")
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def reader(path: Path, notify=None) -> duckdb.DuckDBPyConnection:
     """Read-only, sandboxed connection for user queries (the caller closes it)."""
     if not path.exists():
         raise ArchiveMissing(f"{path}: no archive here yet; run `auditql ingest --db {path} FILES…` first")
+    if path.is_dir():  # a Parquet dataset (docs/scale.md): sandboxed the same way, views over its files
+        from auditql.dataset.reader import open_reader
+
+        return open_reader(path)
     con = _connect(path, read_only=True, notify=notify)
     con.execute("SET TimeZone = 'UTC'")
+    no_progress_bar(con)
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
@@ -150,6 +235,7 @@ def scratch() -> duckdb.DuckDBPyConnection:
     """In-memory connection with the ingest macros, for looking at files without an archive."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    no_progress_bar(con)
     for macro in TIME_MACROS:
         con.execute(macro)
     return con

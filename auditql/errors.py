@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad option, unknown vendor/format, missing path
     QUERY = 3  # the query was refused or failed
     BUSY = 4  # the archive is locked by another process or missing
+    VERIFY_FAILED = 5  # `auditql verify` found a mismatch in the chain of custody
     INTERNAL = 70  # a bug: please report it
 
 
@@ -52,6 +53,12 @@ class ArchiveMissing(AuditqlError):
     exit_code = ExitCode.BUSY
 
 
+class VerificationFailed(AuditqlError):
+    """The chain of custody does not check out (edited/missing entry, changed source file, count mismatch)."""
+
+    exit_code = ExitCode.VERIFY_FAILED
+
+
 class QueryError(AuditqlError):
     """A refused or failed query; `line`/`col` (1-based) point at the offending position when known."""
 
@@ -69,6 +76,14 @@ class QueryError(AuditqlError):
         if not self.query or self.line is None or self.col is None:
             return f"error: {self.message}"
         lines = self.query.splitlines() or [""]
-        idx = min(max(self.line, 1), len(lines)) - 1
-        caret = " " * max(self.col - 1, 0) + "^"
-        return f"{lines[idx]}\n{caret}\nerror: {self.message}"
+        text = lines[min(max(self.line, 1), len(lines)) - 1]
+        col = max(self.col - 1, 0)
+        # A 90,000-character one-line query must not be echoed whole: show a window around the caret.
+        start = max(0, col - CONTEXT // 2)
+        end = start + CONTEXT
+        shown = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+        caret = " " * (col - start + (1 if start else 0)) + "^"
+        return f"{shown}\n{caret}\nerror: {self.message}"
+
+
+CONTEXT = 120  # characters of the offending line shown around the caret

@@ -13,11 +13,13 @@ import csv
 import io
 import json
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from auditql import textfile
 from auditql.errors import InputError
 
 # JSON envelopes whose array member holds the records (Gigya audit.search, CJA API pages, common others).
@@ -42,7 +44,18 @@ PAGING_KEYS: tuple[str, ...] = (
     "page",
 )
 MAX_LINE_BYTES = 64 * 1024 * 1024  # one CSV row or NDJSON record; bigger is a rejected line, not a crash
+# The CSV reader holds buffers of at least twice the longest line, so under a memory limit the writer lowers
+# the cap (engine.writer sets `aq_line_cap` to an eighth of the limit); otherwise MAX_LINE_BYTES applies.
+LINE_OPTIONS = (
+    f"max_line_size = coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES}), "
+    f"buffer_size = 2 * coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES})"
+)
+# Deeper records are rejected: DuckDB's json_structure stops at 128 levels with an error that invalidates the
+# whole database, and Python's json (used for content hashes) at about 1,000. Real audit records have < 10.
+MAX_JSON_DEPTH = 100
 SNIFF_BYTES = 64 * 1024
+# Every CSV cell is text as written, even an empty or NUL one: the only "null string" is one no export holds.
+NO_NULL = "chr(0) || 'auditql-no-null' || chr(0)"
 
 
 def sql_str(value: str) -> str:
@@ -95,24 +108,14 @@ def sniff_kind(path: Path) -> str:
 
 
 def read(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Records:
+    if path.stat().st_size == 0:
+        raise InputError(display, "empty file (0 bytes): nothing to read")
     kind = sniff_kind(path)
     reader = {"csv": read_csv, "json": read_json, "parquet": read_parquet}[kind]
     return reader(con, path, display)
 
 
 # --- CSV -------------------------------------------------------------------------------------------------
-
-
-def _encoding(head: bytes) -> tuple[str, str, list[str]]:
-    """(DuckDB encoding, Python codec, notes) from a BOM or the first bytes."""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", "utf-16", ["UTF-16 text (BOM)"]
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut by the sample boundary
-            return "latin-1", "latin-1", ["not UTF-8: read as Latin-1"]
-    return "utf-8", "utf-8-sig", []
 
 
 def _header(path: Path, display: str, codec: str) -> tuple[list[str], str]:
@@ -134,38 +137,89 @@ def _header(path: Path, display: str, codec: str) -> tuple[list[str], str]:
     return names, delimiter
 
 
-def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Records:
-    with path.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
-    encoding, codec, notes = _encoding(head)
-    names, delimiter = _header(path, display, codec)
+def _scan_sql(path: Path, names: list[str], delimiter: str, encoding: str) -> str:
     columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
-    for table in ("_aq_reject_errors", "_aq_reject_scans"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    scan = (
+    return (
         f"read_csv({sql_str(str(path))}, header = true, auto_detect = false, columns = {columns}, "
-        f"delim = {sql_str(delimiter)}, quote = '\"', escape = '\"', nullstr = chr(0), "
-        f"encoding = {sql_str(encoding)}, max_line_size = {MAX_LINE_BYTES}, "
+        f"delim = {sql_str(delimiter)}, quote = '\"', escape = '\"', nullstr = {NO_NULL}, "
+        f"encoding = {sql_str(encoding)}, {LINE_OPTIONS}, "
         "store_rejects = true, rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans')"
     )
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, names: list[str], delimiter: str, encoding: str) -> None:
+    for table in ("_aq_reject_errors", "_aq_reject_scans"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     # Materialize once: the rejects table is filled by the scan, and the mapping reads the rows twice.
     cols = ", ".join(sql_ident(n) for n in names)
     raw = "to_json(struct_pack(" + ", ".join(f"{sql_ident(n)} := {sql_ident(n)}" for n in names) + "))"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _aq_csv AS SELECT row_number() OVER () AS source_row, "
+        f"NULL::BIGINT AS line, {raw}::JSON AS raw, {cols} FROM {_scan_sql(path, names, delimiter, encoding)}"
+    )
+
+
+def _strict_parse_ok(path: Path, names: list[str], delimiter: str, encoding: str) -> bool:
+    """Whether DuckDB's strict parser takes the file as is, asked on a connection of its own: a failed
+    statement on the ingest's connection would abort its transaction."""
+    probe = duckdb.connect()
     try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _aq_csv AS SELECT row_number() OVER () AS source_row, "
-            f"NULL::BIGINT AS line, {raw}::JSON AS raw, {cols} FROM {scan}"
-        )
-        rejected = con.execute(
-            "SELECT line, string_agg(DISTINCT error_type || ': ' || error_message, '; '), "
-            "any_value(csv_line) FROM _aq_reject_errors GROUP BY line ORDER BY line"
-        ).fetchall()
-    except duckdb.Error as exc:
-        raise InputError(display, f"cannot read as CSV: {first_line(exc)}") from None
+        probe.execute(f"SELECT count(*) FROM {_scan_sql(path, names, delimiter, encoding)}").fetchall()
+    except duckdb.InvalidInputException as exc:
+        return "invalid state" not in str(exc)
+    except duckdb.Error:
+        return True  # any other problem is reported by the real read
+    finally:
+        probe.close()
+    return True
+
+
+def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Records:
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    encoding, codec, notes = textfile.encoding(head)
+    layout = textfile.scan(path, encoding)
+    # A failed statement would abort the ingest's transaction, so every fix-up is decided up front.
+    with tempfile.TemporaryDirectory(prefix="auditql-csv-") as tmp:
+        source = path
+        if encoding == "latin-1":
+            source, encoding, codec = Path(tmp) / "utf8.csv", "utf-8", "utf-8"
+            notes = [textfile.transcode(path, source)]
+        names, delimiter = _header(source, display, codec)
+        if layout is not None and layout.endings > 1 and not _strict_parse_ok(source, names, delimiter, encoding):
+            # DuckDB's strict parser refuses a file that mixes line endings (an export appended to by two
+            # tools). Strict mode stays on (off, it silently drops extra columns); a copy with every line
+            # ending as LF has the same lines. Only then: a CR inside a quoted value is data.
+            normalized = Path(tmp) / "lf.csv"
+            textfile.normalize_line_endings(source, normalized)
+            source = normalized
+            notes.append("mixed line endings: read with every line ending as LF")
+        try:
+            _load_csv(con, source, names, delimiter, encoding)
+            rejected = con.execute(
+                "SELECT line, arg_min(lower(error_type || ': ' || error_message), column_idx), "
+                "any_value(csv_line) FROM _aq_reject_errors GROUP BY line ORDER BY line"
+            ).fetchall()
+            rows = con.execute("SELECT count(*) FROM _aq_csv").fetchone()
+        except duckdb.Error as exc:
+            raise InputError(display, f"cannot read as CSV: {first_line(exc)}") from None
+    stored = rows[0] if rows else 0
+    found = [(int(ln), text or "") for ln, _, text in rejected]
+    spans = textfile.reject_spans(found)
+    starts = [span.start for span in spans]
+    if not textfile.assign(con, "_aq_csv", layout, 1, spans, stored):
+        cells = textfile.breaks_sql("concat_ws(chr(31), " + ", ".join(sql_ident(n) for n in names) + ")")
+        spanning = textfile.assign_spanning(con, "_aq_csv", layout, 1, found, stored, cells)
+        if spanning is not None:
+            starts = spanning
+        elif layout is not None:
+            notes.append("quoted values span lines: rows are numbered by record, not by line")
+    rejects: list[tuple[int | None, str, str]] = []
+    for start, span, (_, reason, text) in zip(starts, spans, rejected, strict=True):
+        if span.length > 1:
+            reason += f" (one record over lines {start}-{start + span.length - 1})"
+        rejects.append((start, reason, text or ""))
     content = "to_json(struct_pack(" + ", ".join(f"{sql_ident(n)} := {sql_ident(n)}" for n in sorted(names)) + "))"
-    rejects: list[tuple[int | None, str, str]] = [
-        (int(ln), reason.lower(), text or "") for ln, reason, text in rejected
-    ]
     return Records("csv", "_aq_csv", names, set(names), content, False, rejects, notes)
 
 
@@ -180,12 +234,15 @@ def _is_ndjson(path: Path) -> bool:
         json.loads(first.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError):
         return False
+    except RecursionError:  # a complete value too deep for Python; its record is rejected later
+        return True
     return True
 
 
 def _envelope_sql(docs: str) -> str:
     """Records from documents: an envelope's array members unnested in order, anything else as is."""
-    paged = " OR ".join(f"json_exists(doc, {sql_str(json_path(k))})" for k in PAGING_KEYS)
+    # One json_keys() parse per document, not one json_exists() parse per paging key (5x faster).
+    paged = "list_has_any(json_keys(doc), [" + ", ".join(sql_str(k) for k in PAGING_KEYS) + "])"
     key = (
         f"CASE WHEN NOT ({paged}) THEN NULL "
         + " ".join(
@@ -193,17 +250,39 @@ def _envelope_sql(docs: str) -> str:
         )
         + " END"
     )
+    # source_row = records in earlier documents + place in this one. The running sum is a window over
+    # (doc_no, count) only: a window (or a sort) over whole records fails under a memory limit. Rows land
+    # unordered; every later reader orders by source_row itself.
     return f"""
-      WITH d AS (SELECT doc_no, line, doc, CASE WHEN json_type(doc) = 'OBJECT' THEN {key} END AS items
-                 FROM {docs}),
+      WITH d AS (SELECT doc_no, line, doc, t, CASE WHEN t = 'OBJECT' THEN {key} END AS items
+                 FROM (SELECT *, json_type(doc) AS t FROM {docs})),
       r AS (
-        SELECT doc_no, line, 0 AS item_no, doc AS rec FROM d WHERE items IS NULL AND json_type(doc) <> 'ARRAY'
+        SELECT doc_no, line, 0 AS item_no, doc AS rec FROM d WHERE items IS NULL AND t <> 'ARRAY'
         UNION ALL
         SELECT doc_no, line, generate_subscripts(l, 1) AS item_no, unnest(l) AS rec
         FROM (SELECT doc_no, line, CAST(coalesce(json_extract(doc, items), doc) AS JSON[]) AS l
-              FROM d WHERE items IS NOT NULL OR json_type(doc) = 'ARRAY')
-      )
-      SELECT row_number() OVER (ORDER BY doc_no, item_no) AS source_row, line, rec AS raw FROM r"""
+              FROM d WHERE items IS NOT NULL OR t = 'ARRAY')
+      ),
+      n AS (SELECT doc_no, sum(k) OVER (ORDER BY doc_no) - k AS before
+            FROM (SELECT doc_no, CASE WHEN items IS NULL AND t <> 'ARRAY' THEN 1
+                                      ELSE json_array_length(coalesce(json_extract(doc, items), doc)) END AS k
+                  FROM d))
+      SELECT before + greatest(item_no, 1) AS source_row, line, rec AS raw FROM r JOIN n USING (doc_no)"""
+
+
+def _load_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Each line as text (a delimiter and quote JSON text cannot contain raw), so one bad line is one reject
+    with its line number instead of a failed file; undecodable lines land in DuckDB's rejects table."""
+    for table in ("_aq_reject_errors", "_aq_reject_scans"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _aq_lines AS SELECT row_number() OVER () AS source_row, "
+        "NULL::BIGINT AS line, text "
+        f"FROM read_csv({sql_str(str(path))}, columns = {{'text': 'VARCHAR'}}, header = false, "
+        f"auto_detect = false, delim = chr(1), quote = '', escape = '', nullstr = {NO_NULL}, "
+        f"strict_mode = false, max_line_size = {MAX_LINE_BYTES}, store_rejects = true, "
+        "rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans')"
+    )
 
 
 def read_json(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Records:
@@ -211,15 +290,24 @@ def read_json(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Recor
     rejects: list[tuple[int | None, str, str]] = []
     try:
         if _is_ndjson(path):
-            # Lines as text (delimiter and quote that JSON text cannot contain raw), so one bad line is one
-            # reject with its line number instead of a failed file.
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _aq_lines AS SELECT row_number() OVER () AS line, text "
-                f"FROM read_csv({p}, columns = {{'text': 'VARCHAR'}}, header = false, auto_detect = false, "
-                f"delim = chr(1), quote = '', escape = '', nullstr = chr(0), "
-                f"strict_mode = false, max_line_size = {MAX_LINE_BYTES})"
-            )
-            rejects = [
+            layout = textfile.scan(path, "utf-8")
+            with tempfile.TemporaryDirectory(prefix="auditql-json-") as tmp:
+                lines_from = path
+                if layout is not None and layout.endings > 1:  # DuckDB splits mixed endings inconsistently
+                    lines_from = Path(tmp) / "normalized.ndjson"
+                    textfile.normalize_line_endings(path, lines_from)
+                _load_lines(con, lines_from)
+            unreadable = con.execute(
+                "SELECT line, any_value(lower(error_type || ': ' || error_message)), any_value(csv_line) "
+                "FROM _aq_reject_errors GROUP BY line ORDER BY line"
+            ).fetchall()
+            gaps = textfile.reject_spans([(int(n), t or "") for n, _, t in unreadable])
+            rejects = [(g.start, reason, t or "") for g, (_, reason, t) in zip(gaps, unreadable, strict=True)]
+            # DuckDB skips empty lines: put them back so every record names its line in the file.
+            count = con.execute("SELECT count(*) FROM _aq_lines").fetchone()
+            if not textfile.assign(con, "_aq_lines", layout, 0, gaps, count[0] if count else 0):
+                con.execute("UPDATE _aq_lines SET line = source_row")
+            rejects += [
                 (int(n), "malformed JSON line (truncated or invalid)", t or "")
                 for n, t in con.execute(
                     "SELECT line, text FROM _aq_lines WHERE trim(coalesce(text, '')) <> '' "
@@ -234,14 +322,19 @@ def read_json(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Recor
         else:
             first = path.open("rb").read(SNIFF_BYTES).lstrip(codecs.BOM_UTF8).lstrip()[:1]
             fmt = "array" if first == b"[" else "unstructured"
+            # No object is larger than the file; DuckDB allocates buffers of this size up front, so the
+            # 4 GiB maximum would fail under any memory limit below ~8 GiB.
+            biggest = min(4294967295, max(path.stat().st_size + 1, 1 << 20))
             docs = (
                 "(SELECT row_number() OVER () AS doc_no, NULL::BIGINT AS line, json AS doc "
-                f"FROM read_json_objects({p}, format = '{fmt}', maximum_object_size = 4294967295))"
+                f"FROM read_json_objects({p}, format = '{fmt}', maximum_object_size = {biggest}))"
             )
             kind = "json"
         con.execute(f"CREATE OR REPLACE TEMP TABLE _aq_json AS {_envelope_sql(docs)}")
+        rejects += _reject_ambiguous(con)
         bad = con.execute(
-            "SELECT source_row, line, left(raw::VARCHAR, 200) FROM _aq_json WHERE json_type(raw) <> 'OBJECT'"
+            "SELECT source_row, line, left(raw::VARCHAR, 200) FROM _aq_json WHERE json_type(raw) <> 'OBJECT' "
+            "ORDER BY source_row"
         ).fetchall()
         if bad:
             rejects += [(ln, f"record {row} is not a JSON object", t) for row, ln, t in bad]
@@ -251,6 +344,42 @@ def read_json(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Recor
         raise InputError(display, f"cannot read as JSON: {first_line(exc)}") from None
     fields = structure_paths(json.loads(structure[0])) if structure and structure[0] else []
     return Records(kind, "_aq_json", fields, set(), "raw", True, rejects)
+
+
+def _too_deep(text: str) -> str:
+    """SQL: true when the JSON `text` nests deeper than MAX_JSON_DEPTH. Strings and scalars are stripped, then
+    each pass removes the innermost `{}`/`[]` pairs; only texts with that many brackets are examined."""
+    brackets = f"regexp_replace(regexp_replace({text}, '\"(\\\\.|[^\"\\\\])*\"', '', 'g'), '[^][{{}}]', '', 'g')"
+    for _ in range(MAX_JSON_DEPTH):
+        brackets = f"regexp_replace({brackets}, '\\{{\\}}|\\[\\]', '', 'g')"
+    # Counted with replace(), not a regex: a negated-class regexp_replace costs ~70 s per million records.
+    many = f"length({text}) - length(replace(replace({text}, '{{', ''), '[', '')) > {MAX_JSON_DEPTH}"
+    return f"(CASE WHEN {many} THEN {brackets} <> '' ELSE false END)"
+
+
+def _reject_ambiguous(con: duckdb.DuckDBPyConnection) -> list[tuple[int | None, str, str]]:
+    """Reject records nested too deep to analyse, and objects with a repeated key: parsers disagree on
+    which copy wins (DuckDB keeps the first, Python the last), so storing one would pick a side silently."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _aq_ambiguous AS SELECT source_row, line, CASE "
+        f"WHEN {_too_deep('raw::VARCHAR')} THEN 'nested deeper than {MAX_JSON_DEPTH} levels' "
+        "WHEN json_type(raw) = 'OBJECT' AND len(json_keys(raw)) <> len(list_distinct(json_keys(raw))) "
+        "THEN 'duplicate key ' || to_json(list_sort(list_filter(json_keys(raw), "  # a list lambda, not a subquery:
+        "lambda k: len(list_filter(json_keys(raw), lambda x: x = k)) > 1))[1])::VARCHAR "  # 8x faster
+        "|| ' (ambiguous record)' END AS reason, "
+        "left(raw::VARCHAR, 1000) AS text FROM _aq_json"
+    )
+    # Without a line (a JSON array or page), the record's position names it.
+    found = con.execute(
+        "SELECT line, CASE WHEN line IS NULL THEN 'record ' || source_row || ': ' ELSE '' END || reason, text "
+        "FROM _aq_ambiguous WHERE reason IS NOT NULL ORDER BY source_row"
+    ).fetchall()
+    if found:
+        con.execute(
+            "DELETE FROM _aq_json WHERE source_row IN (SELECT source_row FROM _aq_ambiguous WHERE reason IS NOT NULL)"
+        )
+    con.execute("DROP TABLE _aq_ambiguous")
+    return [(ln, reason, text) for ln, reason, text in found]
 
 
 def structure_paths(structure: object, prefix: str = "") -> list[str]:

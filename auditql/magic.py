@@ -45,11 +45,13 @@ OPTIONS: dict[str, Option] = {
     "--vendor": Option("NAME", "only this vendor's events (with ingest: read every file as this vendor)"),
     "--columns": Option("A,B", "comma-separated columns to return (canonical or raw field names)"),
     "--explain": Option("", "print the DuckDB SQL that would run, and stop"),
+    "--timeout": Option("SECONDS", "cancel the query after this long (default 300; 0 = no limit)"),
     "-o": Option("NAME", "also store the result in this notebook variable"),
     "--mapping": Option("FILE", "ingest only: a mapping TOML adding or overriding a vendor", repeat=True),
     "--help": Option("", "show this help"),
 }
-QUERY_OPTIONS = ("--db", "--limit", "--since", "--until", "--vendor", "--columns", "--explain", "-o", "--help")
+QUERY_OPTIONS = ("--db", "--limit", "--since", "--until", "--vendor", "--columns", "--explain", "--timeout", "-o",
+                 "--help")  # fmt: skip
 SUBCOMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ingest": ("PATH…  ingest files/folders/zips into the archive (and use it from now on)",
                ("--db", "--vendor", "--mapping", "--help")),
@@ -202,7 +204,7 @@ class AuditqlMagics(Magics):
             translation = notebook.explain(db, request, rows)
             _say(*(f"warning: {w}" for w in translation.warnings))
             return print(translation.sql)
-        result = notebook.query(db, request, rows)
+        result = notebook.query(db, request, rows, _seconds(options.get("--timeout")))
         self.remember(db)
         _say(*(f"warning: {w}" for w in result.warnings))
         if name is not None and self.shell is not None:
@@ -271,6 +273,18 @@ def _expander(scopes: tuple[Mapping[str, Any], ...]) -> Any:
             return text
 
     return expand
+
+
+def _seconds(text: str | None) -> float | None:
+    if text is None:
+        return api.DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise UsageError(f"--timeout needs a number of seconds (0 = no limit), not {text!r}")
+    return seconds
 
 
 def _say(*messages: str) -> None:

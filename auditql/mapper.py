@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditql.engine import EARLIEST, LATEST
-from auditql.formats import Records, sql_ident, sql_str
+from auditql.formats import Records, json_path, sql_ident, sql_str
 from auditql.schema import COLUMN_NAMES
 from auditql.vendors.detect import resolve
 from auditql.vendors.mapping import DEFAULTS, FIELD_COLUMNS, RULE_COLUMNS, Mapping, Rule
@@ -40,15 +40,35 @@ class Plan:
         return {f[0]: c for c, f in self.resolved.items() if c in VERBATIM_COLUMNS and len(f) == 1}
 
 
-def _field_value(records: Records, field_path: str) -> str:
-    return f"nullif({records.access(field_path)}, '')"
+class _Fields:
+    """Field values as SQL. JSON fields are all extracted by one `json_extract_string(raw, [paths])` into a
+    list column, so each record is parsed once instead of once per field (measured 3x faster on Gigya)."""
+
+    COLUMN = "_aq_fields"
+
+    def __init__(self, records: Records):
+        self.records = records
+        self.paths: list[str] = []
+
+    def value(self, field_path: str) -> str:
+        if field_path in self.records.native:
+            return f"nullif({self.records.access(field_path)}, '')"
+        if field_path not in self.paths:
+            self.paths.append(field_path)
+        return f"nullif({self.COLUMN}[{self.paths.index(field_path) + 1}], '')"
+
+    def relation(self) -> str:
+        if not self.paths:
+            return self.records.relation
+        paths = ", ".join(sql_str(json_path(p)) for p in self.paths)
+        return f"(SELECT *, json_extract_string(raw, [{paths}]) AS {self.COLUMN} FROM {self.records.relation})"
 
 
 def _rule_case(
     column: str,
     rules: tuple[Rule, ...],
     exprs: dict[str, str],
-    records: Records,
+    fields: _Fields,
     resolved_fields: set[str],
     default: str | None,
 ) -> str:
@@ -61,7 +81,7 @@ def _rule_case(
             actual = lookup.get((rule.field or "").lower())
             if actual is None:
                 continue
-            target = _field_value(records, actual)
+            target = fields.value(actual)
         cond = " OR ".join(f"{target} ILIKE {sql_str(p)} ESCAPE '\\'" for p in rule.like)
         branches.append(f"WHEN {cond} THEN {sql_str(rule.then)}")
     fallback = sql_str(default) if default else "NULL"
@@ -72,17 +92,18 @@ def _rule_case(
 
 def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:
     resolved = resolve(mapping, records.fields)
+    fields = _Fields(records)
     exprs: dict[str, str] = {}
     for column in FIELD_COLUMNS:
         feeds = resolved.get(column, [])
-        values = [_field_value(records, f) for f in feeds]
+        values = [fields.value(f) for f in feeds]
         exprs[column] = values[0] if len(values) == 1 else (f"coalesce({', '.join(values)})" if values else "NULL")
     all_fields = set(records.fields)
     for column, rules in mapping.rules.items():
         default = DEFAULTS[column]
         if column == "actor_type" and not rules:
             default = "unknown"
-        exprs[column] = _rule_case(column, rules, exprs, records, all_fields, default)
+        exprs[column] = _rule_case(column, rules, exprs, fields, all_fields, default)
     formats = "[" + ", ".join(sql_str(f) for f in (*mapping.time_formats, *DEFAULT_TIME_FORMATS)) + "]"
     content = "md5(aq_canonical_json(raw::VARCHAR))" if records.needs_canonical_json else f"md5({records.content})"
     key = f"{sql_str(vendor + ':')} || coalesce('id:' || ({exprs['event_id']}), 'h:' || {content})"
@@ -94,7 +115,7 @@ def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:
       SELECT source_row, line, raw, {mapped},
       {key} AS event_key,
       aq_parse_time({exprs["time"]}, {formats}) AS _parsed
-      FROM {records.relation}
+      FROM {fields.relation()}
     )"""
     used = {f for feeds in resolved.values() for f in feeds}
     unmapped = [f for f in records.fields if f not in used and "." not in f]

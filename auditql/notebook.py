@@ -87,12 +87,13 @@ def explain(db: Path, request: Request, limit: int | None = None) -> Translation
         con.close()
 
 
-def query(db: Path, request: Request, limit: int | None = None) -> Result:
-    """Run one query on the archive at `db` (read-only, closed again before returning)."""
+def query(db: Path, request: Request, limit: int | None = None, timeout: float | None = api.DEFAULT_TIMEOUT) -> Result:
+    """Run one query on the archive at `db` (read-only, closed again before returning); cancelled after
+    `timeout` seconds (None or 0: no limit), so a runaway query cannot hang the kernel."""
     con = engine.reader(db)
     try:
         translation = request.prepare(con, limit)
-        answer = api.run(con, translation, limit)
+        answer = api.run(con, translation, limit, timeout)
     finally:
         con.close()
     return Result(**vars(answer), db=db, translation=translation, request=request.pinned())

@@ -20,8 +20,18 @@ from typing import Any, TextIO
 
 from auditql.errors import UsageError
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Characters a terminal may act on or that reorder what is shown: C0 (but \n and \t, handled below), DEL,
+# C1 (U+009B is a one-character CSI on some terminals), line/paragraph separators, bidi marks, overrides
+# and isolates (the "Trojan Source" characters), and lone surrogates (which cannot even be encoded).
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+# The same set minus C0, which json.dumps already writes as \u00XX; all of it may be \u-escaped in JSON
+# strings without changing the value, so JSON output is escaped always, not only on a terminal.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# DuckDB echoes user input in its errors (a 5,000-character literal that is not a number…); keep one screen.
+ERROR_CHARS = 300
 
 
 def safe_text(value: object, keep_newlines: bool = False) -> str:
@@ -40,6 +50,38 @@ def safe_text(value: object, keep_newlines: bool = False) -> str:
     if not keep_newlines:
         text = text.replace("\n", "\\n").replace("\t", "\\t")
     return text
+
+
+def error_text(exc: BaseException, limit: int = ERROR_CHARS) -> str:
+    """DuckDB's error: first line, without its class prefix, cut at `limit` characters with a note saying so.
+
+    >>> error_text(ValueError("Conversion Error: Could not convert string 'abc' to INT32\\nLINE 1: …"))
+    "Could not convert string 'abc' to INT32"
+    >>> error_text(ValueError("x" * 400), limit=20)
+    'xxxxxxxxxxxxxxxxxxx… (381 more characters)'
+    """
+    text = str(exc).strip()
+    text = text.splitlines()[0] if text else type(exc).__name__
+    text = re.sub(r"^[A-Za-z ]+Error: ", "", text)
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + f"… ({len(text) - limit + 1:,} more characters)"
+
+
+def json_text(value: Any, **options: Any) -> str:
+    """json.dumps that also escapes DEL, C1, bidi and separator characters as \\uXXXX (same JSON value)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", json.dumps(value, ensure_ascii=False, **options))
+
+
+def is_terminal(out: TextIO) -> bool:
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def terminal_text(text: str, out: TextIO) -> str:
+    """`text` escaped with safe_text if `out` is a terminal; verbatim into a file or pipe (e.g. `--explain`
+    SQL, which must stay runnable when saved, but must not drive the terminal when shown)."""
+    return safe_text(text, keep_newlines=True) if is_terminal(out) else text
 
 
 def iso_time(value: datetime) -> str:
@@ -74,13 +116,22 @@ def cell_text(value: Any, column_type: str = "") -> str:
         return ""
     v = plain(value, column_type)
     if isinstance(v, dict | list):
-        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+        return json_text(v, separators=(",", ":"))
     return str(v)
 
 
 def neutralize(text: str) -> str:
     """Spreadsheet formula injection: a leading ' makes Excel/Sheets show the cell as text."""
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_cell(value: Any, column_type: str = "", *, raw_csv: bool = False, terminal: bool = False) -> str:
+    """Text of one CSV cell: strings that a spreadsheet would run as a formula get a leading '; numbers
+    and times never do (`-5` stays a number). On a terminal, control characters are shown escaped."""
+    text = cell_text(value, column_type)
+    if not raw_csv and isinstance(value, str):
+        text = neutralize(text)
+    return safe_text(text, keep_newlines=True) if terminal else text
 
 
 class Table:
@@ -118,22 +169,34 @@ def write_markdown(t: Table, out: TextIO, **_: Any) -> None:
     )
 
 
-def write_csv(t: Table, out: TextIO, *, raw_csv: bool = False, **_: Any) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    fix = (lambda s: s) if raw_csv else neutralize
-    writer.writerow([fix(c) for c in t.columns])
+def write_csv(t: Table, out: TextIO, *, raw_csv: bool = False, terminal: bool = False, **_: Any) -> None:
+    """RFC 4180 quoting, rows ending in LF.
+
+    Python 3.11's csv module quotes a field only for the characters of its own line terminator, so with
+    "\n" a lone CR in a value would be written unquoted and split the row for every reader. Each row is
+    written with "\r\n" (which quotes CR and LF alike) and its terminator, the only unquoted CRLF, swapped.
+    """
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+
+    def write(cells: list[str]) -> None:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow(cells)
+        out.write(buf.getvalue()[:-2] + "\n")
+
+    write([csv_cell(c, raw_csv=raw_csv, terminal=terminal) for c in t.columns])
     for row in t.rows:
-        writer.writerow([fix(cell_text(v, ty)) for v, ty in zip(row, t.types, strict=True)])
+        write([csv_cell(v, ty, raw_csv=raw_csv, terminal=terminal) for v, ty in zip(row, t.types, strict=True)])
 
 
 def write_json(t: Table, out: TextIO, **_: Any) -> None:
-    json.dump(t.dicts(), out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    out.write(json_text(t.dicts(), indent=2) + "\n")
 
 
 def write_ndjson(t: Table, out: TextIO, **_: Any) -> None:
     for d in t.dicts():
-        out.write(json.dumps(d, ensure_ascii=False) + "\n")
+        out.write(json_text(d) + "\n")
 
 
 def write_vertical(t: Table, out: TextIO, **_: Any) -> None:
@@ -181,6 +244,9 @@ def format_for(path: Path) -> str:
 
 
 def render(t: Table, fmt: str, out: TextIO, **options: Any) -> None:
+    """Write `t` as `fmt`; `terminal` (default: whether `out` is a terminal) escapes control characters
+    in formats that otherwise keep text verbatim (CSV), so data cannot drive the user's terminal."""
+    options.setdefault("terminal", is_terminal(out))
     FORMATS[check_format(fmt)](t, out, **options)
 
 

@@ -61,6 +61,7 @@ class Session:
     fmt: str = "table"
     limit: int | None = DEFAULT_LIMIT
     timer: bool = True
+    timeout: float | None = api.DEFAULT_TIMEOUT  # seconds a query may run (`.timeout`); None: no limit
     last: Last | None = None
     snapshot: Snapshot = field(default_factory=Snapshot)
     stats: tuple[int, datetime | None, datetime | None] | None = None
@@ -94,7 +95,7 @@ class Session:
 
         def work(con: duckdb.DuckDBPyConnection) -> api.Result:
             translated.append(api.prepare(con, text, limit=self.limit))
-            return api.run(con, translated[0], self.limit)
+            return api.run(con, translated[0], self.limit, self.timeout)
 
         try:
             result = self.archive(work)
@@ -112,7 +113,10 @@ class Session:
 
     def show(self, what: Table | str) -> None:
         """A table in the current format sized to the terminal, or text; paged when taller than the screen."""
-        text = what if isinstance(what, str) else fit(what, self.fmt, self.size().columns)
+        # text may echo the user's query (`.explain`): escaped like everything else that reaches the screen
+        text = (
+            safe_text(what, keep_newlines=True) if isinstance(what, str) else fit(what, self.fmt, self.size().columns)
+        )
         if not text.endswith("\n"):
             text += "\n"
         if self.pager and self.out.isatty() and text.count("\n") > self.size().lines - 2:
@@ -191,7 +195,7 @@ def fit(table: Table, fmt: str, width: int) -> str:
     """Render in `fmt`; a table wider than the terminal clips its widest columns (never a time), or turns
     vertical when that would leave columns too narrow to read."""
     if fmt != "table":
-        return render_text(table, fmt)
+        return render_text(table, fmt, terminal=True)
     texts, headers = table.texts(safe_text), [safe_text(c) for c in table.columns]
     cells = [max((len(row[i]) for row in texts), default=0) for i in range(len(headers))]
     keep = ["TIME" in t.upper() for t in table.types]

@@ -257,6 +257,24 @@ def _timer(session: Session, arg: str) -> None:
     session.timer = arg.lower() == "on"
 
 
+@special_command(".timeout", "SECONDS|off", choices=("10", "60", "300", "off"))
+def _timeout(session: Session, arg: str) -> None:
+    """Cancel a query that runs longer than SECONDS (default 300); `off` lets queries run until Ctrl-C."""
+    if not arg:
+        session.say(f"timeout {f'{session.timeout:g} s' if session.timeout else 'off'}")
+        return
+    if arg.lower() in ("off", "none", "0"):
+        session.timeout = None
+        return
+    try:
+        seconds = float(arg.lower().removesuffix("s"))
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise UsageError(f"{arg} is not a number of seconds. Try: .timeout 60, .timeout off")
+    session.timeout = seconds
+
+
 @special_command(".quit", aliases=(".exit", ".q"))
 def _quit(session: Session, arg: str) -> None:
     """Leave auditql (Ctrl-D does the same)."""

@@ -98,8 +98,9 @@ def test_ragged_csv_row_and_bad_time_are_rejected_and_counted(db: Path, tmp_path
     assert (report["read"], report["added"], report["rejected"]) == (4, 2, 2)
     reasons = [(r["line"], r["row"], r["reason"]) for r in report["rejects"]]
     assert reasons[0][0] == 3 and reasons[0][2].startswith("too many columns")
-    assert reasons[1] == (None, 2, 'cannot parse time "yesterday-ish"')
-    assert "ragged.csv: line 3" in result.stderr
+    # Physical line 4, data row 3: the rejected ragged row still counts as a row.
+    assert reasons[1] == (4, 3, 'cannot parse time "yesterday-ish"')
+    assert "ragged.csv: line 3" in result.stderr and "ragged.csv: line 4: cannot parse time" in result.stderr
 
 
 def test_missing_path_is_a_clear_error(tmp_path: Path, cli) -> None:
@@ -115,8 +116,24 @@ def test_latin1_csv_is_read_with_a_note(tmp_path: Path) -> None:
         "Date and Time,Subject,Event,Performed By\n2025-01-01 00:00:00,Zoë Café,Add User,José\n".encode("latin-1")
     )
     report = ingest([f], tmp_path / "a.duckdb")
-    assert report.ok and report.files[0].notes == ["not UTF-8: read as Latin-1"]
+    assert report.ok and report.files[0].notes == ["not UTF-8: read as Windows-1252"]
     assert rows(tmp_path / "a.duckdb", "SELECT target_name, actor_name FROM events") == [("Zoë Café", "José")]
+
+
+def test_windows1252_csv_keeps_curly_quotes_and_euro(tmp_path: Path) -> None:
+    f = tmp_path / "win.csv"
+    f.write_bytes(b"Date and Time,Subject,Event,Performed By\n2025-01-01 00:00:00,Don\x92t \x80 5,Add User,Jos\xe9\n")
+    report = ingest([f], tmp_path / "a.duckdb")
+    assert report.ok and report.files[0].notes == ["not UTF-8: read as Windows-1252"]
+    assert rows(tmp_path / "a.duckdb", "SELECT target_name, actor_name FROM events") == [("Don’t € 5", "José")]
+
+
+def test_bytes_undefined_in_windows1252_fall_back_to_latin1(tmp_path: Path) -> None:
+    f = tmp_path / "latin.csv"
+    f.write_bytes(b"Date and Time,Subject,Event,Performed By\n2025-01-01 00:00:00,A\x81B,Add User,Jos\xe9\n")
+    report = ingest([f], tmp_path / "a.duckdb")
+    assert report.ok and report.files[0].notes == ["not UTF-8: read as Latin-1"]
+    assert rows(tmp_path / "a.duckdb", "SELECT target_name FROM events") == [("A\x81B",)]
 
 
 def test_utf16_csv_is_read(tmp_path: Path) -> None:
@@ -125,3 +142,35 @@ def test_utf16_csv_is_read(tmp_path: Path) -> None:
     report = ingest([f], tmp_path / "a.duckdb")
     assert report.ok
     assert rows(tmp_path / "a.duckdb", "SELECT target_name FROM events") == [("Zoë",)]
+
+
+@pytest.mark.parametrize(
+    ("content", "lines", "empty", "endings"),
+    [
+        (b"a\nb\n", 2, [], 1),
+        (b"a\nb", 2, [], 1),
+        (b"a\r\nb\n", 2, [], 2),
+        (b"a\rb\r", 2, [], 1),
+        (b"a\n\nb\n", 3, [2], 1),
+        (b"\na\n", 2, [1], 1),
+        (b"a\r\n\r\n\r\nb\r\n", 4, [2, 3], 1),
+        (b"a\r\rb\n", 3, [2], 2),
+    ],
+)
+@pytest.mark.parametrize("chunk", [1, 2, 3, 1 << 20])
+def test_line_layout_is_the_same_for_every_chunk_size(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    content: bytes,
+    lines: int,
+    empty: list[int],
+    endings: int,
+    chunk: int,
+) -> None:
+    """Line breaks split across read chunks (a CR at the end of one, its LF at the start of the next)."""
+    from auditql import textfile
+
+    monkeypatch.setattr(textfile, "_CHUNK", chunk)
+    f = tmp_path / "x.csv"
+    f.write_bytes(content)
+    assert textfile.scan(f, "utf-8") == textfile.Layout(lines, empty, endings)

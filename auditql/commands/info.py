@@ -94,18 +94,21 @@ def _archive_rows(db: Path | None, sql: str) -> tuple[list[str], list[tuple]]:
 @click.option("--format", "fmt", default="table", help="table|csv|json|ndjson|markdown")
 @handle_errors
 def sources(db: Path | None, fmt: str) -> None:
-    """List ingested files with their SHA-256, vendor, counts and time span.
+    """List the custody entries of every file presented to ingest (archives and their members included):
+    status, vendor, counts, time span, SHA-256 and the entry's chain hash (`auditql verify` checks them).
 
     \b
     Example:
       auditql sources --format json
     """
-    _print(
-        db,
-        fmt,
-        "SELECT source_file, vendor, format, records_read, added, duplicates, rejected, first_time, "
-        "last_time, ingested_at, sha256 FROM sources ORDER BY ingested_at, source_file",
-    )
+    from auditql import custody, engine
+
+    con = engine.reader(resolve_db(db))
+    try:
+        sql = custody.sources_sql(con)
+    finally:
+        con.close()
+    _print(db, fmt, sql)
 
 
 @main.command()

@@ -11,15 +11,50 @@ from auditql.cli import db_option, emit_json, err, handle_errors, main, mapping_
 from auditql.errors import ExitCode
 from auditql.output import safe_text
 
+SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+
+
+class MemorySize(click.ParamType):
+    """`512MB`, `2GiB`, `25%` (of RAM) → bytes; DuckDB spills to disk beyond it."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        import re
+
+        from auditql.engine import default_memory_limit
+
+        text = str(value).strip().upper()
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%|[KMG]I?B|B)?", text)
+        if not m:
+            self.fail(f"{value!r} is not a size: use e.g. 512MB, 2GB, 1GiB or 25% (of RAM)", param, ctx)
+        number, unit = float(m.group(1)), m.group(2) or ""
+        size = int(number / 100 * 2 * default_memory_limit()) if unit == "%" else int(number * SIZE_UNITS[unit])
+        if size < 16 * 2**20:
+            self.fail(f"{value!r} is too small: DuckDB needs at least 16MB to work in", param, ctx)
+        return size
+
 
 @main.command()
 @db_option
 @click.option("--vendor", help="Skip detection and read every file with this vendor's mapping.")
 @mapping_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--memory-limit",
+    type=MemorySize(),
+    help="Memory DuckDB may use, e.g. 2GB or 25% (default: half the RAM); beyond it, it spills to disk.",
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @handle_errors
-def ingest(db: Path | None, vendor: str | None, mappings: tuple[Path, ...], fmt: str, paths: tuple[Path, ...]) -> None:
+def ingest(
+    db: Path | None,
+    vendor: str | None,
+    mappings: tuple[Path, ...],
+    fmt: str,
+    memory_limit: int | None,
+    paths: tuple[Path, ...],
+) -> None:
     """Ingest audit exports (files, folders recursively, .zip/.gz archives).
 
     Prints, per file: vendor, records read, added, duplicates, rejected (read = added + duplicates +
@@ -31,7 +66,7 @@ def ingest(db: Path | None, vendor: str | None, mappings: tuple[Path, ...], fmt:
     """
     from auditql.ingest import ingest as run_ingest
 
-    target = resolve_db(db)
+    target = resolve_db(db)  # a folder means a Parquet dataset (docs/scale.md): same arguments, same accounting
     show_progress = sys.stderr.isatty()
     report = run_ingest(
         paths,
@@ -40,6 +75,7 @@ def ingest(db: Path | None, vendor: str | None, mappings: tuple[Path, ...], fmt:
         mappings=mappings,
         progress=(lambda m: click.echo(safe_text(m), err=True)) if show_progress else None,
         notify=err,
+        memory_limit=memory_limit,
     )
     if fmt == "json":
         emit_json([f.to_dict() for f in report.files])

@@ -30,6 +30,21 @@ DIALECTS = ("spark", "trino", "bigquery", "snowflake", "postgres", "duckdb")
 @click.option("--explain", is_flag=True, help="Print the DuckDB SQL that would run, and stop.")
 @click.option("--dialect", type=click.Choice(DIALECTS), help="Print the query translated for another engine.")
 @click.option("--raw-csv", is_flag=True, help="Do not neutralize spreadsheet formulas in CSV output.")
+@click.option(
+    "--engine",
+    "engine_name",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="Run on Spark (needs pyspark, and --db a Parquet dataset from `auditql export`; docs/scale.md).",
+)
+@click.option("--spark-master", help="Spark master URL for --engine spark (default: local[2]).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Cancel the query after this many seconds (default 300; 0 = no limit).",
+)
 @click.argument("text", metavar="QUERY")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @handle_errors
@@ -45,6 +60,9 @@ def query(
     explain: bool,
     dialect: str | None,
     raw_csv: bool,
+    timeout: float | None,
+    engine_name: str,
+    spark_master: str | None,
     text: str,
     paths: tuple[Path, ...],
 ) -> None:
@@ -59,8 +77,9 @@ def query(
       auditql query "outcome = 'failure'" sample_data/
     """
     from auditql import api, engine
-    from auditql.output import check_format, format_for
+    from auditql.output import check_format, format_for, terminal_text
 
+    timeout = api.DEFAULT_TIMEOUT if timeout is None else timeout
     fmt = check_format(fmt) if fmt else (format_for(output) if output is not None else "table")
     if paths and db is not None:
         raise UsageError("give either --db or files to query, not both")
@@ -87,12 +106,18 @@ def query(
         for w in t.warnings:
             err(f"warning: {w}")
         if explain or dialect:
-            click.echo(t.sql if explain and not dialect else t.to_dialect(dialect or "duckdb"))
+            sql = t.sql if explain and not dialect else t.to_dialect(dialect or "duckdb")
+            click.echo(terminal_text(sql, sys.stdout))
             return
-        if fmt == "parquet":
-            write_parquet(con, t, output)
+        if engine_name == "spark":
+            result = _run_on_spark(target, t, limit, spark_master, fmt, output)
+            if result is None:
+                return
+        elif fmt == "parquet":
+            write_parquet(con, t, output, timeout)
             return
-        result = api.run(con, t, limit)
+        else:
+            result = api.run(con, t, limit, timeout)
     finally:
         con.close()
     if output is not None:
@@ -111,12 +136,38 @@ def _render(result, fmt: str, out, raw_csv: bool) -> None:
     output.render(result, fmt, out, raw_csv=raw_csv)
 
 
-def write_parquet(con, translation, path: Path | None) -> None:
+def _run_on_spark(target: Path, translation, limit, master, fmt: str, output: Path | None):
+    """The same translation on Spark over the dataset at `target`; None when written as Parquet."""
+    from auditql import spark
+    from auditql.dataset import is_dataset
+
+    if not is_dataset(target):
+        raise UsageError(
+            f"--engine spark reads a Parquet dataset and {target} is not one; "
+            "run `auditql export --to DIR`, then use --db DIR"
+        )
+    session = spark.session(master)
+    spark.register(session, target)
+    if fmt != "parquet":
+        return spark.run(session, translation, limit)
+    import pyarrow.parquet as pq
+
+    if output is None:
+        raise UsageError("--format parquet needs --output FILE.parquet")
+    table = spark.run_arrow(session, translation, limit)
+    pq.write_table(table, output, compression="zstd")
+    err(f"{table.num_rows} rows → {output}")
+    return None
+
+
+def write_parquet(con, translation, path: Path | None, timeout: float | None = None) -> None:
     """Parquet through Arrow: the query connection is sandboxed and cannot COPY to files itself."""
     import pyarrow.parquet as pq
 
     if path is None:
         raise UsageError("--format parquet needs --output FILE.parquet")
-    table = con.execute(translation.sql, translation.params or None).to_arrow_table()
+    from auditql import api
+
+    table = api.run_arrow(con, translation, timeout)
     pq.write_table(table, path, compression="zstd")
     err(f"{table.num_rows} rows → {path}")

@@ -16,6 +16,9 @@ from auditql.query.dialect import WordMatch
 
 MAX_LENGTH = 100_000
 MAX_DEPTH = 64
+# Parsing and rewriting cost grows with the number of tokens (a 5,000-term OR chain is ~20,000 tokens and
+# translates in well under a second); past this a query would take seconds, so it is refused up front.
+MAX_TOKENS = 25_000
 
 # Functions users may call, by the node sqlglot's DuckDB reader builds, with the name users type.
 FUNCTIONS: dict[type[exp.Expr], str] = {
@@ -89,12 +92,27 @@ def check_length(ctx: Context) -> None:
         )
 
 
+def check_token_count(tokens: list[Token], ctx: Context) -> None:
+    if len(tokens) > MAX_TOKENS:
+        raise ctx.error(
+            f"the query is too complex: {len(tokens):,} tokens (names, values, operators); the limit is "
+            f"{MAX_TOKENS:,}. Shorten it, e.g. use IN (...) or a params= binding for long value lists."
+        )  # no caret: it would sit under a line tens of thousands of characters long
+
+
 def check_token_nesting(tokens: list[Token], ctx: Context) -> None:
     """Refuse nesting deeper than MAX_DEPTH before the (recursive) parser ever sees it."""
     depth = 0
     prefix_run = 0
+    brackets = 0
     for token in tokens:
         kind = token.token_type
+        if kind == TokenType.L_BRACKET:
+            # `x[1][2]…` is a chain, not nesting, but sqlglot parses it in superlinear time (5,000 took
+            # minutes); no bracket is allowed in a query anyway, so a few are enough to say so later.
+            brackets += 1
+            if brackets > MAX_DEPTH:
+                raise ctx.error(f"the query is too complex: more than {MAX_DEPTH} [ ] subscripts or lists", token)
         if kind in _OPENERS:
             depth += 1
         elif kind in _CLOSERS:
@@ -192,7 +210,7 @@ def _source_text(node: exp.Expr, ctx: Context) -> str:
 
 def _too_deep(ctx: Context, at: Token | exp.Expr) -> Exception:
     return ctx.error(
-        f"the query is nested more than {MAX_DEPTH} levels deep; flatten it "
+        f"the query is too complex: nested more than {MAX_DEPTH} levels deep; flatten it "
         "(e.g. use IN (...) instead of nested conditions)",
         at,
     )

@@ -43,7 +43,6 @@ def kind(node: exp.Expr) -> str:
 
 
 def typed_comparisons(tree: exp.Expr, ctx: Context) -> exp.Expr:
-    tree = tree.copy()
     # Innermost first, so a replaced parent never holds a stale child.
     for node in reversed(list(tree.find_all(*ORDERING, exp.In, exp.Between))):
         if isinstance(node, exp.In):
@@ -59,7 +58,6 @@ def typed_comparisons(tree: exp.Expr, ctx: Context) -> exp.Expr:
 
 def numeric_aggregates(tree: exp.Expr, ctx: Context) -> exp.Expr:
     """sum/avg over a raw field add up its numeric values (non-numbers are skipped like NULLs)."""
-    tree = tree.copy()
     for node in list(tree.find_all(exp.Sum, exp.Avg)):
         if kind(node.this) in _TEXTUAL:
             node.set("this", _as_number(node.this))

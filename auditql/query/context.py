@@ -2,7 +2,7 @@
 
 A refusal is only useful if the caret lands under what was refused, so every module raises through
 `Context.error`, which turns a node's (or token's) source offset into the 1-based line and column that
-`QueryError.render()` draws. Keeping the text here means rewrites stay pure functions of (tree, ctx).
+`QueryError.render()` draws. Keeping the text here means rewrites stay functions of (tree, ctx) alone.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ small dialect reads all of them, so every form goes through the same parser, all
 It differs from sqlglot's DuckDB dialect in exactly these places:
 - `@` may start or continue a name (DuckDB reads `@x` as `ABS(x)`), so `@timestamp` is a column.
 - `x contains 'w'` parses to `WordMatch`, `x regex 'p'` to `RegexpLike` (both also after `NOT`).
-- `{name}` is a named placeholder, like `:name` and `$name` (bound only when params are given).
+- `{name}` is a named placeholder, like `:name` and `$name` (bound only when params are given); the name
+  may be a keyword (`{end}`, `{from}`), since notebook variables often are.
 - `START n` is the REST form's offset; it must come before LIMIT, as in Gigya.
 - Generated JSON paths fall back to a JSON pointer (`'/a/b'`) for keys DuckDB's `$."…"` syntax
   cannot express (empty keys, `*`, backslashes, quotes), so any raw field name can be read.
@@ -90,7 +91,7 @@ class AuditQL(DuckDB):
                 this is None
                 and len(tokens) == 3
                 and tokens[0].token_type == TokenType.L_BRACE
-                and tokens[1].token_type in (TokenType.VAR, TokenType.IDENTIFIER)
+                and _is_placeholder_name(tokens[1])
                 and tokens[2].token_type == TokenType.R_BRACE
             ):
                 self._advance(3)
@@ -129,6 +130,16 @@ class AuditQL(DuckDB):
             ):
                 return self.sql(exp.Literal.string(json_pointer([p.name for p in parts])))
             return super().jsonpath_sql(expression)
+
+
+def _is_placeholder_name(token: t.Any) -> bool:
+    """`{name}`: any word, keywords included — notebook variables are called `end`, `from`, `start`, `limit`.
+
+    A quoted string (`{'a': 1}`) or a number is a DuckDB struct literal, not a placeholder.
+    """
+    if token.token_type in (TokenType.VAR, TokenType.IDENTIFIER):
+        return True
+    return token.text.upper() in AuditQL.Tokenizer.KEYWORDS and re.fullmatch(r"[A-Za-z_]\w*", token.text) is not None
 
 
 def _is_gigya_operator(token: t.Any) -> bool:

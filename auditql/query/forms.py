@@ -21,7 +21,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from auditql.errors import QueryError
-from auditql.query.allowlist import STATEMENT_WORDS, check_length, check_token_nesting
+from auditql.query.allowlist import STATEMENT_WORDS, check_length, check_token_count, check_token_nesting
 from auditql.query.context import Context
 from auditql.query.dialect import AuditQL
 
@@ -41,6 +41,7 @@ def parse_query(text: str, ctx: Context | None = None) -> ParsedQuery:
     ctx = ctx or Context(text)
     check_length(ctx)
     tokens = _statement_tokens(_tokenize(ctx), ctx)
+    check_token_count(tokens, ctx)
     check_token_nesting(tokens, ctx)
     if _starts_query(tokens):
         tree = _parse_statement(tokens, ctx)
@@ -48,6 +49,8 @@ def parse_query(text: str, ctx: Context | None = None) -> ParsedQuery:
             return ParsedQuery(REST, _rest_to_events(tree, ctx))
         _refuse_rest_start(tree, ctx)
         return ParsedQuery(SQL, tree)
+    if len(tokens) == 1 and tokens[0].text.upper() in STATEMENT_WORDS:  # `VACUUM` is not "raw field VACUUM is true"
+        raise ctx.error(f"only SELECT queries are allowed; {tokens[0].text.upper()} was refused", tokens[0])
     try:
         condition = _parse_condition(tokens, ctx)
     except QueryError:

@@ -22,6 +22,7 @@ from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.scope import Scope, traverse_scope, walk_in_scope
 
 from auditql.query.context import Context
+from auditql.query.trees import replace_all
 from auditql.schema import COLUMN_NAMES
 
 TIME_ALIASES = ("@timestamp", "timestamp")
@@ -51,7 +52,6 @@ def canonical_column(name: str, table: exp.Identifier | None = None) -> exp.Colu
 
 def resolve_names(tree: exp.Expr, ctx: Context) -> exp.Expr:
     """Replace every column reference over `events` by a canonical column or a RawField."""
-    tree = tree.copy()
     try:
         scopes = traverse_scope(tree)
     except OptimizeError as error:
@@ -71,6 +71,7 @@ def _resolve_scope(scope: Scope, ctx: Context) -> None:
     select = scope.expression
     aliases = {p.alias.lower() for p in select.expressions if isinstance(p, exp.Alias)}
     columns = [node for node in walk_in_scope(select) if isinstance(node, exp.Column)]
+    replacements: list[tuple[exp.Expr, exp.Expr]] = []
     for column in columns:
         outer: exp.Expr = column
         while isinstance(outer.parent, exp.Dot) and outer.arg_key == "this":
@@ -80,10 +81,11 @@ def _resolve_scope(scope: Scope, ctx: Context) -> None:
             continue
         resolved = _resolve(parts, column, scope, aliases, ctx)
         if resolved is not None:
-            outer.replace(resolved)
-    for projection in select.expressions:
-        if isinstance(projection, RawField):
-            projection.replace(exp.alias_(projection.copy(), projection.dotted, quoted=True))
+            replacements.append((outer, resolved))
+    replace_all(replacements)
+    replace_all(
+        (p, exp.alias_(p.copy(), p.dotted, quoted=True)) for p in list(select.expressions) if isinstance(p, RawField)
+    )
 
 
 def _resolve(

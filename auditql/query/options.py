@@ -56,7 +56,6 @@ def default_order(tree: exp.Expr, form: str) -> exp.Expr:
     (ORDER BY 1, 2, …), which is always valid; queries with `*` over derived tables, and aggregates
     without GROUP BY (one row), are left alone.
     """
-    tree = tree.copy()
     order = tree.args.get("order")
     if form != SQL:
         present = {o.this.name for o in (order.expressions if order else []) if _is_canonical(o.this)}
@@ -99,7 +98,6 @@ def restrict(
     if not conditions:
         return tree
     condition = exp.and_(*conditions, copy=False)
-    tree = tree.copy()
     if form != SQL:
         where = tree.args.get("where")
         combined = exp.and_(exp.paren(where.this, copy=False), condition) if where else condition
@@ -120,7 +118,6 @@ def cap_rows(tree: exp.Expr, limit: int | None, ctx: Context) -> exp.Expr:
         return tree
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ctx.error(f"limit must be a whole number >= 0, not {limit!r}")
-    tree = tree.copy()
     current = tree.args.get("limit")
     if current is not None and int(current.expression.name) <= limit:
         return tree

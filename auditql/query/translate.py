@@ -34,6 +34,7 @@ from auditql.query.dialect import AuditQL
 from auditql.query.forms import SQL, parse_query
 from auditql.query.names import raw_field_paths
 from auditql.query.rewrites import REWRITES, raw_fields_to_json
+from auditql.query.trees import replace_all
 from auditql.query.values import BOUND
 
 # Engines `--dialect` can print for; the archive exported as Parquet runs there unchanged.
@@ -64,6 +65,12 @@ class Translation:
         with _recursion_headroom():
             try:
                 tree = self.tree if self.tree is not None else sqlglot.parse_one(self.sql, dialect=AuditQL)
+                if name == "spark":
+                    # sqlglot prints TRY_CAST as CAST for Spark unless marked safe, and Spark 4's ANSI
+                    # mode makes that CAST fail on 'n/a' where DuckDB's TRY_CAST gives NULL.
+                    tree = tree.copy()
+                    for node in tree.find_all(exp.TryCast):
+                        node.set("safe", True)
                 return tree.sql(dialect=name, identify=True)
             except (SqlglotError, RecursionError) as error:
                 raise QueryError(f"this query cannot be printed for {dialect} ({error})") from None
@@ -97,7 +104,7 @@ def translate(
         try:
             return _translate(ctx, since, until, vendor, limit, columns)
         except RecursionError:
-            raise ctx.error("the query is nested too deeply to translate; flatten it") from None
+            raise ctx.error("the query is too complex: nested too deeply to translate; flatten it") from None
         except SqlglotError as error:
             raise ctx.error(f"the query could not be translated ({error}); simplify it") from None
 
@@ -134,12 +141,13 @@ def _translate(
 
 def _bind_parameters(tree: exp.Expr) -> tuple[exp.Expr, list[object]]:
     """Replace each literal that came from params by $1, $2, … and return the values in that order."""
-    tree = tree.copy()
     values: list[object] = []
-    for literal in list(tree.find_all(exp.Literal, bfs=False)):
+    replacements: list[tuple[exp.Expr, exp.Expr]] = []
+    for literal in tree.find_all(exp.Literal, bfs=False):
         if BOUND in literal.meta:
             values.append(literal.meta[BOUND])
-            literal.replace(exp.Placeholder(this=str(len(values))))
+            replacements.append((literal, exp.Placeholder(this=str(len(values)))))
+    replace_all(replacements)
     return tree, values
 
 

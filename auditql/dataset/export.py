@@ -1,0 +1,161 @@
+"""`auditql export`: the archive, or one query's result, as a hive-partitioned zstd Parquet dataset.
+
+The query runs where every query runs — on the sandboxed reader — and its rows stream out as Arrow
+batches to a second, in-memory DuckDB connection that sees nothing but that stream and writes the
+partitioned files (DuckDB's `COPY … PARTITION_BY`), so exporting never loosens the query sandbox.
+
+Atomic: everything is written into `DIR.partial-<pid>` and renamed to DIR only once complete; any failure
+removes the partial folder. `--overwrite` swaps a finished new dataset in for the old one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from auditql import engine
+from auditql.dataset.layout import (
+    CATALOG_TABLES,
+    DEFAULT_PARTITION_BY,
+    EVENTS,
+    MANIFEST,
+    META,
+    PARTITION_KEYS,
+    PARTITION_SOURCE,
+    new_manifest,
+    sql_path,
+    write_manifest,
+)
+from auditql.errors import QueryError, UsageError
+from auditql.formats import first_line
+
+BATCH_ROWS = 100_000
+
+
+@dataclass
+class ExportSummary:
+    target: Path
+    rows: int
+    files: int
+    partition_by: tuple[str, ...]
+    warnings: list[str] = field(default_factory=list)
+
+
+def export(
+    db: Path,
+    target: Path,
+    text: str | None = None,
+    partition_by: tuple[str, ...] | None = None,
+    overwrite: bool = False,
+) -> ExportSummary:
+    """Write the archive at `db` (or the result of `text`) as a dataset at `target`."""
+    from auditql import api
+
+    _check_target(target, overwrite)
+    con = engine.reader(db)
+    try:
+        translation = api.prepare(con, text or "SELECT * FROM events ORDER BY time, source_file, source_row")
+        catalog = {table: con.sql(f"SELECT * FROM {table}").to_arrow_table() for table in CATALOG_TABLES}
+        result = con.sql(translation.sql, params=translation.params or None)
+        columns = [(name, str(kind)) for name, kind in zip(result.columns, result.types, strict=True)]
+        keys = _partition_keys(partition_by, [name for name, _ in columns], explicit=partition_by is not None)
+        partial = target.parent / f"{target.name}.partial-{os.getpid()}"
+        shutil.rmtree(partial, ignore_errors=True)
+        try:
+            (partial / META).mkdir(parents=True)
+            for table, arrow in catalog.items():
+                pq.write_table(arrow, partial / META / f"{table}.parquet", compression="zstd")
+            rows = _write_events(result.to_arrow_reader(BATCH_ROWS), columns, keys, partial / EVENTS)
+            files = sum(1 for _ in (partial / EVENTS).rglob("*.parquet"))
+            write_manifest(
+                partial,
+                new_manifest(keys, _canonical_types(columns), rows=rows, files=files, source=str(db), query=text),
+            )
+            _swap_in(partial, target)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+    except duckdb.Error as exc:
+        raise QueryError(f"export failed: {first_line(exc)}") from None
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write the dataset: {exc.strerror or exc}") from None
+    finally:
+        con.close()
+    return ExportSummary(target, rows, files, keys, list(translation.warnings))
+
+
+def _check_target(target: Path, overwrite: bool) -> None:
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target}: exists and is not a folder; choose another --to")
+    if target.is_dir() and any(target.iterdir()):
+        if not overwrite:
+            raise UsageError(f"{target}: folder is not empty; pass --overwrite to replace it, or choose another --to")
+        if not (target / META / MANIFEST).is_file():  # --overwrite replaces datasets, never any other folder
+            raise UsageError(
+                f"{target}: not an auditql dataset (no {META}/{MANIFEST}); --overwrite will not replace it"
+            )
+
+
+def _partition_keys(wanted: tuple[str, ...] | None, names: list[str], explicit: bool) -> tuple[str, ...]:
+    """Keys whose source column the result has; an explicitly requested key it lacks is an error."""
+    keys = DEFAULT_PARTITION_BY if wanted is None else wanted
+    missing = [k for k in keys if PARTITION_SOURCE[k] not in names]
+    if missing and explicit:
+        raise UsageError(
+            f"--partition-by {','.join(missing)} needs the column(s) "
+            f"{', '.join(PARTITION_SOURCE[k] for k in missing)} in the result; add them or use --partition-by none"
+        )
+    return tuple(k for k in keys if k not in missing)
+
+
+def _write_events(reader, columns: list[tuple[str, str]], keys: tuple[str, ...], folder: Path) -> int:
+    """Stream the Arrow batches into Parquet files, one folder per partition value (or flat when none)."""
+    writer = duckdb.connect()
+    try:
+        writer.execute("SET TimeZone = 'UTC'")
+        writer.register("_aq_result", reader)
+        select = ", ".join(
+            f'"{name}"::VARCHAR AS "{name}"' if name == "raw" or kind == "JSON" else f'"{name}"'
+            for name, kind in columns
+        )
+        select += "".join(f', {PARTITION_KEYS[k][0]} AS "{k}"' for k in keys if k not in {n for n, _ in columns})
+        folder.mkdir(parents=True, exist_ok=True)
+        options = "FORMAT parquet, COMPRESSION zstd"
+        if keys:
+            options += ", FILENAME_PATTERN 'part-{uuid}', PARTITION_BY (" + ", ".join(f'"{k}"' for k in keys) + ")"
+            destination = folder
+        else:
+            destination = folder / "part-0.parquet"
+        row = writer.execute(
+            f"COPY (SELECT {select} FROM _aq_result) TO {sql_path(destination)} ({options})"
+        ).fetchall()
+        return int(row[0][0]) if row else 0
+    finally:
+        writer.close()
+
+
+def _canonical_types(columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Column types as stored in Parquet: JSON is written as text (every engine reads it as a string)."""
+    return [(name, "VARCHAR" if kind == "JSON" else kind) for name, kind in columns]
+
+
+def _swap_in(partial: Path, target: Path) -> None:
+    """Rename the finished dataset into place; an existing one is moved aside first and removed after."""
+    if target.is_dir() and any(target.iterdir()):
+        old = target.parent / f"{target.name}.old-{os.getpid()}"
+        os.rename(target, old)
+        try:
+            os.rename(partial, target)
+        except OSError:
+            os.rename(old, target)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        if target.is_dir():
+            target.rmdir()
+        os.rename(partial, target)

@@ -1,0 +1,111 @@
+"""Where things live in a dataset, and the few file operations that keep it consistent.
+
+A dataset is a folder other engines can read as it is (Spark, Trino, DuckDB, pandas):
+
+    DIR/events/vendor=sap_cdc/date=2025-11-20/part-<uuid>.parquet   the canonical rows, zstd Parquet
+    DIR/_auditql/manifest.json                                       what the folder holds and how it is cut
+    DIR/_auditql/{sources,fields,column_values,rejects}.parquet      the archive's catalog tables
+
+Hive-style `key=value` folders are what every engine's partition discovery understands, so a query that
+names a vendor or a time range opens only the matching folders. `date` is the UTC day of `time`; it exists
+only as a folder name, never as a column of the canonical table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from auditql.errors import ArchiveBusy, UsageError
+
+EVENTS = "events"
+META = "_auditql"
+MANIFEST = "manifest.json"
+FORMAT_NAME = "auditql-dataset"
+FORMAT_VERSION = 1
+CATALOG_TABLES: tuple[str, ...] = ("sources", "fields", "column_values", "rejects")
+
+# Partition keys a dataset may be cut by: the folder name, the SQL that computes it from a row, and the
+# type engines should read the folder value as.
+PARTITION_KEYS: dict[str, tuple[str, str]] = {
+    "vendor": ('"vendor"', "VARCHAR"),
+    "date": ("strftime(\"time\", '%Y-%m-%d')", "DATE"),
+}
+# Which result column each key is computed from (a query result without it cannot be cut that way).
+PARTITION_SOURCE: dict[str, str] = {"vendor": "vendor", "date": "time"}
+DEFAULT_PARTITION_BY: tuple[str, ...] = ("vendor", "date")
+
+
+def is_dataset(path: Path) -> bool:
+    """`--db` names a dataset when it is an existing folder; a DuckDB archive is always a file."""
+    return path.is_dir()
+
+
+def parse_partition_by(text: str) -> tuple[str, ...]:
+    """`vendor,date` → ("vendor", "date"); `none` or "" → no partitioning; a miss names the valid keys."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    keys = tuple(k.strip().lower() for k in text.split(","))
+    for key in keys:
+        if key not in PARTITION_KEYS:
+            raise UsageError(f"'{key}' is not a partition key. Try one of: {', '.join(PARTITION_KEYS)} (or none).")
+    if len(set(keys)) != len(keys):
+        raise UsageError(f"--partition-by names a key twice: {text}")
+    return keys
+
+
+def sql_path(path: Path) -> str:
+    """A filesystem path as a SQL string literal."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def read_manifest(root: Path) -> dict[str, Any]:
+    return json.loads((root / META / MANIFEST).read_text(encoding="utf-8"))
+
+
+def new_manifest(partition_by: tuple[str, ...], columns: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    from auditql import __version__
+
+    return {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "tool_version": __version__,
+        "created_at": now,
+        "updated_at": now,
+        "partition_by": list(partition_by),
+        "columns": [{"name": n, "type": t} for n, t in columns],
+        **extra,
+    }
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write beside the target, then rename over it: readers see the old file or the new one, never half."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_manifest(root: Path, manifest: dict[str, Any]) -> None:
+    replace_file(root / META / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
+
+
+@contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """One writer at a time per dataset (the catalog files are rewritten whole), like DuckDB's file lock."""
+    (root / META).mkdir(parents=True, exist_ok=True)
+    with (root / META / ".lock").open("a") as fh:
+        try:
+            import fcntl
+
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - no advisory locks on this platform
+            pass
+        except OSError:
+            raise ArchiveBusy(f"{root}: dataset busy (another ingest is writing it); try again later") from None
+        yield

@@ -1,0 +1,128 @@
+"""Run a translated query on Spark over a Parquet dataset (`auditql query --engine spark`).
+
+For archives larger than one machine: the same query language, translated by the same code, executed by
+the cluster the organization already runs (docs/scale.md). Results come back as an `api.Result`, so every
+output format is byte-for-byte the one the DuckDB engine prints.
+
+pyspark is an optional extra (`pip install 'auditql[spark]'`) and is imported only here, only when used.
+The session runs in UTC so that times mean the same thing as in DuckDB; `events` is a temporary view over
+the dataset's partition folders with the canonical column order (partition discovery would otherwise
+append `vendor` last and add `date`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from auditql.errors import QueryError, UsageError
+
+DEFAULT_MASTER = "local[2]"
+
+
+def session(master: str | None = None) -> Any:
+    """A SparkSession in UTC (local[2] unless a master URL is given); reuses one already running."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UsageError("--engine spark needs pyspark: pip install 'auditql[spark]' (and Java 17+)") from None
+    builder = (
+        SparkSession.builder.master(master or DEFAULT_MASTER)
+        .appName("auditql")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+    )
+    if (master or DEFAULT_MASTER).startswith("local"):  # a few hundred shuffle tasks cost seconds on a laptop
+        builder = builder.config("spark.sql.shuffle.partitions", "4")
+    with warnings.catch_warnings():  # pyspark's note about pandas versions; no pandas is used here
+        warnings.simplefilter("ignore", FutureWarning)
+        spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def register(spark: Any, root: Path) -> None:
+    """Make `events` a view over the dataset at `root`, columns in canonical order; `_aq_dataset` keeps
+    the partition columns, for the same partition pruning the DuckDB path does (dataset.reader.narrow)."""
+    from auditql.dataset.layout import EVENTS, read_manifest
+    from auditql.dataset.reader import ALL_ROWS
+
+    manifest = read_manifest(root)
+    columns = [c["name"] for c in manifest["columns"]]
+    frame = spark.read.option("basePath", str(root / EVENTS)).parquet(str(root / EVENTS))
+    frame.createOrReplaceTempView(ALL_ROWS)
+    frame.select(*[f"`{c}`" for c in columns]).createOrReplaceTempView("events")
+
+
+def spark_sql(spark: Any, translation: Any) -> str:
+    """The translation in Spark SQL, its `events` narrowed to the vendor/date partitions it can match."""
+    from auditql.dataset.reader import ALL_ROWS, narrow
+
+    if translation.tree is not None:
+        canonical = ", ".join(f'"{c}"' for c in spark.table("events").columns)
+        tree = narrow(translation.tree, set(spark.table(ALL_ROWS).columns), canonical)
+        if tree is not None:
+            translation = dataclasses.replace(translation, tree=tree)
+    return translation.to_dialect("spark")
+
+
+def run_arrow(spark: Any, translation: Any, limit: int | None = None, sql: str | None = None) -> Any:
+    """Execute `translation` on Spark and return the rows as an Arrow table (at most limit + 1 rows)."""
+    if translation.params:
+        raise UsageError("bound parameters are not supported with --engine spark; put the values in the query")
+    try:
+        frame = spark.sql(sql or spark_sql(spark, translation))
+        if limit is not None:
+            frame = frame.limit(limit + 1)
+        with warnings.catch_warnings():  # pyspark's note about pandas versions; no pandas is used here
+            warnings.simplefilter("ignore", FutureWarning)
+            return frame.toArrow()
+    except Exception as exc:  # Spark raises AnalysisException, Py4JJavaError, … for queries it cannot run
+        text = str(exc).strip()
+        raise QueryError(f"the query failed in Spark: {text.splitlines()[0] if text else type(exc).__name__}") from None
+
+
+def run(spark: Any, translation: Any, limit: int | None = None) -> Any:
+    """Execute `translation` on Spark; the same Result (and limit accounting) as `api.run` gives."""
+    from auditql.api import Result
+
+    started = time.perf_counter()
+    sql = spark_sql(spark, translation)
+    table = run_arrow(spark, translation, limit, sql)
+    rows = [tuple(row.values()) for row in table.to_pylist()]
+    truncated = limit is not None and len(rows) > limit
+    return Result(
+        columns=list(table.column_names),
+        types=[_type_name(field) for field in table.schema],
+        rows=rows[:limit] if truncated else rows,
+        sql=sql,
+        limit=limit,
+        truncated=truncated,
+        elapsed=time.perf_counter() - started,
+        warnings=list(translation.warnings),
+    )
+
+
+def _type_name(field: Any) -> str:
+    """The DuckDB type name for an Arrow column from Spark (`raw` is JSON text, as in the archive)."""
+    import pyarrow as pa
+
+    kind = field.type
+    if pa.types.is_timestamp(kind):
+        return "TIMESTAMP WITH TIME ZONE" if kind.tz else "TIMESTAMP"
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return "JSON" if field.name == "raw" else "VARCHAR"
+    return _ARROW_TYPES.get(str(kind), str(kind).upper())
+
+
+_ARROW_TYPES: dict[str, str] = {
+    "int64": "BIGINT",
+    "int32": "INTEGER",
+    "double": "DOUBLE",
+    "bool": "BOOLEAN",
+    "date32[day]": "DATE",
+}

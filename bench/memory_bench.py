@@ -1,0 +1,59 @@
+"""Item 6 — memory: `auditql ingest --memory-limit L` of a Gigya NDJSON export 4× larger than L completes,
+and the process's peak RSS stays within 1.5× L (DuckDB spills to disk; nothing loads whole files into
+Python). Peak RSS is the child's `ru_maxrss`, read by a small wrapper process, so nothing polls.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.generate import generate
+from bench.measure import Row, Section, median_of, run_cmd
+
+GIGYA_BYTES_PER_RECORD = 540  # generated NDJSON line, measured
+WRAPPER = (
+    "import json, resource, subprocess, sys; p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+    "print(json.dumps({'rc': p.returncode, 'kb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+    "'out': p.stdout[-300:], 'err': p.stderr[-300:]}))"
+)
+
+
+def peak(argv: list[str]) -> dict:
+    return json.loads(run_cmd([sys.executable, "-c", WRAPPER, *argv]))
+
+
+def run(work: Path, limit_mb: int) -> Section:
+    section = Section(f"6. Memory: ingest an NDJSON export 4× larger than --memory-limit {limit_mb}MB")
+    records = 4 * limit_mb * 2**20 // GIGYA_BYTES_PER_RECORD
+    path = generate("gigya_ndjson", work / "exports", records)
+    size_mb = path.stat().st_size / 2**20
+    tmp = Path(tempfile.mkdtemp(prefix="bench-memory-", dir=work))
+    auditql = str(Path(sys.executable).parent / "auditql")
+    argv = [auditql, "ingest", "--db", str(tmp / "archive.duckdb"), "--memory-limit", f"{limit_mb}MiB", str(path)]
+    t, result = median_of(lambda: peak(argv), 1)
+    floor = peak([sys.executable, "-c", "import duckdb, auditql.ingest"])
+    rss_mb = result["kb"] / 1024
+    ok = result["rc"] == 0 and rss_mb <= 1.5 * limit_mb
+    note = f"{size_mb:.0f} MB file ({size_mb / limit_mb:.1f}× the limit), exit {result['rc']}, took {t:.1f} s"
+    if result["rc"] != 0:
+        note += f": {result['err'].strip().splitlines()[-1] if result['err'].strip() else ''}"
+    section.add(
+        Row("peak RSS of `auditql ingest`", rss_mb, float(limit_mb), "limit", "≤ 1.5×", ok, unit="MB", note=note)
+    )
+    section.add(
+        Row(
+            "peak RSS of `import duckdb, auditql.ingest` alone",
+            floor["kb"] / 1024,
+            float(limit_mb),
+            "limit",
+            "",
+            None,
+            unit="MB",
+            note="the interpreter floor inside the measured peak",
+        )
+    )
+    section.commands.append(" ".join(["auditql", *argv[1:]]))
+    return section

@@ -1,0 +1,81 @@
+"""The benchmark runner works end to end at a tiny size (no timing is asserted: timings belong in
+docs/performance.md, not in a pass/fail test), and the content-keyed cache it measures behaves."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, SAMPLES
+
+SECTIONS = (
+    "== 1. Ingest 2,000 records per vendor format",
+    "== 2. Queries on a 20,000-event archive",
+    "== 3. One-shot CLI",
+    "== 4. Querying raw files directly",
+    "== 5. Peers",
+    "== 6. Memory",
+    "== 7. REPL completion",
+)
+
+
+def test_bench_quick_runs_every_section(tmp_path: Path) -> None:
+    out = tmp_path / "performance.md"
+    args = ["--quick", "--size", "2000", "--events", "20000", "--repeat", "1", "--work", str(tmp_path / "w")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", *args, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AUDITQL_CACHE": str(tmp_path / "cache")},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for title in SECTIONS:
+        assert title in proc.stdout, title
+    assert "machine: " in proc.stdout and "duckdb 2.0.0" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    doc = out.read_text()
+    assert doc.count("\n## ") == len(SECTIONS)
+    assert "| measurement | median | baseline (median) | ratio | target | verdict | note |" in doc
+    assert "ANSWERS DIFFER" not in doc and "DISAGREES" not in doc
+
+
+def test_query_cache_is_keyed_by_content_not_mtime(tmp_path: Path, monkeypatch) -> None:
+    """Touching a file (same bytes, new mtime) reuses the cached archive; changing its bytes does not."""
+    from auditql import api
+
+    monkeypatch.setenv("AUDITQL_CACHE", str(tmp_path / "cache"))
+    export = tmp_path / "audit_export.ndjson"
+    export.write_bytes((SAMPLES / "sap_cdc" / "audit_export.ndjson").read_bytes())
+    first, report = api.archive_for_files([export])
+    assert report is not None and report.files[0].added == 31
+    os.utime(export, (1_700_000_000, 1_700_000_000))
+    touched, report = api.archive_for_files([export])
+    assert touched == first and report is None
+    export.write_bytes(export.read_bytes() + export.read_bytes().splitlines(keepends=True)[0])
+    changed, report = api.archive_for_files([export])
+    assert changed != first and report is not None and report.files[0].read == 32
+    assert len(list((tmp_path / "cache").glob("files-*.duckdb"))) == 2
+
+
+def test_ingest_memory_limit_is_applied_and_validated(cli, tmp_path: Path) -> None:
+    """`--memory-limit` reaches DuckDB (the benchmark's memory test relies on it) and a bad size is a usage error."""
+    import duckdb
+
+    db = tmp_path / "a.duckdb"
+    result = cli("ingest", "--db", db, "--memory-limit", "64MB", "--format", "json", SAMPLES / "sap_cdc")
+    assert result.exit_code == 0, result.output
+    assert sum(f["added"] for f in json.loads(result.stdout)) == 102
+    from auditql import engine
+
+    with engine.writer(db, memory_limit=64 * 10**6) as con:
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "61.0 MiB"
+        assert con.execute("SELECT getvariable('aq_line_cap')").fetchone()[0] == 8 * 10**6
+    bad = cli("ingest", "--db", db, "--memory-limit", "lots", SAMPLES / "sap_cdc")
+    assert bad.exit_code == 2 and "'lots' is not a size" in bad.stderr
+    small = cli("ingest", "--db", db, "--memory-limit", "1MB", SAMPLES / "sap_cdc")
+    assert small.exit_code == 2 and "too small" in small.stderr
+    assert duckdb.connect(str(db), read_only=True).execute("SELECT count(*) FROM events").fetchone()[0] == 102
