@@ -229,15 +229,6 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def cache_dir() -> Path:
-    env = os.environ.get("AUDITQL_CACHE")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("auditql"))
-
-
 def archive_for_files(paths: Iterable[Path], notify: Callable[[str], None] | None = None) -> tuple[Path, Report | None]:
     """A cached archive of exactly these files, for `auditql query Q FILES…` without `--db`.
 
@@ -254,7 +245,7 @@ def archive_for_files(paths: Iterable[Path], notify: Callable[[str], None] | Non
     for f in files:
         st = f.stat()
         stat_key.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode())
-    folder = cache_dir()
+    folder = engine.cache_dir()
     pointer = folder / f"stat-{stat_key.hexdigest()[:24]}.key"
     known = pointer.read_text().strip() if pointer.exists() else ""
     if known and (folder / known).exists():

@@ -112,6 +112,8 @@ class Ingestor:
         digest, size = sha256_file(path), path.stat().st_size
         try:
             with archives.unpack(path, engine.unpack_root(), self.limits, display_name=display) as members:
+                if not members:  # an empty zip, or only OS junk: say so rather than report nothing at all
+                    raise InputError(display, "archive holds no data files")
                 entry = custody.Entry("archive", "unpacked", display, display, digest, size, tool_version=__version__)
                 entry.note = f"{len(members)} member(s)"
                 custody.record(self.con, entry)

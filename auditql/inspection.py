@@ -6,7 +6,6 @@ is what ingest will do."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -43,10 +42,8 @@ def inspect(
             display = str(path)
             try:
                 if archives.is_archive(path):
-                    with (
-                        tempfile.TemporaryDirectory(prefix="auditql-") as tmp,
-                        archives.unpack(path, Path(tmp), display_name=display) as members,
-                    ):
+                    # under this process's unpack folder: a killed run's leftovers are removed by the next start
+                    with archives.unpack(path, engine.unpack_root(), display_name=display) as members:
                         for m in members:
                             yield describe(con, m.path, m.display_name, registry, forced, sample)
                 else:

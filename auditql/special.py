@@ -132,20 +132,14 @@ def _vendors(session: Session, arg: str) -> None:
     session.show(session.archive(lambda con: api.run(con, api.prepare(con, text))))
 
 
-# The provenance table ingest writes; read as is (it is not `events`, so not through the query language).
-SOURCES_SQL = (
-    "SELECT source_file, vendor, format, records_read AS read, added, duplicates, rejected, first_time, "
-    "last_time, sha256 FROM sources ORDER BY ingested_at, source_file"
-)
-
-
 @special_command(".sources")
 def _sources(session: Session, arg: str) -> None:
     """List the ingested files: vendor, records read/added/duplicate/rejected, time span, SHA-256."""
+    from auditql import custody
     from auditql.output import Table as Rows
 
     def read(con: duckdb.DuckDBPyConnection) -> Table:
-        cursor = con.execute(SOURCES_SQL)
+        cursor = con.execute(custody.sources_sql(con))
         rows = cursor.fetchall()
         return Rows([d[0] for d in cursor.description], [str(d[1]) for d in cursor.description], rows)
 

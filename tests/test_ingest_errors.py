@@ -30,6 +30,17 @@ def file_level(tmp_path: Path, name: str, content: bytes) -> Path:
     return p
 
 
+def junk_only_zip() -> bytes:
+    """A zip holding only what macOS and Windows leave behind: no data file to ingest."""
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("__MACOSX/._audit.csv", b"\x00\x05\x16\x07")
+        zf.writestr(".DS_Store", b"Bud1")
+    return buf.getvalue()
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
@@ -41,6 +52,8 @@ def file_level(tmp_path: Path, name: str, content: bytes) -> Path:
         ),
         ("array.json", b'[{"a": 1}, {"a": ', "cannot read as JSON"),
         ("empty.csv", b"", "empty file"),
+        ("empty.zip", b"PK\x05\x06" + bytes(18), "archive holds no data files"),
+        ("junk.zip", junk_only_zip(), "archive holds no data files"),
     ],
 )
 def test_unreadable_file_stores_nothing(db: Path, tmp_path: Path, cli, name: str, content: bytes, message: str) -> None:
