@@ -83,3 +83,16 @@ def run_auditql(*args: str, cwd: Path | None = None, env: dict | None = None) ->
         env={**os.environ, **(env or {})},
         timeout=120,
     )
+
+
+# What never reaches a terminal raw besides C0/C1/DEL (unicode category Cc): bidi controls and line
+# separators, which can reorder or split what an investigator reads (an oracle independent of output.py).
+BIDI = {
+    "\u061c",
+    "\u200e",
+    "\u200f",
+    "\u2028",
+    "\u2029",
+    *map(chr, range(0x202A, 0x202F)),
+    *map(chr, range(0x2066, 0x206A)),
+}

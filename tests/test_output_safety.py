@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from conftest import ROOT
+from conftest import BIDI, ROOT
 
 from auditql import notebook
 from auditql.output import ERROR_CHARS, error_text, json_text, safe_text
@@ -41,16 +41,6 @@ GIGYA_RECORD = {
     "params": {"loginID": "eve\x9b2J\u2066@example.com"},
 }
 EVIL_NAME = "evil\x1b[2J.csv"
-# What never reaches a terminal raw: C0 but newline, DEL, C1, bidi controls, line separators.
-BIDI = {
-    "\u061c",
-    "\u200e",
-    "\u200f",
-    "\u2028",
-    "\u2029",
-    *map(chr, range(0x202A, 0x202F)),
-    *map(chr, range(0x2066, 0x206A)),
-}
 
 
 def unsafe(text: str, allow: str = "\n") -> set[str]:

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from conftest import BIDI
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -269,15 +270,6 @@ def test_corrupted_export_through_the_cli_is_one_line_per_problem(cli, tmp_path:
 
 
 # --- safe_text -----------------------------------------------------------------------------------------------
-BIDI = {
-    "\u061c",
-    "\u200e",
-    "\u200f",
-    "\u2028",
-    "\u2029",
-    *map(chr, range(0x202A, 0x202F)),
-    *map(chr, range(0x2066, 0x206A)),
-}
 
 
 def is_unsafe(ch: str, keep_newlines: bool) -> bool:

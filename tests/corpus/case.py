@@ -39,3 +39,23 @@ class Case:
     notes: tuple[str, ...] = ()  # fragments the per-file notes must hold
     checks: tuple[tuple[str, list[tuple]], ...] = ()  # SQL over the archive -> expected rows
     files: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+
+def one_file(
+    category: str,
+    cid: str,
+    title: str,
+    name: str,
+    content: bytes,
+    policy: str,
+    outcome: str,
+    code: int,
+    added: int,
+    rejects: tuple[Reject, ...] = (),
+    **kw,
+) -> Case:
+    """The common shape: one hostile file, ingested alone; every reject counted."""
+    return Case(
+        cid, category, title, name, policy, outcome, code, added, rejected=len(rejects), rejects=rejects,
+        files={name: content}, **kw,
+    )  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corpus.case import CLEAN, RECORDS, WHOLE_FILE, Case, Reject
+from corpus.case import CLEAN, RECORDS, WHOLE_FILE, Case, Reject, one_file
 from corpus.content import RESOLVER_HEADER, resolver_csv, resolver_row
 
 
@@ -21,20 +21,7 @@ def csv_cases() -> list[Case]:
         rejects: tuple[Reject, ...] = (),
         **kw,
     ) -> Case:
-        return Case(
-            cid,
-            "csv",
-            title,
-            f"{cid}.csv",
-            policy,
-            outcome,
-            code,
-            added,
-            rejected=len(rejects),
-            rejects=rejects,
-            files={f"{cid}.csv": content},
-            **kw,
-        )
+        return one_file("csv", cid, title, f"{cid}.csv", content, policy, outcome, code, added, rejects, **kw)
 
     bad_time = resolver_row(3, time="yesterday-ish")
     latin = (h + "\n" + resolver_row(1, subject="Zoë Café") + "\n").encode("latin-1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from corpus.case import CLEAN, RECORDS, WHOLE_FILE, Case, Reject
+from corpus.case import CLEAN, RECORDS, WHOLE_FILE, Case, Reject, one_file
 from corpus.content import gigya, ndjson
 
 
@@ -21,20 +21,7 @@ def json_cases() -> list[Case]:
         rejects: tuple[Reject, ...] = (),
         **kw,
     ) -> Case:
-        return Case(
-            cid,
-            "json",
-            title,
-            name,
-            policy,
-            outcome,
-            code,
-            added,
-            rejected=len(rejects),
-            rejects=rejects,
-            files={name: content},
-            **kw,
-        )
+        return one_file("json", cid, title, name, content, policy, outcome, code, added, rejects, **kw)
 
     five = [gigya(i) for i in range(5)]
     late = [gigya(i) for i in range(30_000)] + [gigya(30_000, errMessage="a key first seen at record 30,001")]
@@ -207,22 +194,9 @@ def time_cases() -> list[Case]:
     def time_case(
         cid: str, title: str, records: list[dict], outcome: str, added: int, rejects: tuple[Reject, ...] = (), **kw
     ) -> Case:
-        policy = RECORDS if rejects else CLEAN
-        code = 1 if rejects else 0
-        return Case(
-            cid,
-            "time",
-            title,
-            f"{cid}.ndjson",
-            policy,
-            outcome,
-            code,
-            added,
-            rejected=len(rejects),
-            rejects=rejects,
-            files={f"{cid}.ndjson": ndjson(records)},
-            **kw,
-        )
+        policy, code = (RECORDS, 1) if rejects else (CLEAN, 0)
+        name = f"{cid}.ndjson"
+        return one_file("time", cid, title, name, ndjson(records), policy, outcome, code, added, rejects, **kw)
 
     where = "FROM events WHERE source_file LIKE '%{}.ndjson' ORDER BY event_id"
     return [
