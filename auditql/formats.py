@@ -280,7 +280,7 @@ def _load_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         "NULL::BIGINT AS line, text "
         f"FROM read_csv({sql_str(str(path))}, columns = {{'text': 'VARCHAR'}}, header = false, "
         f"auto_detect = false, delim = chr(1), quote = '', escape = '', nullstr = {NO_NULL}, "
-        f"strict_mode = false, max_line_size = {MAX_LINE_BYTES}, store_rejects = true, "
+        f"strict_mode = false, {LINE_OPTIONS}, store_rejects = true, "
         "rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans')"
     )
 

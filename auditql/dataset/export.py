@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow.parquet as pq
 
 from auditql import engine
 from auditql.dataset.layout import (
@@ -68,6 +67,8 @@ def export(
         shutil.rmtree(partial, ignore_errors=True)
         try:
             (partial / META).mkdir(parents=True)
+            import pyarrow.parquet as pq  # here, not at import: `auditql query` must not pay for pyarrow
+
             for table, arrow in catalog.items():
                 pq.write_table(arrow, partial / META / f"{table}.parquet", compression="zstd")
             rows = _write_events(result.to_arrow_reader(BATCH_ROWS), columns, keys, partial / EVENTS)
@@ -116,6 +117,7 @@ def _partition_keys(wanted: tuple[str, ...] | None, names: list[str], explicit: 
 def _write_events(reader, columns: list[tuple[str, str]], keys: tuple[str, ...], folder: Path) -> int:
     """Stream the Arrow batches into Parquet files, one folder per partition value (or flat when none)."""
     writer = duckdb.connect()
+    engine.no_progress_bar(writer)
     try:
         writer.execute("SET TimeZone = 'UTC'")
         writer.register("_aq_result", reader)

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow.parquet as pq
 
 from auditql import archives, engine
 from auditql.dataset.layout import (
@@ -103,6 +102,7 @@ def _publish(scratch: Path, root: Path, manifest: dict, tmp: Path, added: int) -
     staging = tmp / "parts"
     staging.mkdir()
     con = duckdb.connect(str(scratch))
+    engine.no_progress_bar(con)
     try:
         con.execute("SET TimeZone = 'UTC'")
         names = [c["name"] for c in manifest["columns"]]
@@ -141,6 +141,8 @@ def _publish(scratch: Path, root: Path, manifest: dict, tmp: Path, added: int) -
 
 
 def _replace_table(path: Path, table) -> None:
+    import pyarrow.parquet as pq  # here, not at import: `auditql query` must not pay for pyarrow
+
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)
@@ -149,6 +151,7 @@ def _replace_table(path: Path, table) -> None:
 def _column_values(root: Path, keys: tuple[str, ...]):
     """The value dictionary over the whole dataset, rebuilt by the same SQL the archive uses."""
     con = duckdb.connect()
+    engine.no_progress_bar(con)
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute('CREATE TABLE column_values ("column" VARCHAR, value VARCHAR, n BIGINT)')

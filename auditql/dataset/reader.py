@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 import duckdb
 from sqlglot import exp
 
+from auditql import engine
 from auditql.dataset.layout import CATALOG_TABLES, EVENTS, MANIFEST, META, PARTITION_KEYS, read_manifest, sql_path
 from auditql.errors import ArchiveMissing
 from auditql.query import Translation
@@ -36,6 +37,7 @@ def open_reader(root) -> duckdb.DuckDBPyConnection:
         )
     manifest = read_manifest(root)
     con = duckdb.connect()
+    engine.no_progress_bar(con)
     con.execute("SET TimeZone = 'UTC'")
     for table in CATALOG_TABLES:
         con.execute(
