@@ -1,0 +1,73 @@
+"""Read one Parquet / CSV / JSON / NDJSON file into DuckDB as records: `source_row`, `raw` (the whole record
+as JSON) and a way to reach each field in SQL.
+
+Each reader pins what DuckDB would otherwise guess (PITFALLS.md): CSV dialect and header are fixed up front
+and bad rows go to DuckDB's rejects table with their line; JSON is read as objects (`read_json_objects`),
+never through schema inference that silently drops late keys. Nothing here loops over rows in Python.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import duckdb
+
+from auditql.errors import InputError
+from auditql.formats.common import (
+    LINE_OPTIONS,
+    MAX_LINE_BYTES,
+    NO_NULL,
+    SNIFF_BYTES,
+    Records,
+    first_line,
+    json_path,
+    sql_ident,
+    sql_str,
+)
+from auditql.formats.csvfile import read_csv
+from auditql.formats.jsonfile import ENVELOPE_KEYS, MAX_JSON_DEPTH, PAGING_KEYS, read_json, structure_paths
+from auditql.formats.parquetfile import read_parquet
+
+__all__ = [
+    "ENVELOPE_KEYS",
+    "LINE_OPTIONS",
+    "MAX_JSON_DEPTH",
+    "MAX_LINE_BYTES",
+    "NO_NULL",
+    "PAGING_KEYS",
+    "SNIFF_BYTES",
+    "Records",
+    "first_line",
+    "json_path",
+    "read",
+    "read_csv",
+    "read_json",
+    "read_parquet",
+    "sniff_kind",
+    "sql_ident",
+    "sql_str",
+    "structure_paths",
+]
+
+
+def sniff_kind(path: Path) -> str:
+    """csv | json | parquet by content (extension only breaks ties), so misnamed exports still load."""
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    text = head.lstrip(codecs.BOM_UTF8).lstrip()
+    if text[:1] in (b"{", b"["):
+        return "json"
+    if not head.strip():
+        return "json" if path.suffix.lower() in (".json", ".ndjson", ".jsonl") else "csv"
+    return "csv"
+
+
+def read(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Records:
+    if path.stat().st_size == 0:
+        raise InputError(display, "empty file (0 bytes): nothing to read")
+    kind = sniff_kind(path)
+    reader = {"csv": read_csv, "json": read_json, "parquet": read_parquet}[kind]
+    return reader(con, path, display)

@@ -1,0 +1,60 @@
+"""What every format reader shares: the `Records` a reader hands to a vendor mapping, SQL quoting for names
+that come from untrusted files, the line-size options, and DuckDB error text fit to print."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+MAX_LINE_BYTES = 64 * 1024 * 1024  # one CSV row or NDJSON record; bigger is a rejected line, not a crash
+# The CSV reader holds buffers of at least twice the longest line, so under a memory limit the writer lowers
+# the cap (engine.writer sets `aq_line_cap` to an eighth of the limit); otherwise MAX_LINE_BYTES applies.
+LINE_OPTIONS = (
+    f"max_line_size = coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES}), "
+    f"buffer_size = 2 * coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES})"
+)
+SNIFF_BYTES = 64 * 1024
+# Every CSV cell is text as written, even an empty or NUL one: the only "null string" is one no export holds.
+NO_NULL = "chr(0) || 'auditql-no-null' || chr(0)"
+
+
+def sql_str(value: str) -> str:
+    """A SQL string literal. Field names come from untrusted files, so they are always quoted this way."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def json_path(field_path: str) -> str:
+    """DuckDB JSON path for a dotted field path; each segment quoted so spaces and @ survive."""
+    parts = field_path.split(".")
+    return "$" + "".join("." + json.dumps(p) for p in parts)
+
+
+@dataclass
+class Records:
+    """A file's records as SQL, ready for a vendor mapping to select from."""
+
+    kind: str  # csv | json | ndjson | parquet
+    relation: str  # SQL subquery: source_row, line (physical line or NULL), raw JSON, plus native columns
+    fields: list[str]  # every field name/path the file has, in file order
+    native: set[str] = field(default_factory=set)  # fields that are real columns of `relation`
+    content: str = "raw"  # SQL text whose md5 identifies the record's content (key order ignored)
+    needs_canonical_json: bool = False  # content must go through canonical JSON (nested, unordered keys)
+    rejects: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, reason, text)
+    notes: list[str] = field(default_factory=list)
+
+    def access(self, field_path: str) -> str:
+        """SQL expression giving the field's value as text (JSON text for objects/arrays)."""
+        if field_path in self.native:
+            return f"CAST({sql_ident(field_path)} AS VARCHAR)"
+        return f"json_extract_string(raw, {sql_str(json_path(field_path))})"
+
+
+def first_line(exc: BaseException) -> str:
+    """DuckDB's error text, first line only and without its class prefix: short and safe to print."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return re.sub(r"^[A-Za-z ]+Error: ", "", text)[:300]

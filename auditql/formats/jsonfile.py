@@ -1,0 +1,220 @@
+"""JSON documents, envelopes (API pages) and NDJSON, read as objects (`read_json_objects`, or one line at a
+time), never through schema inference that silently drops late keys; records too deep or with repeated keys
+are rejected, not guessed at."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from auditql import textfile
+from auditql.errors import InputError
+from auditql.formats.common import (
+    LINE_OPTIONS,
+    MAX_LINE_BYTES,
+    NO_NULL,
+    SNIFF_BYTES,
+    Records,
+    first_line,
+    sql_str,
+)
+
+# JSON envelopes whose array member holds the records (Gigya audit.search, CJA API pages, common others).
+# An object is an envelope only when it also carries a paging/status key, so a record that merely has an
+# `items` array is never exploded into rows.
+ENVELOPE_KEYS: tuple[str, ...] = ("results", "content", "items", "records", "events", "data", "audits")
+PAGING_KEYS: tuple[str, ...] = (
+    "totalCount",
+    "objectsCount",
+    "nextCursorId",
+    "statusCode",
+    "errorCode",
+    "totalElements",
+    "totalPages",
+    "pageable",
+    "numberOfElements",
+    "count",
+    "total",
+    "next",
+    "nextPage",
+    "cursor",
+    "page",
+)
+# Deeper records are rejected: DuckDB's json_structure stops at 128 levels with an error that invalidates the
+# whole database, and Python's json (used for content hashes) at about 1,000. Real audit records have < 10.
+MAX_JSON_DEPTH = 100
+
+
+def _is_ndjson(path: Path) -> bool:
+    """One complete JSON value on the first line means line-per-record (also pages concatenated as NDJSON)."""
+    with path.open("rb") as fh:
+        first = fh.readline(MAX_LINE_BYTES)
+    try:
+        json.loads(first.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    except RecursionError:  # a complete value too deep for Python; its record is rejected later
+        return True
+    return True
+
+
+def _envelope_sql(docs: str) -> str:
+    """Records from documents: an envelope's array members unnested in order, anything else as is."""
+    # One json_keys() parse per document, not one json_exists() parse per paging key (5x faster).
+    paged = "list_has_any(json_keys(doc), [" + ", ".join(sql_str(k) for k in PAGING_KEYS) + "])"
+    key = (
+        f"CASE WHEN NOT ({paged}) THEN NULL "
+        + " ".join(
+            f"WHEN json_type(doc, {sql_str('$.' + k)}) = 'ARRAY' THEN {sql_str('$.' + k)}" for k in ENVELOPE_KEYS
+        )
+        + " END"
+    )
+    # source_row = records in earlier documents + place in this one. The running sum is a window over
+    # (doc_no, count) only: a window (or a sort) over whole records fails under a memory limit. Rows land
+    # unordered; every later reader orders by source_row itself.
+    return f"""
+      WITH d AS (SELECT doc_no, line, doc, t, CASE WHEN t = 'OBJECT' THEN {key} END AS items
+                 FROM (SELECT *, json_type(doc) AS t FROM {docs})),
+      r AS (
+        SELECT doc_no, line, 0 AS item_no, doc AS rec FROM d WHERE items IS NULL AND t <> 'ARRAY'
+        UNION ALL
+        SELECT doc_no, line, generate_subscripts(l, 1) AS item_no, unnest(l) AS rec
+        FROM (SELECT doc_no, line, CAST(coalesce(json_extract(doc, items), doc) AS JSON[]) AS l
+              FROM d WHERE items IS NOT NULL OR t = 'ARRAY')
+      ),
+      n AS (SELECT doc_no, sum(k) OVER (ORDER BY doc_no) - k AS before
+            FROM (SELECT doc_no, CASE WHEN items IS NULL AND t <> 'ARRAY' THEN 1
+                                      ELSE json_array_length(coalesce(json_extract(doc, items), doc)) END AS k
+                  FROM d))
+      SELECT before + greatest(item_no, 1) AS source_row, line, rec AS raw FROM r JOIN n USING (doc_no)"""
+
+
+def _load_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Each line as text (a delimiter and quote JSON text cannot contain raw), so one bad line is one reject
+    with its line number instead of a failed file; undecodable lines land in DuckDB's rejects table."""
+    for table in ("_aq_reject_errors", "_aq_reject_scans"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _aq_lines AS SELECT row_number() OVER () AS source_row, "
+        "NULL::BIGINT AS line, text "
+        f"FROM read_csv({sql_str(str(path))}, columns = {{'text': 'VARCHAR'}}, header = false, "
+        f"auto_detect = false, delim = chr(1), quote = '', escape = '', nullstr = {NO_NULL}, "
+        f"strict_mode = false, {LINE_OPTIONS}, store_rejects = true, "
+        "rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans')"
+    )
+
+
+def read_json(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Records:
+    p = sql_str(str(path))
+    rejects: list[tuple[int | None, str, str]] = []
+    try:
+        if _is_ndjson(path):
+            layout = textfile.scan(path, "utf-8")
+            with tempfile.TemporaryDirectory(prefix="auditql-json-") as tmp:
+                lines_from = path
+                if layout is not None and layout.endings > 1:  # DuckDB splits mixed endings inconsistently
+                    lines_from = Path(tmp) / "normalized.ndjson"
+                    textfile.normalize_line_endings(path, lines_from)
+                _load_lines(con, lines_from)
+            unreadable = con.execute(
+                "SELECT line, any_value(lower(error_type || ': ' || error_message)), any_value(csv_line) "
+                "FROM _aq_reject_errors GROUP BY line ORDER BY line"
+            ).fetchall()
+            gaps = textfile.reject_spans([(int(n), t or "") for n, _, t in unreadable])
+            rejects = [(g.start, reason, t or "") for g, (_, reason, t) in zip(gaps, unreadable, strict=True)]
+            # DuckDB skips empty lines: put them back so every record names its line in the file.
+            count = con.execute("SELECT count(*) FROM _aq_lines").fetchone()
+            if not textfile.assign(con, "_aq_lines", layout, 0, gaps, count[0] if count else 0):
+                con.execute("UPDATE _aq_lines SET line = source_row")
+            rejects += [
+                (int(n), "malformed JSON line (truncated or invalid)", t or "")
+                for n, t in con.execute(
+                    "SELECT line, text FROM _aq_lines WHERE trim(coalesce(text, '')) <> '' "
+                    "AND NOT json_valid(text) ORDER BY line"
+                ).fetchall()
+            ]
+            docs = (
+                "(SELECT line AS doc_no, line, text::JSON AS doc FROM _aq_lines "
+                "WHERE trim(coalesce(text, '')) <> '' AND json_valid(text))"
+            )
+            kind = "ndjson"
+        else:
+            first = path.open("rb").read(SNIFF_BYTES).lstrip(codecs.BOM_UTF8).lstrip()[:1]
+            fmt = "array" if first == b"[" else "unstructured"
+            # No object is larger than the file; DuckDB allocates buffers of this size up front, so the
+            # 4 GiB maximum would fail under any memory limit below ~8 GiB.
+            biggest = min(4294967295, max(path.stat().st_size + 1, 1 << 20))
+            docs = (
+                "(SELECT row_number() OVER () AS doc_no, NULL::BIGINT AS line, json AS doc "
+                f"FROM read_json_objects({p}, format = '{fmt}', maximum_object_size = {biggest}))"
+            )
+            kind = "json"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _aq_json AS {_envelope_sql(docs)}")
+        rejects += _reject_ambiguous(con)
+        bad = con.execute(
+            "SELECT source_row, line, left(raw::VARCHAR, 200) FROM _aq_json WHERE json_type(raw) <> 'OBJECT' "
+            "ORDER BY source_row"
+        ).fetchall()
+        if bad:
+            rejects += [(ln, f"record {row} is not a JSON object", t) for row, ln, t in bad]
+            con.execute("DELETE FROM _aq_json WHERE json_type(raw) <> 'OBJECT'")
+        structure = con.execute("SELECT json_group_structure(raw) FROM _aq_json").fetchone()
+    except duckdb.Error as exc:
+        raise InputError(display, f"cannot read as JSON: {first_line(exc)}") from None
+    fields = structure_paths(json.loads(structure[0])) if structure and structure[0] else []
+    return Records(kind, "_aq_json", fields, set(), "raw", True, rejects)
+
+
+def _too_deep(text: str) -> str:
+    """SQL: true when the JSON `text` nests deeper than MAX_JSON_DEPTH. Strings and scalars are stripped, then
+    each pass removes the innermost `{}`/`[]` pairs; only texts with that many brackets are examined."""
+    brackets = f"regexp_replace(regexp_replace({text}, '\"(\\\\.|[^\"\\\\])*\"', '', 'g'), '[^][{{}}]', '', 'g')"
+    for _ in range(MAX_JSON_DEPTH):
+        brackets = f"regexp_replace({brackets}, '\\{{\\}}|\\[\\]', '', 'g')"
+    # Counted with replace(), not a regex: a negated-class regexp_replace costs ~70 s per million records.
+    many = f"length({text}) - length(replace(replace({text}, '{{', ''), '[', '')) > {MAX_JSON_DEPTH}"
+    return f"(CASE WHEN {many} THEN {brackets} <> '' ELSE false END)"
+
+
+def _reject_ambiguous(con: duckdb.DuckDBPyConnection) -> list[tuple[int | None, str, str]]:
+    """Reject records nested too deep to analyse, and objects with a repeated key: parsers disagree on
+    which copy wins (DuckDB keeps the first, Python the last), so storing one would pick a side silently."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _aq_ambiguous AS SELECT source_row, line, CASE "
+        f"WHEN {_too_deep('raw::VARCHAR')} THEN 'nested deeper than {MAX_JSON_DEPTH} levels' "
+        "WHEN json_type(raw) = 'OBJECT' AND len(json_keys(raw)) <> len(list_distinct(json_keys(raw))) "
+        "THEN 'duplicate key ' || to_json(list_sort(list_filter(json_keys(raw), "  # a list lambda, not a subquery:
+        "lambda k: len(list_filter(json_keys(raw), lambda x: x = k)) > 1))[1])::VARCHAR "  # 8x faster
+        "|| ' (ambiguous record)' END AS reason, "
+        "left(raw::VARCHAR, 1000) AS text FROM _aq_json"
+    )
+    # Without a line (a JSON array or page), the record's position names it.
+    found = con.execute(
+        "SELECT line, CASE WHEN line IS NULL THEN 'record ' || source_row || ': ' ELSE '' END || reason, text "
+        "FROM _aq_ambiguous WHERE reason IS NOT NULL ORDER BY source_row"
+    ).fetchall()
+    if found:
+        con.execute(
+            "DELETE FROM _aq_json WHERE source_row IN (SELECT source_row FROM _aq_ambiguous WHERE reason IS NOT NULL)"
+        )
+    con.execute("DROP TABLE _aq_ambiguous")
+    return [(ln, reason, text) for ln, reason, text in found]
+
+
+def structure_paths(structure: object, prefix: str = "") -> list[str]:
+    """Dotted paths of every field in a `json_group_structure` result (objects walked, arrays entered)."""
+    if isinstance(structure, list):
+        return structure_paths(structure[0], prefix) if structure else []
+    if not isinstance(structure, dict):
+        return []
+    paths: list[str] = []
+    for key, sub in structure.items():
+        path = f"{prefix}{key}"
+        paths.append(path)
+        if isinstance(sub, dict):
+            paths += structure_paths(sub, path + ".")
+    return paths
