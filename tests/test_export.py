@@ -74,6 +74,7 @@ def test_export_writes_partition_folders_with_the_archive_counts(dataset: Path, 
     assert sorted(p.name for p in (dataset / "_auditql").glob("*.parquet")) == [
         "column_values.parquet",
         "fields.parquet",
+        "manifest.parquet",
         "rejects.parquet",
         "sources.parquet",
     ]
@@ -288,6 +289,19 @@ def test_ingest_into_a_dataset_has_the_archive_accounting(cli, sample_db: Path, 
     assert sum(f["added"] for f in json.loads(result.stdout)) == 0
     manifest = json.loads((root / "_auditql" / "manifest.json").read_text())
     assert manifest["rows"] == 431 == len(answer(root, "time IS NOT NULL", columns=["event_key"]))
+
+    # the chain of custody travels with the dataset: one start, then every file presented (a zip and its
+    # member each), across the three ingests, and `auditql verify` holds on it
+    result = cli("verify", "--db", root, "--format", "json")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True and report["entries"] == 1 + 3 + 2 * (13 + 2)
+
+
+def test_an_exported_dataset_keeps_the_chain_of_custody(cli, dataset: Path, sample_db: Path) -> None:
+    archive, copy = (json.loads(cli("verify", "--db", db, "--format", "json").stdout) for db in (sample_db, dataset))
+    assert copy["ok"] is True and copy["entries"] == archive["entries"] == 16
+    assert copy["head"] == archive["head"]
 
 
 def test_reingest_into_an_exported_dataset_adds_nothing(cli, sample_db: Path, tmp_path: Path) -> None:

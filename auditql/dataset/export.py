@@ -59,7 +59,8 @@ def export(
     con = engine.reader(db)
     try:
         translation = api.prepare(con, text or "SELECT * FROM events ORDER BY time, source_file, source_row")
-        catalog = {table: con.sql(f"SELECT * FROM {table}").to_arrow_table() for table in CATALOG_TABLES}
+        present = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        catalog = {t: con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in CATALOG_TABLES if t in present}
         result = con.sql(translation.sql, params=translation.params or None)
         columns = [(name, str(kind)) for name, kind in zip(result.columns, result.types, strict=True)]
         keys = _partition_keys(partition_by, [name for name, _ in columns], explicit=partition_by is not None)

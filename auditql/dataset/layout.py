@@ -28,7 +28,8 @@ META = "_auditql"
 MANIFEST = "manifest.json"
 FORMAT_NAME = "auditql-dataset"
 FORMAT_VERSION = 1
-CATALOG_TABLES: tuple[str, ...] = ("sources", "fields", "column_values", "rejects")
+# `manifest` is the chain of custody (auditql/custody.py): carried along so `auditql verify --db DIR` holds.
+CATALOG_TABLES: tuple[str, ...] = ("sources", "fields", "column_values", "rejects", "manifest")
 
 # Partition keys a dataset may be cut by: the folder name, the SQL that computes it from a row, and the
 # type engines should read the folder value as.

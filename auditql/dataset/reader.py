@@ -40,9 +40,9 @@ def open_reader(root) -> duckdb.DuckDBPyConnection:
     engine.no_progress_bar(con)
     con.execute("SET TimeZone = 'UTC'")
     for table in CATALOG_TABLES:
-        con.execute(
-            f"CREATE TABLE {table} AS SELECT * FROM read_parquet({sql_path(root / META / (table + '.parquet'))})"
-        )
+        path = root / META / (table + ".parquet")
+        if path.exists():  # a dataset written before the table existed simply lacks it
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({sql_path(path)})")
     keys = list(manifest.get("partition_by", []))
     columns = [c["name"] for c in manifest["columns"]]
     events = root / EVENTS
