@@ -167,7 +167,9 @@ class Ingestor:
         added = scalar(
             con,
             # Copies are numbered over (source_row, event_key) only, then the wide rows (raw and all) are
-            # picked by source_row: a window over the whole rows costs ~40% more of the ingest.
+            # picked by source_row: a window over the whole rows costs ~40% more of the ingest. No ORDER BY:
+            # sorting whole rows could not spill under a small --memory-limit (a 500 MB file failed at 125 MB),
+            # and every reader orders by time/source_row itself.
             f"""INSERT INTO events
             SELECT {canonical_columns(display, mapping.name)} FROM _aq_staged SEMI JOIN (
               SELECT source_row FROM (
@@ -176,8 +178,7 @@ class Ingestor:
               LEFT JOIN (SELECT event_key, count(*) AS _have FROM events
                          WHERE event_key IN (SELECT event_key FROM _aq_staged) GROUP BY event_key) e
                 USING (event_key)
-              WHERE s._copy > coalesce(e._have, 0)) keep USING (source_row)
-            ORDER BY source_row""",
+              WHERE s._copy > coalesce(e._have, 0)) keep USING (source_row)""",
         )
         if rejects:  # one statement over lists: executemany runs a statement per row (25 s for 50k rejects)
             lines, data_rows, reasons, texts = (list(c) for c in zip(*rejects, strict=True))
