@@ -13,15 +13,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from auditql import engine
 from auditql.errors import QueryError, UsageError
-from auditql.ingest import Report, expand, ingest
 from auditql.output import Table, error_text
 from auditql.query import Catalog, Translation, translate
+
+if TYPE_CHECKING:  # ingest is imported where it runs: a one-shot query should not load it
+    from auditql.ingest import Report
 
 
 @dataclass
@@ -239,6 +241,7 @@ def archive_for_files(paths: Iterable[Path], notify: Callable[[str], None] | Non
     """
     from auditql import __version__
     from auditql.custody import sha256_file
+    from auditql.ingest import expand, ingest
 
     files = sorted(expand(paths))
     stat_key = hashlib.sha256(__version__.encode())
