@@ -21,6 +21,7 @@ from typing import Any
 from auditql.errors import QueryError, UsageError
 
 DEFAULT_MASTER = "local[2]"
+LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")  # errors only, on stderr
 
 
 def session(master: str | None = None) -> Any:
@@ -35,6 +36,7 @@ def session(master: str | None = None) -> Any:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
     )
     if (master or DEFAULT_MASTER).startswith("local"):  # a few hundred shuffle tasks cost seconds on a laptop
         builder = builder.config("spark.sql.shuffle.partitions", "4")
