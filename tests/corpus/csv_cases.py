@@ -10,18 +10,9 @@ def csv_cases() -> list[Case]:
     h = RESOLVER_HEADER
     rows = [resolver_row(i) for i in range(6)]
 
-    def csv_case(
-        cid: str,
-        title: str,
-        content: bytes,
-        policy: str,
-        outcome: str,
-        code: int,
-        added: int,
-        rejects: tuple[Reject, ...] = (),
-        **kw,
-    ) -> Case:
-        return one_file("csv", cid, title, f"{cid}.csv", content, policy, outcome, code, added, rejects, **kw)
+    def csv_case(cid: str, title: str, content: bytes, *outcome, **kw) -> Case:
+        """One hostile CSV named after its case; `outcome` as `one_file` takes it (policy … rejects)."""
+        return one_file("csv", cid, title, f"{cid}.csv", content, *outcome, **kw)
 
     bad_time = resolver_row(3, time="yesterday-ish")
     latin = (h + "\n" + resolver_row(1, subject="Zoë Café") + "\n").encode("latin-1")

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from corpus.case import CLEAN, RECORDS, WHOLE_FILE, Case, Reject, one_file
 from corpus.content import gigya, ndjson
 
 
 def json_cases() -> list[Case]:
-    def json_case(
-        cid: str,
-        title: str,
-        name: str,
-        content: bytes,
-        policy: str,
-        outcome: str,
-        code: int,
-        added: int,
-        rejects: tuple[Reject, ...] = (),
-        **kw,
-    ) -> Case:
-        return one_file("json", cid, title, name, content, policy, outcome, code, added, rejects, **kw)
+    json_case = partial(one_file, "json")  # json_case(cid, title, name, content, policy, …)
 
     five = [gigya(i) for i in range(5)]
     late = [gigya(i) for i in range(30_000)] + [gigya(30_000, errMessage="a key first seen at record 30,001")]
