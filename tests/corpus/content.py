@@ -57,8 +57,20 @@ def zip_of(members: list[tuple[str | zipfile.ZipInfo, bytes]], method: int = zip
         warnings.simplefilter("ignore")  # duplicate names are written on purpose
         with zipfile.ZipFile(buf, "w", method) as zf:
             for name, data in members:
-                zf.writestr(name, data)
+                zf.writestr(stamped(name, method), data)
     return buf.getvalue()
+
+
+STAMP = (2025, 6, 1, 0, 0, 0)  # every member's date: the same corpus bytes on every run
+
+
+def stamped(name: str | zipfile.ZipInfo, method: int = zipfile.ZIP_STORED) -> zipfile.ZipInfo:
+    """A member header with a fixed date (zipfile stamps the current time otherwise)."""
+    if isinstance(name, zipfile.ZipInfo):
+        return name
+    info = zipfile.ZipInfo(name, date_time=STAMP)
+    info.compress_type = method
+    return info
 
 
 def _local(name: bytes, data: bytes) -> bytes:
@@ -105,7 +117,7 @@ def many_members(count: int) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
         for i in range(count):
-            zf.writestr(f"m{i:06d}.csv", b"")
+            zf.writestr(stamped(f"m{i:06d}.csv"), b"")
     return buf.getvalue()
 
 
