@@ -186,8 +186,24 @@ def write_csv(t: Table, out: TextIO, *, raw_csv: bool = False, terminal: bool = 
         out.write(buf.getvalue()[:-2] + "\n")
 
     write([csv_cell(c, raw_csv=raw_csv, terminal=terminal) for c in t.columns])
+    cells = [_csv_cell_for(ty, raw_csv=raw_csv, terminal=terminal) for ty in t.types]
     for row in t.rows:
-        write([csv_cell(v, ty, raw_csv=raw_csv, terminal=terminal) for v, ty in zip(row, t.types, strict=True)])
+        write([cell(v) for cell, v in zip(cells, row, strict=True)])
+
+
+def _csv_cell_for(column_type: str, *, raw_csv: bool, terminal: bool) -> Callable[[Any], str]:
+    """`csv_cell` for one column, its type looked at once: a 17,000-row export spent most of its time asking
+    each cell what it was. Text and UTC time columns (most of an audit row) take a direct path with the same
+    result; anything else goes through `csv_cell`."""
+    if terminal:
+        return lambda v: csv_cell(v, column_type, raw_csv=raw_csv, terminal=True)
+    if column_type == "VARCHAR":
+        if raw_csv:
+            return lambda v: "" if v is None else v
+        return lambda v: "" if v is None else ("'" + v if v.startswith(_FORMULA_START) else v)
+    if column_type == "TIMESTAMP WITH TIME ZONE":
+        return lambda v: "" if v is None else iso_time(v)
+    return lambda v: csv_cell(v, column_type, raw_csv=raw_csv)
 
 
 def write_json(t: Table, out: TextIO, **_: Any) -> None:
