@@ -96,3 +96,14 @@ BIDI = {
     *map(chr, range(0x202A, 0x202F)),
     *map(chr, range(0x2066, 0x206A)),
 }
+
+
+def repl_output(session, line: str) -> str:
+    """What one REPL line printed: the session writes to a StringIO (tests build it with `out=io.StringIO()`)."""
+    import io
+
+    out = session.out
+    assert isinstance(out, io.StringIO)
+    start = len(out.getvalue())
+    session.execute(line)
+    return out.getvalue()[start:]

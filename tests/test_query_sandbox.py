@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import count, run_auditql
+from conftest import repl_output as say
 
 from auditql import api, engine
 from auditql.errors import CONTEXT, QueryError
@@ -496,14 +497,6 @@ def session(sample_db: Path) -> Session:
     s = Session(sample_db, out=io.StringIO(), pager=None)
     s.size = lambda: os.terminal_size((200, 50))  # type: ignore[method-assign]
     return s
-
-
-def say(session: Session, line: str) -> str:
-    out = session.out
-    assert isinstance(out, io.StringIO)
-    start = len(out.getvalue())
-    session.execute(line)
-    return out.getvalue()[start:]
 
 
 def test_repl_timeout_setting_cancels_and_the_session_goes_on(session: Session) -> None:

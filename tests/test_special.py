@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLES
+from conftest import repl_output as run
 
 from auditql import engine, special
 from auditql.errors import QueryError
@@ -32,14 +33,6 @@ def make_session(db: Path) -> Session:
 @pytest.fixture
 def session(sample_db: Path) -> Session:
     return make_session(sample_db)
-
-
-def run(session: Session, line: str) -> str:
-    out = session.out
-    assert isinstance(out, io.StringIO)
-    start = len(out.getvalue())
-    session.execute(line)
-    return out.getvalue()[start:]
 
 
 # --- the registry --------------------------------------------------------------------------------------
