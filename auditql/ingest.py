@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from auditql import __version__, archives, canonical, custody, engine, formats
+from auditql import __version__, archives, canonical, custody, engine, formats, textfile
 from auditql.custody import sha256_file
 from auditql.errors import AuditqlError, InputError
 from auditql.mapper import canonical_columns, plan
@@ -99,7 +99,7 @@ class Ingestor:
         self.registry = registry
         self.forced = registry[vendor] if vendor else None
         self.limits = limits or archives.Limits()
-        canonical.register(con)
+        self._canonical_registered = False
         custody.begin(con, __version__)
 
     def path(self, path: Path, display: str) -> list[FileResult]:
@@ -127,11 +127,12 @@ class Ingestor:
     def file(self, path: Path, display: str, container: str | None = None) -> FileResult:
         """One file (or archive member): its events, sources row and custody entry in one transaction."""
         result = FileResult(display)
-        digest = sha256_file(path)
+        scanned = textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet")  # one read: hash and lines
+        digest = scanned.sha256
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            self._load(path, display, digest, result)
+            self._load(path, display, scanned, result)
             custody.append(con, _custody_entry(result, path, digest, container))
             con.execute("COMMIT")
             return result
@@ -145,11 +146,14 @@ class Ingestor:
         custody.record(con, _custody_entry(failed, path, digest, container))
         return failed
 
-    def _load(self, path: Path, display: str, digest: str, result: FileResult) -> None:
-        con = self.con
+    def _load(self, path: Path, display: str, scanned: textfile.Scanned, result: FileResult) -> None:
+        con, digest = self.con, scanned.sha256
         if self._already_ingested(digest, result):
             return
-        records = formats.read(con, path, display)
+        if not self._canonical_registered and formats.sniff_kind(path) == "json":
+            canonical.register(con)  # only for JSON: registering a Python UDF imports numpy (~0.1 s)
+            self._canonical_registered = True
+        records = formats.read(con, path, display, scanned.layout)
         mapping = self.forced or detect(records.fields, self.registry)
         result.vendor, result.format, result.notes = mapping.name, records.kind, records.notes
         p = plan(mapping, records, mapping.name)

@@ -28,6 +28,7 @@ from auditql.formats.common import (
 from auditql.formats.csvfile import read_csv
 from auditql.formats.jsonfile import ENVELOPE_KEYS, MAX_JSON_DEPTH, PAGING_KEYS, read_json, structure_paths
 from auditql.formats.parquetfile import read_parquet
+from auditql.textfile import Layout
 
 __all__ = [
     "ENVELOPE_KEYS",
@@ -65,9 +66,12 @@ def sniff_kind(path: Path) -> str:
     return "csv"
 
 
-def read(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Records:
+def read(con: duckdb.DuckDBPyConnection, path: Path, display: str, layout: Layout | None = None) -> Records:
+    """`layout`: the file's line layout when the caller already scanned it (`textfile.scan_file`, which
+    hashes the file in the same pass); text readers scan it themselves otherwise."""
     if path.stat().st_size == 0:
         raise InputError(display, "empty file (0 bytes): nothing to read")
     kind = sniff_kind(path)
-    reader = {"csv": read_csv, "json": read_json, "parquet": read_parquet}[kind]
-    return reader(con, path, display)
+    if kind == "parquet":
+        return read_parquet(con, path, display)
+    return (read_csv if kind == "csv" else read_json)(con, path, display, layout)

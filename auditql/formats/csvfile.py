@@ -72,11 +72,13 @@ def _strict_parse_ok(path: Path, names: list[str], delimiter: str, encoding: str
     return True
 
 
-def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Records:
+def read_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, display: str, known: textfile.Layout | None = None
+) -> Records:
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
     encoding, codec, notes = textfile.encoding(head)
-    layout = textfile.scan(path, encoding)
+    layout = textfile.layout_for(path, encoding, known)
     # A failed statement would abort the ingest's transaction, so every fix-up is decided up front.
     with tempfile.TemporaryDirectory(prefix="auditql-csv-") as tmp:
         source = path

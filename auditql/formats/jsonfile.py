@@ -13,6 +13,7 @@ import duckdb
 
 from auditql import textfile
 from auditql.errors import InputError
+from auditql.formats import jsonshape
 from auditql.formats.common import (
     LINE_OPTIONS,
     MAX_LINE_BYTES,
@@ -62,22 +63,43 @@ def _is_ndjson(path: Path) -> bool:
     return True
 
 
-def _envelope_sql(docs: str) -> str:
-    """Records from documents: an envelope's array members unnested in order, anything else as is."""
+def _items_path(doc: str) -> str:
+    """SQL: the JSON path of an envelope's record array in the object `doc`, or NULL when it is no envelope."""
     # One json_keys() parse per document, not one json_exists() parse per paging key (5x faster).
-    paged = "list_has_any(json_keys(doc), [" + ", ".join(sql_str(k) for k in PAGING_KEYS) + "])"
-    key = (
+    paged = f"list_has_any(json_keys({doc}), [" + ", ".join(sql_str(k) for k in PAGING_KEYS) + "])"
+    return (
         f"CASE WHEN NOT ({paged}) THEN NULL "
         + " ".join(
-            f"WHEN json_type(doc, {sql_str('$.' + k)}) = 'ARRAY' THEN {sql_str('$.' + k)}" for k in ENVELOPE_KEYS
+            f"WHEN json_type({doc}, {sql_str('$.' + k)}) = 'ARRAY' THEN {sql_str('$.' + k)}" for k in ENVELOPE_KEYS
         )
         + " END"
     )
+
+
+def _has_containers(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether any document in `table` (column `raw`) is an array or an envelope, i.e. holds several records.
+    Text tests pick the candidates first (an array starts with `[`; an envelope names a record-array key and a
+    paging key, possibly escaped), so a file of plain records is not parsed for this at all."""
+    text = "raw::VARCHAR"
+    named = lambda keys: " OR ".join(f"contains({text}, {sql_str(json.dumps(k))})" for k in keys)  # noqa: E731
+    candidate = (
+        f"starts_with(ltrim({text}), '[') OR contains({text}, '\\u') "
+        f"OR (({named(ENVELOPE_KEYS)}) AND ({named(PAGING_KEYS)}))"
+    )
+    exact = f"json_type(raw) = 'ARRAY' OR (json_type(raw) = 'OBJECT' AND ({_items_path('raw')}) IS NOT NULL)"
+    row = con.execute(
+        f"SELECT count(*) FROM {table} WHERE raw IS NOT NULL AND ({candidate}) AND ({exact})"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _envelope_sql(docs: str) -> str:
+    """Records from documents: an envelope's array members unnested in order, anything else as is."""
     # source_row = records in earlier documents + place in this one. The running sum is a window over
     # (doc_no, count) only: a window (or a sort) over whole records fails under a memory limit. Rows land
     # unordered; every later reader orders by source_row itself.
     return f"""
-      WITH d AS (SELECT doc_no, line, doc, t, CASE WHEN t = 'OBJECT' THEN {key} END AS items
+      WITH d AS (SELECT doc_no, line, doc, t, CASE WHEN t = 'OBJECT' THEN {_items_path("doc")} END AS items
                  FROM (SELECT *, json_type(doc) AS t FROM {docs})),
       r AS (
         SELECT doc_no, line, 0 AS item_no, doc AS rec FROM d WHERE items IS NULL AND t <> 'ARRAY'
@@ -108,12 +130,14 @@ def _load_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     )
 
 
-def read_json(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Records:
+def read_json(
+    con: duckdb.DuckDBPyConnection, path: Path, display: str, known: textfile.Layout | None = None
+) -> Records:
     p = sql_str(str(path))
     rejects: list[tuple[int | None, str, str]] = []
     try:
         if _is_ndjson(path):
-            layout = textfile.scan(path, "utf-8")
+            layout = textfile.layout_for(path, "utf-8", known)
             with tempfile.TemporaryDirectory(prefix="auditql-json-") as tmp:
                 lines_from = path
                 if layout is not None and layout.endings > 1:  # DuckDB splits mixed endings inconsistently
@@ -130,17 +154,20 @@ def read_json(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Recor
             count = con.execute("SELECT count(*) FROM _aq_lines").fetchone()
             if not textfile.assign(con, "_aq_lines", layout, 0, gaps, count[0] if count else 0):
                 con.execute("UPDATE _aq_lines SET line = source_row")
-            rejects += [
-                (int(n), "malformed JSON line (truncated or invalid)", t or "")
-                for n, t in con.execute(
-                    "SELECT line, text FROM _aq_lines WHERE trim(coalesce(text, '')) <> '' "
-                    "AND NOT json_valid(text) ORDER BY line"
-                ).fetchall()
-            ]
-            docs = (
-                "(SELECT line AS doc_no, line, text::JSON AS doc FROM _aq_lines "
-                "WHERE trim(coalesce(text, '')) <> '' AND json_valid(text))"
+            # One parse per line validates and types it (TRY_CAST is NULL where json_valid is false).
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _aq_docs AS SELECT source_row, line, TRY_CAST(text AS JSON) AS raw, "
+                "trim(coalesce(text, '')) = '' AS blank FROM _aq_lines"
             )
+            malformed = con.execute(
+                "SELECT l.line, l.text FROM _aq_docs d JOIN _aq_lines l USING (source_row) "
+                "WHERE d.raw IS NULL AND NOT d.blank ORDER BY l.line"
+            ).fetchall()
+            rejects += [(int(n), "malformed JSON line (truncated or invalid)", t or "") for n, t in malformed]
+            con.execute("DROP TABLE _aq_lines")
+            blank = con.execute("SELECT count(*) FROM _aq_docs WHERE blank").fetchone()
+            one_record_per_line = not (unreadable or malformed or (blank and blank[0]))
+            docs = "(SELECT line AS doc_no, line, raw AS doc FROM _aq_docs WHERE raw IS NOT NULL AND NOT blank)"
             kind = "ndjson"
         else:
             first = path.open("rb").read(SNIFF_BYTES).lstrip(codecs.BOM_UTF8).lstrip()[:1]
@@ -148,30 +175,27 @@ def read_json(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Recor
             # No object is larger than the file; DuckDB allocates buffers of this size up front, so the
             # 4 GiB maximum would fail under any memory limit below ~8 GiB.
             biggest = min(4294967295, max(path.stat().st_size + 1, 1 << 20))
-            docs = (
-                "(SELECT row_number() OVER () AS doc_no, NULL::BIGINT AS line, json AS doc "
-                f"FROM read_json_objects({p}, format = '{fmt}', maximum_object_size = {biggest}))"
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _aq_docs AS SELECT row_number() OVER () AS source_row, "
+                "NULL::BIGINT AS line, json AS raw, false AS blank "
+                f"FROM read_json_objects({p}, format = '{fmt}', maximum_object_size = {biggest})"
             )
+            one_record_per_line = True
+            docs = "(SELECT source_row AS doc_no, line, raw AS doc FROM _aq_docs)"
             kind = "json"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _aq_json AS {_envelope_sql(docs)}")
-        rejects += _reject_ambiguous(con)
-        bad = con.execute(
-            "SELECT source_row, line, left(raw::VARCHAR, 200) FROM _aq_json WHERE json_type(raw) <> 'OBJECT' "
-            "ORDER BY source_row"
-        ).fetchall()
-        if bad:
-            rejects += [(ln, f"record {row} is not a JSON object", t) for row, ln, t in bad]
-            con.execute("DELETE FROM _aq_json WHERE json_type(raw) <> 'OBJECT'")
-        # One record per distinct shape, then merged: the same structure as over every record (the merge only
-        # sees each shape once either way), but json_group_structure over a million whole records measured
-        # 16 s and 5.8 GB, and fails under --memory-limit 1GB; grouping first, 4 s within the limit.
-        structure = con.execute(
-            "SELECT json_group_structure(raw) FROM "
-            "(SELECT any_value(raw) AS raw FROM _aq_json GROUP BY json_structure(raw))"
-        ).fetchone()
+        con.execute("DROP TABLE IF EXISTS _aq_json")
+        if one_record_per_line and not _has_containers(con, "_aq_docs"):
+            con.execute("ALTER TABLE _aq_docs RENAME TO _aq_json")  # each document is one record, numbered
+        else:
+            con.execute(f"CREATE TEMP TABLE _aq_json AS {_envelope_sql(docs)}")
+            con.execute("DROP TABLE _aq_docs")
+        deep = _reject_deep(con)
+        found = jsonshape.catalog(con, "_aq_json") or jsonshape.per_record(con, "_aq_json")
     except duckdb.Error as exc:
         raise InputError(display, f"cannot read as JSON: {first_line(exc)}") from None
-    fields = structure_paths(json.loads(structure[0])) if structure and structure[0] else []
+    ambiguous = sorted(deep + found.ambiguous)
+    rejects += [(ln, reason, text) for _, ln, reason, text in ambiguous + found.not_object]
+    fields = structure_paths(found.structure) if found.structure is not None else []
     return Records(kind, "_aq_json", fields, set(), "raw", True, rejects)
 
 
@@ -186,29 +210,16 @@ def _too_deep(text: str) -> str:
     return f"(CASE WHEN {many} THEN {brackets} <> '' ELSE false END)"
 
 
-def _reject_ambiguous(con: duckdb.DuckDBPyConnection) -> list[tuple[int | None, str, str]]:
-    """Reject records nested too deep to analyse, and objects with a repeated key: parsers disagree on
-    which copy wins (DuckDB keeps the first, Python the last), so storing one would pick a side silently."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _aq_ambiguous AS SELECT source_row, line, CASE "
-        f"WHEN {_too_deep('raw::VARCHAR')} THEN 'nested deeper than {MAX_JSON_DEPTH} levels' "
-        "WHEN json_type(raw) = 'OBJECT' AND len(json_keys(raw)) <> len(list_distinct(json_keys(raw))) "
-        "THEN 'duplicate key ' || to_json(list_sort(list_filter(json_keys(raw), "  # a list lambda, not a subquery:
-        "lambda k: len(list_filter(json_keys(raw), lambda x: x = k)) > 1))[1])::VARCHAR "  # 8x faster
-        "|| ' (ambiguous record)' END AS reason, "
-        "left(raw::VARCHAR, 1000) AS text FROM _aq_json"
-    )
-    # Without a line (a JSON array or page), the record's position names it.
+def _reject_deep(con: duckdb.DuckDBPyConnection) -> jsonshape.Rejects:
+    """Reject records nested too deep to analyse (before anything calls `json_structure` on them)."""
     found = con.execute(
-        "SELECT line, CASE WHEN line IS NULL THEN 'record ' || source_row || ': ' ELSE '' END || reason, text "
-        "FROM _aq_ambiguous WHERE reason IS NOT NULL ORDER BY source_row"
+        "SELECT source_row, line, CASE WHEN line IS NULL THEN 'record ' || source_row || ': ' ELSE '' END "
+        f"|| 'nested deeper than {MAX_JSON_DEPTH} levels', left(raw::VARCHAR, 1000) FROM _aq_json "
+        f"WHERE {_too_deep('raw::VARCHAR')} ORDER BY source_row"
     ).fetchall()
     if found:
-        con.execute(
-            "DELETE FROM _aq_json WHERE source_row IN (SELECT source_row FROM _aq_ambiguous WHERE reason IS NOT NULL)"
-        )
-    con.execute("DROP TABLE _aq_ambiguous")
-    return [(ln, reason, text) for ln, reason, text in found]
+        con.execute(f"DELETE FROM _aq_json WHERE {_too_deep('raw::VARCHAR')}")
+    return [(row, ln, reason, text) for row, ln, reason, text in found]
 
 
 def structure_paths(structure: object, prefix: str = "") -> list[str]:
