@@ -177,4 +177,4 @@ def test_ingest_finds_a_nested_field_first_seen_after_the_sample(tmp_path: Path)
     report = ingest([f], db)
     assert [(r.read, r.added, r.rejected) for r in report.files] == [(2000, 2000, 0)]
     result = api.query(db, "params.device.os = 'iOS'")
-    assert [row[result.columns.index("event_id")] for row in result.rows] == ["c1500"]
+    assert [row[result.columns.index("source_row")] for row in result.rows] == [1501]
