@@ -46,7 +46,8 @@ class _Counter:
     """Line breaks, empty lines and ending kinds of a byte stream fed chunk by chunk."""
 
     def __init__(self) -> None:
-        self.breaks, self.empty, self.kinds = 0, [], [0, 0, 0]  # kinds: CRLF, LF, CR
+        self.breaks, self.kinds = 0, [0, 0, 0]  # kinds: CRLF, LF, CR
+        self.empty: list[int] = []
         self.after_break, self.carry, self.last = True, b"", b""  # the file's start counts as "after a break"
 
     def feed(self, chunk: bytes) -> None:

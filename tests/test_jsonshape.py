@@ -64,7 +64,7 @@ def test_late_nested_key_after_the_sample_is_found() -> None:
     ("records", "paths"),
     [
         # `who` an object in most records, a string in one: json_group_structure's own merge rules apply.
-        (uniform(50) + [json.dumps({"id": 9, "who": "system"})], []),
+        ([*uniform(50), json.dumps({"id": 9, "who": "system"})], []),
         # arrays whose objects differ from record to record (the catalog lists the array, not its members)
         (
             [json.dumps({"id": 1, "tags": [{"a": 1}]}), json.dumps({"id": 2, "tags": [{"b": "x"}, {"c": None}]})],

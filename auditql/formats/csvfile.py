@@ -72,9 +72,7 @@ def _strict_parse_ok(path: Path, names: list[str], delimiter: str, encoding: str
     return True
 
 
-def read_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, display: str, known: textfile.Layout | None = None
-) -> Records:
+def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, known: textfile.Layout | None = None) -> Records:
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
     encoding, codec, notes = textfile.encoding(head)

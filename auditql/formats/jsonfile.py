@@ -76,20 +76,15 @@ def _items_path(doc: str) -> str:
     )
 
 
+def _container(doc: str) -> str:
+    """SQL: whether the document `doc` holds several records (an array, or an envelope page)."""
+    return f"(json_type({doc}) = 'ARRAY' OR (json_type({doc}) = 'OBJECT' AND ({_items_path(doc)}) IS NOT NULL))"
+
+
 def _has_containers(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether any document in `table` (column `raw`) is an array or an envelope, i.e. holds several records.
-    Text tests pick the candidates first (an array starts with `[`; an envelope names a record-array key and a
-    paging key, possibly escaped), so a file of plain records is not parsed for this at all."""
-    text = "raw::VARCHAR"
-    named = lambda keys: " OR ".join(f"contains({text}, {sql_str(json.dumps(k))})" for k in keys)  # noqa: E731
-    candidate = (
-        f"starts_with(ltrim({text}), '[') OR contains({text}, '\\u') "
-        f"OR (({named(ENVELOPE_KEYS)}) AND ({named(PAGING_KEYS)}))"
-    )
-    exact = f"json_type(raw) = 'ARRAY' OR (json_type(raw) = 'OBJECT' AND ({_items_path('raw')}) IS NOT NULL)"
-    row = con.execute(
-        f"SELECT count(*) FROM {table} WHERE raw IS NOT NULL AND ({candidate}) AND ({exact})"
-    ).fetchone()
+    """Whether any document in `table` (column `raw`) holds several records, asked of each document (the
+    shape grouping answers it more cheaply when it applies)."""
+    row = con.execute(f"SELECT count(*) FROM {table} WHERE raw IS NOT NULL AND {_container('raw')}").fetchone()
     return bool(row and row[0])
 
 
@@ -184,13 +179,23 @@ def read_json(
             docs = "(SELECT source_row AS doc_no, line, raw AS doc FROM _aq_docs)"
             kind = "json"
         con.execute("DROP TABLE IF EXISTS _aq_json")
-        if one_record_per_line and not _has_containers(con, "_aq_docs"):
-            con.execute("ALTER TABLE _aq_docs RENAME TO _aq_json")  # each document is one record, numbered
+        # Usually each document is one plain record: then its shapes are the catalog, and the same grouping
+        # tells whether any document is an array or an envelope page (which need the general pass below).
+        found: jsonshape.Found | None = None
+        as_records = False
+        if one_record_per_line and not _any_deep(con, "_aq_docs"):
+            found = jsonshape.catalog(con, "_aq_docs", container=_container)
+            as_records = not _has_containers(con, "_aq_docs") if found is None else not found.containers
+        if as_records:
+            con.execute("ALTER TABLE _aq_docs RENAME TO _aq_json")
+            deep: jsonshape.Rejects = []
         else:
             con.execute(f"CREATE TEMP TABLE _aq_json AS {_envelope_sql(docs)}")
             con.execute("DROP TABLE _aq_docs")
-        deep = _reject_deep(con)
-        found = jsonshape.catalog(con, "_aq_json") or jsonshape.per_record(con, "_aq_json")
+            deep = _reject_deep(con)
+            found = None
+        if found is None:
+            found = jsonshape.catalog(con, "_aq_json") or jsonshape.per_record(con, "_aq_json")
     except duckdb.Error as exc:
         raise InputError(display, f"cannot read as JSON: {first_line(exc)}") from None
     ambiguous = sorted(deep + found.ambiguous)
@@ -208,6 +213,11 @@ def _too_deep(text: str) -> str:
     # Counted with replace(), not a regex: a negated-class regexp_replace costs ~70 s per million records.
     many = f"length({text}) - length(replace(replace({text}, '{{', ''), '[', '')) > {MAX_JSON_DEPTH}"
     return f"(CASE WHEN {many} THEN {brackets} <> '' ELSE false END)"
+
+
+def _any_deep(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    row = con.execute(f"SELECT count(*) FROM {table} WHERE {_too_deep('raw::VARCHAR')}").fetchone()
+    return bool(row and row[0])
 
 
 def _reject_deep(con: duckdb.DuckDBPyConnection) -> jsonshape.Rejects:
