@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_properties import PROFILE
 
-from auditql import api
+from auditql import api, formats
 from auditql.formats import jsonshape, structure_paths
 from auditql.ingest import ingest
 
@@ -178,3 +178,62 @@ def test_ingest_finds_a_nested_field_first_seen_after_the_sample(tmp_path: Path)
     assert [(r.read, r.added, r.rejected) for r in report.files] == [(2000, 2000, 0)]
     result = api.query(db, "params.device.os = 'iOS'")
     assert [row[result.columns.index("source_row")] for row in result.rows] == [1501]
+
+
+def records_of(path: Path) -> tuple[list[tuple[int, int | None, str]], list[tuple[int | None, str]]]:
+    """(source_row, line, id) of every record read from `path`, and (line, reason) of every reject."""
+    con = duckdb.connect()
+    got = formats.read(con, path, path.name)
+    rows = con.execute(f"SELECT source_row, line, raw ->> '$.id' FROM {got.relation} ORDER BY source_row").fetchall()
+    return rows, [(line, reason) for line, reason, _ in got.rejects]
+
+
+def page(*ids: str, key: str = "results") -> dict:
+    return {key: [{"id": i} for i in ids], "objectsCount": len(ids), "statusCode": 200}
+
+
+def test_ndjson_lines_that_are_pages_arrays_and_records_are_numbered_in_order(tmp_path: Path) -> None:
+    lines = [
+        json.dumps(page("a", "b")),  # an API page per line (pages concatenated as NDJSON)
+        json.dumps({"id": "c"}),  # a plain record
+        json.dumps([{"id": "d"}, {"id": "e"}]),  # an array of records
+        json.dumps(page()),  # an empty page: no records
+        '{"id": "broken"',  # malformed: a reject with its line, no record number
+        json.dumps(page("f", key="items")),
+        json.dumps({"id": "g", "items": [1, 2]}),  # an `items` array but no paging key: one record
+    ]
+    f = tmp_path / "pages.ndjson"
+    f.write_text("\n".join(lines) + "\n")
+    rows, rejects = records_of(f)
+    assert rows == [
+        (1, 1, "a"),
+        (2, 1, "b"),
+        (3, 2, "c"),
+        (4, 3, "d"),
+        (5, 3, "e"),
+        (6, 6, "f"),
+        (7, 7, "g"),
+    ]
+    assert rejects == [(5, "malformed JSON line (truncated or invalid)")]
+
+
+def test_a_json_file_of_pages_numbers_records_across_pages_and_names_bad_members(tmp_path: Path) -> None:
+    deep: object = {"id": "deep"}
+    for _ in range(120):
+        deep = {"x": deep}
+    body = [page("a", "b"), page("c"), {"results": [{"id": "d"}, "not an object", deep], "totalCount": 3}]
+    f = tmp_path / "pages.json"
+    f.write_text(json.dumps(body, indent=1))  # several lines: a JSON document, not NDJSON
+    rows, rejects = records_of(f)
+    assert rows == [(1, None, "a"), (2, None, "b"), (3, None, "c"), (4, None, "d")]
+    assert rejects == [
+        (None, "record 6: nested deeper than 100 levels"),
+        (None, "record 5 is not a JSON object"),
+    ]
+
+
+def test_a_single_envelope_document_is_unnested(tmp_path: Path) -> None:
+    f = tmp_path / "search.json"
+    f.write_text(json.dumps({"results": [{"id": str(i)} for i in range(5)], "nextCursorId": "x", "totalCount": 5}))
+    rows, rejects = records_of(f)
+    assert rows == [(i + 1, 1, str(i)) for i in range(5)] and rejects == []  # one line: NDJSON, line 1

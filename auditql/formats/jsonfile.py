@@ -63,51 +63,50 @@ def _is_ndjson(path: Path) -> bool:
     return True
 
 
-def _items_path(doc: str) -> str:
-    """SQL: the JSON path of an envelope's record array in the object `doc`, or NULL when it is no envelope."""
-    # One json_keys() parse per document, not one json_exists() parse per paging key (5x faster).
-    paged = f"list_has_any(json_keys({doc}), [" + ", ".join(sql_str(k) for k in PAGING_KEYS) + "])"
-    return (
-        f"CASE WHEN NOT ({paged}) THEN NULL "
-        + " ".join(
-            f"WHEN json_type({doc}, {sql_str('$.' + k)}) = 'ARRAY' THEN {sql_str('$.' + k)}" for k in ENVELOPE_KEYS
-        )
-        + " END"
+def _find_containers(con: duckdb.DuckDBPyConnection, docs: str) -> bool:
+    """Fill `_aq_items` with the documents of `docs` (source_row, raw) that hold several records, and the
+    path of their record array: an array ('$'), or an envelope page (an object with a paging key and an
+    array under one of the envelope keys). True if there are any.
+
+    One `json_type` over every path asked about answers it all in one parse per document (a 120 MB API page
+    costs ~0.25 s per parse; asking key by key cost ~1 s). Only a document with a `[` in its text can hold
+    records, so a file of plain records is not parsed for this at all."""
+    paths = ["$"] + [f"$.{k}" for k in ENVELOPE_KEYS] + [f"$.{k}" for k in PAGING_KEYS]
+    paging = f"list_filter(ty[{len(ENVELOPE_KEYS) + 2}:], lambda x: x IS NOT NULL) <> []"
+    envelope = " ".join(
+        f"WHEN ty[{i}] = 'ARRAY' THEN {sql_str(p)}" for i, p in enumerate(paths[1 : len(ENVELOPE_KEYS) + 1], 2)
     )
-
-
-def _container(doc: str) -> str:
-    """SQL: whether the document `doc` holds several records (an array, or an envelope page)."""
-    return f"(json_type({doc}) = 'ARRAY' OR (json_type({doc}) = 'OBJECT' AND ({_items_path(doc)}) IS NOT NULL))"
-
-
-def _has_containers(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether any document in `table` (column `raw`) holds several records, asked of each document (the
-    shape grouping answers it more cheaply when it applies)."""
-    row = con.execute(f"SELECT count(*) FROM {table} WHERE raw IS NOT NULL AND {_container('raw')}").fetchone()
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _aq_items AS SELECT source_row, items FROM (SELECT source_row, "
+        f"CASE WHEN ty[1] = 'ARRAY' THEN '$' WHEN ty[1] = 'OBJECT' AND {paging} THEN CASE {envelope} END END "
+        f"AS items FROM (SELECT source_row, json_type(raw, [{', '.join(sql_str(p) for p in paths)}]) AS ty "
+        f"FROM {docs} WHERE contains(raw::VARCHAR, '['))) WHERE items IS NOT NULL"
+    )
+    row = con.execute("SELECT count(*) FROM _aq_items").fetchone()
     return bool(row and row[0])
 
 
 def _envelope_sql(docs: str) -> str:
-    """Records from documents: an envelope's array members unnested in order, anything else as is."""
+    """Records from the documents of `docs` (source_row, line, raw): the members of the arrays found by
+    `_find_containers` unnested in order (a wildcard extract lists them in one parse), every other document
+    as is."""
+    members = (
+        "CASE i.items "
+        + " ".join(f"WHEN {sql_str('$.' + k)} THEN json_extract(d.raw, {sql_str(f'$.{k}[*]')})" for k in ENVELOPE_KEYS)
+        + " ELSE json_extract(d.raw, '$[*]') END"
+    )
     # source_row = records in earlier documents + place in this one. The running sum is a window over
-    # (doc_no, count) only: a window (or a sort) over whole records fails under a memory limit. Rows land
+    # (document, count) only: a window (or a sort) over whole records fails under a memory limit. Rows land
     # unordered; every later reader orders by source_row itself.
     return f"""
-      WITH d AS (SELECT doc_no, line, doc, t, CASE WHEN t = 'OBJECT' THEN {_items_path("doc")} END AS items
-                 FROM (SELECT *, json_type(doc) AS t FROM {docs})),
-      r AS (
-        SELECT doc_no, line, 0 AS item_no, doc AS rec FROM d WHERE items IS NULL AND t <> 'ARRAY'
+      WITH r AS MATERIALIZED (
+        SELECT source_row AS doc, line, 0 AS item_no, raw AS rec FROM {docs} ANTI JOIN _aq_items USING (source_row)
         UNION ALL
-        SELECT doc_no, line, generate_subscripts(l, 1) AS item_no, unnest(l) AS rec
-        FROM (SELECT doc_no, line, CAST(coalesce(json_extract(doc, items), doc) AS JSON[]) AS l
-              FROM d WHERE items IS NOT NULL OR t = 'ARRAY')
+        SELECT doc, line, generate_subscripts(l, 1) AS item_no, unnest(l) AS rec
+        FROM (SELECT d.source_row AS doc, d.line, {members} AS l FROM {docs} d JOIN _aq_items i USING (source_row))
       ),
-      n AS (SELECT doc_no, sum(k) OVER (ORDER BY doc_no) - k AS before
-            FROM (SELECT doc_no, CASE WHEN items IS NULL AND t <> 'ARRAY' THEN 1
-                                      ELSE json_array_length(coalesce(json_extract(doc, items), doc)) END AS k
-                  FROM d))
-      SELECT before + greatest(item_no, 1) AS source_row, line, rec AS raw FROM r JOIN n USING (doc_no)"""
+      n AS (SELECT doc, sum(k) OVER (ORDER BY doc) - k AS before FROM (SELECT doc, count(*) AS k FROM r GROUP BY doc))
+      SELECT before + greatest(item_no, 1) AS source_row, line, rec AS raw FROM r JOIN n USING (doc)"""
 
 
 def _load_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -162,7 +161,8 @@ def read_json(
             con.execute("DROP TABLE _aq_lines")
             blank = con.execute("SELECT count(*) FROM _aq_docs WHERE blank").fetchone()
             one_record_per_line = not (unreadable or malformed or (blank and blank[0]))
-            docs = "(SELECT line AS doc_no, line, raw AS doc FROM _aq_docs WHERE raw IS NOT NULL AND NOT blank)"
+            # documents keyed by line (the source_row of records is counted anew when lines are not records)
+            docs = "(SELECT line AS source_row, line, raw FROM _aq_docs WHERE raw IS NOT NULL AND NOT blank)"
             kind = "ndjson"
         else:
             first = path.open("rb").read(SNIFF_BYTES).lstrip(codecs.BOM_UTF8).lstrip()[:1]
@@ -176,26 +176,17 @@ def read_json(
                 f"FROM read_json_objects({p}, format = '{fmt}', maximum_object_size = {biggest})"
             )
             one_record_per_line = True
-            docs = "(SELECT source_row AS doc_no, line, raw AS doc FROM _aq_docs)"
+            docs = "(SELECT source_row, line, raw FROM _aq_docs)"
             kind = "json"
         con.execute("DROP TABLE IF EXISTS _aq_json")
-        # Usually each document is one plain record: then its shapes are the catalog, and the same grouping
-        # tells whether any document is an array or an envelope page (which need the general pass below).
-        found: jsonshape.Found | None = None
-        as_records = False
-        if one_record_per_line and not _any_deep(con, "_aq_docs"):
-            found = jsonshape.catalog(con, "_aq_docs", container=_container)
-            as_records = not _has_containers(con, "_aq_docs") if found is None else not found.containers
-        if as_records:
-            con.execute("ALTER TABLE _aq_docs RENAME TO _aq_json")
-            deep: jsonshape.Rejects = []
-        else:
+        if _find_containers(con, docs) or not one_record_per_line:
             con.execute(f"CREATE TEMP TABLE _aq_json AS {_envelope_sql(docs)}")
             con.execute("DROP TABLE _aq_docs")
-            deep = _reject_deep(con)
-            found = None
-        if found is None:
-            found = jsonshape.catalog(con, "_aq_json") or jsonshape.per_record(con, "_aq_json")
+        else:
+            con.execute("ALTER TABLE _aq_docs RENAME TO _aq_json")  # each document is one record, numbered
+        con.execute("DROP TABLE _aq_items")
+        deep = _reject_deep(con)
+        found = jsonshape.catalog(con, "_aq_json") or jsonshape.per_record(con, "_aq_json")
     except duckdb.Error as exc:
         raise InputError(display, f"cannot read as JSON: {first_line(exc)}") from None
     ambiguous = sorted(deep + found.ambiguous)
@@ -213,11 +204,6 @@ def _too_deep(text: str) -> str:
     # Counted with replace(), not a regex: a negated-class regexp_replace costs ~70 s per million records.
     many = f"length({text}) - length(replace(replace({text}, '{{', ''), '[', '')) > {MAX_JSON_DEPTH}"
     return f"(CASE WHEN {many} THEN {brackets} <> '' ELSE false END)"
-
-
-def _any_deep(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    row = con.execute(f"SELECT count(*) FROM {table} WHERE {_too_deep('raw::VARCHAR')}").fetchone()
-    return bool(row and row[0])
 
 
 def _reject_deep(con: duckdb.DuckDBPyConnection) -> jsonshape.Rejects:

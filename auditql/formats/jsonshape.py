@@ -20,7 +20,6 @@ from the groups too: `json_keys` lists a repeated key twice, and the root's type
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -46,7 +45,6 @@ class Found:
     structure: object
     ambiguous: Rejects
     not_object: Rejects
-    containers: bool = False  # some records hold records (arrays, envelope pages): nothing was decided
 
 
 def _quote(key: str) -> str:
@@ -94,13 +92,10 @@ def _signature(paths: dict[str, set[str]]) -> str:
     )
 
 
-def catalog(con: duckdb.DuckDBPyConnection, table: str, container: Callable[[str], str] | None = None) -> Found | None:
+def catalog(con: duckdb.DuckDBPyConnection, table: str) -> Found | None:
     """The structure and the rejects, with the rejected records deleted from `table`; None
     when grouping cannot be trusted or gains nothing (then use `per_record`). Records nested too deep for
-    `json_structure` must be gone from `table` already.
-
-    container: SQL test of a document holding several records; when a group's representative passes it,
-    `Found(containers=True)` comes back and `table` is left as it was."""
+    `json_structure` must be gone from `table` already."""
     paths: dict[str, set[str]] = {"$": {"object"}}
     keys: set[str] = set()
     for (described,) in con.execute(
@@ -125,20 +120,10 @@ def catalog(con: duckdb.DuckDBPyConnection, table: str, container: Callable[[str
         for (described,) in rows:
             _walk(json.loads(described), "$", found, keys)
         if all(kinds <= paths.get(p, set()) for p, kinds in found.items()):
-            if container is not None and _any_container(con, container):
-                return Found(None, [], [], containers=True)
             return _finish(con, table, signature)
         for p, kinds in found.items():
             paths.setdefault(p, set()).update(kinds)
     return None
-
-
-def _any_container(con: duckdb.DuckDBPyConnection, container: Callable[[str], str]) -> bool:
-    row = con.execute(f"SELECT count(*) FROM _aq_shapes WHERE {container('rep')}").fetchone()
-    if row and row[0]:
-        con.execute("DROP TABLE _aq_shapes")
-        return True
-    return False
 
 
 def _finish(con: duckdb.DuckDBPyConnection, table: str, signature: str) -> Found:
