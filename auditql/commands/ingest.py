@@ -43,7 +43,7 @@ class MemorySize(click.ParamType):
 @click.option(
     "--memory-limit",
     type=MemorySize(),
-    help="Memory DuckDB may use, e.g. 2GB or 25% (default: half the RAM); beyond it, it spills to disk.",
+    help="Memory the ingest may use, e.g. 2GB or 25% (default: half the RAM); DuckDB spills to disk beyond it.",
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @handle_errors
