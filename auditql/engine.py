@@ -187,9 +187,6 @@ def writer(path: Path, notify=None, memory_limit: int | None = None) -> Iterator
     try:
         con.execute("SET TimeZone = 'UTC'")
         no_progress_bar(con)
-        # Rows need no insertion order (every reader orders by time, source_row); keeping it makes DuckDB
-        # buffer an INSERT's rows, which fails under a small --memory-limit (a 473 MB file at 64 MB).
-        con.execute("SET preserve_insertion_order = false")
         limit = default_memory_limit() if memory_limit is None else memory_limit
         if limit:
             duck, threads = duckdb_budget(int(limit))
