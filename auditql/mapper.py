@@ -105,6 +105,10 @@ def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:
             default = "unknown"
         exprs[column] = _rule_case(column, rules, exprs, fields, all_fields, default)
     formats = "[" + ", ".join(sql_str(f) for f in (*mapping.time_formats, *DEFAULT_TIME_FORMATS)) + "]"
+    parsed = f"aq_parse_time({exprs['time']}, {formats})"
+    time_feeds = resolved.get("time", [])
+    if len(time_feeds) == 1 and time_feeds[0] in records.timestamps:  # typed already: no text round trip
+        parsed = f"CAST({sql_ident(time_feeds[0])} AS TIMESTAMPTZ)"
     content = "md5(aq_canonical_json(raw::VARCHAR))" if records.needs_canonical_json else f"md5({records.content})"
     key = f"{sql_str(vendor + ':')} || coalesce('id:' || ({exprs['event_id']}), 'h:' || {content})"
     mapped = ",\n      ".join(f"{exprs[c]} AS {sql_ident(c)}" for c in FIELD_COLUMNS + tuple(RULE_COLUMNS))
@@ -114,7 +118,7 @@ def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:
     FROM (
       SELECT source_row, line, raw, {mapped},
       {key} AS event_key,
-      aq_parse_time({exprs["time"]}, {formats}) AS _parsed
+      {parsed} AS _parsed
       FROM {fields.relation()}
     )"""
     used = {f for feeds in resolved.values() for f in feeds}

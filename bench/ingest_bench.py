@@ -25,7 +25,7 @@ from bench.measure import Row, Section, median_of
 JSON_SOURCES = {
     "gigya_ndjson": "(SELECT json AS raw FROM read_json_objects({p}, format = 'newline_delimited'))",
     "gigya_envelope": (
-        "(SELECT unnest(CAST(json -> '$.results' AS JSON[])) AS raw "
+        "(SELECT unnest(json_extract(json, '$.results[*]')) AS raw "
         "FROM read_json_objects({p}, format = 'unstructured', maximum_object_size = {size}))"
     ),
     "cja_json": "(SELECT json AS raw FROM read_json_objects({p}, format = 'array'))",

@@ -46,6 +46,7 @@ class Records:
     needs_canonical_json: bool = False  # content must go through canonical JSON (nested, unordered keys)
     rejects: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, reason, text)
     notes: list[str] = field(default_factory=list)
+    timestamps: set[str] = field(default_factory=set)  # native fields typed TIMESTAMP/DATE (Parquet): no parsing
 
     def access(self, field_path: str) -> str:
         """SQL expression giving the field's value as text (JSON text for objects/arrays)."""

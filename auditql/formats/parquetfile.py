@@ -24,9 +24,12 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Re
     sorted_pack = ", ".join(f"{sql_ident(n)} := {sql_ident(n)}" for n in sorted(names))
     relation = (
         f"(SELECT file_row_number + 1 AS source_row, NULL::BIGINT AS line, to_json(struct_pack({pack}))::JSON "
-        f"AS raw, to_json(struct_pack({sorted_pack}))::VARCHAR AS _content, * EXCLUDE (file_row_number) "
-        f"FROM {scan})"
+        f"AS raw, * EXCLUDE (file_row_number) FROM {scan})"
     )
+    # The content (columns in name order, for a hash that ignores column order) is SQL over the native
+    # columns, so the mapping computes it only for records without a vendor id.
+    content = f"to_json(struct_pack({sorted_pack}))::VARCHAR"
+    timestamps = {n for n, t, *_ in described if str(t).startswith(("TIMESTAMP", "DATE")) and n != "file_row_number"}
     nested = [n for n, t, *_ in described if str(t).startswith(("STRUCT", "MAP"))]
     fields = list(names)
     if nested:
@@ -34,4 +37,4 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Re
             f"SELECT json_group_structure(to_json(struct_pack({pack}))) FROM (SELECT * FROM {scan} LIMIT 1000)"
         ).fetchone()
         fields = structure_paths(json.loads(row[0])) if row and row[0] else fields
-    return Records("parquet", relation, fields, set(names), "_content", False)
+    return Records("parquet", relation, fields, set(names), content, False, timestamps=timestamps)
