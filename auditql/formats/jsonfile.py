@@ -115,17 +115,20 @@ def _envelope_sql(docs: str) -> str:
 
 
 def _load_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Each line as text (a delimiter and quote JSON text cannot contain raw), so one bad line is one reject
-    with its line number instead of a failed file; undecodable lines land in DuckDB's rejects table."""
+    """`_aq_docs`: each line read as text (a delimiter and quote JSON text cannot contain raw), so one bad line
+    is one reject with its line number instead of a failed file (undecodable lines land in DuckDB's rejects
+    table), and parsed once: `raw` is the JSON (TRY_CAST: NULL where json_valid is false), `bad` keeps the
+    text of the lines that are not JSON, `blank` marks empty ones. One statement: the text is not stored."""
     for table in ("_aq_reject_errors", "_aq_reject_scans"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _aq_lines AS SELECT row_number() OVER () AS source_row, "
-        "NULL::BIGINT AS line, text "
+        "CREATE OR REPLACE TEMP TABLE _aq_docs AS SELECT source_row, NULL::BIGINT AS line, raw, "
+        "CASE WHEN raw IS NULL THEN text END AS bad, trim(coalesce(text, '')) = '' AS blank "
+        "FROM (SELECT row_number() OVER () AS source_row, text, TRY_CAST(text AS JSON) AS raw "
         f"FROM read_csv({sql_str(str(path))}, columns = {{'text': 'VARCHAR'}}, header = false, "
         f"auto_detect = false, delim = chr(1), quote = '', escape = '', nullstr = {NO_NULL}, "
         f"strict_mode = false, {LINE_OPTIONS}, store_rejects = true, "
-        "rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans')"
+        "rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans'))"
     )
 
 
@@ -150,20 +153,13 @@ def read_json(
             gaps = textfile.reject_spans([(int(n), t or "") for n, _, t in unreadable])
             rejects = [(g.start, reason, t or "") for g, (_, reason, t) in zip(gaps, unreadable, strict=True)]
             # DuckDB skips empty lines: put them back so every record names its line in the file.
-            count = con.execute("SELECT count(*) FROM _aq_lines").fetchone()
-            if not textfile.assign(con, "_aq_lines", layout, 0, gaps, count[0] if count else 0):
-                con.execute("UPDATE _aq_lines SET line = source_row")
-            # One parse per line validates and types it (TRY_CAST is NULL where json_valid is false).
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _aq_docs AS SELECT source_row, line, TRY_CAST(text AS JSON) AS raw, "
-                "trim(coalesce(text, '')) = '' AS blank FROM _aq_lines"
-            )
+            count = con.execute("SELECT count(*) FROM _aq_docs").fetchone()
+            if not textfile.assign(con, "_aq_docs", layout, 0, gaps, count[0] if count else 0):
+                con.execute("UPDATE _aq_docs SET line = source_row")
             malformed = con.execute(
-                "SELECT l.line, l.text FROM _aq_docs d JOIN _aq_lines l USING (source_row) "
-                "WHERE d.raw IS NULL AND NOT d.blank ORDER BY l.line"
+                "SELECT line, bad FROM _aq_docs WHERE raw IS NULL AND NOT blank ORDER BY line"
             ).fetchall()
             rejects += [(int(n), "malformed JSON line (truncated or invalid)", t or "") for n, t in malformed]
-            con.execute("DROP TABLE _aq_lines")
             blank = con.execute("SELECT count(*) FROM _aq_docs WHERE blank").fetchone()
             one_record_per_line = not (unreadable or malformed or (blank and blank[0]))
             # documents keyed by line (the source_row of records is counted anew when lines are not records)
