@@ -24,9 +24,11 @@ from bench.measure import Row, Section, median_of
 
 JSON_SOURCES = {
     "gigya_ndjson": "(SELECT json AS raw FROM read_json_objects({p}, format = 'newline_delimited'))",
+    # The members listed in a subquery, then unnested: `unnest(json_extract(json, '$.results[*]'))` in one
+    # SELECT re-extracts the list per member (10 s instead of 0.9 s for 250,000 members, DuckDB 2.0.0).
     "gigya_envelope": (
-        "(SELECT unnest(json_extract(json, '$.results[*]')) AS raw "
-        "FROM read_json_objects({p}, format = 'unstructured', maximum_object_size = {size}))"
+        "(SELECT unnest(members) AS raw FROM (SELECT json_extract(json, '$.results[*]') AS members "
+        "FROM read_json_objects({p}, format = 'unstructured', maximum_object_size = {size})))"
     ),
     "cja_json": "(SELECT json AS raw FROM read_json_objects({p}, format = 'array'))",
 }
