@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -63,7 +64,9 @@ def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
         pairs = [{(f[0], c) for c, f in m.items() if c in VERBATIM_COLUMNS and len(f) == 1} for m in maps]
         common = set.intersection(*pairs) if pairs else set()
         verbatim[vendor] = {f: c for f, c in sorted(common)}
-    return Catalog(fields={v: frozenset(s) for v, s in fields.items()}, verbatim=verbatim)
+    # complete: ingest records every field of every record it stores (CSV headers, Parquet columns, the
+    # merged structure of all JSON records), so a vendor without a field's first key never has it.
+    return Catalog(fields={v: frozenset(s) for v, s in fields.items()}, verbatim=verbatim, complete=True)
 
 
 # Seconds a query may run before it is cancelled (`--timeout`, `.timeout`); generous, so only a runaway
@@ -192,9 +195,11 @@ def prepare(
     t = translate(text, cat, columns=columns, **options)
     if table_view and columns is None and t.form != "sql":
         t = translate(text, cat, columns=list(TABLE_COLUMNS), **options)
-    from auditql.dataset.reader import prune
-
-    return prune(con, t)  # on a Parquet dataset: read only the vendor/date partitions the query can match
+    # On a Parquet dataset, read only the vendor/date partitions the query can match. Only
+    # auditql.dataset.reader opens dataset connections: when it was never imported, `con` is a DuckDB
+    # archive, and a one-shot query need not import the dataset package (export, ingest, pyarrow).
+    reader = sys.modules.get("auditql.dataset.reader")
+    return t if reader is None else reader.prune(con, t)
 
 
 def query(

@@ -86,6 +86,14 @@ def resolve_db(db: Path | None) -> Path:
 class DefaultGroup(click.Group):
     """Plain `auditql` in a terminal opens the REPL; piped, it shows help."""
 
+    # True while this process's own command line runs (`auditql …`, `python -m auditql …`), which the
+    # process ends with; False when called in-process with args (tests' CliRunner), which lives on.
+    one_shot = False
+
+    def main(self, args: Any = None, *rest: Any, **options: Any) -> Any:
+        self.one_shot = args is None
+        return super().main(args, *rest, **options)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args and sys.stdin.isatty() and sys.stdout.isatty() and "repl" in self.commands:
             args = ["repl"]

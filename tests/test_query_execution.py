@@ -75,6 +75,18 @@ ROWS = [
     },
 ]
 
+# As an archive's catalog is: every top-level key of each vendor's records (nested paths too), so vendors
+# whose records lack a key skip raw for it. resolver is left out: a vendor the catalog does not list.
+COMPLETE = Catalog(
+    fields={
+        vendor: frozenset(key for row in ROWS if row["vendor"] == vendor for key in row["raw"])
+        | ({"params.loginID", "httpReq.SDK"} if vendor == "sap_cdc" else set())
+        for vendor in ("sap_cdc", "broadcom_portal")
+    },
+    verbatim=CATALOG.verbatim,
+    complete=True,
+)
+
 
 @pytest.fixture(scope="module")
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
@@ -94,7 +106,7 @@ def ids(con: duckdb.DuckDBPyConnection, text: str, catalog: Catalog = CATALOG, *
     return [row[0] for row in con.execute(translation.sql, translation.params).fetchall()]
 
 
-@pytest.mark.parametrize("catalog", [CATALOG, Catalog()], ids=["column-reads", "raw-only"])
+@pytest.mark.parametrize("catalog", [CATALOG, Catalog(), COMPLETE], ids=["column-reads", "raw-only", "complete"])
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -151,8 +163,15 @@ def test_where_form(con: duckdb.DuckDBPyConnection, catalog: Catalog, query: str
         "\"it's\" = 's'",
     ],
 )
-def test_any_key_can_be_read(con: duckdb.DuckDBPyConnection, query: str) -> None:
-    assert ids(con, query) == ["b1"]
+@pytest.mark.parametrize("catalog", [CATALOG, COMPLETE], ids=["column-reads", "complete"])
+def test_any_key_can_be_read(con: duckdb.DuckDBPyConnection, query: str, catalog: Catalog) -> None:
+    assert ids(con, query, catalog) == ["b1"]
+
+
+def test_a_complete_catalog_skips_raw_only_for_vendors_without_the_key() -> None:
+    sql = translate("errCode = 0", COMPLETE).sql
+    assert "WHEN \"vendor\" = 'broadcom_portal' THEN NULL ELSE \"raw\" ->> '$.errCode'" in sql
+    assert "resolver" not in sql  # not in the catalog: its rows read raw (r1 has errCode "n/a")
 
 
 def test_verbatim_fields_read_the_typed_column(con: duckdb.DuckDBPyConnection) -> None:

@@ -15,6 +15,7 @@ The remaining lines are the query (possibly several lines) and, last, the expect
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ CATALOGS = {
         },
     ),
 }
+# The same, as an archive's catalog is: listing every top-level key of each vendor's records.
+CATALOGS["gigya_complete"] = dataclasses.replace(CATALOGS["gigya"], complete=True)
 
 
 def load_blocks() -> list[Any]:

@@ -8,9 +8,9 @@ parsing `raw` for that vendor's rows (see rewrites.raw_fields_to_json for when t
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from auditql.schema import COLUMN_NAMES
 
@@ -25,6 +25,9 @@ class Catalog:
 
     fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
     verbatim: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # True when `fields` names every top-level key of every record of each vendor it lists, as an
+    # archive's catalog does (ingest records them all): a vendor without a key then need not parse raw.
+    complete: bool = False
 
     def known_names(self) -> set[str]:
         """Canonical columns plus every raw field path seen at ingest."""
@@ -38,6 +41,26 @@ class Catalog:
         prefix = path + "."
         return any(path in paths or any(p.startswith(prefix) for p in paths) for paths in self.fields.values())
 
+    def vendors_without(self, key: str) -> list[str]:
+        """The vendors (sorted) none of whose records has the top-level key `key`: for their rows every
+        path starting at `key` reads NULL. Empty unless the catalog is `complete`; a vendor without
+        fields in the catalog is never listed."""
+        if not self.complete:
+            return []
+        return [vendor for vendor, prefixes in self._prefixes.items() if key not in prefixes]
+
+    @cached_property
+    def _prefixes(self) -> dict[str, set[str]]:
+        """Per vendor (sorted), each path and its parents: `a.b.c` gives `a`, `a.b` and `a.b.c`. A key
+        with a dot (`"a.b"`, a CSV header) is written like a path, so it is found either way."""
+        prefixes: dict[str, set[str]] = {}
+        for vendor, paths in sorted(self.fields.items()):
+            found = prefixes[vendor] = set()
+            for path in paths:
+                parts = path.split(".")
+                found.update(".".join(parts[:n]) for n in range(1, len(parts) + 1))
+        return prefixes
+
     def unknown_field_warning(self, path: str) -> str | None:
         """A one-line warning for a field no record has, naming the nearest known names; None if known.
 
@@ -45,6 +68,8 @@ class Catalog:
         """
         if not self.fields or self.has_field(path):
             return None
+        import difflib  # only for a warning: most queries never need it
+
         by_lower: dict[str, list[str]] = {}
         for name in sorted(self.known_names()):
             by_lower.setdefault(name.lower(), []).append(name)

@@ -10,6 +10,7 @@ unknown-name warnings.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import reduce
 
 from sqlglot import exp
 
@@ -101,6 +102,11 @@ def raw_fields_to_json(tree: exp.Expr, ctx: Context) -> exp.Expr:
     and every operator: the column differs from raw only where raw holds '' (the column holds NULL),
     and those rows fall through to raw. Keys that contain a dot are never mapped this way, because the
     catalog writes nested paths with dots and could not tell the two apart.
+
+    With a complete catalog (an archive's: it lists every top-level key of each vendor's records),
+    vendors whose records never have the path's first key read NULL without parsing `raw` (`WHEN
+    vendor = 'a' OR vendor = 'b' THEN NULL`), which is what `raw ->> '$.f'` gives on their rows. A
+    vendor the catalog knows nothing about reads raw.
     """
     replace_all([(field, read_raw(field, ctx)) for field in tree.find_all(RawField)])
     return tree
@@ -114,15 +120,12 @@ def read_raw(field: RawField, ctx: Context) -> exp.Expr:
 
     path = exp.JSONPath(expressions=[exp.JSONPathRoot(), *(exp.JSONPathKey(this=k) for k in field.path)])
     from_raw = exp.JSONExtractScalar(this=column("raw"), expression=path)
-    if any("." in key for key in field.path):
-        return from_raw
     vendors_by_column: dict[str, list[str]] = {}
-    for vendor, copies in sorted(ctx.catalog.verbatim.items()):
-        target = copies.get(field.dotted)
-        if target and COLUMN_TYPES.get(target) == "VARCHAR":
-            vendors_by_column.setdefault(target, []).append(vendor)
-    if not vendors_by_column:
-        return from_raw
+    if not any("." in key for key in field.path):
+        for vendor, copies in sorted(ctx.catalog.verbatim.items()):
+            target = copies.get(field.dotted)
+            if target and COLUMN_TYPES.get(target) == "VARCHAR":
+                vendors_by_column.setdefault(target, []).append(vendor)
     branches = []
     for target, vendors in vendors_by_column.items():
         vendor_is = (
@@ -132,7 +135,11 @@ def read_raw(field: RawField, ctx: Context) -> exp.Expr:
         )
         present = exp.Not(this=exp.Is(this=column(target), expression=exp.Null()))
         branches.append(exp.If(this=exp.And(this=vendor_is, expression=present), true=column(target)))
-    return exp.Case(ifs=branches, default=from_raw)
+    absent = ctx.catalog.vendors_without(field.path[0])
+    if absent:  # ORed equalities, not IN: DuckDB plans thousands of CASEs with a 3+ value IN in quadratic time
+        equals: list[exp.Expr] = [exp.EQ(this=column("vendor"), expression=exp.Literal.string(v)) for v in absent]
+        branches.append(exp.If(this=reduce(lambda a, b: exp.Or(this=a, expression=b), equals), true=exp.Null()))
+    return exp.Case(ifs=branches, default=from_raw) if branches else from_raw
 
 
 def _is_quoted_name(node: object) -> bool:

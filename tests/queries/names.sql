@@ -84,3 +84,20 @@ SELECT <columns> FROM "events" WHERE CASE WHEN "vendor" IN ('resolver', 'sap_cdc
 # catalog: gigya
 params.loginID = 'a' OR "params.loginID" = 'b'
 SELECT <columns> FROM "events" WHERE CASE WHEN "vendor" = 'sap_cdc' AND NOT "actor_name" IS NULL THEN "actor_name" ELSE "raw" ->> '$.params.loginID' END = 'a' OR ("raw" ->> '$."params.loginID"') = 'b' ORDER BY "time", "source_file", "source_row"
+
+# title: a complete catalog (an archive's): vendors whose records lack the first key read NULL, not raw
+# catalog: gigya_complete
+# warning: no ingested record has field 'httpReq.SDK'
+"Performed By" = 'x' OR httpReq.SDK = 'y' OR sourceIP = 'z'
+SELECT <columns> FROM "events" WHERE CASE WHEN "vendor" = 'sap_cdc' THEN NULL ELSE "raw" ->> '$."Performed By"' END = 'x' OR CASE WHEN "vendor" = 'broadcom_portal' OR "vendor" = 'sap_cdc' THEN NULL ELSE "raw" ->> '$.httpReq.SDK' END = 'y' OR CASE WHEN "vendor" IN ('resolver', 'sap_cdc') AND NOT "source_ip" IS NULL THEN "source_ip" WHEN "vendor" = 'broadcom_portal' THEN NULL ELSE "raw" ->> '$.sourceIP' END = 'z' ORDER BY "time", "source_file", "source_row"
+
+# title: a vendor the catalog does not list (resolver) reads raw even when the catalog is complete
+# catalog: gigya_complete
+errCode != 0
+SELECT <columns> FROM "events" WHERE TRY_CAST(CASE WHEN "vendor" = 'sap_cdc' AND NOT "status_code" IS NULL THEN "status_code" WHEN "vendor" = 'broadcom_portal' THEN NULL ELSE "raw" ->> '$.errCode' END AS DOUBLE) <> 0 ORDER BY "time", "source_file", "source_row"
+
+# title: a catalog not known to be complete never skips raw
+# catalog: gigya
+# warning: no ingested record has field 'httpReq.SDK'
+"Performed By" = 'x' OR httpReq.SDK = 'y'
+SELECT <columns> FROM "events" WHERE ("raw" ->> '$."Performed By"') = 'x' OR ("raw" ->> '$.httpReq.SDK') = 'y' ORDER BY "time", "source_file", "source_row"
