@@ -67,8 +67,9 @@ def raw_files_sql(ndjson: list[Path], envelopes: list[Path], where: str) -> str:
     biggest = max(p.stat().st_size for p in envelopes) + 1
     records = (
         f"SELECT json AS raw FROM read_json_objects({lines}, format = 'newline_delimited') UNION ALL "
-        f"SELECT unnest(CAST(json -> '$.results' AS JSON[])) FROM read_json_objects({pages}, "
-        f"format = 'unstructured', maximum_object_size = {biggest})"
+        # members listed in a subquery first: unnest(json_extract(…)) in one SELECT re-extracts per member
+        f"SELECT unnest(members) FROM (SELECT json_extract(json, '$.results[*]') AS members "
+        f"FROM read_json_objects({pages}, format = 'unstructured', maximum_object_size = {biggest}))"
     )
     ts = "TRY_CAST(coalesce(raw ->> '$.timestamp', raw ->> '$.\"@timestamp\"') AS TIMESTAMPTZ)"
     return f"SELECT * FROM (SELECT raw, {ts} AS ts FROM ({records})) WHERE {where} ORDER BY ts"
