@@ -51,9 +51,10 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, names: list[str], deli
     # Materialize once: the rejects table is filled by the scan, and the mapping reads the rows twice.
     cols = ", ".join(sql_ident(n) for n in names)
     raw = "to_json(struct_pack(" + ", ".join(f"{sql_ident(n)} := {sql_ident(n)}" for n in names) + "))"
+    # The JSON is built below the row_number() window, where the scan runs in parallel (above it, one thread).
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _aq_csv AS SELECT row_number() OVER () AS source_row, "
-        f"NULL::BIGINT AS line, {raw}::JSON AS raw, {cols} FROM {_scan_sql(path, names, delimiter, encoding)}"
+        "CREATE OR REPLACE TEMP TABLE _aq_csv AS SELECT row_number() OVER () AS source_row, NULL::BIGINT AS line, "
+        f"raw, {cols} FROM (SELECT {raw}::JSON AS raw, {cols} FROM {_scan_sql(path, names, delimiter, encoding)})"
     )
 
 

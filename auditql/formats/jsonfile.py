@@ -121,14 +121,17 @@ def _load_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     text of the lines that are not JSON, `blank` marks empty ones. One statement: the text is not stored."""
     for table in ("_aq_reject_errors", "_aq_reject_scans"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
+    # Every expression is computed below the row_number() window, where the scan runs in parallel (above it
+    # one thread works: a trim() there cost 0.7 s per 250,000 lines), and `blank` only where parsing failed.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _aq_docs AS SELECT source_row, NULL::BIGINT AS line, raw, "
-        "CASE WHEN raw IS NULL THEN text END AS bad, trim(coalesce(text, '')) = '' AS blank "
-        "FROM (SELECT row_number() OVER () AS source_row, text, TRY_CAST(text AS JSON) AS raw "
+        "CREATE OR REPLACE TEMP TABLE _aq_docs AS SELECT row_number() OVER () AS source_row, NULL::BIGINT AS line, "
+        "raw, bad, blank FROM (SELECT raw, CASE WHEN raw IS NULL THEN text END AS bad, "
+        "CASE WHEN raw IS NULL THEN trim(coalesce(text, '')) = '' ELSE false END AS blank "
+        "FROM (SELECT text, TRY_CAST(text AS JSON) AS raw "
         f"FROM read_csv({sql_str(str(path))}, columns = {{'text': 'VARCHAR'}}, header = false, "
         f"auto_detect = false, delim = chr(1), quote = '', escape = '', nullstr = {NO_NULL}, "
         f"strict_mode = false, {LINE_OPTIONS}, store_rejects = true, "
-        "rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans'))"
+        "rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans')))"
     )
 
 
