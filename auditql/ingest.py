@@ -148,6 +148,7 @@ class Ingestor:
 
     def _load(self, path: Path, display: str, scanned: textfile.Scanned, result: FileResult) -> None:
         con, digest = self.con, scanned.sha256
+        con.execute("SET preserve_insertion_order = true")  # on again if a failed INSERT left it off
         if self._already_ingested(digest, result):
             return
         if not self._canonical_registered and formats.sniff_kind(path) == "json":
@@ -181,13 +182,17 @@ class Ingestor:
                  USING (event_key)
                WHERE s._copy > coalesce(e._have, 0)"""
         )
-        added = scalar(con, "SELECT count(*) FROM _aq_keep")
         # Usually every good row is new: then no join at all (a join on a million rows needs ~30 MB more).
-        keep = "WHERE _time IS NOT NULL" if added == good else "SEMI JOIN _aq_keep USING (source_row)"
-        inserted = scalar(
+        everything = scalar(con, "SELECT count(*) FROM _aq_keep") == good
+        keep = "WHERE _time IS NOT NULL" if everything else "SEMI JOIN _aq_keep USING (source_row)"
+        # Unordered: events need no insertion order (every reader orders by time, source_row), and keeping
+        # it made a million-row INSERT write its row groups twice (2.9 s + a 1.3 s CHECKPOINT, vs 2.4 s + 0).
+        # Only here: the readers' row_number() OVER () numbers records in file order only with it on.
+        con.execute("SET preserve_insertion_order = false")
+        added = scalar(
             con, f"INSERT INTO events SELECT {canonical_columns(display, mapping.name)} FROM _aq_staged {keep}"
         )
-        assert inserted == added, (inserted, added)
+        con.execute("SET preserve_insertion_order = true")
         if rejects:  # one statement over lists: executemany runs a statement per row (25 s for 50k rejects)
             lines, data_rows, reasons, texts = (list(c) for c in zip(*rejects, strict=True))
             con.execute(
