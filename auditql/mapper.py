@@ -116,7 +116,7 @@ def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:
     SELECT *, CASE WHEN _parsed >= TIMESTAMPTZ '{EARLIEST}' AND _parsed < TIMESTAMPTZ '{LATEST}'
                    THEN _parsed END AS _time
     FROM (
-      SELECT source_row, line, raw, {mapped},
+      SELECT source_row, {records.line} AS line, raw, {mapped},
       {key} AS event_key,
       {parsed} AS _parsed
       FROM {fields.relation()}

@@ -159,6 +159,14 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[int, ...]]) -> 
     con.execute(f"INSERT INTO _aq_gaps SELECT {unnest}", [list(c) for c in columns])
 
 
+def plain(layout: Layout | None, header: int, gaps: list[Gap], rows: int) -> bool:
+    """Whether no line is missing from the rows: no rejected record, no empty line, and the lines add up.
+    Then a row's line is its number plus the `header`, and `assign` has nothing to do."""
+    if layout is None or gaps or any(n > header for n in layout.empty):
+        return False
+    return header + rows == layout.lines
+
+
 def assign(
     con: duckdb.DuckDBPyConnection, table: str, layout: Layout | None, header: int, gaps: list[Gap], rows: int
 ) -> bool:

@@ -47,6 +47,7 @@ class Records:
     rejects: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, reason, text)
     notes: list[str] = field(default_factory=list)
     timestamps: set[str] = field(default_factory=set)  # native fields typed TIMESTAMP/DATE (Parquet): no parsing
+    line: str = "line"  # SQL for a row's physical line (an expression when no row needs one of its own)
 
     def access(self, field_path: str) -> str:
         """SQL expression giving the field's value as text (JSON text for objects/arrays)."""
