@@ -2,10 +2,9 @@
 deduplicate, record provenance — one transaction per file, so a file either lands whole (minus its rejected
 records, which are kept with their reason) or not at all.
 
-Dedup rule (canonical-schema.md): for each `event_key` the archive keeps the largest number of copies found
-in any single file. Staging numbers each key's copies within the file; copies beyond what the archive
-already holds are added. So re-ingesting adds nothing, overlapping exports add each event once, and genuine
-same-second repeats inside one export are all kept.
+Dedup rule (canonical-schema.md; `dedup.py`): a vendor id is one event however many copies deliver it; an
+id-less record is identified by the mapping's identifying canonical values, and meets an id-bearing twin
+through the same content key. Every delivery is on record (`deliveries`).
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from auditql import __version__, archives, canonical, custody, engine, formats, textfile
+from auditql import __version__, archives, canonical, custody, dedup, engine, formats, textfile
 from auditql.custody import sha256_file
 from auditql.errors import AuditqlError, InputError
 from auditql.mapper import canonical_columns, plan
@@ -169,30 +168,19 @@ class Ingestor:
         rejects = [(ln, None, reason, text) for ln, reason, text in records.rejects]
         rejects += [(ln, row, reason, text) for row, ln, reason, text in bad_time]
         good = scalar(con, "SELECT count(*) FROM _aq_staged WHERE _time IS NOT NULL")
-        # Which rows to add: copies are numbered over (source_row, event_key) only, then the wide rows (raw and
-        # all) are picked by source_row: a window over whole rows costs ~40% more of the ingest. Two statements,
-        # so neither holds the numbering and the write at once (the INSERT alone fits a 64 MB --memory-limit).
-        # No ORDER BY: sorting whole rows could not spill, and every reader orders by time/source_row itself.
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE _aq_keep AS SELECT source_row FROM (
-                 SELECT source_row, event_key, row_number() OVER (PARTITION BY event_key ORDER BY source_row) AS _copy
-                 FROM _aq_staged WHERE _time IS NOT NULL) s
-               LEFT JOIN (SELECT event_key, count(*) AS _have FROM events
-                          WHERE event_key IN (SELECT event_key FROM _aq_staged) GROUP BY event_key) e
-                 USING (event_key)
-               WHERE s._copy > coalesce(e._have, 0)"""
-        )
-        # Usually every good row is new: then no join at all (a join on a million rows needs ~30 MB more).
-        everything = scalar(con, "SELECT count(*) FROM _aq_keep") == good
-        keep = "WHERE _time IS NOT NULL" if everything else "SEMI JOIN _aq_keep USING (source_row)"
         # Unordered: events need no insertion order (every reader orders by time, source_row), and keeping
         # it made a million-row INSERT write its row groups twice (2.9 s + a 1.3 s CHECKPOINT, vs 2.4 s + 0).
         # Only here: the readers' row_number() OVER () numbers records in file order only with it on.
         con.execute("SET preserve_insertion_order = false")
-        added = scalar(
-            con, f"INSERT INTO events SELECT {canonical_columns(display, mapping.name)} FROM _aq_staged {keep}"
-        )
+        insert = f"INSERT INTO events SELECT {canonical_columns(display, mapping.name)} FROM _aq_staged"
+        added = dedup.apply(con, display, digest, insert)
         con.execute("SET preserve_insertion_order = true")
+        if p.lacking and scalar(con, "SELECT count(*) FROM _aq_staged WHERE _time IS NOT NULL AND event_id IS NULL"):
+            labels = ", ".join(mapping.synonyms(c)[-1] if mapping.synonyms(c) else c for c in p.lacking)
+            result.notes.append(
+                f"no {labels} column: its events are identified without it, so they will not meet the same "
+                "events exported with it"
+            )
         if rejects:  # one statement over lists: executemany runs a statement per row (25 s for 50k rejects)
             lines, data_rows, reasons, texts = (list(c) for c in zip(*rejects, strict=True))
             con.execute(
@@ -221,7 +209,7 @@ class Ingestor:
                 span[1],
                 now,
                 __version__,
-                json.dumps(p.resolved),
+                json.dumps({c: f for c, f in p.resolved.items() if c not in p.transformed}),
             ],
         )
         con.execute(
@@ -229,7 +217,7 @@ class Ingestor:
             "WHERE f NOT IN (SELECT field FROM fields WHERE vendor = ?)",
             [mapping.name, records.fields, mapping.name],
         )
-        for table in ("_aq_staged", "_aq_keep", "_aq_csv", "_aq_json", "_aq_lines"):
+        for table in ("_aq_staged", "_aq_csv", "_aq_json", "_aq_lines"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
 
     def _already_ingested(self, digest: str, result: FileResult) -> bool:

@@ -7,13 +7,21 @@ in one statement over the whole file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from auditql.engine import EARLIEST, LATEST
 from auditql.formats import Records, json_path, sql_ident, sql_str
 from auditql.schema import COLUMN_NAMES
-from auditql.vendors.detect import resolve
-from auditql.vendors.mapping import DEFAULTS, FIELD_COLUMNS, RULE_COLUMNS, Mapping, Rule
+from auditql.vendors.detect import field_index, resolve, spellings
+from auditql.vendors.mapping import (
+    ACTOR_COLUMNS,
+    DEFAULTS,
+    FIELD_COLUMNS,
+    PRECISIONS,
+    RULE_COLUMNS,
+    Mapping,
+    Rule,
+)
 
 DEFAULT_TIME_FORMATS: tuple[str, ...] = (
     "%m/%d/%Y %I:%M:%S %p",
@@ -34,10 +42,16 @@ class Plan:
     sql: str
     resolved: dict[str, list[str]]
     unmapped: list[str]
+    lacking: list[str] = field(default_factory=list)  # identifying columns the file has no field for
+    transformed: frozenset[str] = frozenset()  # columns not copied unchanged (normalized, or from a party)
 
     def verbatim(self) -> dict[str, str]:
         """field -> column for columns fed by exactly one field, copied unchanged."""
-        return {f[0]: c for c, f in self.resolved.items() if c in VERBATIM_COLUMNS and len(f) == 1}
+        return {
+            f[0]: c
+            for c, f in self.resolved.items()
+            if c in VERBATIM_COLUMNS and len(f) == 1 and c not in self.transformed
+        }
 
 
 class _Fields:
@@ -69,19 +83,18 @@ def _rule_case(
     rules: tuple[Rule, ...],
     exprs: dict[str, str],
     fields: _Fields,
-    resolved_fields: set[str],
+    index: dict[str, list[str]],
     default: str | None,
 ) -> str:
     branches = []
-    lookup = {f.lower(): f for f in resolved_fields}
     for rule in rules:
         if rule.when is not None:
             target = exprs.get(rule.when, "NULL")
         else:
-            actual = lookup.get((rule.field or "").lower())
-            if actual is None:
+            found = spellings([rule.field or ""], index)
+            if not found:
                 continue
-            target = fields.value(actual)
+            target = _coalesce([fields.value(f) for f in found])
         cond = " OR ".join(f"{target} ILIKE {sql_str(p)} ESCAPE '\\'" for p in rule.like)
         branches.append(f"WHEN {cond} THEN {sql_str(rule.then)}")
     fallback = sql_str(default) if default else "NULL"
@@ -90,40 +103,115 @@ def _rule_case(
     return "CASE " + " ".join(branches) + f" ELSE {fallback} END"
 
 
+def _coalesce(values: list[str]) -> str:
+    return values[0] if len(values) == 1 else (f"coalesce({', '.join(values)})" if values else "NULL")
+
+
+def _parties(mapping: Mapping, exprs: dict[str, str], fields: _Fields, index: dict[str, list[str]]) -> str | None:
+    """Actor columns from the first party (`[[actor]]`) present in each record, so id, name, email and type
+    always describe one party (a Gigya call signed with a user key was made by the key's owner, not by the
+    account it changed). Records no party matches keep the [columns] synonyms. Returns the party's type."""
+    whens, types = [], []
+    columns: dict[str, list[str]] = {c: [] for c in ACTOR_COLUMNS}
+    for party in mapping.parties:
+        present = spellings(party.when, index)
+        if not present:
+            continue
+        value = _coalesce([fields.value(f) for f in present])
+        cond = f"{value} IS NOT NULL"
+        if party.like:
+            cond = "(" + " OR ".join(f"{value} ILIKE {sql_str(p)} ESCAPE '\\'" for p in party.like) + ")"
+        whens.append(cond)
+        types.append(sql_str(party.actor_type) if party.actor_type else "NULL")
+        for c in ACTOR_COLUMNS:
+            columns[c].append(_coalesce([fields.value(f) for f in spellings(party.columns[c], index)]))
+    if not whens:
+        return None
+    for c in ACTOR_COLUMNS:
+        branches = " ".join(f"WHEN {w} THEN {v}" for w, v in zip(whens, columns[c], strict=True))
+        exprs[c] = f"CASE {branches} ELSE {exprs[c]} END"
+    return "CASE " + " ".join(f"WHEN {w} THEN {t}" for w, t in zip(whens, types, strict=True)) + " END"
+
+
+def _key_value(column: str, expr: str) -> str:
+    """A canonical value as it identifies an event: trimmed, a decimal without its trailing zeros and a
+    boolean in lower case — what pandas writes for a Parquet integer (`1.0`) or boolean (`True`) is the
+    same value — and otherwise exactly as written (no rounding: `0.1` and `0.10000000000000000001` differ)."""
+    v = f"trim({expr})"
+    return (
+        f"CASE WHEN regexp_full_match({v}, '-?[0-9]+\\.[0-9]*') THEN rtrim(rtrim({v}, '0'), '.') "
+        f"WHEN lower({v}) IN ('true', 'false') THEN lower({v}) ELSE nullif({v}, '') END"
+    )
+
+
+def _content_key(mapping: Mapping, vendor: str, records: Records) -> tuple[str, str | None]:
+    """SQL for the content key (over the inner SELECT's columns and `_parsed`), and the raw-content
+    expression the inner SELECT must provide as `_content` when the mapping declares no identity."""
+    prefix = sql_str(vendor + ":c:")
+    if mapping.identity is None:  # a generic file: its whole record is what identifies it
+        content = "aq_canonical_json(raw::VARCHAR)" if records.needs_canonical_json else records.content
+        return f"{prefix} || md5({content})", content
+    unit = PRECISIONS[mapping.identity.precision]
+    values = [
+        f"epoch_ms(date_trunc('{unit}', _parsed))::VARCHAR" if c == "time" else _key_value(c, sql_ident(c))
+        for c in mapping.identity.content
+    ]
+    return f"{prefix} || md5(to_json([{', '.join(values)}])::VARCHAR)", None
+
+
 def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:
+    index = field_index(records.fields)
     resolved = resolve(mapping, records.fields)
     fields = _Fields(records)
     exprs: dict[str, str] = {}
     for column in FIELD_COLUMNS:
-        feeds = resolved.get(column, [])
-        values = [fields.value(f) for f in feeds]
-        exprs[column] = values[0] if len(values) == 1 else (f"coalesce({', '.join(values)})" if values else "NULL")
-    all_fields = set(records.fields)
+        exprs[column] = _coalesce([fields.value(f) for f in resolved.get(column, [])])
+    party_type = _parties(mapping, exprs, fields, index)
+    # One person, one spelling of their address: `Alex@Example.com ` and `alex@example.com` are the same.
+    exprs["actor_email"] = f"nullif(lower(trim({exprs['actor_email']})), '')"
     for column, rules in mapping.rules.items():
         default = DEFAULTS[column]
         if column == "actor_type" and not rules:
             default = "unknown"
-        exprs[column] = _rule_case(column, rules, exprs, fields, all_fields, default)
+        exprs[column] = _rule_case(column, rules, exprs, fields, index, default)
+    if party_type is not None:
+        exprs["actor_type"] = f"coalesce({party_type}, {exprs['actor_type']})"
     formats = "[" + ", ".join(sql_str(f) for f in (*mapping.time_formats, *DEFAULT_TIME_FORMATS)) + "]"
     parsed = f"aq_parse_time({exprs['time']}, {formats})"
     time_feeds = resolved.get("time", [])
     if len(time_feeds) == 1 and time_feeds[0] in records.timestamps:  # typed already: no text round trip
         parsed = f"CAST({sql_ident(time_feeds[0])} AS TIMESTAMPTZ)"
-    content = "md5(aq_canonical_json(raw::VARCHAR))" if records.needs_canonical_json else f"md5({records.content})"
-    key = f"{sql_str(vendor + ':')} || coalesce('id:' || ({exprs['event_id']}), 'h:' || {content})"
+    content_key, raw_content = _content_key(mapping, vendor, records)
+    id_key = f"{sql_str(vendor + ':id:')} || event_id"
     mapped = ",\n      ".join(f"{exprs[c]} AS {sql_ident(c)}" for c in FIELD_COLUMNS + tuple(RULE_COLUMNS))
+    extra = f", md5({raw_content}) AS _content" if raw_content else ""
+    if raw_content:
+        content_key = f"{sql_str(vendor + ':c:')} || _content"
     select = f"""
     SELECT *, CASE WHEN _parsed >= TIMESTAMPTZ '{EARLIEST}' AND _parsed < TIMESTAMPTZ '{LATEST}'
-                   THEN _parsed END AS _time
+                   THEN _parsed END AS _time,
+           {content_key} AS content_key,
+           coalesce({id_key}, {content_key}) AS event_key
     FROM (
       SELECT source_row, {records.line} AS line, raw, {mapped},
-      {key} AS event_key,
-      {parsed} AS _parsed
+      {parsed} AS _parsed{extra}
       FROM {fields.relation()}
     )"""
     used = {f for feeds in resolved.values() for f in feeds}
     unmapped = [f for f in records.fields if f not in used and "." not in f]
-    return Plan(select, resolved, unmapped)
+    lacking = _lacking(mapping, resolved)
+    transformed = {"actor_email"} | (set(ACTOR_COLUMNS) if party_type is not None else set())
+    return Plan(select, resolved, unmapped, lacking, frozenset(transformed))
+
+
+def _lacking(mapping: Mapping, resolved: dict[str, list[str]]) -> list[str]:
+    """Identifying columns this file has no field for (its events cannot meet their twins on them)."""
+    if mapping.identity is None:
+        return []
+    fed = set(resolved)
+    for party in mapping.parties:
+        fed |= {c for c, names in party.columns.items() if names}
+    return [c for c in mapping.identity.content if c != "time" and c not in fed]
 
 
 def canonical_columns(source_file: str, vendor: str) -> str:

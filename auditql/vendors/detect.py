@@ -13,12 +13,30 @@ from auditql.vendors import GENERIC, Registry
 from auditql.vendors.mapping import Mapping, normalize
 
 
-def field_index(fields: Iterable[str]) -> dict[str, str]:
-    """normalized name -> the file's own spelling (first spelling wins, as in the file's order)."""
-    index: dict[str, str] = {}
+def field_index(fields: Iterable[str]) -> dict[str, list[str]]:
+    """normalized name -> every spelling the file has of it, sorted (so the order never depends on the order
+    in which a reader happened to list the fields: the same file always maps the same way)."""
+    index: dict[str, list[str]] = {}
     for f in fields:
-        index.setdefault(normalize(f), f)
+        spellings = index.setdefault(normalize(f), [])
+        if f not in spellings:
+            spellings.append(f)
+    for spellings in index.values():
+        spellings.sort()
     return index
+
+
+def spellings(synonyms: Iterable[str], index: dict[str, list[str]]) -> list[str]:
+    """The file's fields for a synonym list, in synonym order: a synonym's exact spelling first, then its
+    other spellings. Vendors spell a field differently across endpoints and versions (Gigya `@timestamp` /
+    `timestamp`, `params.UID` / `params.uid`), so one file may need all of them, coalesced per record."""
+    found: list[str] = []
+    for s in synonyms:
+        same = index.get(normalize(s), [])
+        for actual in sorted(same, key=lambda a: a != s):
+            if actual not in found:
+                found.append(actual)
+    return found
 
 
 def matches(mapping: Mapping, index: dict[str, str]) -> bool:
@@ -38,11 +56,7 @@ def resolve(mapping: Mapping, fields: Iterable[str]) -> dict[str, list[str]]:
     index = field_index(fields)
     resolved: dict[str, list[str]] = {}
     for column, synonyms in mapping.columns.items():
-        found: list[str] = []
-        for s in synonyms:
-            actual = index.get(normalize(s))
-            if actual is not None and actual not in found:
-                found.append(actual)
+        found = spellings(synonyms, index)
         if found:
             resolved[column] = found
     return resolved

@@ -43,6 +43,32 @@ class Rule:
     field: str | None = None
 
 
+# Actor columns a party supplies together (`[[actor]]`): they must describe one party, never a mix.
+ACTOR_COLUMNS: tuple[str, ...] = ("actor_id", "actor_name", "actor_email")
+# How finely `time` identifies an event in a content key: the coarsest precision any of the vendor's
+# formats writes (a UI download in whole seconds must meet the API's milliseconds).
+PRECISIONS: dict[str, str] = {"ms": "millisecond", "s": "second", "min": "minute"}
+
+
+@dataclass(frozen=True)
+class Party:
+    """Who acted, as one party: applies when any `when` field is present (and, with `like`, matches)."""
+
+    when: tuple[str, ...]
+    like: tuple[str, ...]
+    columns: dict[str, tuple[str, ...]]  # actor_id / actor_name / actor_email -> fields, in coalesce order
+    actor_type: str | None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What identifies an event that carries no vendor id: these canonical columns' values (time at
+    `precision`). An id-bearing record gets the same content key, so an id-less twin meets it."""
+
+    content: tuple[str, ...]
+    precision: str = "ms"
+
+
 @dataclass(frozen=True)
 class Mapping:
     name: str
@@ -54,6 +80,8 @@ class Mapping:
     origin: str = "built-in"
     fingerprint: str = ""
     extras: dict[str, object] = field(default_factory=dict)
+    identity: Identity | None = None
+    parties: tuple[Party, ...] = ()
 
     def synonyms(self, column: str) -> tuple[str, ...]:
         return self.columns.get(column, ())
@@ -94,6 +122,47 @@ def _rules(data: dict, column: str, origin: str) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+def _identity(data: dict, origin: str) -> Identity | None:
+    raw = data.get("identity")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise _fail(origin, "[identity] must be a table")
+    content = _str_list(raw.get("content", []), origin, "identity.content")
+    wrong = [c for c in content if c not in MAPPED_COLUMNS]
+    if wrong:
+        raise _fail(
+            origin,
+            f"identity.content: {wrong[0]!r} is not a canonical column. Try one of: " + ", ".join(MAPPED_COLUMNS),
+        )
+    if not content:
+        raise _fail(origin, "identity.content must name at least one canonical column (e.g. time)")
+    precision = raw.get("precision", "ms")
+    if precision not in PRECISIONS:
+        raise _fail(
+            origin, f"identity.precision: {precision!r} is not a precision. Try one of: " + ", ".join(PRECISIONS)
+        )
+    return Identity(content, precision)
+
+
+def _parties(data: dict, origin: str) -> tuple[Party, ...]:
+    raw = data.get("actor", [])
+    if not isinstance(raw, list):
+        raise _fail(origin, "[[actor]] must be an array of tables")
+    parties = []
+    for i, p in enumerate(raw, 1):
+        where = f"[[actor]] #{i}"
+        if not isinstance(p, dict):
+            raise _fail(origin, f"{where} must be a table")
+        columns = {c: _str_list(p.get(c.removeprefix("actor_"), []), origin, f"{where}.{c}") for c in ACTOR_COLUMNS}
+        kind = p.get("type")
+        if kind is not None and kind not in ACTOR_TYPES:
+            raise _fail(origin, f"{where}: type {kind!r} is not an actor type. Try one of: " + ", ".join(ACTOR_TYPES))
+        when = _str_list(p.get("when", []), origin, f"{where}.when")
+        parties.append(Party(when, _str_list(p.get("like", []), origin, f"{where}.like"), columns, kind))
+    return tuple(parties)
+
+
 def parse_mapping(text: str, origin: str) -> Mapping:
     """Validate one mapping document; every problem is reported against `origin` (the file)."""
     try:
@@ -122,6 +191,8 @@ def parse_mapping(text: str, origin: str) -> Mapping:
         time_formats=_str_list(data.get("time_formats", []), origin, "time_formats"),
         origin=origin,
         fingerprint=hashlib.sha256(text.encode()).hexdigest()[:16],
+        identity=_identity(data, origin),
+        parties=_parties(data, origin),
     )
 
 

@@ -96,7 +96,8 @@ def json_cases() -> list[Case]:
             checks=(
                 (
                     "SELECT event_id, actor_id FROM events WHERE source_file LIKE '%big_ids.ndjson'",
-                    [("123456789012345678901234567890", "uid1")],
+                    # signed with a user key: the key's owner acted (issue 13, "who acted")
+                    [("123456789012345678901234567890", "987654321098765432109876543210")],
                 ),
                 (
                     "SELECT json_extract_string(raw, '$.userKey') FROM events WHERE source_file LIKE '%big_ids.ndjson'",
