@@ -267,13 +267,14 @@ def _check_chain(con: duckdb.DuckDBPyConnection, result: Verification, anchor: s
         result.problems.append(f"anchor {anchor}: no entry has this hash — the chain was rewritten or truncated")
 
 
-# Per source file: the manifest's ingested entries against events, rejects and sources rows. Sources rows
-# older than the chain's "start" entry belong to files ingested before the manifest existed.
+# Per source file: the manifest's ingested entries against deliveries, rejects and sources rows (each good
+# record a file delivered is on record, whichever file's copy `events` shows). Sources rows older than the
+# chain's "start" entry belong to files ingested before the manifest existed.
 _COUNTS_SQL = """
 WITH start AS (SELECT max(ingested_at) AS t FROM manifest WHERE seq = 1 AND kind = 'start'),
-m AS (SELECT source_file, count(*) AS entries, sum(added) AS added, sum(rejected) AS rejected FROM manifest
-      WHERE kind <> 'archive' AND status = 'ingested' GROUP BY source_file),
-e AS (SELECT source_file, count(*) AS n FROM events GROUP BY source_file),
+m AS (SELECT source_file, count(*) AS entries, sum(records_read - rejected) AS added, sum(rejected) AS rejected
+      FROM manifest WHERE kind <> 'archive' AND status = 'ingested' GROUP BY source_file),
+e AS (SELECT source_file, count(*) AS n FROM deliveries GROUP BY source_file),
 r AS (SELECT source_file, count(*) AS n FROM rejects GROUP BY source_file),
 s AS (SELECT source_file, count(*) AS n,
              count(*) FILTER (WHERE ingested_at < start.t) AS legacy
@@ -300,11 +301,16 @@ def _check_counts(con: duckdb.DuckDBPyConnection, result: Verification) -> None:
             result.uncovered.append(name)
             continue
         if added != events:
-            result.problems.append(f"{name}: the archive holds {events} events from it, the manifest says {added}")
+            result.problems.append(
+                f"{name}: the archive holds {events} delivered records from it, the manifest says {added}"
+            )
         if rejected != rejects:
             result.problems.append(f"{name}: {rejects} rejected records kept, the manifest says {rejected}")
         if entries != sources:
             result.problems.append(f"{name}: {sources} sources rows but {entries} custody entries")
+    added = _scalar(con, "SELECT coalesce(sum(added), 0) FROM manifest WHERE status = 'ingested'")
+    if not result.uncovered and added != result.events:
+        result.problems.append(f"the archive holds {result.events} events, the manifest's entries added {added}")
     if result.uncovered:
         n = len(result.uncovered)
         result.warnings.append(f"{n} file{'s' if n != 1 else ''} ingested before custody records began: not covered")

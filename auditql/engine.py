@@ -35,6 +35,12 @@ ARCHIVE_DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS rejects (
       source_file VARCHAR, line BIGINT, source_row BIGINT, reason VARCHAR, record VARCHAR,
       ingested_at TIMESTAMPTZ)""",
+    # Every record that delivered an event: one row per (event, file, row), so every file an event came
+    # from is on record, not only the one whose copy `events` shows. `raw` is kept only where the copy
+    # differs from the stored event's (a CSV twin of a JSON record), or when a better copy replaced it.
+    """CREATE TABLE IF NOT EXISTS deliveries (
+      event_key VARCHAR, content_key VARCHAR, source_file VARCHAR, sha256 VARCHAR, source_row BIGINT,
+      line BIGINT, raw JSON)""",
     "CREATE TABLE IF NOT EXISTS fields (vendor VARCHAR, field VARCHAR)",
     'CREATE TABLE IF NOT EXISTS column_values ("column" VARCHAR, value VARCHAR, n BIGINT)',
     MANIFEST_DDL,
@@ -265,9 +271,18 @@ def reader(path: Path, notify=None) -> duckdb.DuckDBPyConnection:
     con = _connect(path, read_only=True, notify=notify)
     con.execute("SET TimeZone = 'UTC'")
     no_progress_bar(con)
+    query_macros(con)
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
+
+
+def query_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """The time macros on a query connection: a vendor time field in a query (`"Date and Time" >= '…'`)
+    is parsed by the same `aq_parse_time` ingest used (query/times.py). TEMP, so a read-only archive
+    takes them; users cannot call them (the allowlist refuses the names)."""
+    for macro in TIME_MACROS:
+        con.execute(macro)
 
 
 def scratch() -> duckdb.DuckDBPyConnection:

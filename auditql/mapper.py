@@ -205,13 +205,14 @@ def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:
 
 
 def _lacking(mapping: Mapping, resolved: dict[str, list[str]]) -> list[str]:
-    """Identifying columns this file has no field for (its events cannot meet their twins on them)."""
+    """Identifying columns the vendor can deliver but this file has no field for (a column subset): its
+    events cannot meet their twins from a fuller export."""
     if mapping.identity is None:
         return []
-    fed = set(resolved)
+    fed, known = set(resolved), {c for c, names in mapping.columns.items() if names}
     for party in mapping.parties:
-        fed |= {c for c, names in party.columns.items() if names}
-    return [c for c in mapping.identity.content if c != "time" and c not in fed]
+        known |= {c for c, names in party.columns.items() if names}
+    return [c for c in mapping.identity.content if c != "time" and c in known and c not in fed]
 
 
 def canonical_columns(source_file: str, vendor: str) -> str:

@@ -78,12 +78,12 @@ def schema(fmt: str) -> None:
     _table([list(c) for c in COLUMNS], ["column", "type", "meaning"])
 
 
-def _archive_rows(db: Path | None, sql: str) -> tuple[list[str], list[tuple]]:
+def _archive_rows(db: Path | None, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
     from auditql import engine
 
     con = engine.reader(resolve_db(db))
     try:
-        cur = con.execute(sql)
+        cur = con.execute(sql, params or [])
         return [d[0] for d in cur.description or []], cur.fetchall()
     finally:
         con.close()
@@ -92,16 +92,24 @@ def _archive_rows(db: Path | None, sql: str) -> tuple[list[str], list[tuple]]:
 @main.command()
 @db_option
 @click.option("--format", "fmt", default="table", help="table|csv|json|ndjson|markdown")
+@click.option("--event", "event_key", metavar="EVENT_KEY", help="list every file and row that delivered this event")
 @handle_errors
-def sources(db: Path | None, fmt: str) -> None:
+def sources(db: Path | None, fmt: str, event_key: str | None) -> None:
     """List the custody entries of every file presented to ingest (archives and their members included):
     status, vendor, counts, time span, SHA-256 and the entry's chain hash (`auditql verify` checks them).
+    With --event, every file, row and line that delivered one event (its `event_key`), marking the copy
+    the archive shows and the copies whose record differs from it.
 
     \b
     Example:
       auditql sources --format json
+      auditql sources --event 'adobe_cja:id:61573795d9409a491f1a9604'
     """
     from auditql import custody, engine
+
+    if event_key is not None:
+        _print(db, fmt, DELIVERIES_SQL, [event_key])
+        return
 
     con = engine.reader(resolve_db(db))
     try:
@@ -130,11 +138,23 @@ def rejects(db: Path | None, fmt: str) -> None:
     )
 
 
-def _print(db: Path | None, fmt: str, sql: str) -> None:
+# The deliveries of one event: an id-bearing event also lists the id-less twins that met it by content.
+DELIVERIES_SQL = """
+SELECT d.source_file, d.source_row, d.line, d.sha256,
+       EXISTS (SELECT 1 FROM events e WHERE e.event_key = d.event_key AND e.source_file = d.source_file
+               AND e.source_row = d.source_row) AS shown,
+       d.raw IS NOT NULL AS differs, d.raw
+FROM deliveries d
+WHERE d.event_key = $1 OR (d.event_key = d.content_key AND d.content_key IN
+      (SELECT content_key FROM deliveries WHERE event_key = $1 AND event_key <> content_key))
+ORDER BY d.source_file, d.source_row"""
+
+
+def _print(db: Path | None, fmt: str, sql: str, params: list | None = None) -> None:
     import sys
 
     from auditql.output import Table, render
 
-    columns, rows = _archive_rows(db, sql)
+    columns, rows = _archive_rows(db, sql, params)
     types = ["TIMESTAMP WITH TIME ZONE" if c.endswith(("_time", "_at")) else "" for c in columns]
     render(Table(columns, types, rows), fmt, sys.stdout)
