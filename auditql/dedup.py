@@ -3,7 +3,8 @@
 Every good record is first put on record as a delivery (event, file, row). The archive's events are then a
 function of all deliveries, whatever order the files came in:
 - A record with a vendor id is the event `vendor:id:<id>`; copies of it, in this file or any other, are
-  one event. Its stored copy is the first delivery by (source_file, source_row).
+  one event. Its stored copy is the fullest one (most canonical columns filled: the API's JSON rather than
+  a UI download's column subset), then the first by (source_file, source_row).
 - A record without one is identified by its content key (the mapping's identifying canonical values). For
   a content key C, with M the largest number of id-less copies of C in any single file and I the number of
   distinct ids whose records have content key C, the archive holds max(M, I) events: the I id-bearing
@@ -20,9 +21,12 @@ from __future__ import annotations
 
 import duckdb
 
-from auditql.formats import sql_str
+from auditql.formats import sql_ident, sql_str
+from auditql.vendors.mapping import FIELD_COLUMNS
 
 GOOD = "_time IS NOT NULL"
+# How full a copy is: the number of canonical columns it fills (the same expression over staged and stored rows).
+FULL = " + ".join(f"({sql_ident(c)} IS NOT NULL)::INTEGER" for c in FIELD_COLUMNS)
 TEMP_TABLES: tuple[str, ...] = ("_aq_ids", "_aq_groups", "_aq_drop", "_aq_new")
 
 
@@ -41,13 +45,17 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
         f"FROM _aq_staged WHERE {GOOD}",
         [digest],
     )
-    # Ids: the first copy in this file of each id, and whether the archive already shows an earlier copy.
+    # Ids: this file's best copy of each id, and whether it is better than the copy the archive shows.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _aq_ids AS
-            SELECT i.event_key, i.source_row, e.source_file AS held_file, e.source_row AS held_row
-            FROM (SELECT event_key, min(source_row) AS source_row FROM _aq_staged
-                  WHERE {GOOD} AND event_key <> content_key GROUP BY event_key) i
-            LEFT JOIN events e USING (event_key)"""
+            SELECT i.event_key, i.source_row, e.source_file AS held_file, e.source_row AS held_row,
+                   e.event_key IS NULL OR i.full > e.full OR (i.full = e.full AND (e.source_file > {file}
+                     OR (e.source_file = {file} AND e.source_row > i.source_row))) AS better
+            FROM (SELECT event_key, source_row, {FULL} AS full FROM _aq_staged
+                  WHERE {GOOD} AND event_key <> content_key
+                  QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY {FULL} DESC, source_row) = 1) i
+            LEFT JOIN (SELECT event_key, source_file, source_row, {FULL} AS full FROM events
+                       WHERE event_key IN (SELECT event_key FROM _aq_staged)) e USING (event_key)"""
     )
     # Content keys this file touches: the rule's M, I and best file, from every delivery on record.
     con.execute(
@@ -69,9 +77,9 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
     # Stored rows to remove: id copies a copy of this file precedes, and id-less rows beyond the rule's
     # count (all of them where this file is now the best file: its own copies replace them).
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _aq_drop AS
+        """CREATE OR REPLACE TEMP TABLE _aq_drop AS
             SELECT event_key, held_file AS source_file, held_row AS source_row FROM _aq_ids
-            WHERE held_file IS NOT NULL AND (held_file > {file} OR (held_file = {file} AND held_row > source_row))
+            WHERE held_file IS NOT NULL AND better
             UNION ALL
             SELECT event_key, source_file, source_row FROM (
               SELECT e.event_key, e.source_file, e.source_row, g.keep, g.mine,
@@ -82,8 +90,7 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
     # This file's rows to store: new or earlier id copies, and its id-less copies where it is the best file.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _aq_new AS
-            SELECT source_row FROM _aq_ids WHERE held_file IS NULL OR held_file > {file}
-                   OR (held_file = {file} AND held_row > source_row)
+            SELECT source_row FROM _aq_ids WHERE better
             UNION ALL
             SELECT source_row FROM (
               SELECT s.source_row, g.keep,
