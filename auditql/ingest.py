@@ -24,6 +24,7 @@ from auditql.errors import AuditqlError, InputError
 from auditql.mapper import canonical_columns, plan
 from auditql.vendors import Registry, load_registry
 from auditql.vendors.detect import detect
+from auditql.vendors.timefield import time_by_content
 
 SKIP_NAMES = {".DS_Store", "Thumbs.db"}
 # Inside a folder only export-like files are taken (a README or script beside the exports is not a log);
@@ -155,6 +156,7 @@ class Ingestor:
             self._canonical_registered = True
         records = formats.read(con, path, display, scanned.layout)
         mapping = self.forced or detect(records.fields, self.registry)
+        mapping = time_by_content(con, records, mapping, display)  # a generic file's time column, by content
         result.vendor, result.format, result.notes = mapping.name, records.kind, records.notes
         p = plan(mapping, records, mapping.name)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _aq_staged AS {p.sql}")

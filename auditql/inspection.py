@@ -17,6 +17,7 @@ from auditql.output import Table, render_text
 from auditql.vendors import load_registry
 from auditql.vendors.detect import detect
 from auditql.vendors.mapping import RULE_COLUMNS
+from auditql.vendors.timefield import TIME_REJECT_REASON, time_by_content
 
 SAMPLE_COLUMNS = (
     "time",
@@ -56,7 +57,7 @@ def inspect(
 
 def describe(con, path: Path, display: str, registry, forced, sample: int) -> str:
     records = formats.read(con, path, display)
-    mapping = forced or detect(records.fields, registry)
+    mapping = time_by_content(con, records, forced or detect(records.fields, registry), display)
     p = plan(mapping, records, mapping.name)
     how = (
         "chosen with --vendor"
@@ -74,8 +75,8 @@ def describe(con, path: Path, display: str, registry, forced, sample: int) -> st
     if missing:
         lines.append(f"not in this file: {', '.join(missing)}")
     lines.append(f"only in raw: {', '.join(p.unmapped) if p.unmapped else '(none)'}")
-    for ln, reason, _ in records.rejects[:5]:
-        lines.append(f"would reject line {ln}: {reason}")
+    lines += _would_reject(con, records, p.sql)
+    lines += [f"note: {note}" for note in records.notes]
     cur = con.execute(
         f"SELECT {canonical_columns(display, mapping.name)} FROM ({p.sql}) ORDER BY source_row LIMIT {int(sample)}"
     )
@@ -88,3 +89,25 @@ def describe(con, path: Path, display: str, registry, forced, sample: int) -> st
     for t in ("_aq_csv", "_aq_json", "_aq_lines"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return "\n".join(lines)
+
+
+def _would_reject(con, records, select: str, shown: int = 5) -> list[str]:
+    """The records ingest would reject and why: the reader's rejects, then every record whose time fails
+    (the plan's own parsing, so the very records ingest rejects), the first `shown` of each named."""
+    lines = [f"would reject{_where(ln, None)}: {reason}" for ln, reason, _ in records.rejects[:shown]]
+    if len(records.rejects) > shown:
+        lines.append(f"… and {len(records.rejects) - shown} more unreadable records")
+    bad = con.execute(
+        f"SELECT source_row, line, {TIME_REJECT_REASON}, count(*) OVER () FROM ({select}) "
+        f"WHERE _time IS NULL ORDER BY source_row LIMIT {int(shown)}"
+    ).fetchall()
+    lines += [f"would reject{_where(ln, row)}: {reason}" for row, ln, reason, _ in bad]
+    if bad and bad[0][3] > shown:
+        lines.append(f"… and {bad[0][3] - shown} more records whose time fails (`auditql ingest` lists them all)")
+    return lines
+
+
+def _where(line: int | None, row: int | None) -> str:
+    """As `auditql ingest` names a rejected record: by its line, else by its row (reader rejects without a
+    line name their record in the reason itself)."""
+    return f" line {line}" if line is not None else (f" row {row}" if row is not None else "")

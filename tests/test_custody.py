@@ -257,7 +257,7 @@ def test_verify_as_a_subprocess_has_the_documented_exit_code(archive: Path) -> N
             ["UPDATE manifest SET added = 41, duplicates = 1 WHERE seq = 5"],
             [
                 "entry 5 ({exports}/user_audit_trail_export_1.csv): edited — its content no longer matches its hash",
-                "{exports}/user_audit_trail_export_1.csv: the archive holds 42 events from it, the manifest says 41",
+                "the archive holds 159 events, the manifest's entries added 158",
             ],
             id="edited-counts",
         ),
@@ -267,16 +267,20 @@ def test_verify_as_a_subprocess_has_the_documented_exit_code(archive: Path) -> N
                 "entry 2: missing from the manifest (deleted)",
                 "entry 3 ({exports}/audits_export_csv.zip): does not follow the entry before it — an entry "
                 "was deleted, inserted or reordered",
-                "{exports}/audit_search_page1.json: the archive holds 43 events from it, the manifest says 0",
+                "{exports}/audit_search_page1.json: the archive holds 43 delivered records from it, the manifest "
+                "says 0",
                 "{exports}/audit_search_page1.json: 1 sources rows but 0 custody entries",
+                "the archive holds 159 events, the manifest's entries added 116",
             ],
             id="deleted-entry",
         ),
         pytest.param(
             ["DELETE FROM manifest WHERE seq = 6"],
             [
-                "{exports}/user_audit_trail_export_2.csv: the archive holds 34 events from it, the manifest says 0",
+                "{exports}/user_audit_trail_export_2.csv: the archive holds 36 delivered records from it, the "
+                "manifest says 0",
                 "{exports}/user_audit_trail_export_2.csv: 1 sources rows but 0 custody entries",
+                "the archive holds 159 events, the manifest's entries added 125",
             ],
             id="deleted-last-entry",
         ),
@@ -300,7 +304,8 @@ def test_verify_as_a_subprocess_has_the_documented_exit_code(archive: Path) -> N
         ),
         pytest.param(
             ["DELETE FROM events WHERE source_file LIKE '%export_1.csv' AND source_row <= 2"],
-            ["{exports}/user_audit_trail_export_1.csv: the archive holds 40 events from it, the manifest says 42"],
+            # deliveries still record both rows: the global count names the loss (issue 14 names the file)
+            ["the archive holds 157 events, the manifest's entries added 159"],
             id="deleted-events",
         ),
         pytest.param(

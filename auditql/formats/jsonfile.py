@@ -7,12 +7,13 @@ from __future__ import annotations
 import codecs
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
 from auditql import textfile
 from auditql.errors import InputError
-from auditql.formats import jsonshape
+from auditql.formats import errorpages, jsonshape
 from auditql.formats.common import (
     LINE_OPTIONS,
     MAX_LINE_BYTES,
@@ -49,23 +50,35 @@ PAGING_KEYS: tuple[str, ...] = (
 MAX_JSON_DEPTH = 100
 
 
-def _is_ndjson(path: Path) -> bool:
-    """One complete JSON value on the first line means line-per-record (also pages concatenated as NDJSON).
+def _line_shape(path: Path) -> tuple[bool, bool]:
+    """(NDJSON?, all on one line?). One complete JSON value on the first line means line-per-record (also
+    pages concatenated as NDJSON), except a file whose only line holds an array: that is one JSON document
+    (`[{…},{…}]` saved unindented), reported as `json`.
 
     Asked of DuckDB on a scratch connection: Python's json would build the whole first line as objects
     (a one-line 60 MB API page: ~0.6 s and ~10x its size in memory), and stops at ~1,000 levels."""
     with path.open("rb") as fh:
         first = fh.readline(MAX_LINE_BYTES)
+        one_line = bool(first.strip()) and not _more_text(fh)
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return False
+        return False, one_line
     probe = duckdb.connect()
     try:
-        row = probe.execute("SELECT json_valid(?)", [text]).fetchone()
+        row = probe.execute("SELECT CASE WHEN json_valid($1) THEN json_type($1) END", [text]).fetchone()
     finally:
         probe.close()
-    return bool(row and row[0])
+    kind = row[0] if row else None
+    return kind is not None and not (kind == "ARRAY" and one_line), one_line
+
+
+def _more_text(fh: BinaryIO) -> bool:
+    """Whether anything but whitespace follows in `fh` (read only as far as the first such byte)."""
+    while chunk := fh.read(SNIFF_BYTES):
+        if chunk.strip():
+            return True
+    return False
 
 
 def _find_containers(con: duckdb.DuckDBPyConnection, docs: str) -> bool:
@@ -140,8 +153,9 @@ def read_json(
 ) -> Records:
     p = sql_str(str(path))
     rejects: list[tuple[int | None, str, str]] = []
+    is_ndjson, one_line = _line_shape(path)
     try:
-        if _is_ndjson(path):
+        if is_ndjson:
             layout = textfile.layout_for(path, "utf-8", known)
             with tempfile.TemporaryDirectory(prefix="auditql-json-") as tmp:
                 lines_from = path
@@ -167,23 +181,26 @@ def read_json(
             one_record_per_line = not (unreadable or malformed or (blank and blank[0]))
             # documents keyed by line (the source_row of records is counted anew when lines are not records)
             docs = "(SELECT line AS source_row, line, raw FROM _aq_docs WHERE raw IS NOT NULL AND NOT blank)"
-            kind = "ndjson"
+            doc_key, unit, kind = "line", "line", "ndjson"
         else:
             first = path.open("rb").read(SNIFF_BYTES).lstrip(codecs.BOM_UTF8).lstrip()[:1]
             fmt = "array" if first == b"[" else "unstructured"
             # No object is larger than the file; DuckDB allocates buffers of this size up front, so the
             # 4 GiB maximum would fail under any memory limit below ~8 GiB.
             biggest = min(4294967295, max(path.stat().st_size + 1, 1 << 20))
+            line = "1" if one_line else "NULL"  # a one-line document: every record is on line 1
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE _aq_docs AS SELECT row_number() OVER () AS source_row, "
-                "NULL::BIGINT AS line, json AS raw, false AS blank "
+                f"{line}::BIGINT AS line, json AS raw, false AS blank "
                 f"FROM read_json_objects({p}, format = '{fmt}', maximum_object_size = {biggest})"
             )
             one_record_per_line = True
             docs = "(SELECT source_row, line, raw FROM _aq_docs)"
-            kind = "json"
+            doc_key, unit, kind = "source_row", "array item" if fmt == "array" else "document", "json"
+        notes = errorpages.drop_error_responses(con, docs, "_aq_docs", doc_key, unit, ENVELOPE_KEYS)
         con.execute("DROP TABLE IF EXISTS _aq_json")
-        if _find_containers(con, docs) or not one_record_per_line:
+        # Records are numbered anew (envelope SQL) wherever documents are not simply records 1..n.
+        if _find_containers(con, docs) or not one_record_per_line or notes:
             con.execute(f"CREATE TEMP TABLE _aq_json AS {_envelope_sql(docs)}")
             con.execute("DROP TABLE _aq_docs")
         else:
@@ -196,7 +213,7 @@ def read_json(
     ambiguous = sorted(deep + found.ambiguous)
     rejects += [(ln, reason, text) for _, ln, reason, text in ambiguous + found.not_object]
     fields = structure_paths(found.structure) if found.structure is not None else []
-    return Records(kind, "_aq_json", fields, set(), "raw", True, rejects)
+    return Records(kind, "_aq_json", fields, set(), "raw", True, rejects, notes)
 
 
 def _too_deep(text: str) -> str:

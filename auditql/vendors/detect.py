@@ -39,7 +39,7 @@ def spellings(synonyms: Iterable[str], index: dict[str, list[str]]) -> list[str]
     return found
 
 
-def matches(mapping: Mapping, index: dict[str, str]) -> bool:
+def matches(mapping: Mapping, index: dict[str, list[str]]) -> bool:
     return bool(mapping.require) and all(any(normalize(s) in index for s in group) for group in mapping.require)
 
 
