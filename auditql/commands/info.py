@@ -1,13 +1,16 @@
-"""`auditql inspect | vendors | schema | sources | rejects`: what a file would become, and what the archive
-holds and how it got there."""
+"""`auditql inspect | vendors | schema | sources | rejects`: what a file would become (and whether a mapping
+file is sound), and what the archive holds and how it got there."""
 
 from __future__ import annotations
 
+import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from auditql.cli import db_option, emit_json, handle_errors, main, mapping_option, resolve_db
+from auditql.cli import db_option, emit_json, err, handle_errors, main, mapping_option, resolve_db
+from auditql.errors import ExitCode
 from auditql.output import safe_text
 
 
@@ -40,15 +43,27 @@ def inspect(vendor: str | None, mappings: tuple[Path, ...], sample: int, paths: 
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--check",
+    "check_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Validate this mapping file and show what its [[sample]] records become "
+    "(exit 2: invalid mapping, one line per problem; exit 1: a sample does not become what it expects).",
+)
 @mapping_option
 @handle_errors
-def vendors(fmt: str, mappings: tuple[Path, ...]) -> None:
-    """List the vendor mappings (built-in and yours) and how each is detected.
+def vendors(fmt: str, check_file: Path | None, mappings: tuple[Path, ...]) -> None:
+    """List the vendor mappings (built-in and yours) and how each is detected; or check a mapping file of
+    your own (docs/mappings.md): every key against the mapping schema, every sample through the real ingest.
 
     \b
     Example:
       auditql vendors
+      auditql vendors --check auditql/vendors/resolver.toml
     """
+    if check_file is not None:
+        _check(check_file, fmt, mappings)
+        return
     from auditql.vendors import load_registry, user_mapping_dir
 
     registry = load_registry(list(mappings))
@@ -58,6 +73,42 @@ def vendors(fmt: str, mappings: tuple[Path, ...]) -> None:
         return
     _table(rows, ["vendor", "title", "detected by fields", "from"])
     click.echo(f"\nYour own mappings: {user_mapping_dir()}/*.toml or --mapping FILE.toml", err=True)
+
+
+def _check(path: Path, fmt: str, mappings: tuple[Path, ...]) -> None:
+    """Problems one per line (exit 2), else each sample's expected values against what ingest made of them."""
+    from auditql import mapping_check
+    from auditql.vendors.mapping import MappingError, load_mapping
+
+    try:
+        mapping = load_mapping(path)
+    except MappingError as exc:
+        if fmt == "json":
+            emit_json({"file": str(path), "valid": False, "problems": exc.problems, "results": []})
+        else:
+            for problem in exc.problems:
+                click.echo(safe_text(problem))
+            err(f"{path}: {len(exc.problems)} problem(s); the mapping spec: docs/mappings.md")
+        sys.exit(ExitCode.USAGE)
+    results = mapping_check.run_samples(mapping, [*mappings, path])
+    failed = sorted({r.sample for r in results if not r.ok})
+    count = len(mapping_check.samples(mapping))
+    if fmt == "json":
+        emit_json({"file": str(path), "valid": True, "problems": [], "results": [asdict(r) for r in results]})
+    else:
+        click.echo(f"{path}: valid mapping {mapping.name!r}, {count} sample(s)")
+        if results:
+            rows: list[list[object]] = [
+                [f"#{r.sample} (line {r.line})", r.column, r.got, r.expected, "PASS" if r.ok else "FAIL"]
+                for r in results
+            ]
+            _table(rows, ["sample", "column", "got", "expected", "result"])
+        if not count:
+            err(f"{path}: no [[sample]] tables: add a record and what it must become (docs/mappings.md)")
+        else:
+            err(f"{count - len(failed)} of {count} sample(s) passed")
+    if failed:
+        sys.exit(ExitCode.REJECTED)
 
 
 @main.command()
@@ -151,8 +202,6 @@ ORDER BY d.source_file, d.source_row"""
 
 
 def _print(db: Path | None, fmt: str, sql: str, params: list | None = None) -> None:
-    import sys
-
     from auditql.output import Table, render
 
     columns, rows = _archive_rows(db, sql, params)

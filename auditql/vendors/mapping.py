@@ -13,6 +13,7 @@ from pathlib import Path
 
 from auditql.errors import UsageError
 from auditql.schema import ACTOR_TYPES, CATEGORIES, MAPPED_COLUMNS, OUTCOMES
+from auditql.vendors.schema import Lines, check
 
 # Columns computed from rules rather than copied from a field.
 RULE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -87,112 +88,131 @@ class Mapping:
         return self.columns.get(column, ())
 
 
-def _fail(origin: str, message: str) -> UsageError:
-    return UsageError(f"{origin}: invalid mapping: {message}")
+@dataclass(frozen=True)
+class Sample:
+    """One `[[sample]]`: a record as the vendor writes it, and the canonical values it must become."""
+
+    format: str  # json | csv
+    record: dict[str, object]
+    expect: dict[str, object]
+    note: str = ""
+    line: int | None = None
 
 
-def _str_list(value: object, origin: str, where: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _fail(origin, f"{where} must be a string or a list of strings")
-    return tuple(value)
+class MappingError(UsageError):
+    """Every problem found in one mapping file, one `file:line: message` each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
-def _rules(data: dict, column: str, origin: str) -> tuple[Rule, ...]:
-    raw_rules = data.get(column, [])
-    if not isinstance(raw_rules, list):
-        raise _fail(origin, f"[[{column}]] must be an array of tables")
-    rules = []
-    for i, r in enumerate(raw_rules, 1):
-        where = f"[[{column}]] #{i}"
-        if not isinstance(r, dict) or "then" not in r or "like" not in r:
-            raise _fail(origin, f"{where} needs `then` and `like`")
-        if r["then"] not in RULE_COLUMNS[column]:
-            raise _fail(
-                origin,
-                f"{where}: {r['then']!r} is not a {column}. Try one of: " + ", ".join(RULE_COLUMNS[column]),
-            )
-        when, fld = r.get("when"), r.get("field")
-        if (when is None) == (fld is None):
-            raise _fail(origin, f"{where} needs exactly one of `when` (a canonical column) or `field`")
-        if when is not None and when not in MAPPED_COLUMNS:
-            raise _fail(origin, f"{where}: {when!r} is not a canonical column")
-        rules.append(Rule(then=r["then"], like=_str_list(r["like"], origin, where), when=when, field=fld))
-    return tuple(rules)
+def _at(origin: str, line: int | None, message: str) -> str:
+    return f"{origin}:{line}: {message}" if line else f"{origin}: {message}"
 
 
-def _identity(data: dict, origin: str) -> Identity | None:
+def _str_list(value: object) -> tuple[str, ...]:
+    """A "strings" value (the schema has checked it): one string or several."""
+    return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+
+
+def _rules(data: dict, column: str) -> tuple[Rule, ...]:
+    return tuple(
+        Rule(then=r["then"], like=_str_list(r["like"]), when=r.get("when"), field=r.get("field"))
+        for r in data.get(column, [])
+    )
+
+
+def _identity(data: dict) -> Identity | None:
     raw = data.get("identity")
     if raw is None:
         return None
-    if not isinstance(raw, dict):
-        raise _fail(origin, "[identity] must be a table")
-    content = _str_list(raw.get("content", []), origin, "identity.content")
-    wrong = [c for c in content if c not in MAPPED_COLUMNS]
-    if wrong:
-        raise _fail(
-            origin,
-            f"identity.content: {wrong[0]!r} is not a canonical column. Try one of: " + ", ".join(MAPPED_COLUMNS),
-        )
-    if not content:
-        raise _fail(origin, "identity.content must name at least one canonical column (e.g. time)")
-    precision = raw.get("precision", "ms")
-    if precision not in PRECISIONS:
-        raise _fail(
-            origin, f"identity.precision: {precision!r} is not a precision. Try one of: " + ", ".join(PRECISIONS)
-        )
-    return Identity(content, precision)
+    return Identity(_str_list(raw["content"]), raw.get("precision", "ms"))
 
 
-def _parties(data: dict, origin: str) -> tuple[Party, ...]:
-    raw = data.get("actor", [])
-    if not isinstance(raw, list):
-        raise _fail(origin, "[[actor]] must be an array of tables")
-    parties = []
-    for i, p in enumerate(raw, 1):
-        where = f"[[actor]] #{i}"
-        if not isinstance(p, dict):
-            raise _fail(origin, f"{where} must be a table")
-        columns = {c: _str_list(p.get(c.removeprefix("actor_"), []), origin, f"{where}.{c}") for c in ACTOR_COLUMNS}
-        kind = p.get("type")
-        if kind is not None and kind not in ACTOR_TYPES:
-            raise _fail(origin, f"{where}: type {kind!r} is not an actor type. Try one of: " + ", ".join(ACTOR_TYPES))
-        when = _str_list(p.get("when", []), origin, f"{where}.when")
-        parties.append(Party(when, _str_list(p.get("like", []), origin, f"{where}.like"), columns, kind))
-    return tuple(parties)
+def _parties(data: dict) -> tuple[Party, ...]:
+    return tuple(
+        Party(
+            _str_list(p["when"]),
+            _str_list(p.get("like", [])),
+            {c: _str_list(p.get(c.removeprefix("actor_"), [])) for c in ACTOR_COLUMNS},
+            p.get("type"),
+        )
+        for p in data.get("actor", [])
+    )
+
+
+def _samples(data: dict, lines: Lines) -> tuple[Sample, ...]:
+    return tuple(
+        Sample(s["format"], s["record"], s["expect"], s.get("note", ""), lines.line(("sample", i)))
+        for i, s in enumerate(data.get("sample", []))
+    )
+
+
+Problems = list[tuple[tuple[str | int, ...], str]]
+
+
+def _meaning(data: dict) -> Problems:
+    """What the schema cannot say: the document has the right shape, but does it make sense?"""
+    problems: Problems = []
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", data["name"]):
+        problems.append((("name",), "`name` must be a lower-case identifier such as my_vendor"))
+    for column in RULE_COLUMNS:
+        for i, r in enumerate(data.get(column, [])):
+            if ("when" in r) == ("field" in r):
+                where = f"[[{column}]] #{i + 1}"
+                problems.append(((column, i), f"{where} needs exactly one of `when` (a canonical column) or `field`"))
+    if "identity" in data and not _str_list(data["identity"]["content"]):
+        problems.append((("identity", "content"), "identity.content must name at least one canonical column"))
+    for i, p in enumerate(data.get("actor", [])):
+        if not any(k in p for k in ("id", "name", "email")):
+            problems.append((("actor", i), f"[[actor]] #{i + 1} names no field: give `id`, `name` or `email`"))
+    for i, s in enumerate(data.get("sample", [])):
+        where = f"[[sample]] #{i + 1}"
+        if not s["expect"]:
+            problems.append((("sample", i, "expect"), f"{where} expect names no column"))
+        if not s["record"]:
+            problems.append((("sample", i, "record"), f"{where} record has no field"))
+        if s["format"] == "csv":
+            nested = [k for k, v in s["record"].items() if isinstance(v, dict | list)]
+            if nested:
+                path = ("sample", i, "record", nested[0])
+                problems.append((path, f"{where}: a csv record's cells are text, not {nested[0]!r}'s table or array"))
+    return problems
+
+
+def _toml_error(origin: str, exc: tomllib.TOMLDecodeError) -> MappingError:
+    message = str(exc)
+    m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if m:
+        return MappingError([f"{origin}:{m.group(1)}: {message[: m.start()]} (column {m.group(2)})"])
+    return MappingError([_at(origin, None, message)])
 
 
 def parse_mapping(text: str, origin: str) -> Mapping:
-    """Validate one mapping document; every problem is reported against `origin` (the file)."""
+    """Validate one mapping document against the schema (vendors/schema.py), then read it; every problem is
+    reported against `origin` (the file) and the line it is on, all at once (`MappingError.problems`)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise _fail(origin, str(exc)) from None
-    name = data.get("name")
-    if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-        raise _fail(origin, "`name` must be a lower-case identifier such as my_vendor")
-    columns_in = data.get("columns", {})
-    if not isinstance(columns_in, dict):
-        raise _fail(origin, "[columns] must be a table")
-    unknown = sorted(set(columns_in) - set(FIELD_COLUMNS))
-    if unknown:
-        raise _fail(origin, f"{', '.join(unknown)} is not a mapped column. Try one of: {', '.join(FIELD_COLUMNS)}")
-    if "time" not in columns_in:
-        raise _fail(origin, "[columns] must say which field holds the time (`time = [...]`)")
-    detect = data.get("detect", {})
-    require = tuple(_str_list(g, origin, "detect.require") for g in detect.get("require", []))
+        raise _toml_error(origin, exc) from None
+    lines = Lines(text)
+    problems = [(p.path, p.message) for p in check(data)] or _meaning(data)
+    if problems:
+        located = sorted(((lines.line(path) or 0), message) for path, message in problems)
+        raise MappingError([_at(origin, line, message) for line, message in located])
     return Mapping(
-        name=name,
-        title=str(data.get("title", name)),
-        require=require,
-        columns={c: _str_list(v, origin, f"columns.{c}") for c, v in columns_in.items()},
-        rules={c: _rules(data, c, origin) for c in RULE_COLUMNS},
-        time_formats=_str_list(data.get("time_formats", []), origin, "time_formats"),
+        name=data["name"],
+        title=str(data.get("title", data["name"])),
+        require=tuple(_str_list(g) for g in data.get("detect", {}).get("require", [])),
+        columns={c: _str_list(v) for c, v in data["columns"].items()},
+        rules={c: _rules(data, c) for c in RULE_COLUMNS},
+        time_formats=_str_list(data.get("time_formats", [])),
         origin=origin,
         fingerprint=hashlib.sha256(text.encode()).hexdigest()[:16],
-        identity=_identity(data, origin),
-        parties=_parties(data, origin),
+        extras={"samples": _samples(data, lines)},
+        identity=_identity(data),
+        parties=_parties(data),
     )
 
 
