@@ -178,10 +178,10 @@ class Ingestor:
         added = dedup.apply(con, display, digest, insert)
         con.execute("SET preserve_insertion_order = true")
         if p.lacking and scalar(con, "SELECT count(*) FROM _aq_staged WHERE _time IS NOT NULL AND event_id IS NULL"):
-            labels = ", ".join(mapping.synonyms(c)[-1] if mapping.synonyms(c) else c for c in p.lacking)
+            labels = "; ".join(f"{c} ({' / '.join(mapping.synonyms(c))})" for c in p.lacking)
             result.notes.append(
-                f"no {labels} column: its events are identified without it, so they will not meet the same "
-                "events exported with it"
+                f"no column for {labels}: its events are identified without it, so they will not meet the "
+                "same events exported with it"
             )
         if rejects:  # one statement over lists: executemany runs a statement per row (25 s for 50k rejects)
             lines, data_rows, reasons, texts = (list(c) for c in zip(*rejects, strict=True))

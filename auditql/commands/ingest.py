@@ -109,6 +109,9 @@ def ingest(
             )
         )
         click.echo(f"archive: {target}", err=True)
+        for f in report.files:  # what a reader needs to trust the counts: encodings, error pages, subsets
+            for note in f.notes:
+                click.echo(f"note: {safe_text(f.source_file)}: {safe_text(note)}", err=True)
     for f in report.files:
         if f.error:
             err(f"rejected file: {f.error}")
