@@ -178,7 +178,9 @@ class Ingestor:
         added = dedup.apply(con, display, digest, insert)
         con.execute("SET preserve_insertion_order = true")
         if p.lacking and scalar(con, "SELECT count(*) FROM _aq_staged WHERE _time IS NOT NULL AND event_id IS NULL"):
-            labels = "; ".join(f"{c} ({' / '.join(mapping.synonyms(c))})" for c in p.lacking)
+            labels = "; ".join(
+                f"{c} ({' / '.join(mapping.synonyms(c))})" if mapping.synonyms(c) else c for c in p.lacking
+            )
             result.notes.append(
                 f"no column for {labels}: its events are identified without it, so they will not meet the "
                 "same events exported with it"
