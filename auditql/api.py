@@ -4,13 +4,14 @@ translate and run a query, ingest files. Front ends parse input and print; they 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,11 +21,14 @@ import duckdb
 
 from auditql import engine
 from auditql.errors import QueryError, UsageError
+from auditql.identities import Identities, load_identities
 from auditql.output import Table, error_text
 from auditql.query import Catalog, Translation, translate
+from auditql.query.catalog import TimeFields
 
 if TYPE_CHECKING:  # ingest is imported where it runs: a one-shot query should not load it
     from auditql.ingest import Report
+    from auditql.vendors.mapping import Mapping as VendorMapping
 
 
 @dataclass
@@ -66,7 +70,73 @@ def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
         verbatim[vendor] = {f: c for f, c in sorted(common)}
     # complete: ingest records every field of every record it stores (CSV headers, Parquet columns, the
     # merged structure of all JSON records), so a vendor without a field's first key never has it.
-    return Catalog(fields={v: frozenset(s) for v, s in fields.items()}, verbatim=verbatim, complete=True)
+    return Catalog(
+        fields={v: frozenset(s) for v, s in fields.items()},
+        verbatim=verbatim,
+        complete=True,
+        time_fields=_OnFirstRead(lambda: time_fields(per_vendor)),
+    )
+
+
+class _OnFirstRead(Mapping[str, TimeFields]):
+    """A mapping built when first read: only a query that names a raw field needs the vendors' time fields,
+    and building them parses every vendor mapping (~6 ms a one-shot query need not pay)."""
+
+    def __init__(self, build: Callable[[], dict[str, TimeFields]]):
+        self._build = build
+
+    @functools.cached_property
+    def _built(self) -> dict[str, TimeFields]:
+        return self._build()
+
+    def __getitem__(self, key: str) -> TimeFields:
+        return self._built[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._built)
+
+    def __len__(self) -> int:
+        return len(self._built)
+
+
+def vendor_mappings() -> dict[str, VendorMapping]:
+    """The registry's mappings by name (read-only), parsed again only when the user mapping folder changes:
+    parsing them all costs ~8 ms, which every query would otherwise pay."""
+    from auditql.vendors import user_mapping_dir
+
+    folder = user_mapping_dir()
+    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    return _registry(str(folder), tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+
+
+@functools.lru_cache(maxsize=4)
+def _registry(folder: str, files: tuple[tuple[str, int, int], ...]) -> dict[str, VendorMapping]:
+    from auditql.vendors import load_registry
+
+    return load_registry().mappings
+
+
+def time_fields(per_vendor: Mapping[str, list[dict[str, list[str]]]]) -> dict[str, TimeFields]:
+    """Per vendor in the archive: the raw fields its mapping reads as `time` and the formats ingest parsed
+    them with. The fields are the mapping's time synonyms (as the registry holds it now: built-in and
+    user-folder mappings) plus those each file's ingest actually used (recorded in `sources`), so a vendor
+    ingested with `--mapping FILE` still counts; its own time_formats are known only if that file is in
+    the user mapping folder (otherwise ISO 8601, epoch and ingest's default formats apply)."""
+    from auditql.mapper import DEFAULT_TIME_FORMATS
+    from auditql.vendors import normalize
+
+    try:
+        mappings = vendor_mappings()
+    except UsageError:  # a broken user mapping is for ingest to report; queries still know what sources say
+        mappings = {}
+    found: dict[str, TimeFields] = {}
+    for vendor, maps in sorted(per_vendor.items()):
+        mapping = mappings.get(vendor)
+        names = {normalize(f) for m in maps for f in m.get("time", [])}
+        names.update(normalize(s) for s in (mapping.synonyms("time") if mapping else ()))
+        formats = (*(mapping.time_formats if mapping else ()), *DEFAULT_TIME_FORMATS)
+        found[vendor] = TimeFields(frozenset(names), tuple(dict.fromkeys(formats)))
+    return found
 
 
 # Seconds a query may run before it is cancelled (`--timeout`, `.timeout`); generous, so only a runaway
@@ -192,6 +262,7 @@ def prepare(
         since=since, until=until, vendor=vendor, params=params, limit=None if limit is None else limit + 1
     )
     cat = catalog(con)
+    options["identities"] = identities(cat)
     t = translate(text, cat, columns=columns, **options)
     if table_view and columns is None and t.form != "sql":
         t = translate(text, cat, columns=list(TABLE_COLUMNS), **options)
@@ -200,6 +271,20 @@ def prepare(
     # archive, and a one-shot query need not import the dataset package (export, ingest, pyarrow).
     reader = sys.modules.get("auditql.dataset.reader")
     return t if reader is None else reader.prune(con, t)
+
+
+def identities(cat: Catalog | None = None) -> Identities:
+    """The user's identities file (for `person`), read afresh so an edit counts from the next query; a
+    vendor it names must be one the registry or the archive knows."""
+
+    def vendors() -> set[str]:
+        try:
+            known = set(vendor_mappings())
+        except UsageError:
+            known = set()
+        return known | set(cat.fields if cat else ())
+
+    return load_identities(vendors=vendors)
 
 
 def query(

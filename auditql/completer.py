@@ -18,6 +18,7 @@ from typing import TypeVar
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
+from auditql.identities import PERSON
 from auditql.output import safe_text
 from auditql.schema import COLUMN_NAMES
 
@@ -187,7 +188,7 @@ def _column_at(before: list[_Token], i: int) -> str | None:
     else:
         return None
     name = TIME_ALIASES.get(name.lower(), name.lower())
-    return name if name in COLUMN_NAMES else None
+    return name if name in COLUMN_NAMES or name == PERSON else None
 
 
 def _values(values: Iterable[str], partial: str, column: str) -> list[Suggestion]:
@@ -202,10 +203,11 @@ def _names(snap: Snapshot, partial: str) -> list[Suggestion]:
     typed = _unquote(partial) if quoted else partial
     pool: list[tuple[str, str, str]] = [(c, "column", "") for c in COLUMN_NAMES]
     pool.append(("@timestamp", "column", "same as time"))
+    pool.append((PERSON, "column", "who, across vendors"))
     by_field: dict[str, list[str]] = {}
     for vendor, paths in snap.fields.items():
         for p in paths:
-            if p.lower() not in COLUMN_NAMES and p.lower() not in TIME_ALIASES:
+            if p.lower() not in COLUMN_NAMES and p.lower() not in TIME_ALIASES and p.lower() != PERSON:
                 by_field.setdefault(p, []).append(vendor)
     pool += [(p, "field", ", ".join(sorted(vs))) for p, vs in sorted(by_field.items(), key=lambda x: x[0].lower())]
     if not quoted:

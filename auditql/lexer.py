@@ -15,6 +15,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.lexers import Lexer
 
 from auditql.completer import tokenize
+from auditql.identities import PERSON
 from auditql.schema import COLUMN_NAMES
 
 KEYWORDS = frozenset(
@@ -72,7 +73,7 @@ KEYWORDS = frozenset(
         "MINUTES",
     ]
 )
-NAMES = frozenset({*COLUMN_NAMES, "@timestamp"})
+NAMES = frozenset({*COLUMN_NAMES, "@timestamp", PERSON})
 SQL_STARTS = ("SELECT", "WITH")
 STYLE = {
     "keyword": "#5f87ff bold", "column": "#d7af00", "name": "#d7875f", "string": "#5faf5f", "number": "#af87ff",

@@ -138,9 +138,11 @@ def _key_value(column: str, expr: str) -> str:
     boolean in lower case — what pandas writes for a Parquet integer (`1.0`) or boolean (`True`) is the
     same value — and otherwise exactly as written (no rounding: `0.1` and `0.10000000000000000001` differ)."""
     v = f"trim({expr})"
+    # The regex only for values that could be such a decimal: it is the costly part on a million rows.
     return (
-        f"CASE WHEN regexp_full_match({v}, '-?[0-9]+\\.[0-9]*') THEN rtrim(rtrim({v}, '0'), '.') "
-        f"WHEN lower({v}) IN ('true', 'false') THEN lower({v}) ELSE nullif({v}, '') END"
+        f"CASE WHEN (suffix({v}, '0') OR suffix({v}, '.')) AND regexp_full_match({v}, '-?[0-9]+\\.[0-9]*') "
+        f"THEN rtrim(rtrim({v}, '0'), '.') WHEN {v} IN ('True', 'False', 'TRUE', 'FALSE') THEN lower({v}) "
+        f"ELSE nullif({v}, '') END"
     )
 
 
@@ -187,15 +189,18 @@ def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:
     extra = f", md5({raw_content}) AS _content" if raw_content else ""
     if raw_content:
         content_key = f"{sql_str(vendor + ':c:')} || _content"
+    # The content key once, in a layer of its own: the event key reuses it rather than computing it again.
     select = f"""
-    SELECT *, CASE WHEN _parsed >= TIMESTAMPTZ '{EARLIEST}' AND _parsed < TIMESTAMPTZ '{LATEST}'
-                   THEN _parsed END AS _time,
-           {content_key} AS content_key,
-           coalesce({id_key}, {content_key}) AS event_key
+    SELECT *, coalesce({id_key}, content_key) AS event_key
     FROM (
-      SELECT source_row, {records.line} AS line, raw, {mapped},
-      {parsed} AS _parsed{extra}
-      FROM {fields.relation()}
+      SELECT *, CASE WHEN _parsed >= TIMESTAMPTZ '{EARLIEST}' AND _parsed < TIMESTAMPTZ '{LATEST}'
+                     THEN _parsed END AS _time,
+             {content_key} AS content_key
+      FROM (
+        SELECT source_row, {records.line} AS line, raw, {mapped},
+        {parsed} AS _parsed{extra}
+        FROM {fields.relation()}
+      )
     )"""
     used = {f for feeds in resolved.values() for f in feeds}
     unmapped = [f for f in records.fields if f not in used and "." not in f]

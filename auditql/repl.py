@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +28,8 @@ import duckdb
 
 from auditql import api, engine, special
 from auditql.completer import Snapshot
-from auditql.errors import AuditqlError, QueryError
+from auditql.errors import AuditqlError, QueryError, UsageError
+from auditql.identities import PERSON
 from auditql.lexer import statement_text
 from auditql.output import Table, render_text, safe_text
 from auditql.query import Translation
@@ -86,8 +88,11 @@ class Session:
         values: dict[str, list[str]] = {}
         for column, value in con.execute(VALUES_SQL).fetchall():
             values.setdefault(column, []).append(value)
+        catalog = api.catalog(con)
+        with suppress(UsageError):  # a broken identities file is reported by the query that reads it
+            values[PERSON] = [p.name for p in api.identities(catalog).people]
         commands, arguments = special.snapshot_commands()
-        self.snapshot = Snapshot(api.catalog(con).fields, values, ALLOWED_FUNCTION_NAMES, commands, arguments)
+        self.snapshot = Snapshot(catalog.fields, values, ALLOWED_FUNCTION_NAMES, commands, arguments)
 
     def run_query(self, text: str) -> None:
         """Translate and run one query, show the result and remember it for `.explain`, `.timeline`, `.export`."""

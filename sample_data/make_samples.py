@@ -5,17 +5,19 @@ in this folder from a fixed random seed and fixed base times, so repeated runs a
 shapes follow the project's vendor notes (field names, envelopes, time formats); the contents are invented.
 All people, e-mail addresses (example.com / example.org), user ids, API keys, org ids and IP addresses
 (RFC 5737 documentation ranges 192.0.2.x, 198.51.100.x, 203.0.113.x) are fictional. tests/data/samples_expected.json is
-computed from the generated records with the canonical dedup rule: event_key = vendor id where one exists
-(Gigya callID, CJA id / Log ID), else a content hash; per key, the most copies found in any single file.
+computed from the generated records, without auditql's code, by the dedup rule of docs/spec/canonical-schema.md
+(see `unique_events` below): a vendor id (Gigya callID, CJA id / Log ID) is one event wherever it repeats; an
+id-less record is keyed by the canonical values its mapping declares identifying; per content key the archive
+holds max(most id-less copies in one file, distinct ids with that key).
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import random
+import re
 import zipfile
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
@@ -359,6 +361,7 @@ CJA_PREFIX = {"FILTER": "s_", "DATA_VIEW": "dv_", "CALCULATED_METRIC": "cm_"}
 CJA_FAIL = ("LOGIN_FAILED", "USER", "Login failed")
 CJA_CSV_HEADER = ["Action Name", "Date Created", "Description", "User Name", "Email", "Component Name"]
 CJA_CSV_HEADER += ["Component Type", "Component ID", "IMS Org ID", "Log ID", "User ID", "User Type"]
+CJA_SAMPLES: dict[str, list[dict]] = {}
 
 
 def cja_record(t: datetime, action: str, ctype: str, desc: str, p: dict | None = None) -> dict:
@@ -407,6 +410,7 @@ def make_adobe_cja() -> None:
     env |= {"size": 50, "number": 0, "sort": srt, "numberOfElements": len(api), "first": True, "empty": False}
     about = "API page envelope (`content`, `totalElements`, …); earlier November events."
     save("adobe_cja/auditlogs_api_page.json", dump_json(env), api, about)
+    CJA_SAMPLES.update(ui=ui, api=api)  # the cjapy dump and the UI column subset repeat these events
 
 
 # ---------------------------------------------------------------- Broadcom API Portal: zip of CSV / of JSON
@@ -459,11 +463,232 @@ def make_broadcom() -> None:
     save("broadcom_portal/audits_export_json.zip", zip_one("audits.json", dump_json(recs)), recs, about)
 
 
+# ---------------------------------------------------------------- the vendors' own download tools (issue 13)
+# Generated after every file above, from the same random stream, so the files above keep their bytes.
+def make_cjapy_dump() -> None:
+    """cjapy `getAuditLogs(startDate=…, pageSize=20, output="raw", save=True)` at epoch 1763719200: it loops
+    pageNumber 0, 1, … and concatenates each page's `content`, then writes `json.dumps(data)`."""
+    api, ui = CJA_SAMPLES["api"], CJA_SAMPLES["ui"]
+    fresh = [cja_record(t, *rng.choice(CJA_EVENTS)) for t in rand_times("2025-11-21T09:00", "2025-11-21T09:59:30", 4)]
+    recent = [r for r in api if r["dateCreated"] >= "2025-11-10"]  # startDate=2025-11-10
+    newest = sorted(fresh + ui + recent, key=lambda r: r["dateCreated"], reverse=True)
+    size = 20
+    data = newest[:size]  # page 0; then an event is created, so every later offset is one record further up
+    shifted = [cja_record(utc("2025-11-21T09:59:51.208"), "EDIT", "PROJECT", "Updating project: {name}"), *newest]
+    for page in range(1, -(-len(shifted) // size)):
+        data += shifted[page * size : (page + 1) * size]
+    about = (
+        f'cjapy `getAuditLogs(output="raw", save=True)`: one compact JSON array, pages of {size} newest first; '
+        f"an event created while paging pushed record {size} onto page 2 (same `id` twice); overlaps the others."
+    )
+    save("adobe_cja/audit_logs_1763719200.json", json.dumps(data), data, about)
+
+
+def make_cja_subset() -> None:
+    """A UI CSV download filtered to 2025-11-06…11-10 with five columns picked (no Log ID)."""
+    header = ["Action Name", "Date Created", "Description", "User Name", "Component Name"]
+    picked = [r for r in CJA_SAMPLES["api"] if "2025-11-06" <= r["dateCreated"][:10] <= "2025-11-10"]
+    cells = as_cells([{k: cja_csv_row(r)[k] for k in header} for r in picked])
+    about = "UI CSV, 5 picked columns, no Log ID: the API page's 11-06…11-10 events again, met by time + action."
+    save("adobe_cja/auditlogs_ui_download_subset.csv", csv_text(header, cells), cells, about)
+
+
+def pandas_csv(rows: list[dict]) -> tuple[str, list[dict]]:
+    """`df.to_csv(index=False)` of the Parquet as fastparquet reads it: one sub-second precision per naive
+    datetime column (ms here), floats as `1.0`, booleans `True`/`False`, nulls empty, `\\n` line ends."""
+
+    def cell(v) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, datetime):
+            return v.strftime("%Y-%m-%d %H:%M:%S.") + f"{v.microsecond // 1000:03d}"
+        return repr(v) if isinstance(v, float) else str(v)
+
+    cells = [{k: cell(v) for k, v in r.items()} for r in rows]
+    return csv_text(list(rows[0]), cells, "\n"), cells
+
+
+def make_ci360_download() -> None:
+    """SAS's ci360-audit-data-download utility: `output/AuditDataFile<i>_<MMDDYYYYHHMMSS>.parquet` as the
+    auditRecords API's download URL serves it, and the `.csv` its converter writes beside it."""
+    keys = ["event_timestamp", "user_id", "user_name", "user_email", "action_name", "object_type", "object_id",
+            "object_name", "source", "ip_address", "tenant_id"]  # fmt: skip
+    p, api = PERSONS[0], CI360_API_CLIENT
+    special = [  # a login on the second (pandas still writes `.000`: one precision per column), a refused call
+        [utc("2025-11-19T07:30:00"), p["ci360_id"], p["name"], p["email"], "Login", "user", p["ci360_id"], p["name"],
+         "UI", doc_ip(), CI360_TENANT],
+        [utc("2025-11-19T13:02:17.250"), api["ci360_id"], api["name"], None, "Update Access Point", "accessPoint",
+         uuid4ish(), "CRM nightly sync", "API", None, CI360_TENANT],
+    ]  # fmt: skip
+    rows, refused = [], special[1][0]
+    for r in sorted([*(dict(zip(keys, v, strict=True)) for v in special), *ci360_rows("2025-11-19", 29)],
+                    key=lambda r: r["event_timestamp"]):  # fmt: skip
+        status = None if r["source"] != "API" else float(rng.choice([200, 200, 201, 204]))
+        status = 403.0 if r["event_timestamp"] == refused else status
+        row = {k: v for k, v in r.items() if k != "tenant_id"} | {"status": status, "success": status != 403.0}
+        rows.append(row | {"event_timestamp": r["event_timestamp"].replace(tzinfo=None), "tenant_id": CI360_TENANT})
+    types = {"event_timestamp": pa.timestamp("ms"), "status": pa.float64(), "success": pa.bool_()}
+    schema, buf = pa.schema([(k, types.get(k, pa.string())) for k in rows[0]]), io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), buf)
+    name = "sas_ci360/AuditDataFile0_11202025101500"
+    about = ("SAS download utility's `AuditDataFile<i>_<MMDDYYYYHHMMSS>.parquet` (columns inferred): naive "
+             "TIMESTAMP(ms), `status` DOUBLE with NULLs, `success` BOOLEAN; 2025-11-19 events.")  # fmt: skip
+    save(f"{name}.parquet", buf.getvalue(), rows, about)
+    text, cells = pandas_csv(rows)
+    about = ("The utility's CSV of the Parquet beside it (fastparquet + pandas `to_csv(index=False)`): "
+             "`2025-11-19 07:30:00.000`, `200.0`, `False`, empty NULLs; the same 31 events, stored once.")  # fmt: skip
+    save(f"{name}.csv", text, cells, about)
+
+
+GIGYA_PAGES_SPECIAL = [  # (@timestamp, endpoint, errCode, sourceIP, params.loginID, signed)
+    ("2025-11-16T14:03:27.745", "accounts.setAccountInfo", None, "198.51.100.10", None, "admin"),
+    ("2025-11-17T16:40:02.019", "accounts.deleteAccount", None, "198.51.100.10", None, "authType"),
+]
+
+
+def gigya_page_record(t: datetime, endpoint: str, err=None, ip=None, login_id=None, signed=None, i=0) -> dict:
+    rec = gigya_record(t, endpoint, err, ip, login_id)
+    if signed == "admin":  # a support agent's own user key changed the account in params.UID
+        details = {"description": "Support console", "name": PERSONS[3]["name"], "emailDomain": "example.com"}
+        rec |= {"userKey": "AK" + hexid(10).upper(), "userKeyDetails": details}
+    elif signed == "authType":  # signed with the sync job's key, saved with `authType` and no key details
+        rec.pop("userKeyDetails", None)
+        rec |= {"userKey": GIGYA_USER_KEY, "authType": "userKey"}
+    renames = {"@timestamp": "timestamp"} if i % 3 == 1 else {}
+    renames |= {"apikey": "apiKey"} if i % 4 == 2 else {}
+    rec = {renames.get(k, k): v for k, v in rec.items()}
+    if i % 2 and "UID" in rec["params"]:
+        rec["params"] = {"uid" if k == "UID" else k: v for k, v in rec["params"].items()}
+    return rec
+
+
+def make_gigya_pages() -> None:
+    """audit.search with `openCursor=true`, then `cursorId`: each response envelope on its own line; page 2's
+    cursor was sent twice (the first response was lost), so its records come back again."""
+    times = [(utc(t), *rest) for t, *rest in GIGYA_PAGES_SPECIAL]
+    times += [(t, rng.choice(GIGYA_ENDPOINTS)) for t in rand_times("2025-11-16T00:00:00", "2025-11-18T00:00:00", 24)]
+    recs = [gigya_page_record(*x, i=i) for i, x in enumerate(sorted(times))]
+    pages, cursors = [recs[:10], recs[10:20], recs[20:]], ["1:" + hexid(64), "1:" + hexid(64)]
+    sent = [(pages[0], cursors[0]), (pages[1], cursors[1]), (pages[1], cursors[1]), (pages[2], None)]
+    lines, records = [], []
+    for n, (results, cursor) in enumerate(sent):
+        env = {"callId": hexid(32), "errorCode": 0, "apiVersion": 2, "statusCode": 200, "statusReason": "OK",
+               "time": iso_ms(utc("2025-11-18T09:05:10.120") + timedelta(seconds=41 * n + n * n)),
+               "results": results, "objectsCount": len(results), "totalCount": len(recs)}  # fmt: skip
+        lines.append(json.dumps(env | ({"nextCursorId": cursor} if cursor else {})) + "\n")
+        records += results
+    about = (
+        "Four `audit.search` envelopes, one per line; page 2 re-sent (same `callID`s, new `callId`); "
+        "`@timestamp`/`timestamp`, `apikey`/`apiKey`, `params.UID`/`params.uid`; user-key-signed calls."
+    )
+    save("sap_cdc/audit_search_pages.ndjson", "".join(lines), records, about)
+
+
 # ------------------------------------------- tests/data/samples_expected.json and README.md
-def event_key(vendor: str, rec: dict) -> str:
-    vid = {"sap_cdc": rec.get("callID"), "adobe_cja": rec.get("id") or rec.get("Log ID")}.get(vendor)
-    content = json.dumps(rec, sort_keys=True, default=str)  # CSV rows: header -> cell text
-    return f"{vendor}:{vid}" if vid else hashlib.sha256(content.encode()).hexdigest()
+# The dedup rule of docs/spec/canonical-schema.md, computed here without auditql's code. A record is identified
+# by its vendor id where it has one; every record also has a content key: the canonical values that the vendor
+# mapping (auditql/vendors/<vendor>.toml, [identity] and [columns]) declares identifying, written out below.
+IDS = {"sap_cdc": ["callID"], "adobe_cja": ["id", "Log ID"], "sas_ci360": ["audit_id", "auditId", "record_id"]}
+IDENTITY = {  # vendor: (time precision in ms, {canonical column: field synonyms, coalesced in order})
+    "sap_cdc": (1, {"time": ["@timestamp", "timestamp"], "action": ["endpoint"], "actor_id": ["uid"],
+                    "target_id": ["params.UID", "params.uid", "targetUID", "uid"], "source_ip": ["sourceIP", "ip"],
+                    "status_code": ["errCode"]}),
+    "adobe_cja": (1, {"time": ["dateCreated", "Date Created"], "action": ["action", "Action Name"]}),
+    "sas_ci360": (1, {"time": ["event_timestamp", "eventDateTime", "timestamp", "eventTimestamp", "created"],
+                      "action": ["action_name", "actionType", "action", "event_type"],
+                      "actor_id": ["user_id", "userId"], "actor_name": ["user_name", "userName", "username"],
+                      "target_type": ["object_type", "objectType", "item_type"],
+                      "target_id": ["object_id", "objectId", "item_id"],
+                      "target_name": ["object_name", "objectName", "item_name"],
+                      "user_agent": ["source", "channel", "interface"], "status_code": ["status", "result"]}),
+    "resolver": (1000, {"time": ["Date and Time", "Time"], "action": ["Event", "Action"],
+                        "actor_name": ["Performed By", "By User"], "target_type": ["Subject Type"],
+                        "target_name": ["Subject", "Object Name"]}),
+    "broadcom_portal": (1, {"time": ["Time (UTC)", "timestamp", "createTs", "auditTime", "Time"],
+                            "action": ["Action"], "actor_name": ["User", "userName"],
+                            "target_type": ["Object", "entityType"], "target_name": ["Object Name", "entityName"],
+                            "target_id": ["entityUuid", "Object ID"], "user_agent": ["Agent"]}),
+}  # fmt: skip
+GIGYA_KEY_SIGNED = ("userkey", "partnersecret", "secret", "serversecret")  # authType values (and partner…)
+
+
+def flat(rec: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in rec.items():
+        out |= flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v}
+    return out
+
+
+def field(rec: dict, names: list[str]):
+    """The first non-empty value among the synonyms; names match ignoring case, spaces and punctuation
+    (`Action` = `action`, `user_id` = `userId`), the exact spelling first."""
+    norm = lambda s: re.sub(r"[^0-9a-z.]", "", s.lower())  # noqa: E731
+    for name in names:
+        for k in sorted((k for k in rec if norm(k) == norm(name)), key=lambda k: k != name):
+            if rec[k] is not None and str(rec[k]) != "":
+                return rec[k]
+    return None
+
+
+def to_ms(v) -> int:
+    """Epoch ms of a time value: typed, ISO 8601 (naive = UTC), US `MM/DD/YYYY hh:mm:ss AM`, or epoch ms."""
+    if not isinstance(v, datetime) and re.fullmatch(r"\d{12,14}", str(v).strip()):
+        return int(v)
+    dt = v if isinstance(v, datetime) else None
+    for fmt in ("iso", "%m/%d/%Y %I:%M:%S %p"):
+        if dt is None:
+            try:
+                s = str(v).strip()
+                dt = datetime.fromisoformat(s) if fmt == "iso" else datetime.strptime(s, fmt)
+            except ValueError:
+                pass
+    return epoch_ms(dt if dt.tzinfo else dt.replace(tzinfo=UTC))
+
+
+def key_value(v) -> str | None:
+    """Trimmed; a decimal without trailing zeros (pandas' `1.0` is 1); booleans lower-case; '' is none."""
+    s = "" if v is None else str(v).strip()
+    if re.fullmatch(r"-?[0-9]+\.[0-9]*", s):
+        return s.rstrip("0").rstrip(".")
+    return s.lower() if s.lower() in ("true", "false") else s or None
+
+
+def event_keys(vendor: str, rec: dict) -> tuple[str | None, tuple]:
+    """(vendor id or None, content key) of one record as the file delivers it."""
+    r, (precision, columns) = flat(rec), IDENTITY[vendor]
+    values = {c: field(r, names) for c, names in columns.items()}
+    if vendor == "sap_cdc":  # [[actor]]: a call signed with a user key was made by the key's owner
+        auth = str(field(r, ["authType"]) or "").lower()
+        if (
+            field(r, ["userKey", "userKeyDetails.name"]) is not None
+            or auth in GIGYA_KEY_SIGNED
+            or auth.startswith("partner")
+        ):
+            values["actor_id"] = field(r, ["userKey"])
+    vid = field(r, IDS.get(vendor, []))
+    content = (vendor, to_ms(values.pop("time")) // precision, *(key_value(v) for v in values.values()))
+    return (None if vid is None else str(vid)), content
+
+
+def unique_events(files: list[dict], keep=lambda vendor, rec: True) -> int:
+    """Distinct ids, plus per content key the id-less copies beyond its ids: max(M, I), M = most id-less
+    copies in any single file, I = distinct ids whose records have that content key."""
+    ids: set = set()
+    ids_of: dict[tuple, set] = defaultdict(set)
+    most: dict[tuple, int] = defaultdict(int)
+    for f in files:
+        idless: Counter = Counter()
+        for r in f["records"]:
+            if keep(f["vendor"], r):
+                vid, content = event_keys(f["vendor"], r)
+                if vid is None:
+                    idless[content] += 1
+                else:
+                    ids.add((f["vendor"], vid))
+                    ids_of[content].add(vid)
+        for content, n in idless.items():
+            most[content] = max(most[content], n)
+    return len(ids) + sum(max(m - len(ids_of[c]), 0) for c, m in most.items())
 
 
 def first(r: dict, *keys: str):
@@ -484,18 +709,13 @@ def failed_login_day(vendor: str, r: dict) -> str | None:
     return None
 
 
-def unique_events(files: list[dict], keep=lambda vendor, rec: True) -> int:
-    most: dict[str, int] = defaultdict(int)
-    for f in files:
-        keys = Counter(event_key(f["vendor"], r) for r in f["records"] if keep(f["vendor"], r))
-        for key, n in keys.items():
-            most[key] = max(most[key], n)
-    return sum(most.values())
-
-
 def make_expected() -> None:
+    FILES.sort(key=lambda f: f["path"].split("/"))  # the order `auditql ingest sample_data/` reads them
+    held = 0
+    for n, f in enumerate(FILES, 1):  # what each file adds to the archive of the files before it
+        f["added"], held = unique_events(FILES[:n]) - held, unique_events(FILES[:n])
     vendors, demo = {}, {}
-    for v in dict.fromkeys(f["vendor"] for f in FILES):
+    for v in sorted({f["vendor"] for f in FILES}):
         vf = [f for f in FILES if f["vendor"] == v]
         vendors[v] = {"records": sum(len(f["records"]) for f in vf), "unique_events": unique_events(vf)}
         demo[v] = unique_events(vf, lambda vendor, r: failed_login_day(vendor, r) == "2025-11-20")
@@ -503,13 +723,15 @@ def make_expected() -> None:
     seed_n = unique_events(seed, lambda _, r: first(r, "@timestamp", "timestamp")[:10] == "2015-08-16"
                            and r["endpoint"].startswith("socialize"))  # fmt: skip
     total = {k: sum(x[k] for x in vendors.values()) for k in ("records", "unique_events")}
-    exp = {"files": [{"path": f["path"], "vendor": f["vendor"], "records": len(f["records"])} for f in FILES],
-           "vendors": vendors, "total": total,
+    assert total["unique_events"] == held
+    files = [{"path": f["path"], "vendor": f["vendor"], "records": len(f["records"]), "added": f["added"],
+              "duplicates": len(f["records"]) - f["added"]} for f in FILES]  # fmt: skip
+    exp = {"files": files, "vendors": vendors, "total": total,
            "demo_failed_logins_2025_11_20": demo | {"total": sum(demo.values())},
            "demo_socialize_2015_08_16": seed_n}  # fmt: skip
     (OUT.parent / "tests" / "data" / "samples_expected.json").write_text(dump_json(exp))
-    rows = [f"| `{f['path']}` | {f['vendor']} | {fmt_name(f['path'])} | {len(f['records'])} | {f['about']} |"
-            for f in FILES]  # fmt: skip
+    rows = [f"| `{f['path']}` | {f['vendor']} | {fmt_name(f['path'])} | {len(f['records'])} | {f['added']} | "
+            f"{f['about']} |" for f in FILES]  # fmt: skip
     (OUT / "README.md").write_text(README.format(table="\n".join(rows), seed_n=seed_n, **total, **demo))
 
 
@@ -522,14 +744,22 @@ README = """# Sample audit-log exports
 
 Generated by `make_samples.py` (`python sample_data/make_samples.py`; byte-identical on every run) — edit
 the script, not these files. Everything here is fictional: people, e-mails (example.com / example.org),
-ids, keys, and IP addresses from the RFC 5737 documentation ranges.
+ids, keys, and IP addresses from the RFC 5737 documentation ranges. Shapes follow what the vendors and their
+tools publish; where nothing is published (CI360's Parquet columns, the CJA UI's CSV time format) they are
+inferred.
 
-`../tests/data/samples_expected.json` lists the records in each file and, per vendor, `unique_events`:
-the rows the archive must hold after every file is ingested once (key = Gigya `callID` / CJA `id` = Log ID,
-else a content hash; per key, the largest number of copies found in any single file).
+`../tests/data/samples_expected.json` lists the records in each file, what it adds when the folder is
+ingested in path order, and per vendor `unique_events`: the rows the archive must hold after every file is
+ingested once, in any order. The script computes them by the dedup rule of `docs/spec/canonical-schema.md`,
+without auditql's code: a record with a vendor id (Gigya `callID`, CJA `id` = Log ID) is that one event, in
+one file or many; a record without one is identified by its content key — the canonical values its vendor
+mapping declares identifying (`[identity]` in `auditql/vendors/*.toml`: time at the declared precision,
+values trimmed, decimals without trailing zeros, booleans lower-case). Per content key the archive holds
+max(M, I) events: M = the most id-less copies in any single file, I = the distinct ids with that content key
+(so an id-less copy meets its id-bearing twin).
 
-| file | vendor | format | records | demonstrates |
-|---|---|---|---:|---|
+| file | vendor | format | records | added | demonstrates |
+|---|---|---|---:|---:|---|
 {table}
 
 Total: {records} records, {unique_events} unique events after dedup.
@@ -546,7 +776,9 @@ The console example `endpoint LIKE 'socialize%' AND @timestamp > '2015-08-16T00:
 
 
 def main() -> None:
-    for make in (make_ci360, make_resolver, make_sap_cdc, make_adobe_cja, make_broadcom, make_expected):
+    for make in (make_ci360, make_resolver, make_sap_cdc, make_adobe_cja, make_broadcom):
+        make()
+    for make in (make_cjapy_dump, make_cja_subset, make_ci360_download, make_gigya_pages, make_expected):
         make()
 
 

@@ -13,17 +13,17 @@ from auditql.ingest import ingest
 
 def test_every_sample_file_is_read_with_the_generator_counts(sample_db: Path, expected: dict) -> None:
     got = {
-        (Path(f).relative_to(SAMPLES).as_posix().split("!")[0], v): n
-        for f, v, n in rows(sample_db, "SELECT source_file, vendor, records_read FROM sources")
+        (Path(f).relative_to(SAMPLES).as_posix().split("!")[0], v): counts
+        for f, v, *counts in rows(sample_db, "SELECT source_file, vendor, records_read, added, duplicates FROM sources")
     }
-    want = {(f["path"], f["vendor"]): f["records"] for f in expected["files"]}
+    want = {(f["path"], f["vendor"]): [f["records"], f["added"], f["duplicates"]] for f in expected["files"]}
     assert got == want
 
 
 def test_unique_events_per_vendor_match_the_generator(sample_db: Path, expected: dict) -> None:
     got = dict(rows(sample_db, "SELECT vendor, count(*) FROM events GROUP BY vendor"))
     assert got == {v: e["unique_events"] for v, e in expected["vendors"].items()}
-    assert count(sample_db) == expected["total"]["unique_events"] == 431
+    assert count(sample_db) == expected["total"]["unique_events"]
 
 
 def test_counts_add_up_for_every_file(sample_db: Path) -> None:
@@ -35,10 +35,10 @@ def test_reingesting_everything_adds_nothing(tmp_path: Path, expected: dict) -> 
     db = tmp_path / "a.duckdb"
     first = ingest([SAMPLES], db)
     again = ingest([SAMPLES], db)
-    assert sum(f.added for f in first.files) == 431
+    assert sum(f.added for f in first.files) == expected["total"]["unique_events"]
     assert sum(f.added for f in again.files) == 0
-    assert sum(f.duplicates for f in again.files) == expected["total"]["records"] == 467
-    assert count(db) == 431
+    assert sum(f.duplicates for f in again.files) == expected["total"]["records"]
+    assert count(db) == expected["total"]["unique_events"]
 
 
 def _content(db: Path) -> list[tuple]:
@@ -63,17 +63,69 @@ def test_genuine_same_second_repeats_inside_one_export_are_both_kept(sample_db: 
     assert times == [("2025-11-19 10:15:31+00",)]
 
 
-def test_same_cja_events_as_csv_and_json_count_once(sample_db: Path) -> None:
-    assert count(sample_db, "vendor = 'adobe_cja'") == 56
-    first = rows(
-        sample_db,
-        "SELECT source_file FROM events WHERE vendor = 'adobe_cja' AND source_file LIKE '%ui_export%' GROUP BY ALL",
+def delivered(db: Path, name: str) -> list[tuple]:
+    """(event_key, content_key) of every record the sample file `name` delivered, in file order."""
+    return rows(
+        db, "SELECT event_key, content_key FROM deliveries WHERE source_file LIKE ? ORDER BY source_row", [f"%/{name}"]
     )
-    assert len(first) == 1  # whichever of CSV/JSON came first holds every shared event
+
+
+def test_same_cja_events_as_csv_and_json_count_once(sample_db: Path, expected: dict) -> None:
+    assert count(sample_db, "vendor = 'adobe_cja'") == expected["vendors"]["adobe_cja"]["unique_events"]
+    csv, json_ = (delivered(sample_db, f"auditlogs_ui_export.{ext}") for ext in ("csv", "json"))
+    assert len(csv) == 31 and sorted(csv) == sorted(json_)  # Log ID = id: the same 31 events
+    assert count(sample_db, f"event_key IN ({', '.join(repr(k) for k, _ in csv)})") == 31
+
+
+def test_cjapy_dump_repeats_a_record_across_a_shifted_page_and_overlaps_the_other_downloads(sample_db: Path) -> None:
+    dump = json.loads((SAMPLES / "adobe_cja" / "audit_logs_1763719200.json").read_text())
+    ids = [r["id"] for r in dump]
+    assert len(ids) == 43 and len(set(ids)) == 42 and ids[19] == ids[20]  # page 0's last is page 1's first
+    keys = {k for k, _ in delivered(sample_db, "audit_logs_1763719200.json")}
+    assert len(keys) == 42
+    api = {k for k, _ in delivered(sample_db, "auditlogs_api_page.json")}
+    ui = {k for k, _ in delivered(sample_db, "auditlogs_ui_export.json")}
+    assert len(keys & api) == 7 and ui <= keys  # by id: the API page's events since 11-10, every UI event
+    assert count(sample_db, f"event_key IN ({', '.join(repr(k) for k in keys | api)})") == len(keys | api)
+
+
+def test_a_ui_download_without_log_id_meets_the_api_records_through_time_and_action(sample_db: Path) -> None:
+    subset = delivered(sample_db, "auditlogs_ui_download_subset.csv")
+    assert len(subset) == 9 and all(event == content for event, content in subset)  # no id: keyed by content
+    api = dict((content, event) for event, content in delivered(sample_db, "auditlogs_api_page.json"))
+    twins = [api[content] for _, content in subset]  # each row has an id-bearing twin in the API page
+    assert all(k.startswith("adobe_cja:id:") for k in twins)
+    assert count(sample_db, f"event_key IN ({', '.join(repr(c) for _, c in subset)})") == 0  # none stored again
+
+
+def test_ci360_parquet_and_its_pandas_csv_twin_are_stored_once(sample_db: Path) -> None:
+    name = "AuditDataFile0_11202025101500"
+    parquet, csv = (delivered(sample_db, f"{name}.{ext}") for ext in ("parquet", "csv"))
+    assert len(parquet) == 31 and sorted(parquet) == sorted(csv)  # same content keys: `1.0` = 1, `True` = true
+    assert len(set(parquet)) == 31
+    assert count(sample_db, f"source_file LIKE '%/{name}.%'") == 31
 
 
 def test_gigya_repeated_cursor_page_counts_once(sample_db: Path) -> None:
     assert rows(sample_db, "SELECT added, duplicates FROM sources WHERE source_file LIKE '%page2.json'") == [(28, 3)]
+    pages = [json.loads(line) for line in (SAMPLES / "sap_cdc" / "audit_search_pages.ndjson").read_text().splitlines()]
+    assert pages[1]["results"] == pages[2]["results"] and pages[1]["callId"] != pages[2]["callId"]
+    keys = [k for k, _ in delivered(sample_db, "audit_search_pages.ndjson")]
+    assert len(keys) == 36 and len(set(keys)) == 26
+    assert count(sample_db, "source_file LIKE '%/audit_search_pages.ndjson'") == 26
+
+
+def test_gigya_calls_signed_with_a_user_key_name_the_key_owner(sample_db: Path) -> None:
+    got = rows(
+        sample_db,
+        "SELECT action, actor_id, actor_name, actor_type, target_id FROM events WHERE time IN "
+        "('2025-11-16T14:03:27.745Z', '2025-11-17T16:40:02.019Z') AND vendor = 'sap_cdc' ORDER BY time",
+    )
+    assert [(a, n, t) for a, _, n, t, _ in got] == [
+        ("accounts.setAccountInfo", "Dana Demo", "service"),  # userKey + userKeyDetails: the support agent
+        ("accounts.deleteAccount", None, "service"),  # authType "userKey", no key details: the key alone
+    ]
+    assert all(key.startswith(("AK", "AB")) and target for _, key, _, _, target in got)
 
 
 def test_zip_members_carry_archive_provenance(sample_db: Path) -> None:
@@ -130,11 +182,11 @@ def test_categories_and_outcomes_follow_the_vendor_tables(sample_db: Path) -> No
     assert got["EDIT"] == "update/success"
 
 
-def test_ingesting_a_copied_folder_with_new_names_adds_nothing(tmp_path: Path, sample_db: Path) -> None:
+def test_ingesting_a_copied_folder_with_new_names_adds_nothing(tmp_path: Path, expected: dict) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(SAMPLES, copy)
     db = tmp_path / "a.duckdb"
     ingest([SAMPLES], db)
     report = ingest([copy], db)
     assert sum(f.added for f in report.files) == 0
-    assert count(db) == 431
+    assert count(db) == expected["total"]["unique_events"]

@@ -48,9 +48,10 @@ def test_runs_without_errors_or_tracebacks(executed: list[str]) -> None:
     assert "Traceback" not in joined and "error:" not in joined
 
 
-def test_ingest_reports_every_sample_record(executed: list[str]) -> None:
+def test_ingest_reports_every_sample_record(executed: list[str], expected: dict) -> None:
     ingest = cell_showing(executed, r"archive: .*investigate\.duckdb")
-    assert re.search(r"^total\s+467\s+431\s+36\s+0\s*$", ingest, re.M)
+    read, added = expected["total"]["records"], expected["total"]["unique_events"]
+    assert re.search(rf"^total\s+{read}\s+{added}\s+{read - added}\s+0\s*$", ingest, re.M)
 
 
 def test_shows_the_known_answers(executed: list[str]) -> None:
@@ -66,7 +67,7 @@ def test_group_by_and_timeline(executed: list[str], sample_db: Path) -> None:
     want = rows(
         sample_db, "SELECT vendor, count(*) AS n FROM events WHERE outcome = 'failure' GROUP BY 1 ORDER BY 2 DESC, 1"
     )
-    assert len(want) == 4 and want[0] == ("sap_cdc", 7)
+    assert len(want) == 5 and want[0] == ("sap_cdc", 7)  # CI360: one HTTP 403 in the SAS download-utility files
     assert "".join(f"<tr><td>{v}</td><td>{n}</td></tr>" for v, n in want) in grouped
     assert f"{len(want)} rows in" in grouped
     timeline = cell_showing(executed, "interval 1 hour, 4 events")

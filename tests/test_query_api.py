@@ -22,7 +22,9 @@ PACKAGE = Path(auditql.query.__file__).parent
 
 def test_translate_signature_is_the_documented_one() -> None:
     parameters = inspect.signature(translate).parameters
-    assert list(parameters) == ["text", "catalog", "since", "until", "vendor", "limit", "columns", "params"]
+    assert list(parameters) == [
+        "text", "catalog", "since", "until", "vendor", "limit", "columns", "params", "identities"
+    ]  # fmt: skip
     assert [p.name for p in parameters.values() if p.kind is p.KEYWORD_ONLY] == list(parameters)[2:]
     t = translate("vendor = 'sap_cdc'")
     assert isinstance(t, Translation)
@@ -32,7 +34,7 @@ def test_translate_signature_is_the_documented_one() -> None:
 def test_catalog_known_names() -> None:
     catalog = Catalog(fields={"sap_cdc": frozenset({"errCode", "params.loginID"})})
     assert {"time", "raw", "errCode", "params.loginID"} <= catalog.known_names()
-    assert Catalog().known_names() == set(auditql.schema.COLUMN_NAMES)
+    assert Catalog().known_names() == {*auditql.schema.COLUMN_NAMES, "person"}
 
 
 def test_no_warnings_without_a_catalog() -> None:

@@ -5,6 +5,7 @@ A block is separated from the next by a blank line. `#` lines carry the title an
     # title: what the pair shows
     # catalog: gigya            (a named catalog below; default: empty, so no warnings)
     # params: {"x": 1}          (JSON)        # bound: ["…"]  (expected Translation.params, JSON)
+    # identities: {"person": [{"name": "A", "emails": ["a@x"]}]}  (an identities file, as JSON)
     # since: / until: / vendor: / limit: / columns: ["a", "b"] (JSON)
     # warning: fragment         (each must appear in one of Translation.warnings)
     # caret: line:col           (for ERROR blocks: where the caret points)
@@ -23,7 +24,9 @@ from typing import Any
 import pytest
 
 from auditql.errors import QueryError
+from auditql.identities import parse_identities
 from auditql.query import Catalog, translate
+from auditql.query.catalog import TimeFields
 from auditql.schema import COLUMN_NAMES
 
 QUERIES = Path(__file__).parent / "queries"
@@ -47,6 +50,21 @@ CATALOGS = {
 }
 # The same, as an archive's catalog is: listing every top-level key of each vendor's records.
 CATALOGS["gigya_complete"] = dataclasses.replace(CATALOGS["gigya"], complete=True)
+# Raw fields that vendors' mappings read as time (names as vendors.normalize writes them); sap_cdc also has a
+# "Time (UTC)" field, which its mapping does not read as time.
+CATALOGS["vendor_times"] = Catalog(
+    fields={
+        "resolver": frozenset({"Date and Time", "Event"}),
+        "broadcom_portal": frozenset({"Time (UTC)", "User"}),
+        "sap_cdc": frozenset({"callID", "Time (UTC)"}),
+    },
+    complete=True,
+    time_fields={
+        "resolver": TimeFields(frozenset({"dateandtime", "time"}), ("%m/%d/%Y %I:%M:%S %p",)),
+        "broadcom_portal": TimeFields(frozenset({"timeutc", "time"}), ("%Y",)),
+        "sap_cdc": TimeFields(frozenset({"timestamp"}), ("%Y",)),
+    },
+)
 
 
 def load_blocks() -> list[Any]:
@@ -77,6 +95,8 @@ def translate_with(query: str, meta: dict[str, str]) -> Any:
     for key in ("params", "columns", "limit"):
         if key in meta:
             options[key] = json.loads(meta[key])
+    if "identities" in meta:
+        options["identities"] = parse_identities(json.loads(meta["identities"]), "fixture")
     return translate(query, CATALOGS.get(meta.get("catalog", ""), Catalog()), **options)
 
 
@@ -103,3 +123,4 @@ def test_fixture(query: str, expected: str, meta: dict[str, str]) -> None:
 def test_every_fixture_file_has_cases() -> None:
     files = {p.stem for p in QUERIES.glob("*.sql")}
     assert {"operators", "names", "time", "rest", "sql", "refusals", "params", "options"} <= files
+    assert {"vendor_time", "person"} <= files

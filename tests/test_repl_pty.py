@@ -33,7 +33,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def child(sample_db: Path, home: Path) -> Iterator[pexpect.spawn]:
+def child(sample_db: Path, home: Path, expected: dict) -> Iterator[pexpect.spawn]:
     env = {
         **os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache"),
         "XDG_CONFIG_HOME": str(home / "config"), "TERM": "xterm-256color", "PAGER": "cat", "TZ": "UTC",
@@ -42,7 +42,7 @@ def child(sample_db: Path, home: Path) -> Iterator[pexpect.spawn]:
     env.pop("AUDITQL_DB", None)
     proc = pexpect.spawn(sys.executable, ["-m", "auditql", "repl", "--db", str(sample_db)], cwd=str(ROOT), env=env,
                          encoding="utf-8", dimensions=(50, 200), timeout=20)  # fmt: skip
-    proc.expect("431 events")
+    proc.expect(f"{expected['total']['unique_events']} events")
     proc.expect("auditql> ")
     yield proc
     if proc.isalive():
@@ -172,9 +172,9 @@ def test_repl_with_paths_ingests_them_first(tmp_path: Path) -> None:
     assert proc.exitstatus == 0
 
 
-def test_plain_auditql_in_a_terminal_opens_the_repl(sample_db: Path, tmp_path: Path) -> None:
+def test_plain_auditql_in_a_terminal_opens_the_repl(sample_db: Path, tmp_path: Path, expected: dict) -> None:
     proc = spawn([], tmp_path, AUDITQL_DB=str(sample_db))
-    proc.expect("431 events")
+    proc.expect(f"{expected['total']['unique_events']} events")
     proc.expect("auditql> ")
     proc.send(".quit\r")
     proc.expect(pexpect.EOF)

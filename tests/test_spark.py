@@ -115,6 +115,21 @@ def test_known_counts_on_spark(dataset: Path, spark: Any, expected: dict) -> Non
     assert (len(limited.rows), limited.truncated) == (7, True)
 
 
+def test_person_from_an_identities_file_on_spark(
+    dataset: Path, spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    identities = tmp_path / "identities.toml"
+    identities.write_text(
+        '[[person]]\nname = "Dana Demo"\nemails = ["dana.demo@example.com"]\n'
+        '[person.vendors.broadcom_portal]\nnames = ["dana.demo"]\n'
+    )
+    monkeypatch.setenv("AUDITQL_IDENTITIES", str(identities))
+    text = "SELECT person, count(*) AS n FROM events WHERE person IS NOT NULL GROUP BY person ORDER BY n DESC, person"
+    duck, on_spark = both(dataset, spark, text, {})
+    assert on_spark.rows == duck.rows
+    assert "Dana Demo" in dict(duck.rows)
+
+
 def test_spark_reads_only_the_matching_partitions(dataset: Path, spark: Any) -> None:
     from auditql import spark as spark_engine
 

@@ -167,6 +167,7 @@ def _run_on_spark(target: Path, translation, limit, master, fmt: str, output: Pa
             f"--engine spark reads a Parquet dataset and {target} is not one; "
             "run `auditql export --to DIR`, then use --db DIR"
         )
+    translation.to_dialect("spark")  # what Spark cannot run is refused before a session starts (seconds)
     session = spark.session(master)
     spark.register(session, target)
     if fmt != "parquet":

@@ -4,6 +4,9 @@ The query runs where every query runs — on the sandboxed reader — and its ro
 batches to a second, in-memory DuckDB connection that sees nothing but that stream and writes the
 partitioned files (DuckDB's `COPY … PARTITION_BY`), so exporting never loosens the query sandbox.
 
+The catalog tables travel along; a query's result carries only the deliveries of the events it holds (see
+`_write_deliveries`), the rest of the catalog whole.
+
 Atomic: everything is written into `DIR.partial-<pid>` and renamed to DIR only once complete; any failure
 removes the partial folder. `--overwrite` swaps a finished new dataset in for the old one.
 """
@@ -22,6 +25,7 @@ from auditql.dataset.layout import (
     CATALOG_TABLES,
     DEFAULT_PARTITION_BY,
     EVENTS,
+    LARGE_CATALOG_TABLES,
     MANIFEST,
     META,
     PARTITION_KEYS,
@@ -60,7 +64,11 @@ def export(
     try:
         translation = api.prepare(con, text or "SELECT * FROM events ORDER BY time, source_file, source_row")
         present = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        catalog = {t: con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in CATALOG_TABLES if t in present}
+        catalog = {
+            t: con.sql(f"SELECT * FROM {t}").to_arrow_table()
+            for t in CATALOG_TABLES
+            if t in present and t not in LARGE_CATALOG_TABLES
+        }
         result = con.sql(translation.sql, params=translation.params or None)
         columns = [(name, str(kind)) for name, kind in zip(result.columns, result.types, strict=True)]
         keys = _partition_keys(partition_by, [name for name, _ in columns], explicit=partition_by is not None)
@@ -73,6 +81,10 @@ def export(
             for table, arrow in catalog.items():
                 pq.write_table(arrow, partial / META / f"{table}.parquet", compression="zstd")
             rows = _write_events(result.to_arrow_reader(BATCH_ROWS), columns, keys, partial / EVENTS)
+            if "deliveries" in present:
+                deliveries = con.sql("SELECT * FROM deliveries").to_arrow_reader(BATCH_ROWS)
+                subset = text is not None and "event_key" in {name for name, _ in columns}
+                _write_deliveries(deliveries, partial, subset=subset, whole=text is None)
             files = sum(1 for _ in (partial / EVENTS).rglob("*.parquet"))
             write_manifest(
                 partial,
@@ -138,6 +150,33 @@ def _write_events(reader, columns: list[tuple[str, str]], keys: tuple[str, ...],
             f"COPY (SELECT {select} FROM _aq_result) TO {sql_path(destination)} ({options})"
         ).fetchall()
         return int(row[0][0]) if row else 0
+    finally:
+        writer.close()
+
+
+def _write_deliveries(deliveries, partial: Path, subset: bool, whole: bool) -> None:
+    """`deliveries` as the dataset's catalog table: whole for the whole archive; for a query's result, the
+    deliveries of the events it holds (by `event_key`) and the id-less copies each such event absorbed
+    (same content key, no id); none for a result without `event_key` (its rows are no events to add to)."""
+    writer = duckdb.connect()
+    engine.no_progress_bar(writer)
+    try:
+        writer.execute("SET TimeZone = 'UTC'")
+        writer.register("_aq_deliveries", deliveries)
+        query = "SELECT * FROM _aq_deliveries"
+        exported = partial / EVENTS / "**" / "*.parquet"
+        if subset and any((partial / EVENTS).rglob("*.parquet")):
+            writer.execute(f"CREATE TEMP TABLE d AS {query}")
+            query = f"""WITH kept AS (SELECT DISTINCT event_key FROM read_parquet({sql_path(exported)},
+                                      hive_partitioning = false, union_by_name = true)),
+                         theirs AS (SELECT DISTINCT content_key FROM d SEMI JOIN kept USING (event_key))
+                    SELECT * FROM d WHERE event_key IN (SELECT event_key FROM kept)
+                       OR (event_key = content_key AND content_key IN (SELECT content_key FROM theirs))"""
+        elif not whole:
+            query += " LIMIT 0"
+        writer.execute(
+            f"COPY ({query}) TO {sql_path(partial / META / 'deliveries.parquet')} (FORMAT parquet, COMPRESSION zstd)"
+        )
     finally:
         writer.close()
 

@@ -1,22 +1,27 @@
 """`auditql ingest --db DIR`: add files to a dataset with exactly the accounting of a DuckDB archive.
 
 Rather than a second implementation of dedup, the normal ingest runs against a scratch DuckDB archive
-seeded with what dedup needs from the dataset — its catalog tables, and one placeholder row per stored
-event holding only `event_key` (read from the Parquet `event_key` column; with --vendor only that vendor's
-partitions). Ingest then counts duplicates against the dataset as it would against an archive file. Only
-the rows it added are written out, as new uniquely named part files in their partitions; the catalog
-files are rewritten whole (write aside, rename over).
+seeded with what dedup needs from the dataset: its catalog tables (`deliveries` among them: every record
+ever delivered, which dedup decides by) and one placeholder per stored event, the stored row without
+`raw`, which dominates its size (with --vendor only that vendor's partitions; `raw` NULL tells a
+placeholder from a row the ingest adds). Ingest then dedups against the dataset as it would against an
+archive file, and may replace stored events by better copies. Afterwards the rows it added become new
+uniquely named part files in their partitions, the part files holding rows it replaced are written again
+without them (replaced.py), and the catalog files and the manifest are replaced whole.
 
-Order of publication: part files first, then the catalog, then the manifest. A crash in between leaves
-rows whose sources entry is missing; they are still deduplicated against on the next ingest, so nothing
-is ever stored twice.
+All of that is staged first and published by one plan (publish.py): new parts, then rewritten parts,
+then the catalog, then the manifest. A crash before the plan is written leaves the dataset as it was; a
+crash after it leaves a partly published state (a query may see a new row beside the row it replaces)
+that the next ingest finishes before it reads anything, so no event is ever stored twice and the
+manifest's counts stay exact.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -24,6 +29,7 @@ from typing import Any
 import duckdb
 
 from auditql import archives, engine
+from auditql.dataset import publish, replaced
 from auditql.dataset.layout import (
     CATALOG_TABLES,
     DEFAULT_PARTITION_BY,
@@ -33,14 +39,16 @@ from auditql.dataset.layout import (
     PARTITION_KEYS,
     locked,
     new_manifest,
+    part_files,
     read_manifest,
     sql_path,
-    write_manifest,
 )
 from auditql.errors import UsageError
 from auditql.ingest import Report
 from auditql.ingest import ingest as ingest_archive
 from auditql.schema import COLUMNS
+
+SCRATCH_PREFIX = ".ingest-"
 
 
 def ingest_into(
@@ -59,17 +67,116 @@ def ingest_into(
             f"{root}: folder is neither empty nor an auditql dataset; ingest into an empty folder to start one"
         )
     with locked(root):
+        publish.replay(root)  # an ingest killed after its plan was written is finished first
+        for stale in (root / META).glob(SCRATCH_PREFIX + "*"):  # scratch folders of killed ingests
+            shutil.rmtree(stale, ignore_errors=True)
         exists = (root / META / MANIFEST).exists()
         manifest = read_manifest(root) if exists else _fresh_manifest()
-        with tempfile.TemporaryDirectory(prefix=".ingest-", dir=root / META) as tmp:
+        _check_columns(root, manifest)
+        with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=root / META) as tmp:
             scratch = Path(tmp) / "scratch.duckdb"
-            with engine.writer(scratch) as con:
+            with engine.writer(scratch, memory_limit=options.get("memory_limit")) as con:
                 _seed(con, root, manifest, vendor if exists else None)
             report = ingest_archive(paths, scratch, vendor, mappings, limits, progress, notify, **options)
-            added = sum(f.added for f in report.files)
-            if added or not exists or any(f.read for f in report.files):
-                _publish(scratch, root, manifest, Path(tmp), added)
+            # Always: even a run whose every file failed has custody entries saying so.
+            with engine.writer(scratch, memory_limit=options.get("memory_limit")) as con:
+                _publish(con, root, manifest)
     return report
+
+
+def _check_columns(root: Path, manifest: dict) -> None:
+    """Dedup needs every stored row's key and position: a query result exported without them is no archive."""
+    names = {c["name"] for c in manifest["columns"]}
+    missing = [c for c in replaced.KEY if c not in names]
+    if missing:
+        raise UsageError(
+            f"{root}: this dataset has no {', '.join(missing)} column (a query result exported without it); "
+            "ingest only into a dataset of whole events"
+        )
+
+
+def _seed(con: duckdb.DuckDBPyConnection, root: Path, manifest: dict, vendor: str | None) -> None:
+    """Catalog tables as they are, and a placeholder for each stored event (replaced.seed)."""
+    for table in CATALOG_TABLES:
+        path = root / META / f"{table}.parquet"
+        if path.exists():
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet({sql_path(path)})")
+    keys = manifest.get("partition_by", [])
+    columns = [c["name"] for c in manifest["columns"]]
+    replaced.seed(con, part_files(root), columns, bool(keys), vendor if "vendor" in keys else None)
+
+
+def _publish(con: duckdb.DuckDBPyConnection, root: Path, manifest: dict) -> None:
+    """Stage the new parts, the rewritten parts, the catalog and the manifest, then publish them in one plan."""
+    publication = publish.Publication(root)
+    try:
+        before = part_files(root)
+        added, new_parts = _stage_new_parts(con, publication, manifest)
+        removed = replaced.remove(con, publication)
+        for table in CATALOG_TABLES:
+            if table != "column_values":
+                staged = publication.staged(root / META / f"{table}.parquet")
+                con.execute(f"COPY {table} TO {sql_path(staged)} (FORMAT parquet, COMPRESSION zstd)")
+                publication.move(staged, root / META / f"{table}.parquet")
+        after = _parts_after(root, publication, before, new_parts)
+        staged = publication.staged(root / META / "column_values.parquet")
+        _write_column_values(after, bool(manifest.get("partition_by")), staged)
+        publication.move(staged, root / META / "column_values.parquet")
+        manifest["rows"] = int(manifest.get("rows", 0)) + added - removed.rows
+        manifest["files"] = len(after)
+        manifest["updated_at"] = new_manifest((), [])["updated_at"]
+        staged = publication.staged(root / META / MANIFEST)
+        staged.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        publication.move(staged, root / META / MANIFEST)
+    except BaseException as exc:
+        publish.abandon(root)
+        if isinstance(exc, OSError):
+            raise UsageError(
+                f"{root}: cannot write the dataset ({exc.strerror or exc}); nothing was published"
+            ) from None
+        raise
+    try:
+        publication.commit()
+    except OSError as exc:
+        raise UsageError(
+            f"{root}: cannot write the dataset ({exc.strerror or exc}); the next ingest into it finishes publishing "
+            "this one"
+        ) from None
+
+
+def _stage_new_parts(
+    con: duckdb.DuckDBPyConnection, publication: publish.Publication, manifest: dict
+) -> tuple[int, list[Path]]:
+    """The rows this ingest stored (not placeholders: those have no `raw`) as new part files; (rows, parts)."""
+    keys = tuple(manifest.get("partition_by", []))
+    names = [c["name"] for c in manifest["columns"]]
+    select = ", ".join(f'"{n}"::VARCHAR AS "{n}"' if n == "raw" else f'"{n}"' for n in names)
+    select += "".join(f', {PARTITION_KEYS[k][0]} AS "{k}"' for k in keys if k not in names)
+    folder = publication.staging / "new"
+    folder.mkdir(parents=True)
+    options = "FORMAT parquet, COMPRESSION zstd"
+    dest = folder / f"part-{uuid.uuid4()}.parquet"
+    if keys:
+        options += f", FILENAME_PATTERN 'part-{{uuid}}', PARTITION_BY ({', '.join(keys)})"
+        dest = folder
+    row = con.execute(
+        f"COPY (SELECT {select} FROM events WHERE raw IS NOT NULL ORDER BY time, source_file, source_row) "
+        f"TO {sql_path(dest)} ({options})"
+    ).fetchone()
+    added = int(row[0]) if row else 0
+    finals = []
+    for part in sorted(folder.rglob("*.parquet")) if added else []:
+        final = publication.root / EVENTS / part.relative_to(folder)
+        publication.move(part, final)
+        finals.append(final)
+    return added, finals
+
+
+def _parts_after(root: Path, publication: publish.Publication, before: list[Path], new: list[Path]) -> list[Path]:
+    """The part files once published, each where it can be read now (a rewritten part: its staged copy)."""
+    staged = {root / step[2]: root / step[1] for step in publication.steps if step[0] == "move"}
+    deleted = {root / step[1] for step in publication.steps if step[0] == "delete"}
+    return [staged.get(p, p) for p in [*before, *new] if p not in deleted]
 
 
 def _fresh_manifest() -> dict:
@@ -78,90 +185,20 @@ def _fresh_manifest() -> dict:
     return new_manifest(DEFAULT_PARTITION_BY, columns, rows=0, files=0, source=None, query=None)
 
 
-def _seed(con: duckdb.DuckDBPyConnection, root: Path, manifest: dict, vendor: str | None) -> None:
-    """Catalog tables as they are, and each stored event's key (only the key: dedup counts copies)."""
-    for table in CATALOG_TABLES:
-        path = root / META / f"{table}.parquet"
-        if path.exists():
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet({sql_path(path)})")
-    if not any((root / EVENTS).rglob("*.parquet")):
-        return
-    keys = manifest.get("partition_by", [])
-    hive = "true" if keys else "false"
-    where = ""
-    if vendor and "vendor" in keys:
-        where = " WHERE vendor = " + "'" + vendor.replace("'", "''") + "'"
-    con.execute(
-        "INSERT INTO events (event_key) SELECT event_key FROM read_parquet("
-        f"{sql_path(root / EVENTS / '**' / '*.parquet')}, hive_partitioning = {hive}, union_by_name = true){where}"
-    )
-
-
-def _publish(scratch: Path, root: Path, manifest: dict, tmp: Path, added: int) -> None:
-    keys = tuple(manifest.get("partition_by", []))
-    staging = tmp / "parts"
-    staging.mkdir()
-    con = duckdb.connect(str(scratch))
-    engine.no_progress_bar(con)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        names = [c["name"] for c in manifest["columns"]]
-        select = ", ".join(f'"{n}"::VARCHAR AS "{n}"' if n == "raw" else f'"{n}"' for n in names)
-        select += "".join(f', {PARTITION_KEYS[k][0]} AS "{k}"' for k in keys if k not in names)
-        if added:
-            if keys:
-                options = "FORMAT parquet, COMPRESSION zstd, FILENAME_PATTERN 'part-{uuid}', "
-                options += f"PARTITION_BY ({', '.join(keys)})"
-                dest = staging
-            else:
-                import uuid
-
-                options, dest = "FORMAT parquet, COMPRESSION zstd", staging / f"part-{uuid.uuid4()}.parquet"
-            con.execute(
-                f"COPY (SELECT {select} FROM events WHERE source_file IS NOT NULL "
-                f"ORDER BY time, source_file, source_row) TO {sql_path(dest)} ({options})"
-            )
-        catalog = {t: con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in CATALOG_TABLES if t != "column_values"}
-    finally:
-        con.close()
-    moved = 0
-    for part in sorted(staging.rglob("*.parquet")):
-        final = root / EVENTS / part.relative_to(staging)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(part, final)
-        moved += 1
-    for table, arrow in catalog.items():
-        _replace_table(root / META / f"{table}.parquet", arrow)
-    _replace_table(root / META / "column_values.parquet", _column_values(root, keys))
-    manifest["rows"] = int(manifest.get("rows", 0)) + added
-    manifest["files"] = int(manifest.get("files", 0)) + moved
-    manifest["updated_at"] = new_manifest((), [])["updated_at"]
-    write_manifest(root, manifest)
-    shutil.rmtree(staging, ignore_errors=True)
-
-
-def _replace_table(path: Path, table) -> None:
-    import pyarrow.parquet as pq  # here, not at import: `auditql query` must not pay for pyarrow
-
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
-
-
-def _column_values(root: Path, keys: tuple[str, ...]):
+def _write_column_values(parts: list[Path], hive: bool, target: Path) -> None:
     """The value dictionary over the whole dataset, rebuilt by the same SQL the archive uses."""
     con = duckdb.connect()
     engine.no_progress_bar(con)
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute('CREATE TABLE column_values ("column" VARCHAR, value VARCHAR, n BIGINT)')
-        if any((root / EVENTS).rglob("*.parquet")):
+        if parts:
+            files = "[" + ", ".join(sql_path(p) for p in parts) + "]"  # a view takes no parameters
             con.execute(
-                "CREATE VIEW events AS SELECT * FROM read_parquet("
-                f"{sql_path(root / EVENTS / '**' / '*.parquet')}, hive_partitioning = {'true' if keys else 'false'}, "
-                "union_by_name = true)"
+                f"CREATE VIEW events AS SELECT * FROM read_parquet({files}, "
+                f"hive_partitioning = {str(hive).lower()}, union_by_name = true)"
             )
             engine.refresh_column_values(con)
-        return con.sql("SELECT * FROM column_values").to_arrow_table()
+        con.execute(f"COPY column_values TO {sql_path(target)} (FORMAT parquet, COMPRESSION zstd)")
     finally:
         con.close()

@@ -5,6 +5,7 @@ A dataset is a folder other engines can read as it is (Spark, Trino, DuckDB, pan
     DIR/events/vendor=sap_cdc/date=2025-11-20/part-<uuid>.parquet   the canonical rows, zstd Parquet
     DIR/_auditql/manifest.json                                       what the folder holds and how it is cut
     DIR/_auditql/{sources,fields,column_values,rejects}.parquet      the archive's catalog tables
+    DIR/_auditql/{deliveries,manifest}.parquet                       every record delivered; chain of custody
 
 Hive-style `key=value` folders are what every engine's partition discovery understands, so a query that
 names a vendor or a time range opens only the matching folders. `date` is the UTC day of `time`; it exists
@@ -29,7 +30,10 @@ MANIFEST = "manifest.json"
 FORMAT_NAME = "auditql-dataset"
 FORMAT_VERSION = 1
 # `manifest` is the chain of custody (auditql/custody.py): carried along so `auditql verify --db DIR` holds.
-CATALOG_TABLES: tuple[str, ...] = ("sources", "fields", "column_values", "rejects", "manifest")
+# `deliveries` (one row per good record ingested) is what dedup decides by, and what verify counts per file.
+CATALOG_TABLES: tuple[str, ...] = ("sources", "fields", "column_values", "rejects", "deliveries", "manifest")
+# Catalog tables as large as `events` itself: a reader reads them in place when asked, never at open.
+LARGE_CATALOG_TABLES: tuple[str, ...] = ("deliveries",)
 
 # Partition keys a dataset may be cut by: the folder name, the SQL that computes it from a row, and the
 # type engines should read the folder value as.
@@ -58,6 +62,11 @@ def parse_partition_by(text: str) -> tuple[str, ...]:
     if len(set(keys)) != len(keys):
         raise UsageError(f"--partition-by names a key twice: {text}")
     return keys
+
+
+def part_files(root: Path) -> list[Path]:
+    """The dataset's Parquet part files, in a stable order."""
+    return sorted((root / EVENTS).rglob("*.parquet"))
 
 
 def sql_path(path: Path) -> str:

@@ -1,9 +1,12 @@
 """Open a dataset for queries: the same `events` table and catalog a DuckDB archive has, sandboxed.
 
 DuckDB reads the Parquet files in place (nothing is copied). The catalog tables are small and loaded into
-memory. `events` is a view over the partition folders; once it exists the connection is locked down the
+memory, except `deliveries` (a row per record ever delivered, as large as `events`): a view that reads its
+file only when asked (`auditql verify` does; user queries cannot name it, the allowlist admits `events`
+only). `events` is a view over the partition folders; once it exists the connection is locked down the
 same way `engine.reader` locks an archive file — external access off, configuration locked — except that
-the dataset's own `events/` folder stays readable, so user SQL still cannot read any other file.
+the dataset's own `events/` folder and `deliveries` file stay readable, so user SQL still cannot read any
+other file.
 
 Partition pruning: a query's `vendor = …` and `time` bounds do not mention the `date` folders, so
 `prune()` reads those conditions off the translated query and points its `events` at a subquery that
@@ -20,7 +23,16 @@ import duckdb
 from sqlglot import exp
 
 from auditql import engine
-from auditql.dataset.layout import CATALOG_TABLES, EVENTS, MANIFEST, META, PARTITION_KEYS, read_manifest, sql_path
+from auditql.dataset.layout import (
+    CATALOG_TABLES,
+    EVENTS,
+    LARGE_CATALOG_TABLES,
+    MANIFEST,
+    META,
+    PARTITION_KEYS,
+    read_manifest,
+    sql_path,
+)
 from auditql.errors import ArchiveMissing
 from auditql.query import Translation
 from auditql.schema import COLUMNS, events_ddl
@@ -39,9 +51,15 @@ def open_reader(root) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     engine.no_progress_bar(con)
     con.execute("SET TimeZone = 'UTC'")
+    in_place = []
     for table in CATALOG_TABLES:
         path = root / META / (table + ".parquet")
-        if path.exists():  # a dataset written before the table existed simply lacks it
+        if not path.exists():  # a dataset written before the table existed simply lacks it
+            continue
+        if table in LARGE_CATALOG_TABLES:
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({sql_path(path)})")
+            in_place.append(path)
+        else:
             con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({sql_path(path)})")
     keys = list(manifest.get("partition_by", []))
     columns = [c["name"] for c in manifest["columns"]]
@@ -56,7 +74,10 @@ def open_reader(root) -> duckdb.DuckDBPyConnection:
         con.execute(f"CREATE VIEW events AS SELECT {_canonical_select(columns)} FROM {ALL_ROWS}")
     else:
         con.execute(events_ddl())
+    engine.query_macros(con)
     con.execute(f"SET allowed_directories = [{sql_path(events)}]")
+    if in_place:
+        con.execute(f"SET allowed_paths = [{', '.join(sql_path(p) for p in in_place)}]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con

@@ -12,7 +12,7 @@ from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
 from auditql.query.context import Context
-from auditql.query.dialect import WordMatch
+from auditql.query.dialect import ParseTime, WordMatch
 
 MAX_LENGTH = 100_000
 MAX_DEPTH = 64
@@ -63,10 +63,14 @@ SYNTAX: frozenset[type[exp.Expr]] = frozenset(
     }
 )  # fmt: skip
 
-# Nodes the rewrites add; allowed in the generated tree, never accepted from users directly.
+# Nodes the rewrites add; allowed in the generated tree, never accepted from users directly. ParseTime
+# reads a vendor time field (its formats an Array of strings); Trim and Nullif build `person`.
 INTERNAL: frozenset[type[exp.Expr]] = frozenset(
-    {exp.JSONExtractScalar, exp.JSONPath, exp.JSONPathRoot, exp.JSONPathKey}
-)
+    {
+        exp.JSONExtractScalar, exp.JSONPath, exp.JSONPathRoot, exp.JSONPathKey,
+        ParseTime, exp.Array, exp.Trim, exp.Nullif,
+    }
+)  # fmt: skip
 
 # First words of statements users may paste; named in the refusal instead of a parse error.
 STATEMENT_WORDS = frozenset(

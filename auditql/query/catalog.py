@@ -3,7 +3,8 @@
 A name that no record has is not an error (it matches nothing), but a typo must never pass silently:
 the catalog lets the translator warn with the nearest real names. It also records which raw fields a
 vendor's mapping copies unchanged into a typed column, so a query may read the column instead of
-parsing `raw` for that vendor's rows (see rewrites.raw_fields_to_json for when that is allowed).
+parsing `raw` for that vendor's rows (see rewrites.raw_fields_to_json for when that is allowed), and
+which raw fields a vendor's mapping reads as the event time, so a query can too (query/times.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from auditql.identities import PERSON
 from auditql.schema import COLUMN_NAMES
+from auditql.vendors.mapping import normalize
+
+
+@dataclass(frozen=True)
+class TimeFields:
+    """The raw fields a vendor's mapping reads as the event time, and the formats ingest parses them with."""
+
+    names: frozenset[str]  # field names as auditql.vendors.normalize writes them (ingest matches that way)
+    formats: tuple[str, ...]  # strptime formats for aq_parse_time: the vendor's own, then ingest's defaults
 
 
 @dataclass(frozen=True)
@@ -28,10 +39,24 @@ class Catalog:
     # True when `fields` names every top-level key of every record of each vendor it lists, as an
     # archive's catalog does (ingest records them all): a vendor without a key then need not parse raw.
     complete: bool = False
+    # vendor -> the raw fields its mapping reads as `time`; empty: every raw field compares as text.
+    time_fields: Mapping[str, TimeFields] = field(default_factory=dict)
+
+    def time_formats(self, path: str) -> dict[str, tuple[str, ...]]:
+        """vendor -> formats, for each vendor (sorted) whose mapping reads raw field `path` as the time."""
+        key = normalize(path)
+        return {vendor: f.formats for vendor, f in sorted(self.time_fields.items()) if key in f.names}
+
+    def others_may_have(self, key: str, vendors: list[str]) -> bool:
+        """Whether records of a vendor not in `vendors` may have the top-level key `key` (always, unless the
+        catalog is complete)."""
+        if not self.complete:
+            return True
+        return bool(set(self.fields) - set(vendors) - set(self.vendors_without(key)))
 
     def known_names(self) -> set[str]:
-        """Canonical columns plus every raw field path seen at ingest."""
-        names = set(COLUMN_NAMES)
+        """Canonical columns, `person`, plus every raw field path seen at ingest."""
+        names = {*COLUMN_NAMES, PERSON}
         for paths in self.fields.values():
             names.update(paths)
         return names

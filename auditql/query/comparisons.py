@@ -16,7 +16,7 @@ import typing as t
 from sqlglot import exp
 
 from auditql.query.context import Context
-from auditql.query.names import RawField
+from auditql.query.names import PersonColumn, RawField
 from auditql.query.values import derived, is_number, is_string, literal_value, time_point
 from auditql.schema import COLUMN_TYPES
 
@@ -31,6 +31,10 @@ def kind(node: exp.Expr) -> str:
         node = node.this
     if isinstance(node, RawField):
         return "raw"
+    if isinstance(node, PersonColumn):
+        return "text"
+    if node._meta and "kind" in node._meta:  # built by a rewrite: a vendor time field's instant (query/times.py)
+        return str(node._meta["kind"])
     if isinstance(node, exp.Column) and node.meta.get("canonical"):
         return _KIND_OF_TYPE[COLUMN_TYPES[node.name]]
     if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)) and kind(node.this) == "time":

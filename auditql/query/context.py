@@ -15,6 +15,7 @@ from sqlglot import exp
 from sqlglot.tokens import Token
 
 from auditql.errors import QueryError
+from auditql.identities import Identities
 from auditql.query.catalog import Catalog
 
 
@@ -23,6 +24,7 @@ class Context:
     text: str
     catalog: Catalog = field(default_factory=Catalog)
     params: Mapping[str, object] | None = None
+    identities: Identities = field(default_factory=Identities)  # who is who, for the `person` column
 
     def position(self, offset: int | None) -> tuple[int | None, int | None]:
         """1-based (line, col) of a 0-based character offset into the query text."""

@@ -16,6 +16,7 @@ It differs from sqlglot's DuckDB dialect in exactly these places:
 - `START n` is the REST form's offset; it must come before LIMIT, as in Gigya.
 - Generated JSON paths fall back to a JSON pointer (`'/a/b'`) for keys DuckDB's `$."…"` syntax
   cannot express (empty keys, `*`, backslashes, quotes), so any raw field name can be read.
+- `ParseTime` (generated, never parsed) prints as `aq_parse_time(text, [formats])`, ingest's time parser.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ class WordMatch(exp.Expression, exp.Binary, exp.Predicate):
     """`field contains 'word'`: case-insensitive whole-word match; rewritten before generation."""
 
     arg_types: t.ClassVar[dict[str, bool]] = {"this": True, "expression": True}
+
+
+class ParseTime(exp.Expression, exp.Func):
+    """`aq_parse_time(text, [formats])`: ingest's own time parser (engine.TIME_MACROS, on every query
+    connection too), for raw fields that a vendor's mapping reads as the event time (see query/times.py).
+    Generated only: users' text never parses into it (sqlglot's function registry does not know it)."""
+
+    arg_types: t.ClassVar[dict[str, bool]] = {"this": True, "formats": True}
 
 
 # Marks nodes written with an infix operator (`x regex 'p'`), not as a call (`regexp_matches(x, 'p')`).
@@ -123,6 +132,11 @@ class AuditQL(DuckDB):
             return this
 
     class Generator(DuckDBGenerator):
+        TRANSFORMS: t.ClassVar = {
+            **DuckDBGenerator.TRANSFORMS,
+            ParseTime: lambda self, e: self.func("aq_parse_time", e.this, e.args["formats"], normalize=False),
+        }
+
         def jsonpath_sql(self, expression: exp.JSONPath) -> str:
             parts = expression.expressions[1:]
             if all(isinstance(p, exp.JSONPathKey) for p in parts) and not all(

@@ -2,6 +2,8 @@
 
 The rules (spec: query-language.md, "Names"):
 - Canonical columns match case-insensitively; `@timestamp` and `timestamp` mean `time`.
+- `person` (any case) is who the actor is across vendors: not stored, computed from the identities file
+  (a `PersonColumn` here, expanded by query/person.py).
 - Any other name is a field of `raw`, case-sensitive; a dotted name walks nested objects.
 - Quoting decides what a dot means, never the data: `params.loginID` is the key `loginID` inside the
   object `params`, while `"a.b"` is one key named `a.b` (a CSV header), and `"a.b".c` is `c` inside it.
@@ -21,12 +23,24 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.scope import Scope, traverse_scope, walk_in_scope
 
+from auditql.identities import PERSON
 from auditql.query.context import Context
 from auditql.query.trees import replace_all
 from auditql.schema import COLUMN_NAMES
 
 TIME_ALIASES = ("@timestamp", "timestamp")
 CANONICAL: dict[str, str] = {**{n.lower(): n for n in COLUMN_NAMES}, **dict.fromkeys(TIME_ALIASES, "time")}
+
+
+class PersonColumn(exp.Expression):
+    """`person`, optionally qualified by a table; query/person.py replaces it by SQL over actor columns."""
+
+    arg_types: t.ClassVar[dict[str, bool]] = {"table": False}
+
+
+def person_column(table: exp.Identifier | None = None) -> exp.Expr:
+    """`person` as a SELECT item: named person in the output, not after the SQL it expands to."""
+    return exp.alias_(PersonColumn(table=table), PERSON, quoted=True)
 
 
 class RawField(exp.Expression):
@@ -86,6 +100,8 @@ def _resolve_scope(scope: Scope, ctx: Context) -> None:
     replace_all(
         (p, exp.alias_(p.copy(), p.dotted, quoted=True)) for p in list(select.expressions) if isinstance(p, RawField)
     )
+    people = [p for p in select.expressions if isinstance(p, PersonColumn)]
+    replace_all((p, person_column(p.args.get("table"))) for p in people)
 
 
 def _resolve(
@@ -108,6 +124,8 @@ def _resolve(
         return None
     if len(parts) == 1 and name in CANONICAL:
         return canonical_column(CANONICAL[name], qualifier).update_positions(parts[0])
+    if len(parts) == 1 and name == PERSON:
+        return PersonColumn(table=qualifier).update_positions(parts[0])
     field = RawField(expressions=[exp.Identifier(this=p.name, quoted=True) for p in parts], table=qualifier)
     field.update_positions(parts[0])
     return field
@@ -141,7 +159,7 @@ def _only_source(name: str, scope: Scope, ctx: Context, at: exp.Expr) -> t.Any:
     if len(derived) == 1:
         return derived[0]
     events = [s for s in sources if _is_events(s)]
-    if name in CANONICAL and events:
+    if (name in CANONICAL or name == PERSON) and events:
         return events[0]
     raise ctx.error(
         f"'{at.sql(dialect='duckdb')}' could come from more than one table; qualify it, e.g. e.{at.name}",

@@ -11,9 +11,10 @@ from datetime import datetime
 
 from sqlglot import exp
 
+from auditql.identities import PERSON
 from auditql.query.context import Context
 from auditql.query.forms import SQL, events_table
-from auditql.query.names import CANONICAL, RawField, canonical_column
+from auditql.query.names import CANONICAL, RawField, canonical_column, person_column
 from auditql.query.values import parse_point
 from auditql.schema import COLUMN_NAMES
 
@@ -23,7 +24,7 @@ DEFAULT_ORDER = ("time", "source_file", "source_row")
 def projection(columns: list[str] | None, ctx: Context) -> list[exp.Expr]:
     """SELECT list for the WHERE and REST forms: every canonical column, or the ones asked for.
 
-    An entry is a canonical column (any case, or @timestamp), else a raw field path split on dots;
+    An entry is a canonical column (any case, or @timestamp) or `person`, else a raw field path split on dots;
     an entry in double quotes is one key, dots and all (`"a.b"` for a CSV header named a.b).
     """
     if columns is None:
@@ -35,6 +36,9 @@ def projection(columns: list[str] | None, ctx: Context) -> list[exp.Expr]:
         name = entry.strip()
         if name.lower() in CANONICAL:
             selected.append(canonical_column(CANONICAL[name.lower()]))
+            continue
+        if name.lower() == PERSON:
+            selected.append(person_column())
             continue
         quoted = len(name) >= 2 and name[0] == name[-1] == '"'
         keys = [name[1:-1].replace('""', '"')] if quoted else name.split(".")

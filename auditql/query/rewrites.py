@@ -4,7 +4,7 @@ Each rewrite is a function (tree, ctx) -> tree of nothing but its inputs, tested
 in tests/queries/*.sql. Rewrites change the tree they are given in place: translate() parses a fresh
 tree for every call and owns it, and copying it once per step made a 5,000-term OR chain take ~9 s.
 REWRITES runs them in order; `raw_fields_to_json` runs last, after translate has read the RawFields for
-unknown-name warnings.
+unknown-name warnings, and then `person` becomes SQL (query/person.py), so no rewrite walks that CASE.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from auditql.query.comparisons import ORDERING, numeric_aggregates, typed_compar
 from auditql.query.context import Context
 from auditql.query.dialect import GIGYA_OPERATOR, WordMatch
 from auditql.query.names import RawField, resolve_names
+from auditql.query.times import vendor_times
 from auditql.query.trees import replace_all
 from auditql.query.values import bound_literal, derived, is_string, literal_value, word_pattern
 from auditql.schema import COLUMN_TYPES
@@ -159,6 +160,7 @@ REWRITES: tuple[Rewrite, ...] = (
     resolve_names,
     gigya_operators,
     timestamps_keep_offsets,
+    vendor_times,
     typed_comparisons,
     numeric_aggregates,
 )

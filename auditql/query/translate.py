@@ -26,13 +26,15 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from auditql.errors import QueryError
+from auditql.identities import Identities
 from auditql.query import options
 from auditql.query.allowlist import check_generated, check_tree
 from auditql.query.catalog import Catalog
 from auditql.query.context import Context
-from auditql.query.dialect import AuditQL
+from auditql.query.dialect import AuditQL, ParseTime
 from auditql.query.forms import SQL, parse_query
 from auditql.query.names import raw_field_paths
+from auditql.query.person import people_to_sql
 from auditql.query.rewrites import REWRITES, raw_fields_to_json
 from auditql.query.trees import replace_all
 from auditql.query.values import BOUND
@@ -65,6 +67,7 @@ class Translation:
         with _recursion_headroom():
             try:
                 tree = self.tree if self.tree is not None else sqlglot.parse_one(self.sql, dialect=AuditQL)
+                _refuse_vendor_times(tree, dialect)
                 if name == "spark":
                     # sqlglot prints TRY_CAST as CAST for Spark unless marked safe, and Spark 4's ANSI
                     # mode makes that CAST fail on 'n/a' where DuckDB's TRY_CAST gives NULL.
@@ -74,6 +77,22 @@ class Translation:
                 return tree.sql(dialect=name, identify=True)
             except (SqlglotError, RecursionError) as error:
                 raise QueryError(f"this query cannot be printed for {dialect} ({error})") from None
+
+
+def _refuse_vendor_times(tree: exp.Expr, dialect: str) -> None:
+    """Other engines lack ingest's time parser (`aq_parse_time`, with strptime formats): say so in one line."""
+    parsed = next((n for n in tree.walk() if isinstance(n, ParseTime) or _is_parse_time_call(n)), None)
+    if parsed is not None:
+        path = parsed.find(exp.JSONPath)
+        name = ".".join(k.name for k in path.expressions[1:]) if path else "a vendor time field"
+        raise QueryError(
+            f"this query reads raw field '{name}' as a time with auditql's own parser, which {dialect} does "
+            "not have; compare the `time` column instead, or run it on DuckDB"
+        )
+
+
+def _is_parse_time_call(node: exp.Expr) -> bool:  # the same, parsed back from SQL text
+    return isinstance(node, exp.Anonymous) and node.name.lower() == "aq_parse_time"
 
 
 def translate(
@@ -86,6 +105,7 @@ def translate(
     limit: int | None = None,
     columns: list[str] | None = None,
     params: Mapping[str, object] | None = None,
+    identities: Identities | None = None,
 ) -> Translation:
     """Translate a WHERE clause, a Gigya REST statement or read-only SQL into DuckDB SQL over `events`.
 
@@ -97,9 +117,11 @@ def translate(
         `"a.b"` in double quotes is one key); default: every canonical column.
     params: values for `:name` / `$name` / `{name}` placeholders, bound as parameters, never pasted.
         Without params, placeholders are refused.
+    identities: who is who across vendors, for the `person` column (auditql.identities.load_identities);
+        without them `person` is the actor's email, else name, else id.
     Raises QueryError (with the query, line and column when known) for anything refused or unreadable.
     """
-    ctx = Context(text, catalog, params)
+    ctx = Context(text, catalog, params, identities or Identities())
     with _recursion_headroom():
         try:
             return _translate(ctx, since, until, vendor, limit, columns)
@@ -133,6 +155,7 @@ def _translate(
     tree = options.restrict(tree, parsed.form, since, until, vendor, ctx)
     tree = options.cap_rows(tree, limit, ctx)
     tree = raw_fields_to_json(tree, ctx)
+    tree = people_to_sql(tree, ctx)
     tree, values = _bind_parameters(tree)
     check_generated(tree, ctx)
     sql = tree.sql(dialect=AuditQL, identify=True)
