@@ -20,6 +20,9 @@ from auditql.formats.common import sql_str
 
 NOTED = 5  # error responses named one by one; beyond that, one line counts the rest
 MESSAGE_CHARS = 200
+# An error response is a few hundred bytes; a page of records can be 100 MB, and parsing it three times to
+# learn that it is no error cost 0.8 s on a 250,000-record `audit.search` page.
+MAX_BYTES = 1 << 20
 
 
 def drop_error_responses(
@@ -34,7 +37,8 @@ def drop_error_responses(
         "THEN 'errorCode ' || v[1] ELSE 'statusCode ' || v[2] END, coalesce(v[3], v[4]) FROM ("
         "SELECT source_row, line, json_extract_string(raw, "
         "['$.errorCode', '$.statusCode', '$.errorMessage', '$.statusReason']) AS v, "
-        f"json_type(raw, [{arrays}]) AS arrays FROM {docs} "
+        f"json_type(raw, [{arrays}]) AS arrays FROM (WITH small AS MATERIALIZED (SELECT * FROM {docs} "
+        f"WHERE strlen(raw::VARCHAR) < {MAX_BYTES}) SELECT * FROM small) "
         "WHERE contains(raw::VARCHAR, '\"errorCode\"') AND json_type(raw) = 'OBJECT') "
         "WHERE v[1] IS NOT NULL AND v[2] IS NOT NULL AND NOT list_contains(arrays, 'ARRAY') "
         "AND (coalesce(TRY_CAST(v[1] AS DOUBLE), 0) <> 0 OR coalesce(TRY_CAST(v[2] AS DOUBLE), 0) >= 400) "
