@@ -13,6 +13,8 @@ from sqlglot.tokens import Token, TokenType
 
 from auditql.query.context import Context
 from auditql.query.dialect import ParseTime, WordMatch
+from auditql.query.tables import check_table_shape, check_tables
+from auditql.query.types import check_type, check_unit
 
 MAX_LENGTH = 100_000
 MAX_DEPTH = 64
@@ -126,15 +128,9 @@ def check_token_nesting(tokens: list[Token], ctx: Context) -> None:
             raise _too_deep(ctx, token)
 
 
-def check_tree(tree: exp.Expr, ctx: Context, *, rest: bool = False) -> None:
-    """Refuse any node, function or table that is not explicitly allowed; also cap the tree depth."""
+def check_tree(tree: exp.Expr, ctx: Context) -> None:
+    """Refuse any node, function, table, type or unit that is not explicitly allowed; also cap the tree depth."""
     _check_depth(tree, ctx)
-    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-    if "events" in cte_names:
-        raise ctx.error("a CTE may not be named events; choose another name", tree.find(exp.CTE))
-    for with_ in tree.find_all(exp.With):
-        if with_.args.get("recursive"):
-            raise ctx.error("WITH RECURSIVE is not allowed; use plain CTEs over events", with_)
     for node in tree.walk():
         if isinstance(node, exp.Anonymous):
             if node.name.lower() not in ANONYMOUS_FUNCTIONS:
@@ -144,7 +140,11 @@ def check_tree(tree: exp.Expr, ctx: Context, *, rest: bool = False) -> None:
         elif type(node) not in SYNTAX:
             raise _node_refused(node, ctx)
         elif isinstance(node, exp.Table):
-            _check_table(node, cte_names, ctx, rest=rest)
+            check_table_shape(node, ctx)  # which table a name means is decided by check_tables, below
+        elif isinstance(node, exp.DataType) and not isinstance(node.parent, exp.DataType):
+            check_type(node, ctx)  # a nested type is checked with the type it is part of
+        elif isinstance(node, exp.Var):
+            check_unit(node, ctx)
         elif isinstance(node, (exp.Placeholder, exp.Parameter)) and ctx.params is None:
             raise ctx.error(
                 f"placeholder {_source_text(node, ctx)} is not allowed; write the value itself "
@@ -153,6 +153,7 @@ def check_tree(tree: exp.Expr, ctx: Context, *, rest: bool = False) -> None:
             )
         elif isinstance(node, (exp.Limit, exp.Offset)):
             _check_count(node, ctx)
+    check_tables(tree, ctx)
 
 
 def check_generated(tree: exp.Expr, ctx: Context) -> None:
@@ -164,23 +165,6 @@ def check_generated(tree: exp.Expr, ctx: Context) -> None:
         if isinstance(node, exp.Anonymous) and node.name.lower() in ANONYMOUS_FUNCTIONS:
             continue
         raise ctx.error(f"internal error: {kind.__name__} reached the generated SQL; please report it")
-
-
-def _check_table(table: exp.Table, cte_names: set[str], ctx: Context, *, rest: bool) -> None:
-    name = table.this
-    if not isinstance(name, exp.Identifier):
-        fn = name.sql_name() if isinstance(name, exp.Func) and not isinstance(name, exp.Anonymous) else name.name
-        raise ctx.error(f"table function {fn.lower()}(...) is not allowed; query the events table", table)
-    if table.args.get("db") or table.args.get("catalog"):
-        raise ctx.error(f"table {table.sql(dialect='duckdb')} is not allowed; query the events table", table)
-    allowed = {"events", *cte_names} | ({"auditlog"} if rest else set())
-    if name.name.lower() not in allowed:
-        hint = (
-            "auditLog is only for the REST form `SELECT * FROM auditLog WHERE …`; query events instead"
-            if name.name.lower() == "auditlog"
-            else "query the events table (or a CTE defined in the query)"
-        )
-        raise ctx.error(f"table '{name.name}' is not allowed; {hint}", table)
 
 
 def _check_count(node: exp.Limit | exp.Offset, ctx: Context) -> None:

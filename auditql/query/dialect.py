@@ -16,6 +16,7 @@ It differs from sqlglot's DuckDB dialect in exactly these places:
 - `START n` is the REST form's offset; it must come before LIMIT, as in Gigya.
 - Generated JSON paths fall back to a JSON pointer (`'/a/b'`) for keys DuckDB's `$."…"` syntax
   cannot express (empty keys, `*`, backslashes, quotes), so any raw field name can be read.
+- A type name is never quoted: sqlglot would re-read the quoted text as a type and drop the rest.
 - `ParseTime` (generated, never parsed) prints as `aq_parse_time(text, [formats])`, ingest's time parser.
 """
 
@@ -109,6 +110,20 @@ class AuditQL(DuckDB):
                 placeholder.meta["end"] = tokens[2].end
                 return placeholder
             return super()._parse_bracket(this)
+
+        def _parse_types(
+            self,
+            check_func: bool = False,
+            schema: bool = False,
+            allow_identifiers: bool = True,
+            with_collation: bool = False,
+        ) -> exp.Expr | None:
+            # sqlglot reads a quoted name where a type belongs by parsing its text as a type and silently
+            # dropping what does not parse (`"INT) FROM sources --"` became INT), or keeps the text as a
+            # user-defined type printed back unquoted: a type name is never quoted here.
+            if allow_identifiers and self._curr and self._curr.token_type == TokenType.IDENTIFIER:
+                self.raise_error("a type name is written without quotes, e.g. CAST(x AS VARCHAR)")
+            return super()._parse_types(check_func, schema, allow_identifiers, with_collation)
 
         def _parse_table_alias(self, alias_tokens: t.Any = None) -> exp.TableAlias | None:
             if _is_rest_start(self._curr, self._next):

@@ -10,7 +10,8 @@
 
 Steps: parse one of the three forms (forms.py), refuse anything not allowed (allowlist.py), run the
 rewrites (rewrites.py), add the caller's options (time window, vendor, columns, row cap, default
-order), read raw fields from JSON, bind parameters, check the result again, and generate.
+order), read raw fields from JSON, bind parameters, check the result again, generate, and read the
+generated SQL back for a last check (recheck.py).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from auditql.query.dialect import AuditQL, ParseTime
 from auditql.query.forms import SQL, parse_query
 from auditql.query.names import raw_field_paths
 from auditql.query.person import people_to_sql
+from auditql.query.recheck import check_sql
 from auditql.query.rewrites import REWRITES, raw_fields_to_json
 from auditql.query.trees import replace_all
 from auditql.query.values import BOUND
@@ -159,6 +161,7 @@ def _translate(
     tree, values = _bind_parameters(tree)
     check_generated(tree, ctx)
     sql = tree.sql(dialect=AuditQL, identify=True)
+    check_sql(sql, ctx)
     return Translation(sql=sql, params=values, warnings=warnings, form=parsed.form, tree=tree)
 
 

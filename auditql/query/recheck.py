@@ -1,0 +1,73 @@
+"""The last check before DuckDB: read the generated SQL back and hold it to the rules the query was held to.
+
+The allowlist checks the tree parsed from what the user typed; DuckDB runs the text sqlglot generates from
+the rewritten tree. The two agree only if every piece of user text comes out quoted (a string literal,
+a quoted name) or as one of the fixed words the allowlist admits (a type, a unit, a function name). That
+was not so once (a quoted type name came out unquoted, carrying its own SELECT), and a future sqlglot
+could print some other node verbatim. So the generated text is parsed again, and the result must be one
+SELECT that reads `events` (and CTEs in scope) only, calls only allowed or auditql's own functions, and
+holds only allowed types and units: any text that escaped its quotes shows up here as a table, a
+function, a node or a second statement, and the query is refused instead of run.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from auditql.errors import QueryError
+from auditql.query.allowlist import ANONYMOUS_FUNCTIONS, FUNCTIONS, INTERNAL, SYNTAX
+from auditql.query.context import Context
+from auditql.query.dialect import AuditQL, WordMatch
+from auditql.query.tables import check_tables
+from auditql.query.types import check_type, check_unit
+
+# Functions the rewrites generate that sqlglot reads back as anonymous calls (engine.TIME_MACROS).
+GENERATED_FUNCTIONS = frozenset({"aq_parse_time"})
+_NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?|\.[0-9]+([eE][+-]?[0-9]+)?")
+_BOUND = re.compile(r"[0-9]{1,6}")  # $1, $2, … : the only placeholders translate() leaves in the SQL
+
+
+def check_sql(sql: str, ctx: Context) -> None:
+    """Refuse the query if its generated SQL, read back, is anything but one allowed SELECT over events."""
+    try:
+        statements = sqlglot.parse(sql, dialect=AuditQL)
+    except SqlglotError as error:
+        raise _refused(ctx, f"it does not read back ({str(error).splitlines()[0]})") from None
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        raise _refused(ctx, f"it reads back as {len(statements)} statements")
+    tree = statements[0]
+    try:
+        check_tables(tree, ctx)
+        for node in tree.walk():
+            _check_node(node, ctx)
+    except QueryError as error:
+        raise _refused(ctx, error.message) from None
+
+
+def _check_node(node: exp.Expr, ctx: Context) -> None:
+    kind = type(node)
+    if isinstance(node, exp.Anonymous):
+        if node.name.lower() not in ANONYMOUS_FUNCTIONS | GENERATED_FUNCTIONS:
+            raise ctx.error(f"function {node.name} is not allowed")
+    elif kind not in FUNCTIONS and kind not in INTERNAL and (kind not in SYNTAX or kind is WordMatch):
+        raise ctx.error(f"{node.key.upper()} is not allowed")
+    elif isinstance(node, exp.DataType) and not isinstance(node.parent, exp.DataType):
+        check_type(node, ctx)
+    elif isinstance(node, exp.Var):
+        check_unit(node, ctx)
+    elif isinstance(node, exp.Literal) and not node.is_string and not _NUMBER.fullmatch(node.name):
+        raise ctx.error(f"number {node.name[:40]!r} is not a number")
+    elif isinstance(node, (exp.Placeholder, exp.Parameter)) and not _BOUND.fullmatch(node.name):
+        raise ctx.error(f"placeholder {node.name[:40]!r} is not a bound value")
+
+
+def _refused(ctx: Context, why: str) -> QueryError:
+    return QueryError(
+        f"the query was refused: the SQL generated for it failed auditql's final check ({why}); "
+        "please report this query",
+        ctx.text,
+    )
