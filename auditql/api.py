@@ -22,6 +22,7 @@ import duckdb
 from auditql import engine
 from auditql.errors import QueryError, UsageError
 from auditql.identities import Identities, load_identities
+from auditql.lockdown import out_of_memory, query_connection
 from auditql.output import Table, error_text
 from auditql.query import Catalog, Translation, translate
 from auditql.query.catalog import TimeFields
@@ -195,8 +196,10 @@ def run(
 
     timeout: seconds before the query is interrupted (None or 0: no limit). Every row is fetched before
     this returns, so a cancelled query leaves nothing half-printed, and the connection stays usable.
+    The SQL runs on `con`'s query connection, which sees `events` only (auditql/lockdown.py).
     """
     started = time.perf_counter()
+    con = query_connection(con)
     with Deadline(con, timeout) as deadline:
         try:
             cursor = con.execute(translation.sql, translation.params or None)
@@ -204,6 +207,8 @@ def run(
             description = cursor.description or []
         except duckdb.InterruptException:
             raise deadline.error() from None
+        except duckdb.OutOfMemoryException:
+            raise out_of_memory(con) from None
         except duckdb.Error as exc:
             raise QueryError(f"the query failed in DuckDB: {error_text(exc)}") from None
     truncated = limit is not None and len(rows) > limit
@@ -221,12 +226,15 @@ def run(
 
 def run_arrow(con: duckdb.DuckDBPyConnection, translation: Translation, timeout: float | None = None) -> Any:
     """Execute a translation into a pyarrow Table (for Parquet output), under the same timeout as `run`."""
+    con = query_connection(con)
     with Deadline(con, timeout) as deadline:
         try:
             # a relation, not a cursor: DuckDB builds the Arrow table directly instead of copying rows
             return con.sql(translation.sql, params=translation.params or None).to_arrow_table()
         except duckdb.InterruptException:
             raise deadline.error() from None
+        except duckdb.OutOfMemoryException:
+            raise out_of_memory(con) from None
         except duckdb.Error as exc:
             raise QueryError(f"the query failed in DuckDB: {error_text(exc)}") from None
 

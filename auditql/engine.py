@@ -3,8 +3,8 @@ queries.
 
 Why two: DuckDB lets only one process hold a database file read-write, and while it does nobody else can
 even read it. So writers open late and close early (the REPL never sits on a write lock), and queries run on
-a read-only connection with external access disabled and configuration locked — a second line of defence
-should the query allowlist ever miss something.
+the archive attached read-only, on a connection that sees `events` only, can write nowhere and has a memory
+limit (auditql/lockdown.py) — a second line of defence should the query allowlist ever miss something.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from auditql import lockdown
 from auditql.custody import MANIFEST_DDL
 from auditql.errors import ArchiveBusy, ArchiveMissing
 from auditql.formats import MAX_LINE_BYTES
@@ -112,13 +113,14 @@ def _busy(path: Path, exc: duckdb.Error) -> ArchiveBusy:
     return ArchiveBusy(f"{path}: archive busy{holder}; try again when that process has finished")
 
 
-def _connect(path: Path, read_only: bool, notify=None) -> duckdb.DuckDBPyConnection:
-    """Connect, waiting a little for another process's write lock (ingests are short) before giving up."""
+def _connect(path: Path, read_only: bool, notify=None, attach_as: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Connect, waiting a little for another process's write lock (ingests are short) before giving up.
+    attach_as: open an in-memory database instead, with the archive attached read-only under that name."""
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     told = False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return _attached(path, attach_as) if attach_as else duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
@@ -128,6 +130,16 @@ def _connect(path: Path, read_only: bool, notify=None) -> duckdb.DuckDBPyConnect
                 notify(f"{path}: archive busy, waiting up to {LOCK_WAIT_SECONDS:.0f}s …")
                 told = True
             time.sleep(0.2)
+
+
+def _attached(path: Path, name: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    try:
+        con.execute(f'ATTACH ? AS "{name}" (READ_ONLY)', [str(path)])
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def default_memory_limit() -> int:
@@ -260,29 +272,38 @@ def remove_stale_unpack_dirs() -> list[Path]:
     return removed
 
 
-def reader(path: Path, notify=None) -> duckdb.DuckDBPyConnection:
-    """Read-only, sandboxed connection for user queries (the caller closes it)."""
+def reader(path: Path, notify=None, memory_limit: int | None = None) -> duckdb.DuckDBPyConnection:
+    """Read-only, sandboxed connection to an archive (the caller closes it). auditql's own code reads the
+    catalog tables through it; user SQL runs on its query connection, which sees `events` only
+    (auditql/lockdown.py). memory_limit: bytes (default: half the RAM)."""
     if not path.exists():
         raise ArchiveMissing(f"{path}: no archive here yet; run `auditql ingest --db {path} FILES…` first")
     if path.is_dir():  # a Parquet dataset (docs/scale.md): sandboxed the same way, views over its files
         from auditql.dataset.reader import open_reader
 
-        return open_reader(path)
-    con = _connect(path, read_only=True, notify=notify)
+        return open_reader(path, memory_limit=memory_limit)
+    hidden = lockdown.hidden_name()
+    con = _connect(path, read_only=True, notify=notify, attach_as=hidden)
     con.execute("SET TimeZone = 'UTC'")
     no_progress_bar(con)
+    con.execute(f"SET search_path = '{hidden}.main,memory.main'")
     query_macros(con)
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
+    stored = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'events'", [hidden]
+    ).fetchall()
+    if stored[0][0]:  # an archive killed before its first commit has no tables: nothing to show
+        con.execute(f'CREATE VIEW memory.main.events AS SELECT * FROM "{hidden}".main.events')
+    lockdown.add_query_connection(con)
+    lockdown.lock(con, memory_limit)
     return con
 
 
 def query_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """The time macros on a query connection: a vendor time field in a query (`"Date and Time" >= '…'`)
-    is parsed by the same `aq_parse_time` ingest used (query/times.py). TEMP, so a read-only archive
-    takes them; users cannot call them (the allowlist refuses the names)."""
+    """The time macros on a query's database: a vendor time field in a query (`"Date and Time" >= '…'`)
+    is parsed by the same `aq_parse_time` ingest used (query/times.py). In the in-memory default catalog,
+    where the query connection finds them; users cannot call them (the allowlist refuses the names)."""
     for macro in TIME_MACROS:
-        con.execute(macro)
+        con.execute(macro.replace("CREATE OR REPLACE TEMP MACRO", "CREATE OR REPLACE MACRO memory.main."))
 
 
 def scratch() -> duckdb.DuckDBPyConnection:

@@ -31,6 +31,7 @@ from auditql.completer import Snapshot
 from auditql.errors import AuditqlError, QueryError, UsageError
 from auditql.identities import PERSON
 from auditql.lexer import statement_text
+from auditql.lockdown import interrupt
 from auditql.output import Table, render_text, safe_text
 from auditql.query import Translation
 from auditql.query.allowlist import ALLOWED_FUNCTION_NAMES
@@ -181,7 +182,7 @@ def cancellable(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyC
         try:
             done.wait(0.05)
         except KeyboardInterrupt:
-            con.interrupt()
+            interrupt(con)  # and its query connection, where user SQL runs
     if "error" in box:
         raise box["error"]
     return cast(T, box["value"])

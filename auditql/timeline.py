@@ -13,6 +13,7 @@ from datetime import datetime
 import duckdb
 
 from auditql.errors import QueryError, UsageError
+from auditql.lockdown import query_connection
 from auditql.output import iso_time
 
 INTERVALS = {"minute": "1 minute", "hour": "1 hour", "day": "1 day", "week": "1 week", "month": "1 month"}
@@ -59,8 +60,10 @@ def parse_interval(text: str | None) -> str | None:
 def timeline(
     con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None, interval: str | None = None
 ) -> Timeline:
-    """Histogram of the `time` column of `sql` (a translated query) in buckets of `interval`."""
+    """Histogram of the `time` column of `sql` (a translated query) in buckets of `interval`; run where user
+    SQL runs (the query connection, which sees `events` only)."""
     step = parse_interval(interval)
+    con = query_connection(con)
     try:
         if step is None:
             span = con.execute(f"SELECT min(time), max(time) FROM ({sql})", params or None).fetchone()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from auditql import engine
+from auditql import engine, lockdown
 from auditql.dataset.layout import (
     CATALOG_TABLES,
     DEFAULT_PARTITION_BY,
@@ -69,7 +69,7 @@ def export(
             for t in CATALOG_TABLES
             if t in present and t not in LARGE_CATALOG_TABLES
         }
-        result = con.sql(translation.sql, params=translation.params or None)
+        result = lockdown.query_connection(con).sql(translation.sql, params=translation.params or None)
         columns = [(name, str(kind)) for name, kind in zip(result.columns, result.types, strict=True)]
         keys = _partition_keys(partition_by, [name for name, _ in columns], explicit=partition_by is not None)
         partial = target.parent / f"{target.name}.partial-{os.getpid()}"

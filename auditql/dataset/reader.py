@@ -1,28 +1,30 @@
 """Open a dataset for queries: the same `events` table and catalog a DuckDB archive has, sandboxed.
 
-DuckDB reads the Parquet files in place (nothing is copied). The catalog tables are small and loaded into
-memory, except `deliveries` (a row per record ever delivered, as large as `events`): a view that reads its
-file only when asked (`auditql verify` does; user queries cannot name it, the allowlist admits `events`
-only). `events` is a view over the partition folders; once it exists the connection is locked down the
-same way `engine.reader` locks an archive file — external access off, configuration locked — except that
-the dataset's own `events/` folder and `deliveries` file stay readable, so user SQL still cannot read any
-other file.
+The Parquet files are read in place (nothing is copied), by Arrow: DuckDB scans an Arrow dataset over the
+part files, so the connection needs no file access at all and is locked down exactly as `engine.reader`
+locks an archive file (auditql/lockdown.py). Allowing DuckDB to read the dataset's folder would also have
+allowed it to write there: a query once rewrote a partition file with COPY. The catalog tables are small
+and loaded into memory, in a schema only auditql's own code can name, except `deliveries` (a row per
+record ever delivered, as large as `events`): an Arrow dataset too, read only when asked (`auditql
+verify` does). The query connection sees `events` (and `_aq_dataset`, the same rows with their partition
+columns, which prune() points `events` at) and nothing else.
 
 Partition pruning: a query's `vendor = …` and `time` bounds do not mention the `date` folders, so
 `prune()` reads those conditions off the translated query and points its `events` at a subquery that
-also filters on the partition columns; DuckDB then opens only the matching folders (EXPLAIN shows
-"Scanning Files: k/n").
+also filters on the partition columns; DuckDB pushes those filters into the Arrow scan, which then opens
+only the matching folders.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, date, datetime
+from typing import Any
 
 import duckdb
 from sqlglot import exp
 
-from auditql import engine
+from auditql import engine, lockdown
 from auditql.dataset.layout import (
     CATALOG_TABLES,
     EVENTS,
@@ -38,9 +40,11 @@ from auditql.query import Translation
 from auditql.schema import COLUMNS, events_ddl
 
 ALL_ROWS = "_aq_dataset"  # the Parquet rows with their partition columns; `events` hides those
+PARQUET = "_aq_parquet"  # the Arrow dataset over the part files, registered on both connections
+_ARROW_TYPES = {"VARCHAR": "string", "DATE": "date32"}
 
 
-def open_reader(root) -> duckdb.DuckDBPyConnection:
+def open_reader(root, memory_limit: int | None = None) -> duckdb.DuckDBPyConnection:
     """Read-only, sandboxed in-memory connection whose `events` view reads the dataset at `root`."""
     if not (root / META / MANIFEST).exists():
         raise ArchiveMissing(
@@ -49,38 +53,72 @@ def open_reader(root) -> duckdb.DuckDBPyConnection:
         )
     manifest = read_manifest(root)
     con = duckdb.connect()
+    try:
+        _open(con, root, manifest)
+        lockdown.lock(con, memory_limit)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _open(con: duckdb.DuckDBPyConnection, root, manifest: dict) -> duckdb.DuckDBPyConnection:
+    """Catalog tables in a hidden schema, `events` in the default one, and the query connection; unlocked."""
     engine.no_progress_bar(con)
     con.execute("SET TimeZone = 'UTC'")
-    in_place = []
+    events = root / EVENTS
+    parts = sorted(events.rglob("*.parquet"))
+    if not parts:
+        con.execute(events_ddl())
+    hidden = lockdown.hidden_name()
+    con.execute(f'CREATE SCHEMA "{hidden}"')
+    con.execute(f"SET search_path = '{hidden},main'")
     for table in CATALOG_TABLES:
         path = root / META / (table + ".parquet")
         if not path.exists():  # a dataset written before the table existed simply lacks it
             continue
         if table in LARGE_CATALOG_TABLES:
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({sql_path(path)})")
-            in_place.append(path)
+            con.register(table, _arrow_dataset([path], root / META, ()))
         else:
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({sql_path(path)})")
+            con.execute(f'CREATE TABLE "{hidden}".{table} AS SELECT * FROM read_parquet({sql_path(path)})')
     keys = list(manifest.get("partition_by", []))
     columns = [c["name"] for c in manifest["columns"]]
-    events = root / EVENTS
-    if any(events.rglob("*.parquet")):
-        types = ", ".join(f"'{k}': {PARTITION_KEYS[k][1]}" for k in keys)
-        hive = f", hive_partitioning = true, hive_types = {{{types}}}" if keys else ", hive_partitioning = false"
-        con.execute(
-            f"CREATE VIEW {ALL_ROWS} AS SELECT * FROM read_parquet({sql_path(events / '**' / '*.parquet')}"
-            f"{hive}, union_by_name = true)"
-        )
-        con.execute(f"CREATE VIEW events AS SELECT {_canonical_select(columns)} FROM {ALL_ROWS}")
-    else:
-        con.execute(events_ddl())
+    dataset = _arrow_dataset(parts, events, keys) if parts else None
+    if dataset is not None:
+        con.register(PARQUET, dataset)
+        con.execute(f"CREATE VIEW memory.main.{ALL_ROWS} AS SELECT * FROM {PARQUET}")
+        con.execute(f"CREATE VIEW memory.main.events AS SELECT {_canonical_select(columns)} FROM {ALL_ROWS}")
     engine.query_macros(con)
-    con.execute(f"SET allowed_directories = [{sql_path(events)}]")
-    if in_place:
-        con.execute(f"SET allowed_paths = [{', '.join(sql_path(p) for p in in_place)}]")
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
-    return con
+    query = lockdown.add_query_connection(con)
+    if dataset is not None:
+        query.register(PARQUET, dataset)
+    return query
+
+
+def _arrow_dataset(files: list, base, keys) -> Any:
+    """The files as one Arrow dataset: columns unified by name across files (a later file may add some),
+    partition folders typed as `PARTITION_KEYS` says. Arrow reads the files, so DuckDB needs no file access
+    at all, and its filters on `vendor` and `date` still skip the folders they rule out."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
+        partitioning = None
+        if keys:
+            typed = pa.schema([(k, pa.type_for_alias(_ARROW_TYPES[PARTITION_KEYS[k][1]])) for k in keys])
+            partitioning = ds.partitioning(typed, flavor="hive")
+            schema = pa.unify_schemas([schema, typed])
+        return ds.dataset(
+            [str(f) for f in files],
+            format="parquet",
+            schema=schema,
+            partitioning=partitioning,
+            partition_base_dir=str(base),
+        )
+    except (OSError, pa.ArrowException) as error:
+        raise ArchiveMissing(f"{base}: cannot read the dataset's Parquet files: {str(error).splitlines()[0]}") from None
 
 
 def prune(con: duckdb.DuckDBPyConnection, translation: Translation) -> Translation:

@@ -24,9 +24,9 @@ from sqlglot import exp
 
 from auditql.query.context import Context
 
-D = exp.DataType.Type
+D = exp.DType
 # sqlglot's type -> the name users know it by in DuckDB (for the refusal's list).
-SCALAR_TYPES: dict[exp.DataType.Type, str] = {
+SCALAR_TYPES: dict[exp.DType, str] = {
     D.BOOLEAN: "BOOLEAN",
     D.TINYINT: "TINYINT",
     D.SMALLINT: "SMALLINT",

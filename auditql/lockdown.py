@@ -1,0 +1,95 @@
+"""The connection user SQL runs on: it sees `events` and nothing else, writes nowhere, and has a memory limit.
+
+The query translator already refuses everything but a SELECT over `events` (auditql/query). This is the
+second line, should the first ever miss something: whatever text reaches DuckDB runs on a connection that
+could not do harm with it.
+
+Every archive opens as an in-memory DuckDB database in which the archive's own tables live under a name
+made up at random for this connection (an attached catalog for a DuckDB file, a schema for a Parquet
+dataset). The default catalog holds only a view `events` (and the time macros queries may generate). Two
+connections share that database:
+
+- the *catalog* connection, returned by `engine.reader`, whose search path includes the hidden tables:
+  auditql's own code reads `sources`, `fields`, `manifest`… through it, by their plain names;
+- the *query* connection (`query_connection(con)`), with DuckDB's default search path: an unqualified name
+  can only mean `events`, and DuckDB's "did you mean" hints are off, so an error never names the hidden
+  catalog.
+
+Both are then locked: external access off with no allowed files or folders (so no COPY, ATTACH or file
+read can happen, and a Parquet dataset is read through Arrow rather than by DuckDB), no spilling to a
+temporary folder (an out-of-memory error instead of a file written), a memory limit and a thread count,
+and the configuration locked. The database file itself is attached read-only, so DuckDB's file locks
+work as before: an ingest waits for a query to finish, never the other way round unnoticed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import weakref
+
+import duckdb
+
+from auditql.errors import QueryError
+
+# catalog connection -> its query connection; weak, so a closed and dropped connection takes its entry along
+_QUERY_CONNECTIONS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def hidden_name() -> str:
+    """A catalog or schema name nobody can guess: where an archive's own tables live on a query's database."""
+    return "aq_" + secrets.token_hex(16)
+
+
+def add_query_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The query connection for `con` (opened now, before `lock` runs): default search path, UTC."""
+    query = con.cursor()
+    query.execute("SET TimeZone = 'UTC'")
+    from auditql.engine import no_progress_bar
+
+    no_progress_bar(query)
+    _QUERY_CONNECTIONS[con] = query
+    return query
+
+
+def lock(con: duckdb.DuckDBPyConnection, memory_limit: int | None = None) -> None:
+    """Lock the database `con` belongs to: no file access of any kind, bounded memory, settings frozen.
+
+    memory_limit: bytes for the whole process (default: half the RAM; 0: DuckDB's own default), split as
+    engine.duckdb_budget splits an ingest's."""
+    from auditql.engine import default_memory_limit, duckdb_budget
+
+    limit = default_memory_limit() if memory_limit is None else memory_limit
+    if limit:
+        duck, threads = duckdb_budget(int(limit))
+        con.execute(f"SET memory_limit = '{duck}B'")
+        if threads:
+            con.execute(f"SET threads = {threads}")
+    con.execute("SET temp_directory = ''")  # spilling would write files: fail with "out of memory" instead
+    con.execute("SET catalog_error_max_schemas = 0")  # "did you mean aq_….sources?" would name the hidden tables
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+def query_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Where user SQL runs for a connection from `engine.reader`; any other connection is its own."""
+    return _QUERY_CONNECTIONS.get(con, con)
+
+
+def interrupt(con: duckdb.DuckDBPyConnection) -> None:
+    """Cancel whatever runs on `con` and on its query connection (Ctrl-C in the REPL)."""
+    con.interrupt()
+    query = _QUERY_CONNECTIONS.get(con)
+    if query is not None:
+        query.interrupt()
+
+
+def out_of_memory(con: duckdb.DuckDBPyConnection) -> QueryError:
+    """The one line for a query that hit the memory limit."""
+    try:
+        rows = con.execute("SELECT current_setting('memory_limit')").fetchall()
+        limit = f" (limit {rows[0][0]})" if rows else ""
+    except duckdb.Error:
+        limit = ""
+    return QueryError(f"out of memory{limit}; narrow the query (--since, --vendor, a LIMIT) or raise --memory-limit")
