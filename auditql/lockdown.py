@@ -35,6 +35,8 @@ from auditql.errors import QueryError
 _QUERY_CONNECTIONS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection] = (
     weakref.WeakKeyDictionary()
 )
+# query connection -> the memory budget it runs under (bytes, for the whole process), to name it when exceeded
+_BUDGETS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, int] = weakref.WeakKeyDictionary()
 
 
 def hidden_name() -> str:
@@ -62,6 +64,9 @@ def lock(con: duckdb.DuckDBPyConnection, memory_limit: int | None = None) -> Non
 
     limit = default_memory_limit() if memory_limit is None else memory_limit
     if limit:
+        query = _QUERY_CONNECTIONS.get(con)
+        if query is not None:
+            _BUDGETS[query] = int(limit)
         duck, threads = duckdb_budget(int(limit))
         con.execute(f"SET memory_limit = '{duck}B'")
         if threads:
@@ -86,10 +91,8 @@ def interrupt(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def out_of_memory(con: duckdb.DuckDBPyConnection) -> QueryError:
-    """The one line for a query that hit the memory limit."""
-    try:
-        rows = con.execute("SELECT current_setting('memory_limit')").fetchall()
-        limit = f" (limit {rows[0][0]})" if rows else ""
-    except duckdb.Error:
-        limit = ""
+    """The one line for a query that hit the memory limit (`con`: the query connection)."""
+    budget = _BUDGETS.get(con)
+    limit = f" (limit {budget / 2**30:.1f} GiB)" if budget and budget >= 2**30 else ""
+    limit = limit or (f" (limit {budget / 2**20:.0f} MiB)" if budget else "")
     return QueryError(f"out of memory{limit}; narrow the query (--since, --vendor, a LIMIT) or raise --memory-limit")

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from auditql.cli import db_option, err, handle_errors, main, resolve_db
+from auditql.commands.ingest import MemorySize
 from auditql.errors import UsageError
 
 DIALECTS = ("spark", "trino", "bigquery", "snowflake", "postgres", "duckdb")
@@ -43,6 +44,11 @@ DIALECTS = ("spark", "trino", "bigquery", "snowflake", "postgres", "duckdb")
 )
 @click.option("--spark-master", help="Spark master URL for --engine spark (default: local[2]).")
 @click.option(
+    "--memory-limit",
+    metavar="SIZE",
+    help="Memory the query may use, e.g. 2GB or 25% (default: half the RAM); beyond it the query stops.",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(min=0),
     default=None,
@@ -66,6 +72,7 @@ def query(
     timeout: float | None,
     engine_name: str,
     spark_master: str | None,
+    memory_limit: str | None,
     text: str,
     paths: tuple[Path, ...],
 ) -> None:
@@ -95,7 +102,9 @@ def query(
                         err(f"warning: {f.error or f'{f.source_file}: {f.rejected} records rejected'}")
         else:
             target = resolve_db(db)
-        con = engine.reader(target, notify=err)
+        # read here, not by click: parsing a size loads DuckDB, which must load after the freeze above
+        size = MemorySize().convert(memory_limit, None, click.get_current_context()) if memory_limit else None
+        con = engine.reader(target, notify=err, memory_limit=size)
         try:
             t = api.prepare(
                 con,
