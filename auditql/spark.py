@@ -13,6 +13,7 @@ append `vendor` last and add `date`).
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -60,10 +61,28 @@ def register(spark: Any, root: Path) -> None:
     frame.select(*[f"`{c}`" for c in columns]).createOrReplaceTempView("events")
 
 
+def check(translation: Any) -> str:
+    """The translation's Spark SQL, refused unless it is one allowed SELECT over `events`.
+
+    The query passed the same translator and allowlist as on DuckDB; its Spark SQL is read back and held to
+    the same rules (recheck.py) before Spark sees it: one SELECT over `events`, only allowed functions —
+    never `reflect`, `java_method` or anything else that reaches into the JVM. Also what a Spark query
+    cannot do (bound parameters, auditql's own time parser) is refused here, before a session starts."""
+    from auditql.query.context import Context
+    from auditql.query.recheck import check_sql
+
+    if translation.params:
+        raise UsageError("bound parameters are not supported with --engine spark; put the values in the query")
+    sql = translation.to_dialect("spark")
+    check_sql(sql, Context(""), dialect="spark")
+    return sql
+
+
 def spark_sql(spark: Any, translation: Any) -> str:
-    """The translation in Spark SQL, its `events` narrowed to the vendor/date partitions it can match."""
+    """The translation in Spark SQL (checked), its `events` narrowed to the vendor/date partitions it can match."""
     from auditql.dataset.reader import ALL_ROWS, narrow
 
+    check(translation)
     if translation.tree is not None:
         canonical = ", ".join(f'"{c}"' for c in spark.table("events").columns)
         tree = narrow(translation.tree, set(spark.table(ALL_ROWS).columns), canonical)
@@ -72,29 +91,74 @@ def spark_sql(spark: Any, translation: Any) -> str:
     return translation.to_dialect("spark")
 
 
-def run_arrow(spark: Any, translation: Any, limit: int | None = None, sql: str | None = None) -> Any:
-    """Execute `translation` on Spark and return the rows as an Arrow table (at most limit + 1 rows)."""
-    if translation.params:
-        raise UsageError("bound parameters are not supported with --engine spark; put the values in the query")
-    try:
-        frame = spark.sql(sql or spark_sql(spark, translation))
-        if limit is not None:
-            frame = frame.limit(limit + 1)
-        with warnings.catch_warnings():  # pyspark's note about pandas versions; no pandas is used here
-            warnings.simplefilter("ignore", FutureWarning)
-            return frame.toArrow()
-    except Exception as exc:  # Spark raises AnalysisException, Py4JJavaError, … for queries it cannot run
-        text = str(exc).strip()
-        raise QueryError(f"the query failed in Spark: {text.splitlines()[0] if text else type(exc).__name__}") from None
+def run_arrow(
+    spark: Any, translation: Any, limit: int | None = None, sql: str | None = None, timeout: float | None = None
+) -> Any:
+    """Execute `translation` on Spark and return the rows as an Arrow table (at most limit + 1 rows).
+
+    timeout: seconds before the query's Spark jobs are cancelled (None or 0: no limit)."""
+    sql = sql or spark_sql(spark, translation)
+    with JobGroup(spark, timeout) as group:
+        try:
+            frame = spark.sql(sql)
+            if limit is not None:
+                frame = frame.limit(limit + 1)
+            with warnings.catch_warnings():  # pyspark's note about pandas versions; no pandas is used here
+                warnings.simplefilter("ignore", FutureWarning)
+                return frame.toArrow()
+        except Exception as exc:  # Spark raises AnalysisException, Py4JJavaError, … for queries it cannot run
+            if group.expired:
+                raise group.error() from None
+            text = str(exc).strip()
+            raise QueryError(
+                f"the query failed in Spark: {text.splitlines()[0] if text else type(exc).__name__}"
+            ) from None
 
 
-def run(spark: Any, translation: Any, limit: int | None = None) -> Any:
+class JobGroup:
+    """Runs the block's Spark jobs in a job group of their own, cancelled after `seconds` from a timer.
+
+    Spark has no statement timeout; cancelling the group stops its running tasks (interruptOnCancel) and
+    makes the waiting `toArrow()` raise, which `error()` turns into the same line DuckDB's timeout gives."""
+
+    def __init__(self, spark: Any, seconds: float | None):
+        import uuid
+
+        self.context, self.seconds = spark.sparkContext, seconds or None
+        self.group = f"auditql-{uuid.uuid4()}"
+        self.expired = False
+        self._timer = threading.Timer(self.seconds, self._expire) if self.seconds else None
+
+    def _expire(self) -> None:
+        self.expired = True
+        self.context.cancelJobGroup(self.group)
+
+    def __enter__(self) -> JobGroup:
+        self.context.setJobGroup(self.group, "auditql query", interruptOnCancel=True)
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self.context.setLocalProperty("spark.jobGroup.id", None)
+
+    def error(self) -> QueryError:
+        return QueryError(
+            f"query timed out after {self.seconds:g} s and its Spark jobs were cancelled; narrow it (e.g. "
+            "--since, --vendor, a LIMIT) or raise --timeout (0 = no limit)"
+        )
+
+
+def run(spark: Any, translation: Any, limit: int | None = None, timeout: float | None = None) -> Any:
     """Execute `translation` on Spark; the same Result (and limit accounting) as `api.run` gives."""
     from auditql.api import Result
 
     started = time.perf_counter()
     sql = spark_sql(spark, translation)
-    table = run_arrow(spark, translation, limit, sql)
+    table = run_arrow(spark, translation, limit, sql, timeout)
     rows = [tuple(row.values()) for row in table.to_pylist()]
     truncated = limit is not None and len(rows) > limit
     return Result(

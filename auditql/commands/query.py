@@ -123,7 +123,7 @@ def query(
                 click.echo(terminal_text(sql, sys.stdout))
                 return
             if engine_name == "spark":
-                result = _run_on_spark(target, t, limit, spark_master, fmt, output)
+                result = _run_on_spark(target, t, limit, spark_master, fmt, output, timeout)
                 if result is None:
                     return
             elif fmt == "parquet":
@@ -166,7 +166,7 @@ def _render(result, fmt: str, out, raw_csv: bool) -> None:
     output.render(result, fmt, out, raw_csv=raw_csv)
 
 
-def _run_on_spark(target: Path, translation, limit, master, fmt: str, output: Path | None):
+def _run_on_spark(target: Path, translation, limit, master, fmt: str, output: Path | None, timeout=None):
     """The same translation on Spark over the dataset at `target`; None when written as Parquet."""
     from auditql import spark
     from auditql.dataset import is_dataset
@@ -176,16 +176,16 @@ def _run_on_spark(target: Path, translation, limit, master, fmt: str, output: Pa
             f"--engine spark reads a Parquet dataset and {target} is not one; "
             "run `auditql export --to DIR`, then use --db DIR"
         )
-    translation.to_dialect("spark")  # what Spark cannot run is refused before a session starts (seconds)
+    spark.check(translation)  # what Spark may not or cannot run is refused before a session starts (seconds)
     session = spark.session(master)
     spark.register(session, target)
     if fmt != "parquet":
-        return spark.run(session, translation, limit)
+        return spark.run(session, translation, limit, timeout)
     import pyarrow.parquet as pq
 
     if output is None:
         raise UsageError("--format parquet needs --output FILE.parquet")
-    table = spark.run_arrow(session, translation, limit)
+    table = spark.run_arrow(session, translation, limit, timeout=timeout)
     pq.write_table(table, output, compression="zstd")
     err(f"{table.num_rows} rows → {output}")
     return None

@@ -31,10 +31,14 @@ _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?|\.[0-9]+([eE][+-]?[0-
 _BOUND = re.compile(r"[0-9]{1,6}")  # $1, $2, … : the only placeholders translate() leaves in the SQL
 
 
-def check_sql(sql: str, ctx: Context) -> None:
-    """Refuse the query if its generated SQL, read back, is anything but one allowed SELECT over events."""
+def check_sql(sql: str, ctx: Context, dialect: str | type[AuditQL] = AuditQL) -> None:
+    """Refuse the query if its generated SQL, read back, is anything but one allowed SELECT over events.
+
+    dialect: what `sql` is written in; for another engine (Spark) none of auditql's own functions may
+    appear either: each allowed function reads back as sqlglot's node for it, never as a bare name."""
+    generated = GENERATED_FUNCTIONS if dialect is AuditQL else frozenset()
     try:
-        statements = sqlglot.parse(sql, dialect=AuditQL)
+        statements = sqlglot.parse(sql, dialect=dialect)
     except SqlglotError as error:
         raise _refused(ctx, f"it does not read back ({str(error).splitlines()[0]})") from None
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
@@ -43,15 +47,15 @@ def check_sql(sql: str, ctx: Context) -> None:
     try:
         check_tables(tree, ctx)
         for node in tree.walk():
-            _check_node(node, ctx)
+            _check_node(node, ctx, generated)
     except QueryError as error:
         raise _refused(ctx, error.message) from None
 
 
-def _check_node(node: exp.Expr, ctx: Context) -> None:
+def _check_node(node: exp.Expr, ctx: Context, generated: frozenset[str]) -> None:
     kind = type(node)
     if isinstance(node, exp.Anonymous):
-        if node.name.lower() not in ANONYMOUS_FUNCTIONS | GENERATED_FUNCTIONS:
+        if node.name.lower() not in ANONYMOUS_FUNCTIONS | generated:
             raise ctx.error(f"function {node.name} is not allowed")
     elif kind not in FUNCTIONS and kind not in INTERNAL and (kind not in SYNTAX or kind is WordMatch):
         raise ctx.error(f"{node.key.upper()} is not allowed")
