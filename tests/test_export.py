@@ -243,8 +243,8 @@ def test_partition_pruning_shows_in_the_plan(dataset: Path) -> None:
     assert "(date >= DATE '2025-11-20') AND (date <= DATE '2025-11-21')" in scan
     import pyarrow.compute as pc
 
-    from auditql.dataset.reader import _arrow_dataset
     from auditql.dataset.layout import EVENTS
+    from auditql.dataset.reader import _arrow_dataset
 
     arrow = _arrow_dataset(part_files(dataset), dataset / EVENTS, ["vendor", "date"])
     kept = arrow.get_fragments(

@@ -56,7 +56,7 @@ def _check_node(node: exp.Expr, ctx: Context, generated: frozenset[str]) -> None
     kind = type(node)
     if isinstance(node, exp.Anonymous):
         if node.name.lower() not in ANONYMOUS_FUNCTIONS | generated:
-            raise ctx.error(f"function {node.name} is not allowed")
+            raise ctx.error(f"function {node.name.lower()} is not allowed")
     elif kind not in FUNCTIONS and kind not in INTERNAL and (kind not in SYNTAX or kind is WordMatch):
         raise ctx.error(f"{node.key.upper()} is not allowed")
     elif isinstance(node, exp.DataType) and not isinstance(node.parent, exp.DataType):
