@@ -160,3 +160,34 @@ def test_cli_engine_spark_needs_a_dataset(cli, sample_db: Path) -> None:
     result = cli("query", "--engine", "spark", "--db", sample_db, "vendor = 'sap_cdc'")
     assert result.exit_code == 2
     assert "--engine spark reads a Parquet dataset" in result.stderr
+
+
+def test_timeout_cancels_the_spark_job_group(dataset: Path, spark: Any) -> None:
+    """A runaway query (a four-way self cross join) is cancelled by --timeout; the session stays usable."""
+    from auditql import spark as spark_engine
+    from auditql.errors import QueryError
+
+    con = engine.reader(dataset)
+    try:
+        runaway = api.prepare(
+            con,
+            "SELECT count(*) AS n FROM events a, events b, events c, events d "
+            "WHERE a.raw::VARCHAR < b.raw::VARCHAR AND c.raw::VARCHAR < d.raw::VARCHAR",
+        )
+        quick = api.prepare(con, "SELECT count(*) AS n FROM events")
+    finally:
+        con.close()
+    with pytest.raises(QueryError) as caught:
+        spark_engine.run(spark, runaway, timeout=3)
+    assert caught.value.message.startswith("query timed out after 3 s and its Spark jobs were cancelled")
+    assert spark_engine.run(spark, quick).rows == [(492,)]
+
+
+def test_cli_engine_spark_refuses_jvm_functions_and_type_injection(dataset: Path) -> None:
+    for query, message in [
+        ("SELECT reflect('java.lang.System', 'getenv', 'HOME') AS x FROM events", "function reflect is not allowed"),
+        ("SELECT CAST('/etc/passwd' AS \"STRING) AS x, (SELECT 1) AS y --\") FROM events", "without quotes"),
+    ]:
+        result = run_auditql("query", "--engine", "spark", "--db", dataset, query)
+        assert result.returncode == 3, result.stderr
+        assert message in result.stderr and "Traceback" not in result.stderr

@@ -89,8 +89,8 @@ def check_table_shape(table: exp.Table, ctx: Context) -> None:
         fn = name.sql_name() if isinstance(name, exp.Func) and not isinstance(name, exp.Anonymous) else name.name
         raise ctx.error(f"table function {fn.lower()}(...) is not allowed; query the events table", table)
     if table.args.get("db") or table.args.get("catalog"):
-        shown = ".".join(part.name for part in table.parts)
-        raise ctx.error(f"table {shown} is not allowed; query the events table (no catalog or schema)", table)
+        shown = exp.Table(**{k: table.args.get(k) for k in ("this", "db", "catalog")}).sql(dialect="duckdb")
+        raise ctx.error(f"table {shown} is not allowed; query the events table", table)
 
 
 def _check_table(table: exp.Table, visible: frozenset[str], ctx: Context) -> None:
