@@ -284,17 +284,21 @@ def reader(path: Path, notify=None, memory_limit: int | None = None) -> duckdb.D
         return open_reader(path, memory_limit=memory_limit)
     hidden = lockdown.hidden_name()
     con = _connect(path, read_only=True, notify=notify, attach_as=hidden)
-    con.execute("SET TimeZone = 'UTC'")
-    no_progress_bar(con)
-    con.execute(f"SET search_path = '{hidden}.main,memory.main'")
-    query_macros(con)
-    stored = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'events'", [hidden]
-    ).fetchall()
-    if stored[0][0]:  # an archive killed before its first commit has no tables: nothing to show
-        con.execute(f'CREATE VIEW memory.main.events AS SELECT * FROM "{hidden}".main.events')
-    lockdown.add_query_connection(con)
-    lockdown.lock(con, memory_limit)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        no_progress_bar(con)
+        con.execute(f"SET search_path = '{hidden}.main,memory.main'")
+        query_macros(con)
+        stored = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'events'", [hidden]
+        ).fetchall()
+        if stored[0][0]:  # an archive killed before its first commit has no tables: nothing to show
+            con.execute(f'CREATE VIEW memory.main.events AS SELECT * FROM "{hidden}".main.events')
+        lockdown.add_query_connection(con)
+        lockdown.lock(con, memory_limit)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
