@@ -347,3 +347,54 @@ def test_escape_is_refused_by_the_magic(sample_db: Path, capfd, text: str, messa
     assert outcome.success and outcome.result is None
     assert "Traceback" not in out + err and HIDDEN not in out + err
     assert message in err
+
+
+# --- every way user SQL is executed goes through the query connection ----------------------------------------
+
+
+@pytest.fixture
+def untranslated(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The translator replaced by one that passes SQL through unchecked: only the query connection is left."""
+    import auditql.api
+
+    def passthrough(text: str, *args: object, **kwargs: object) -> Translation:
+        return raw_translation(text)
+
+    monkeypatch.setattr(auditql.api, "translate", passthrough)
+    return "SELECT source_file AS time FROM sources"
+
+
+def test_every_front_end_runs_user_sql_on_the_query_connection(
+    untranslated: str, sample_db: Path, cli, tmp_path: Path
+) -> None:
+    """The CLI (each output path), the REPL, the notebook, `.timeline` and `export` run what the user typed
+    where only `events` exists; a new way of executing a query that skipped it would fail here."""
+    import io
+
+    from auditql.dataset import export
+    from auditql.notebook import Request
+    from auditql.notebook import query as notebook_query
+    from auditql.repl import Session
+
+    for fmt in ("csv", "json", "table"):
+        result = cli("query", "--db", sample_db, "--format", fmt, untranslated)
+        assert result.exit_code == 3 and "sources does not exist" in result.stderr, result.stderr
+        assert HIDDEN not in result.stdout
+    result = cli("query", "--db", sample_db, "--format", "parquet", "-o", tmp_path / "x.parquet", untranslated)
+    assert result.exit_code == 3 and "sources does not exist" in result.stderr, result.stderr
+    session = Session(sample_db, out=io.StringIO(), pager=None)
+    session.execute(untranslated + ";")
+    shown = session.out.getvalue()
+    assert "sources does not exist" in shown and HIDDEN not in shown
+    with pytest.raises(QueryError, match="sources does not exist"):
+        notebook_query(sample_db, Request(untranslated, {}))
+    with pytest.raises(QueryError, match="sources does not exist"):
+        export(sample_db, tmp_path / "subset", untranslated)
+    from auditql.timeline import timeline
+
+    con = engine.reader(sample_db)
+    try:
+        with pytest.raises(QueryError, match="sources does not exist"):
+            timeline(con, untranslated)
+    finally:
+        con.close()
