@@ -9,6 +9,7 @@ never through schema inference that silently drops late keys. Nothing here loops
 from __future__ import annotations
 
 import codecs
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -66,11 +67,31 @@ def sniff_kind(path: Path) -> str:
     return "csv"
 
 
+_links: tempfile.TemporaryDirectory[str] | None = None
+
+
+def _nameable(path: Path) -> Path:
+    """A name DuckDB can open: a file name that is not UTF-8 (`bad\\xff.csv`) crashes it (`std::bad_cast`), so
+    such a file is reached through a link of ours, which lives as long as the process (a Parquet relation
+    reads the file after `read` returns)."""
+    global _links
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        if _links is None:
+            _links = tempfile.TemporaryDirectory(prefix="auditql-names-")
+        link = Path(tempfile.mkdtemp(dir=_links.name)) / f"file{path.suffix.encode('ascii', 'replace').decode()}"
+        link.symlink_to(path.resolve())
+        return link
+    return path
+
+
 def read(con: duckdb.DuckDBPyConnection, path: Path, display: str, layout: Layout | None = None) -> Records:
     """`layout`: the file's line layout when the caller already scanned it (`textfile.scan_file`, which
     hashes the file in the same pass); text readers scan it themselves otherwise."""
     if path.stat().st_size == 0:
         raise InputError(display, "empty file (0 bytes): nothing to read")
+    path = _nameable(path)
     kind = sniff_kind(path)
     if kind == "parquet":
         return read_parquet(con, path, display)
