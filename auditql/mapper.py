@@ -182,7 +182,7 @@ def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:
     parsed = f"aq_parse_time({exprs['time']}, {formats})"
     time_feeds = resolved.get("time", [])
     if len(time_feeds) == 1 and time_feeds[0] in records.timestamps:  # typed already: no text round trip
-        parsed = f"CAST({sql_ident(time_feeds[0])} AS TIMESTAMPTZ)"
+        parsed = f"CAST({records.column(time_feeds[0])} AS TIMESTAMPTZ)"
     content_key, raw_content = _content_key(mapping, vendor, records)
     id_key = f"{sql_str(vendor + ':id:')} || event_id"
     mapped = ",\n      ".join(f"{exprs[c]} AS {sql_ident(c)}" for c in FIELD_COLUMNS + tuple(RULE_COLUMNS))

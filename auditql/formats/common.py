@@ -48,11 +48,16 @@ class Records:
     notes: list[str] = field(default_factory=list)
     timestamps: set[str] = field(default_factory=set)  # native fields typed TIMESTAMP/DATE (Parquet): no parsing
     line: str = "line"  # SQL for a row's physical line (an expression when no row needs one of its own)
+    columns: dict[str, str] = field(default_factory=dict)  # native field -> its column, where the names differ
+
+    def column(self, field_path: str) -> str:
+        """SQL naming a native field's column (the file's own name, unless it clashes with another)."""
+        return sql_ident(self.columns.get(field_path, field_path))
 
     def access(self, field_path: str) -> str:
         """SQL expression giving the field's value as text (JSON text for objects/arrays)."""
         if field_path in self.native:
-            return f"CAST({sql_ident(field_path)} AS VARCHAR)"
+            return f"CAST({self.column(field_path)} AS VARCHAR)"
         return f"json_extract_string(raw, {sql_str(json_path(field_path))})"
 
 
