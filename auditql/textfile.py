@@ -17,7 +17,7 @@ import codecs
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -36,6 +36,9 @@ class Layout:
     lines: int
     empty: list[int]
     endings: int = 1  # how many kinds of line ending (CRLF, LF, CR) the file uses
+    # Bytes of the longest line that crosses a read chunk (so of every line over _CHUNK): a bound for buffer
+    # sizes, not part of what the layout says about lines.
+    longest: int = field(default=0, compare=False)
 
 
 def _text_breaks(text: str) -> int:
@@ -49,6 +52,7 @@ class _Counter:
         self.breaks, self.kinds = 0, [0, 0, 0]  # kinds: CRLF, LF, CR
         self.empty: list[int] = []
         self.after_break, self.carry, self.last = True, b"", b""  # the file's start counts as "after a break"
+        self.run, self.longest = 0, 0  # bytes since the last LF; the longest line seen crossing a chunk
 
     def feed(self, chunk: bytes) -> None:
         data = self.carry + chunk if self.carry else chunk
@@ -60,6 +64,13 @@ class _Counter:
         if self.after_break and data[:1] in (b"\r", b"\n"):
             self.empty.append(self.breaks + 1)
         lf = data.count(b"\n")
+        # A reader sizes its buffers by the longest line: one longer than the buffer is dropped without a word.
+        # Two searches per chunk find every line that crosses a chunk boundary (any line over _CHUNK does).
+        if lf:
+            self.longest = max(self.longest, self.run + data.find(b"\n"))
+            self.run = len(data) - data.rfind(b"\n") - 1
+        else:
+            self.run += len(data)
         # Most exports have no CR and no empty line: then one count (and two fast searches) per chunk.
         cr = data.count(b"\r") if b"\r" in data else 0
         pairs = data.count(b"\r\n") if cr else 0
@@ -79,7 +90,7 @@ class _Counter:
     def layout(self) -> Layout:
         self.feed(b"")  # the end: a held-back CR is a line break of its own
         lines = self.breaks + (1 if self.last and self.last not in (b"\r", b"\n") else 0)  # last line, no break
-        return Layout(lines, self.empty, sum(1 for n in self.kinds if n))
+        return Layout(lines, self.empty, sum(1 for n in self.kinds if n), max(self.longest, self.run))
 
 
 def _breaks(data: bytes) -> int:
@@ -300,6 +311,45 @@ def transcode(path: Path, dest: Path) -> str:
             continue
         return f"not UTF-8: read as {name}"
     raise AssertionError("Latin-1 decodes every byte")
+
+
+def transcode_lines(path: Path, dest: Path) -> str:
+    """Copy a mostly UTF-8 file to `dest` as UTF-8, decoding each line that is not UTF-8 as Windows-1252 (as
+    Latin-1 where that fails too); returns the note naming the lines so read. Lines stay as they are, so
+    every record keeps its line number."""
+    fixed: list[int] = []
+    line = 0
+    with path.open("rb") as src, dest.open("wb") as out:
+        carry = b""
+        while True:
+            chunk = src.read(_CHUNK)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)  # whole lines only: a character may be cut
+            whole, carry = data[:cut], data[cut:]
+            try:
+                whole.decode("utf-8")
+                out.write(whole)
+                line += whole.count(b"\n")
+            except UnicodeDecodeError:
+                for raw in whole.splitlines(keepends=True):
+                    line += 1
+                    try:
+                        raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        fixed.append(line)
+                        raw = _legacy(raw).encode("utf-8")
+                    out.write(raw)
+            if not chunk:
+                break
+    shown = ", ".join(map(str, fixed[:5])) + (f" and {len(fixed) - 5} more" if len(fixed) > 5 else "")
+    return f"not UTF-8 on line{'s' if len(fixed) > 1 else ''} {shown}: read as Windows-1252"
+
+
+def _legacy(raw: bytes) -> str:
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def normalize_line_endings(path: Path, dest: Path) -> None:

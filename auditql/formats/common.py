@@ -14,9 +14,29 @@ LINE_OPTIONS = (
     f"max_line_size = coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES}), "
     f"buffer_size = 2 * coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES})"
 )
+MAX_BUFFER_BYTES = 1024 * 1024 * 1024  # a line longer than this is not even read to be rejected: the file is refused
 SNIFF_BYTES = 64 * 1024
 # Every CSV cell is text as written, even an empty or NUL one: the only "null string" is one no export holds.
 NO_NULL = "chr(0) || 'auditql-no-null' || chr(0)"
+
+
+def line_options(longest: int = 0) -> str:
+    """LINE_OPTIONS for a file whose longest line has `longest` bytes: DuckDB silently drops a line longer than
+    its buffer (no reject, no error), so the buffer always holds the longest line, which is then rejected
+    as too long, with its line number."""
+    if not longest:
+        return LINE_OPTIONS
+    buffer = f"greatest(2 * coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES}), {longest + (1 << 20)})"
+    return f"max_line_size = coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES}), buffer_size = {buffer}"
+
+
+# DuckDB's reason for a rejected line, readable (its message is NULL for some kinds of error).
+REJECT_REASON = (
+    "CASE WHEN error_type = 'LINE SIZE OVER MAXIMUM' THEN 'line ' || coalesce('of ' || "
+    "nullif(regexp_extract(error_message, 'Actual Size: *([0-9]+)', 1), '') || ' bytes ', '') || 'longer than the ' || "
+    f"coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES}) || '-byte line limit' "
+    "ELSE lower(error_type || coalesce(': ' || error_message, '')) END"
+)
 
 
 def sql_str(value: str) -> str:
