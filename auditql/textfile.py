@@ -293,6 +293,33 @@ def encoding(head: bytes) -> tuple[str, str, list[str]]:
     return "utf-8", "utf-8-sig", []
 
 
+def wide(head: bytes) -> tuple[str, str] | None:
+    """(Python codec, name) of a UTF-32 or UTF-16 file, by its BOM or, without one, by the zero bytes beside
+    ASCII text (`{\\0\\0\\0` is UTF-32-LE). None for anything else."""
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE starts both
+        return "utf-32", "UTF-32 (BOM)"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", "UTF-16 (BOM)"
+    if len(head) >= 4 and head[0] and not head[1] and not head[2] and not head[3]:
+        return "utf-32-le", "UTF-32-LE"
+    if len(head) >= 4 and not head[0] and not head[1] and not head[2] and head[3]:
+        return "utf-32-be", "UTF-32-BE"
+    if len(head) >= 4 and head[0] and not head[1] and head[2] and not head[3]:
+        return "utf-16-le", "UTF-16-LE"
+    if len(head) >= 4 and not head[0] and head[1] and not head[2] and head[3]:
+        return "utf-16-be", "UTF-16-BE"
+    return None
+
+
+def recode(path: Path, dest: Path, codec: str) -> None:
+    """Copy the text file `path` in `codec` to `dest` as UTF-8, streamed; UnicodeDecodeError if it is not."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    with path.open("rb") as src, dest.open("w", encoding="utf-8", newline="") as out:
+        while chunk := src.read(_CHUNK):
+            out.write(decoder.decode(chunk))
+        out.write(decoder.decode(b"", final=True))
+
+
 def transcode(path: Path, dest: Path) -> str:
     """Copy a non-UTF-8 text file to `dest` as UTF-8; returns the note naming the encoding used.
 

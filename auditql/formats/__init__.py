@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from auditql import textfile
 from auditql.errors import InputError
 from auditql.formats.common import (
     LINE_OPTIONS,
@@ -53,6 +54,9 @@ __all__ = [
 ]
 
 
+JSON_SUFFIXES = (".json", ".ndjson", ".jsonl")
+
+
 def sniff_kind(path: Path) -> str:
     """csv | json | parquet by content (extension only breaks ties), so misnamed exports still load."""
     with path.open("rb") as fh:
@@ -60,10 +64,16 @@ def sniff_kind(path: Path) -> str:
     if head.startswith(b"PAR1"):
         return "parquet"
     text = head.lstrip(codecs.BOM_UTF8).lstrip()
+    if found := textfile.wide(head):  # UTF-16/32: judged by its characters, not its bytes
+        text = head.decode(found[0], errors="ignore").lstrip("\ufeff").lstrip()[:1].encode("utf-8", "replace")
     if text[:1] in (b"{", b"["):
         return "json"
     if not head.strip():
-        return "json" if path.suffix.lower() in (".json", ".ndjson", ".jsonl") else "csv"
+        return "json" if path.suffix.lower() in JSON_SUFFIXES else "csv"
+    # A .json file holding one bare value (`"text"`, `42`, `null`) is JSON that holds no record: read as JSON,
+    # it is rejected as such; read as CSV it was a header without rows (0 records, not a word).
+    if path.suffix.lower() in JSON_SUFFIXES and text[:1] in tuple(b'"-0123456789tfn'[i : i + 1] for i in range(14)):
+        return "json"
     return "csv"
 
 
@@ -92,6 +102,26 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, display: str, layout: Layou
     if path.stat().st_size == 0:
         raise InputError(display, "empty file (0 bytes): nothing to read")
     path = _nameable(path)
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    found = textfile.wide(head) if not head.startswith(b"PAR1") else None
+    if found is None or (found[0] == "utf-16" and sniff_kind(path) == "csv"):
+        return _read(con, path, display, layout)  # DuckDB reads UTF-16 CSV itself, with its own line numbers
+    codec, name = found
+    # UTF-32 (which DuckDB cannot read) and UTF-16 JSON (which its JSON reader cannot) are read from a UTF-8
+    # copy; read as they were, they became one empty CSV column (0 records, no word said).
+    with tempfile.TemporaryDirectory(prefix="auditql-text-") as tmp:
+        copy = Path(tmp) / f"utf8{path.suffix}"
+        try:
+            textfile.recode(path, copy, codec)
+        except UnicodeDecodeError as exc:
+            raise InputError(display, f"looks like {name} text but is not ({exc.reason} at byte {exc.start})") from None
+        records = _read(con, copy, display, None)
+    records.notes.insert(0, f"{name} text: read as UTF-8")
+    return records
+
+
+def _read(con: duckdb.DuckDBPyConnection, path: Path, display: str, layout: Layout | None) -> Records:
     kind = sniff_kind(path)
     if kind == "parquet":
         return read_parquet(con, path, display)
