@@ -9,15 +9,42 @@ have no vendor id and come from JSON (flat CSV/Parquet rows are canonicalized in
 from __future__ import annotations
 
 import json
+import re
+import secrets
+from decimal import Decimal
 from typing import Any
 
 import duckdb
 
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+# A number a double would change (`0.10000000000000000001` -> 0.1, `1e400` -> inf) keeps the text the file
+# wrote: it is parsed as a string carrying this private marker, and the marker's quotes are taken off again
+# after encoding. The marker is random per process, so no string in a file can pose as a number.
+_MARK = "\ue000" + secrets.token_hex(8) + "\ue000"
+_MARKED = re.compile('"' + re.escape(_MARK) + '([^"]*)"')
+_SAFE_DIGITS = 15  # every decimal of at most 15 significant digits survives a double round trip
+
+
+def _number(text: str) -> float | str:
+    """The float where it holds the written value exactly (`1.50`, `1e5`: the key is what it always was),
+    else the text as written, marked."""
+    if len(text) <= _SAFE_DIGITS and "e" not in text and "E" not in text:
+        return float(text)
+    value = float(text)
+    if value - value == 0 and Decimal(repr(value)) == Decimal(text):  # finite and the same decimal value
+        return value
+    return _MARK + text
+
+
+def _integer(text: str) -> int | str:
+    # Python refuses to make an int of more than 4,300 digits (ValueError): such a number stays text.
+    return int(text) if len(text) < 4000 else _MARK + text
 
 
 def canonical_json(text: str) -> str:
-    return _dumps(json.loads(text))
+    """Keys sorted at every level, no whitespace, numbers as the file wrote them where a double differs."""
+    out = _dumps(json.loads(text, parse_float=_number, parse_int=_integer))
+    return _MARKED.sub(r"\1", out) if _MARK in out else out
 
 
 def _batch(column):  # pyarrow.Array -> pyarrow.Array; pyarrow is imported by DuckDB for arrow UDFs
