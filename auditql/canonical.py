@@ -47,6 +47,31 @@ def canonical_json(text: str) -> str:
     return _MARKED.sub(r"\1", out) if _MARK in out else out
 
 
+class _Written(str):
+    """A number's text as the file wrote it."""
+
+
+def exact_values(text: str, paths: list[str], values: list[str | None]) -> list[str | None]:
+    """`values` (DuckDB's `json_extract_string` of each dotted field path) with each number replaced by its
+    text as written: DuckDB gives a double's shortest form (`0.10000000000000000001` -> `0.1`)."""
+    doc = json.loads(text, parse_float=_Written, parse_int=_Written)
+    out = list(values)
+    for i, path in enumerate(paths):
+        node: Any = doc
+        for key in path.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, _Written):
+            out[i] = str(node)
+    return out
+
+
+def _batch_values(texts, paths, values):  # pyarrow arrays in, a pyarrow list<string> array out
+    import pyarrow as pa
+
+    rows = zip(texts.to_pylist(), paths.to_pylist(), values.to_pylist(), strict=True)
+    return pa.array([v if t is None else exact_values(t, p, v) for t, p, v in rows], pa.list_(pa.string()))
+
+
 def _batch(column):  # pyarrow.Array -> pyarrow.Array; pyarrow is imported by DuckDB for arrow UDFs
     import pyarrow as pa
 
@@ -56,3 +81,6 @@ def _batch(column):  # pyarrow.Array -> pyarrow.Array; pyarrow is imported by Du
 def register(con: duckdb.DuckDBPyConnection) -> None:
     udf_type: Any = "arrow"  # DuckDB accepts the name; its stubs only list the enum
     con.create_function("aq_canonical_json", _batch, ["VARCHAR"], "VARCHAR", type=udf_type)
+    con.create_function(
+        "aq_exact_values", _batch_values, ["VARCHAR", "VARCHAR[]", "VARCHAR[]"], "VARCHAR[]", type=udf_type
+    )

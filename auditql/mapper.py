@@ -31,6 +31,9 @@ DEFAULT_TIME_FORMATS: tuple[str, ...] = (
     "%d %b %Y %H:%M:%S",
     "%b %d, %Y %I:%M:%S %p",
 )
+# Where a record's text may hold a number a double would change (over 15 significant digits, or an exponent
+# out of a double's range): only those records are read again for their numbers as written (a Python UDF).
+LONG_NUMBER = "[0-9.]{17}|[0-9][eE][+-]?[0-9]{3}"
 # Columns whose value is copied unchanged from one field (so queries may read the typed column instead).
 VERBATIM_COLUMNS = frozenset(FIELD_COLUMNS) - {"time"}
 
@@ -75,7 +78,14 @@ class _Fields:
         if not self.paths:
             return self.records.relation
         paths = ", ".join(sql_str(json_path(p)) for p in self.paths)
-        return f"(SELECT *, json_extract_string(raw, [{paths}]) AS {self.COLUMN} FROM {self.records.relation})"
+        values = f"json_extract_string(raw, [{paths}])"
+        if self.records.needs_canonical_json:  # JSON as written: a number a double changes is taken from the text
+            dotted = "[" + ", ".join(sql_str(p) for p in self.paths) + "]"
+            values = (
+                f"CASE WHEN regexp_matches(raw::VARCHAR, {sql_str(LONG_NUMBER)}) "
+                f"THEN aq_exact_values(raw::VARCHAR, {dotted}, {values}) ELSE {values} END"
+            )
+        return f"(SELECT *, {values} AS {self.COLUMN} FROM {self.records.relation})"
 
 
 def _rule_case(
