@@ -254,3 +254,38 @@ def time_cases() -> list[Case]:
             ),
         ),
     ]
+
+
+def encoding_cases() -> list[Case]:
+    """Issue #14: JSON in encodings DuckDB does not read (it was read as an empty CSV), and a bare value."""
+    records = json.dumps([gigya(0), gigya(1)])
+
+    def enc(cid: str, title: str, content: bytes, note: str) -> Case:
+        return one_file(
+            "json",
+            cid,
+            title,
+            f"{cid}.json",
+            content,
+            CLEAN,
+            "both records stored with a note, exit 0",
+            0,
+            2,
+            notes=(note,),
+        )
+
+    return [
+        enc("json_utf32_bom", "a JSON array in UTF-32 with BOM", records.encode("utf-32"), "UTF-32 (BOM) text"),
+        enc("json_utf32le_no_bom", "a JSON array in UTF-32-LE, no BOM", records.encode("utf-32-le"), "UTF-32-LE"),
+        enc("json_utf16_bom", "a JSON array in UTF-16 with BOM", records.encode("utf-16"), "UTF-16 (BOM) text"),
+        one_file(
+            "json", "json_bare_string", "a .json file holding one JSON string", "bare.json", b'"just a string"\n',
+            RECORDS, "the value rejected as not a record (it was 0 records, not a word), exit 1", 1, 0,
+            (Reject(1, None, "record 1 is not a JSON object"),), messages=("record 1 is not a JSON object",),
+        ),
+        one_file(
+            "json", "json_bare_number", "a .json file holding one number", "bare.json", b"42\n",
+            RECORDS, "the value rejected as not a record, exit 1", 1, 0,
+            (Reject(1, None, "record 1 is not a JSON object"),), messages=("record 1 is not a JSON object",),
+        ),
+    ]  # fmt: skip
