@@ -143,7 +143,7 @@ def render(results: list[Row]) -> str:
         "- Records of a JSON array or page have no line: they are named by their record number.",
         "- A CSV row or NDJSON record over 64 MiB (`formats.MAX_LINE_BYTES`) is rejected with its size; a file",
         "  with a line over 1 GiB is refused whole (a buffer must hold the line to reject it).",
-        "- A CSV header of more than 100,000 columns, and Parquet nested deeper than 32 levels, are refused whole.",
+        "- A CSV header of more than 25,000 columns, and Parquet nested deeper than 32 levels, are refused whole.",
         "",
         "## Regenerate",
         "",
