@@ -37,13 +37,14 @@ def _first_line(path: Path, codec: str, limit: int) -> str:
     """The header line, however long (a 64 KiB sample cut a wide header, so every row had too many columns),
     decoded as it is read, up to `limit` bytes."""
     decoder = codecs.getincrementaldecoder(codec)(errors="replace")
-    text, taken = "", 0
+    pieces, taken = [], 0
     with path.open("rb") as fh:
         while taken < limit and (chunk := fh.read(SNIFF_BYTES)):
             taken += len(chunk)
-            text += decoder.decode(chunk)
-            if "\n" in text or "\r" in text:
+            pieces.append(decoder.decode(chunk))
+            if "\n" in pieces[-1] or "\r" in pieces[-1]:
                 break
+    text = "".join(pieces)
     lines = text.splitlines()
     return lines[0] if lines and text.strip() else ""
 
