@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ import duckdb
 from auditql import __version__, archives, canonical, custody, dedup, engine, formats, textfile
 from auditql.custody import sha256_file
 from auditql.errors import AuditqlError, InputError
+from auditql.filekind import not_regular
 from auditql.mapper import canonical_columns, plan
 from auditql.vendors import Registry, load_registry
 from auditql.vendors.detect import detect
@@ -92,20 +92,11 @@ def expand(paths: Iterable[Path]) -> Iterator[Path]:
                     )
                 yield child
         elif path.exists():
-            if kind := _not_regular(path):
+            if kind := not_regular(path):
                 raise InputError(display_name(path), f"not a regular file ({kind}): refused, nothing read")
             yield path
         else:
             raise InputError(str(path), "no such file or folder")
-
-
-def _not_regular(path: Path) -> str | None:
-    """What `path` is when it is not a regular file (a device or FIFO would be read forever, or block)."""
-    mode = path.stat().st_mode
-    if stat.S_ISREG(mode):
-        return None
-    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
-    return next((name for test, name in kinds if test(mode)), "a socket" if stat.S_ISSOCK(mode) else "not a file")
 
 
 def display_name(path: Path) -> str:
