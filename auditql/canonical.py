@@ -72,15 +72,77 @@ def _batch_values(texts, paths, values):  # pyarrow arrays in, a pyarrow list<st
     return pa.array([v if t is None else exact_values(t, p, v) for t, p, v in rows], pa.list_(pa.string()))
 
 
+_SKIP = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)  # spans only: nothing converted
+_SPACE = " \t\n\r"
+
+
+def array_items(text: str, key: str | None) -> list[str] | None:
+    """The text of each member of the document's array (`key` None: the document is the array; else the
+    array under that top-level key), exactly as written. DuckDB's `json_extract(doc, '$[*]')` writes each
+    member anew, and a number a double changes (`0.10000000000000000001`) comes out changed. None when the
+    array is not there (the caller keeps DuckDB's members)."""
+    pos = _skip(text, 0)
+    if key is not None:
+        if text[pos : pos + 1] != "{":
+            return None
+        pos = _skip(text, pos + 1)
+        while text[pos : pos + 1] == '"':
+            name, pos = _SKIP.raw_decode(text, pos)
+            pos = _skip(text, _skip(text, pos) + 1)  # past the colon
+            if name == key:
+                break
+            pos = _skip(text, _SKIP.raw_decode(text, pos)[1])
+            pos = _skip(text, pos + 1) if text[pos : pos + 1] == "," else pos
+        else:
+            return None
+    if text[pos : pos + 1] != "[":
+        return None
+    items, pos = [], _skip(text, pos + 1)
+    while text[pos : pos + 1] not in ("]", ""):
+        end = _SKIP.raw_decode(text, pos)[1]
+        items.append(text[pos:end])
+        pos = _skip(text, end)
+        pos = _skip(text, pos + 1) if text[pos : pos + 1] == "," else pos
+    return items
+
+
+def _skip(text: str, pos: int) -> int:
+    while text[pos : pos + 1] and text[pos] in _SPACE:
+        pos += 1
+    return pos
+
+
+def _batch_items(texts, paths):  # pyarrow arrays in, a pyarrow list<string> array out
+    import pyarrow as pa
+
+    out = []
+    for text, path in zip(texts.to_pylist(), paths.to_pylist(), strict=True):
+        try:
+            out.append(None if text is None else array_items(text, None if path == "$" else path.removeprefix("$.")))
+        except ValueError:  # not JSON after all: DuckDB's members stand
+            out.append(None)
+    return pa.array(out, pa.list_(pa.string()))
+
+
 def _batch(column):  # pyarrow.Array -> pyarrow.Array; pyarrow is imported by DuckDB for arrow UDFs
     import pyarrow as pa
 
     return pa.array([None if s is None else canonical_json(s) for s in column.to_pylist()], pa.string())
 
 
+def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    """`register` unless the connection has these functions already."""
+    found = con.execute(  # fetched whole: an unfinished result would hold the connection
+        "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'aq_array_items' AND function_type = 'scalar'"
+    ).fetchall()
+    if not found[0][0]:
+        register(con)
+
+
 def register(con: duckdb.DuckDBPyConnection) -> None:
     udf_type: Any = "arrow"  # DuckDB accepts the name; its stubs only list the enum
     con.create_function("aq_canonical_json", _batch, ["VARCHAR"], "VARCHAR", type=udf_type)
+    con.create_function("aq_array_items", _batch_items, ["VARCHAR", "VARCHAR"], "VARCHAR[]", type=udf_type)
     con.create_function(
         "aq_exact_values", _batch_values, ["VARCHAR", "VARCHAR[]", "VARCHAR[]"], "VARCHAR[]", type=udf_type
     )

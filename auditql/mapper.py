@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from auditql.engine import EARLIEST, LATEST
-from auditql.formats import Records, json_path, sql_ident, sql_str
+from auditql.formats import LONG_NUMBER, Records, json_path, sql_ident, sql_str
 from auditql.schema import COLUMN_NAMES
 from auditql.vendors.detect import field_index, resolve, spellings
 from auditql.vendors.mapping import (
@@ -31,9 +31,6 @@ DEFAULT_TIME_FORMATS: tuple[str, ...] = (
     "%d %b %Y %H:%M:%S",
     "%b %d, %Y %I:%M:%S %p",
 )
-# Where a record's text may hold a number a double would change (over 15 significant digits, or an exponent
-# out of a double's range): only those records are read again for their numbers as written (a Python UDF).
-LONG_NUMBER = "[0-9.]{17}|[0-9][eE][+-]?[0-9]{3}"
 # Columns whose value is copied unchanged from one field (so queries may read the typed column instead).
 VERBATIM_COLUMNS = frozenset(FIELD_COLUMNS) - {"time"}
 

@@ -18,6 +18,7 @@ from auditql import textfile
 from auditql.errors import InputError
 from auditql.formats.common import (
     LINE_OPTIONS,
+    LONG_NUMBER,
     MAX_LINE_BYTES,
     NO_NULL,
     SNIFF_BYTES,
@@ -35,6 +36,7 @@ from auditql.textfile import Layout
 __all__ = [
     "ENVELOPE_KEYS",
     "LINE_OPTIONS",
+    "LONG_NUMBER",
     "MAX_JSON_DEPTH",
     "MAX_LINE_BYTES",
     "NO_NULL",

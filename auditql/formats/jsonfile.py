@@ -11,10 +11,11 @@ from typing import BinaryIO
 
 import duckdb
 
-from auditql import textfile
+from auditql import canonical, textfile
 from auditql.errors import InputError
 from auditql.formats import errorpages, jsonshape
 from auditql.formats.common import (
+    LONG_NUMBER,
     MAX_LINE_BYTES,
     NO_NULL,
     REJECT_REASON,
@@ -114,6 +115,12 @@ def _envelope_sql(docs: str) -> str:
         + " ".join(f"WHEN {sql_str('$.' + k)} THEN json_extract(d.raw, {sql_str(f'$.{k}[*]')})" for k in ENVELOPE_KEYS)
         + " ELSE json_extract(d.raw, '$[*]') END"
     )
+    # DuckDB writes each member anew: where the page may hold a number a double changes, members are cut from
+    # the page's text as written (a Python UDF, for those pages only).
+    members = (
+        f"CASE WHEN regexp_matches(d.raw::VARCHAR, {sql_str(LONG_NUMBER)}) THEN "
+        f"coalesce(aq_array_items(d.raw::VARCHAR, i.items)::JSON[], {members}) ELSE {members} END"
+    )
     # source_row = records in earlier documents + place in this one. The running sum is a window over
     # (document, count) only: a window (or a sort) over whole records fails under a memory limit. Rows land
     # unordered; every later reader orders by source_row itself.
@@ -153,6 +160,7 @@ def read_json(
     con: duckdb.DuckDBPyConnection, path: Path, display: str, known: textfile.Layout | None = None
 ) -> Records:
     p = sql_str(str(path))
+    canonical.ensure(con)  # the UDF that cuts page members as written
     rejects: list[tuple[int | None, str, str]] = []
     is_ndjson, one_line = _line_shape(path)
     try:

@@ -141,4 +141,27 @@ def folder_cases() -> list[Case]:
                 ("SELECT count(DISTINCT event_key) FROM events WHERE vendor = 'sap_cdc'", [(4,)]),
             ),
         ),
+        Case(
+            "json_numbers_as_written_page",
+            "json",
+            'an API page ({"results": [...], "totalCount": 2}) whose records hold 0.10000000000000000001 and 1e400',
+            "page.json",
+            CLEAN,
+            "both stored, raw keeping each number as written (DuckDB writes page members anew), exit 0",
+            0,
+            2,
+            files={
+                "page.json": (
+                    b'{"totalCount": 2, "results": [{"time": "2025-06-01T10:00:00Z", "action": "a", "amount": '
+                    b'0.10000000000000000001}, {"time": "2025-06-01T10:00:01Z", "action": "a", "amount": 1e400}]}\n'
+                )
+            },
+            checks=(
+                (
+                    "SELECT regexp_extract(raw::VARCHAR, '\"amount\": *([^,}]*)', 1) FROM events "
+                    "WHERE vendor = 'generic' ORDER BY source_row",
+                    [("0.10000000000000000001",), ("1e400",)],
+                ),
+            ),
+        ),
     ]
