@@ -39,6 +39,7 @@ class Layout:
     # Bytes of the longest line that crosses a read chunk (so of every line over _CHUNK): a bound for buffer
     # sizes, not part of what the layout says about lines.
     longest: int = field(default=0, compare=False)
+    utf8: bool = field(default=True, compare=False)  # every byte is UTF-8 (as far as the scan decoded it)
 
 
 def _text_breaks(text: str) -> int:
@@ -53,8 +54,14 @@ class _Counter:
         self.empty: list[int] = []
         self.after_break, self.carry, self.last = True, b"", b""  # the file's start counts as "after a break"
         self.run, self.longest = 0, 0  # bytes since the last LF; the longest line seen crossing a chunk
+        self.decoder, self.utf8 = codecs.getincrementaldecoder("utf-8")(), True
 
     def feed(self, chunk: bytes) -> None:
+        if self.utf8 and (not chunk.isascii() or self.decoder.getstate()[0]):  # ASCII needs no decoding
+            try:
+                self.decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError:
+                self.utf8 = False
         data = self.carry + chunk if self.carry else chunk
         # Keep a trailing CR back while more may follow: its LF may start the next chunk.
         self.carry = data[-1:] if chunk and data.endswith(b"\r") else b""
@@ -90,7 +97,7 @@ class _Counter:
     def layout(self) -> Layout:
         self.feed(b"")  # the end: a held-back CR is a line break of its own
         lines = self.breaks + (1 if self.last and self.last not in (b"\r", b"\n") else 0)  # last line, no break
-        return Layout(lines, self.empty, sum(1 for n in self.kinds if n), max(self.longest, self.run))
+        return Layout(lines, self.empty, sum(1 for n in self.kinds if n), max(self.longest, self.run), self.utf8)
 
 
 def _breaks(data: bytes) -> int:

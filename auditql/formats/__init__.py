@@ -107,6 +107,8 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, display: str, layout: Layou
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
     found = textfile.wide(head) if not head.startswith(b"PAR1") else None
+    if found is None and sniff_kind(path) == "json":
+        return _read_json_text(con, path, display, layout)
     if found is None or (found[0] == "utf-16" and sniff_kind(path) == "csv"):
         return _read(con, path, display, layout)  # DuckDB reads UTF-16 CSV itself, with its own line numbers
     codec, name = found
@@ -120,6 +122,21 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, display: str, layout: Layou
             raise InputError(display, f"looks like {name} text but is not ({exc.reason} at byte {exc.start})") from None
         records = _read(con, copy, display, None)
     records.notes.insert(0, f"{name} text: read as UTF-8")
+    return records
+
+
+def _read_json_text(con: duckdb.DuckDBPyConnection, path: Path, display: str, layout: Layout | None) -> Records:
+    """JSON whose bytes are not all UTF-8 (Windows-1252 from start to end, or a line of it deep inside) is
+    read from a UTF-8 copy: DuckDB's JSON reader refuses the whole file at the first such byte. Lines stay
+    as they are, so every record keeps its line."""
+    layout = layout if layout is not None else textfile.scan(path, "utf-8")
+    if layout is None or layout.utf8:
+        return _read(con, path, display, layout)
+    with tempfile.TemporaryDirectory(prefix="auditql-text-") as tmp:
+        copy = Path(tmp) / f"utf8{path.suffix}"
+        note = textfile.transcode_lines(path, copy)  # line by line: UTF-8 lines beside them stay as they are
+        records = _read(con, copy, display, None)
+    records.notes.insert(0, note)
     return records
 
 

@@ -17,8 +17,9 @@ LINE_OPTIONS = (
 MAX_BUFFER_BYTES = 1024 * 1024 * 1024  # a line longer than this is not even read to be rejected: the file is refused
 SNIFF_BYTES = 64 * 1024
 # Where a JSON text may hold a number a double would change (over 15 significant digits, or an exponent out
-# of a double's range): only such records are read again in Python for their numbers as written.
-LONG_NUMBER = "[0-9.]{17}|[0-9][eE][+-]?[0-9]{3}"
+# of a double's range): only such records are read again in Python for their numbers as written. A number is
+# a value, so it follows `:`, `,` or `[`; digits inside strings (hex ids such as "8e5741d4") do not count.
+LONG_NUMBER = r"[:,\[]\s*-?([0-9][0-9.]{16}|[0-9.]*[0-9][eE][+-]?[0-9]{3})"
 # Every CSV cell is text as written, even an empty or NUL one: the only "null string" is one no export holds.
 NO_NULL = "chr(0) || 'auditql-no-null' || chr(0)"
 
