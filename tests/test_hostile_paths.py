@@ -8,12 +8,13 @@ instead of failing this test (nothing here is a timing assertion: a refusal take
 from __future__ import annotations
 
 import io
+import json
 import os
 import threading
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, rows
+from conftest import SAMPLES, rows, run_auditql
 
 from auditql.ingest import expand
 from auditql.repl import Session
@@ -91,3 +92,12 @@ def test_folder_walk_refuses_a_link_out_and_passes_over_loops(tmp_path: Path) ->
     (folder / "x.csv").symlink_to("/etc/passwd")
     with pytest.raises(Exception, match=r"x\.csv: a symbolic link out of the folder \(to /etc/passwd\)"):
         list(expand([folder]))
+
+
+def test_query_over_a_file_whose_name_is_not_utf8(tmp_path: Path) -> None:
+    """`auditql query Q FILE` keys its cache by the file's path: a name with bytes FF FE was an internal error."""
+    bad = tmp_path / "bad\udcff\udcfename.csv"
+    bad.write_bytes((SAMPLES / "resolver" / "user_audit_trail_export_1.csv").read_bytes())
+    result = run_auditql("query", "--format", "json", "true", bad, env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 42
