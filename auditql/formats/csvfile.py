@@ -109,7 +109,7 @@ def _load_csv(
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _aq_csv AS SELECT row_number() OVER () AS source_row, NULL::BIGINT AS line, "
         f"raw, {cols} FROM (SELECT {_json_of(names, columns)}::JSON AS raw, {cols} FROM "
-        f"(SELECT * FROM {_scan_sql(path, [columns[n] for n in names], delimiter, encoding, longest)}))"
+        f"{_scan_sql(path, [columns[n] for n in names], delimiter, encoding, longest)})"
     )
     return columns
 
