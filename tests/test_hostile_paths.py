@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -101,3 +102,29 @@ def test_query_over_a_file_whose_name_is_not_utf8(tmp_path: Path) -> None:
     result = run_auditql("query", "--format", "json", "true", bad, env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)) == 42
+
+
+def test_real_repl_refuses_a_device_and_a_fifo_at_its_prompt(tmp_path: Path) -> None:
+    """The same through a pseudo-terminal, as a user types it: the prompt comes back after one line each."""
+    import sys
+
+    import pexpect
+
+    pipe = tmp_path / "pipe.ndjson"
+    os.mkfifo(pipe)
+    home = tmp_path / "home"
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "c"),
+           "XDG_CONFIG_HOME": str(home / "config"), "TERM": "xterm-256color", "PAGER": "cat", "TZ": "UTC",
+           "PROMPT_TOOLKIT_NO_CPR": "1"}  # fmt: skip
+    repl = pexpect.spawn(sys.executable, ["-m", "auditql", "repl", "--db", str(tmp_path / "a.duckdb")], env=env,
+                         encoding="utf-8", dimensions=(50, 200), timeout=HANG)  # fmt: skip
+    try:
+        repl.expect("auditql> ")
+        for line, said in ((".ingest /dev/zero", "/dev/zero: not a regular file (a character device)"),
+                           (f".ingest {pipe}", "pipe.ndjson: not a regular file (a FIFO)")):  # fmt: skip
+            repl.send(line + "\r")
+            repl.expect(re.escape(said))
+            repl.expect("auditql> ")
+    finally:
+        repl.terminate(force=True)
+    assert not (tmp_path / "a.duckdb").exists()
