@@ -345,7 +345,11 @@ def archive_for_files(paths: Iterable[Path], notify: Callable[[str], None] | Non
     stat_key = hashlib.sha256(__version__.encode())
     for f in files:
         st = f.stat()
-        stat_key.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode())
+        stat_key.update(
+            f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode(
+                errors="surrogateescape"
+            )
+        )
     folder = engine.cache_dir()
     pointer = folder / f"stat-{stat_key.hexdigest()[:24]}.key"
     known = pointer.read_text().strip() if pointer.exists() else ""
@@ -353,7 +357,7 @@ def archive_for_files(paths: Iterable[Path], notify: Callable[[str], None] | Non
         return folder / known, None
     content_key = hashlib.sha256(__version__.encode())
     for f in files:
-        content_key.update(f"{f.resolve()}\0{sha256_file(f)}\n".encode())
+        content_key.update(f"{f.resolve()}\0{sha256_file(f)}\n".encode(errors="surrogateescape"))
     db = folder / f"files-{content_key.hexdigest()[:24]}.duckdb"
     report = None
     if not db.exists():

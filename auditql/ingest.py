@@ -10,6 +10,7 @@ through the same content key. Every delivery is on record (`deliveries`).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ import duckdb
 from auditql import __version__, archives, canonical, custody, dedup, engine, formats, textfile
 from auditql.custody import sha256_file
 from auditql.errors import AuditqlError, InputError
+from auditql.filekind import not_regular
 from auditql.mapper import canonical_columns, plan
 from auditql.vendors import Registry, load_registry
 from auditql.vendors.detect import detect
@@ -66,18 +68,41 @@ class Report:
 
 
 def expand(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given; folders recursively in sorted order (hidden files and OS junk skipped)."""
+    """Files as given; folders recursively in sorted order (hidden files and OS junk skipped).
+
+    What cannot be read as an export is refused before anything is stored, with one line naming it: a
+    device, FIFO or socket named explicitly (reading one never ends, or blocks), and a symbolic link inside
+    a folder that leads out of it (`x.csv -> /etc/passwd`: a folder is what the user vouched for, as a zip is;
+    name the target itself to ingest it). A link that loops or dangles is no file and is passed over, so the
+    folder's other files are still read."""
     for path in paths:
         if path.is_dir():
+            root = path.resolve()
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path).parts
                 hidden = any(p.startswith(".") for p in rel) or child.name in SKIP_NAMES
-                if child.is_file() and not hidden and child.suffix.lower() in DATA_SUFFIXES:
-                    yield child
+                if hidden or child.suffix.lower() not in DATA_SUFFIXES or not child.is_file():
+                    continue
+                target = child.resolve()
+                if target != root and root not in target.parents:
+                    raise InputError(
+                        display_name(child),
+                        f"a symbolic link out of the folder (to {display_name(target)}): refused; "
+                        "ingest the file it points to by naming it",
+                    )
+                yield child
         elif path.exists():
+            if kind := not_regular(path):
+                raise InputError(display_name(path), f"not a regular file ({kind}): refused, nothing read")
             yield path
         else:
             raise InputError(str(path), "no such file or folder")
+
+
+def display_name(path: Path) -> str:
+    """The path as text that can be stored and printed: a name that is not UTF-8 (bytes a file system allows)
+    keeps its bytes as `\\xff` escapes instead of failing in DuckDB (`std::bad_cast`)."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
@@ -287,8 +312,8 @@ def ingest(
         ingestor = Ingestor(con, registry, vendor, limits)
         for i, path in enumerate(files, 1):
             if progress:
-                progress(f"[{i}/{len(files)}] {path}")
-            report.files += ingestor.path(path, str(path.resolve()))
+                progress(f"[{i}/{len(files)}] {display_name(path)}")
+            report.files += ingestor.path(path, display_name(path.resolve()))
         if any(f.added for f in report.files):
             engine.refresh_column_values(con)
         con.execute("CHECKPOINT")

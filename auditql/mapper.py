@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from auditql.engine import EARLIEST, LATEST
-from auditql.formats import Records, json_path, sql_ident, sql_str
+from auditql.formats import LONG_NUMBER, Records, json_path, sql_ident, sql_str
 from auditql.schema import COLUMN_NAMES
 from auditql.vendors.detect import field_index, resolve, spellings
 from auditql.vendors.mapping import (
@@ -75,7 +75,14 @@ class _Fields:
         if not self.paths:
             return self.records.relation
         paths = ", ".join(sql_str(json_path(p)) for p in self.paths)
-        return f"(SELECT *, json_extract_string(raw, [{paths}]) AS {self.COLUMN} FROM {self.records.relation})"
+        values = f"json_extract_string(raw, [{paths}])"
+        if self.records.needs_canonical_json:  # JSON as written: a number a double changes is taken from the text
+            dotted = "[" + ", ".join(sql_str(p) for p in self.paths) + "]"
+            values = (
+                f"CASE WHEN regexp_matches(raw::VARCHAR, {sql_str(LONG_NUMBER)}) "
+                f"THEN aq_exact_values(raw::VARCHAR, {dotted}, {values}) ELSE {values} END"
+            )
+        return f"(SELECT *, {values} AS {self.COLUMN} FROM {self.records.relation})"
 
 
 def _rule_case(
@@ -182,7 +189,7 @@ def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:
     parsed = f"aq_parse_time({exprs['time']}, {formats})"
     time_feeds = resolved.get("time", [])
     if len(time_feeds) == 1 and time_feeds[0] in records.timestamps:  # typed already: no text round trip
-        parsed = f"CAST({sql_ident(time_feeds[0])} AS TIMESTAMPTZ)"
+        parsed = f"CAST({records.column(time_feeds[0])} AS TIMESTAMPTZ)"
     content_key, raw_content = _content_key(mapping, vendor, records)
     id_key = f"{sql_str(vendor + ':id:')} || event_id"
     mapped = ",\n      ".join(f"{exprs[c]} AS {sql_ident(c)}" for c in FIELD_COLUMNS + tuple(RULE_COLUMNS))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from auditql.completer import COMMAND, PATH, QUERY, VENDOR
 from auditql.errors import UsageError
+from auditql.filekind import not_regular
 
 if TYPE_CHECKING:
     import duckdb
@@ -206,6 +207,8 @@ def _export(session: Session, arg: str) -> None:
     fmt = format_for(path)
     if fmt == "parquet":
         raise UsageError("for Parquet use: auditql query --output FILE.parquet QUERY")
+    if kind := not_regular(path):  # a FIFO would block until read, a device swallow or refuse the rows
+        raise UsageError(f"{path}: {kind}, not a file: nothing exported; give a file name")
     with path.open("w", encoding="utf-8", newline="") as fh:
         render(session.last.result, fmt, fh)
     session.say(f"{len(session.last.result.rows)} rows → {path}", "note")

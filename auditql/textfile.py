@@ -17,7 +17,7 @@ import codecs
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -36,6 +36,10 @@ class Layout:
     lines: int
     empty: list[int]
     endings: int = 1  # how many kinds of line ending (CRLF, LF, CR) the file uses
+    # Bytes of the longest line that crosses a read chunk (so of every line over _CHUNK): a bound for buffer
+    # sizes, not part of what the layout says about lines.
+    longest: int = field(default=0, compare=False)
+    utf8: bool = field(default=True, compare=False)  # every byte is UTF-8 (as far as the scan decoded it)
 
 
 def _text_breaks(text: str) -> int:
@@ -49,8 +53,15 @@ class _Counter:
         self.breaks, self.kinds = 0, [0, 0, 0]  # kinds: CRLF, LF, CR
         self.empty: list[int] = []
         self.after_break, self.carry, self.last = True, b"", b""  # the file's start counts as "after a break"
+        self.run, self.longest = 0, 0  # bytes since the last LF; the longest line seen crossing a chunk
+        self.decoder, self.utf8 = codecs.getincrementaldecoder("utf-8")(), True
 
     def feed(self, chunk: bytes) -> None:
+        if self.utf8 and (not chunk.isascii() or self.decoder.getstate()[0]):  # ASCII needs no decoding
+            try:
+                self.decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError:
+                self.utf8 = False
         data = self.carry + chunk if self.carry else chunk
         # Keep a trailing CR back while more may follow: its LF may start the next chunk.
         self.carry = data[-1:] if chunk and data.endswith(b"\r") else b""
@@ -60,6 +71,13 @@ class _Counter:
         if self.after_break and data[:1] in (b"\r", b"\n"):
             self.empty.append(self.breaks + 1)
         lf = data.count(b"\n")
+        # A reader sizes its buffers by the longest line: one longer than the buffer is dropped without a word.
+        # Two searches per chunk find every line that crosses a chunk boundary (any line over _CHUNK does).
+        if lf:
+            self.longest = max(self.longest, self.run + data.find(b"\n"))
+            self.run = len(data) - data.rfind(b"\n") - 1
+        else:
+            self.run += len(data)
         # Most exports have no CR and no empty line: then one count (and two fast searches) per chunk.
         cr = data.count(b"\r") if b"\r" in data else 0
         pairs = data.count(b"\r\n") if cr else 0
@@ -79,7 +97,7 @@ class _Counter:
     def layout(self) -> Layout:
         self.feed(b"")  # the end: a held-back CR is a line break of its own
         lines = self.breaks + (1 if self.last and self.last not in (b"\r", b"\n") else 0)  # last line, no break
-        return Layout(lines, self.empty, sum(1 for n in self.kinds if n))
+        return Layout(lines, self.empty, sum(1 for n in self.kinds if n), max(self.longest, self.run), self.utf8)
 
 
 def _breaks(data: bytes) -> int:
@@ -282,6 +300,33 @@ def encoding(head: bytes) -> tuple[str, str, list[str]]:
     return "utf-8", "utf-8-sig", []
 
 
+def wide(head: bytes) -> tuple[str, str] | None:
+    """(Python codec, name) of a UTF-32 or UTF-16 file, by its BOM or, without one, by the zero bytes beside
+    ASCII text (`{\\0\\0\\0` is UTF-32-LE). None for anything else."""
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE starts both
+        return "utf-32", "UTF-32 (BOM)"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", "UTF-16 (BOM)"
+    if len(head) >= 4 and head[0] and not head[1] and not head[2] and not head[3]:
+        return "utf-32-le", "UTF-32-LE"
+    if len(head) >= 4 and not head[0] and not head[1] and not head[2] and head[3]:
+        return "utf-32-be", "UTF-32-BE"
+    if len(head) >= 4 and head[0] and not head[1] and head[2] and not head[3]:
+        return "utf-16-le", "UTF-16-LE"
+    if len(head) >= 4 and not head[0] and head[1] and not head[2] and head[3]:
+        return "utf-16-be", "UTF-16-BE"
+    return None
+
+
+def recode(path: Path, dest: Path, codec: str) -> None:
+    """Copy the text file `path` in `codec` to `dest` as UTF-8, streamed; UnicodeDecodeError if it is not."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    with path.open("rb") as src, dest.open("w", encoding="utf-8", newline="") as out:
+        while chunk := src.read(_CHUNK):
+            out.write(decoder.decode(chunk))
+        out.write(decoder.decode(b"", final=True))
+
+
 def transcode(path: Path, dest: Path) -> str:
     """Copy a non-UTF-8 text file to `dest` as UTF-8; returns the note naming the encoding used.
 
@@ -300,6 +345,45 @@ def transcode(path: Path, dest: Path) -> str:
             continue
         return f"not UTF-8: read as {name}"
     raise AssertionError("Latin-1 decodes every byte")
+
+
+def transcode_lines(path: Path, dest: Path) -> str:
+    """Copy a mostly UTF-8 file to `dest` as UTF-8, decoding each line that is not UTF-8 as Windows-1252 (as
+    Latin-1 where that fails too); returns the note naming the lines so read. Lines stay as they are, so
+    every record keeps its line number."""
+    fixed: list[int] = []
+    line = 0
+    with path.open("rb") as src, dest.open("wb") as out:
+        carry = b""
+        while True:
+            chunk = src.read(_CHUNK)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)  # whole lines only: a character may be cut
+            whole, carry = data[:cut], data[cut:]
+            try:
+                whole.decode("utf-8")
+                out.write(whole)
+                line += whole.count(b"\n")
+            except UnicodeDecodeError:
+                for raw in whole.splitlines(keepends=True):
+                    line += 1
+                    try:
+                        raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        fixed.append(line)
+                        raw = _legacy(raw).encode("utf-8")
+                    out.write(raw)
+            if not chunk:
+                break
+    shown = ", ".join(map(str, fixed[:5])) + (f" and {len(fixed) - 5} more" if len(fixed) > 5 else "")
+    return f"not UTF-8 on line{'s' if len(fixed) > 1 else ''} {shown}: read as Windows-1252"
+
+
+def _legacy(raw: bytes) -> str:
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def normalize_line_endings(path: Path, dest: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLES, rows, run_auditql
-from corpus.make_corpus import CLEAN, MEMBER, RECORDS, WHOLE_ARCHIVE, WHOLE_FILE, Case, cases, write
+from corpus.make_corpus import CLEAN, MEMBER, RECORDS, REFUSED, WHOLE_ARCHIVE, WHOLE_FILE, Case, cases, write
 
 CASES = cases()
 BASELINE_FILE = SAMPLES / "resolver" / "user_audit_trail_export_1.csv"
@@ -42,12 +42,16 @@ def test_corpus_case(case: Case, baseline: Path, tmp_path: Path, cli) -> None:
     shutil.copy(baseline, db)
     before = state(db)
 
-    result = run_auditql("ingest", "--db", db, "--format", "json", target)
+    result = run_auditql("ingest", "--db", db, "--format", "json", *case.args, target)
 
     assert result.returncode == case.exit_code, result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     for fragment in (target.name, *case.messages):
         assert fragment in result.stderr or case.exit_code == 0, f"{fragment!r} not in {result.stderr!r}"
+    if case.policy == REFUSED:  # nothing was read: no report, one line, the archive as it was
+        assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert state(db) == before
+        return
     report = json.loads(result.stdout)
     for f in report:
         assert f["read"] == f["added"] + f["duplicates"] + f["rejected"], f
@@ -80,8 +84,10 @@ def test_corpus_case(case: Case, baseline: Path, tmp_path: Path, cli) -> None:
     assert all(target.name in e[0] for e in new_events)
     if case.policy in (WHOLE_FILE, WHOLE_ARCHIVE):
         assert after == before, "a refused file must leave the archive exactly as it was"
-    if case.policy in (RECORDS, CLEAN):
-        (source,) = [s for s in after["sources"] if s[0] != baseline_file]
-        assert source[2:] == (case.added + case.duplicates + case.rejected, case.added)
+    if case.policy in (RECORDS, CLEAN):  # one source per file read (a folder case has several)
+        sources = [s for s in after["sources"] if s[0] != baseline_file]
+        assert len(sources) == len(report), sources
+        read = case.added + case.duplicates + case.rejected
+        assert (sum(s[2] for s in sources), sum(s[3] for s in sources)) == (read, case.added)
     for sql, expected in case.checks:
         assert rows(db, sql) == expected, sql

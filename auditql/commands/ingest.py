@@ -116,8 +116,8 @@ def ingest(
         if f.error:
             err(f"rejected file: {f.error}")
         for r in f.rejects[:20]:
-            where = f"line {r['line']}" if r["line"] is not None else f"row {r['row']}"
-            err(f"rejected record: {f.source_file}: {where}: {r['reason']}")
+            where = f"line {r['line']}: " if r["line"] is not None else f"row {r['row']}: " if r["row"] else ""
+            err(f"rejected record: {f.source_file}: {where}{r['reason']}")
         if len(f.rejects) > 20:
             err(f"… and {len(f.rejects) - 20} more rejected records in {f.source_file} (see `auditql rejects`)")
     if not report.ok:

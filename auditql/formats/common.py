@@ -14,9 +14,33 @@ LINE_OPTIONS = (
     f"max_line_size = coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES}), "
     f"buffer_size = 2 * coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES})"
 )
+MAX_BUFFER_BYTES = 1024 * 1024 * 1024  # a line longer than this is not even read to be rejected: the file is refused
 SNIFF_BYTES = 64 * 1024
+# Where a JSON text may hold a number a double would change (over 15 significant digits, or an exponent out
+# of a double's range): only such records are read again in Python for their numbers as written. A number is
+# a value, so it follows `:`, `,` or `[`; digits inside strings (hex ids such as "8e5741d4") do not count.
+LONG_NUMBER = r"[:,\[]\s*-?([0-9][0-9.]{16}|[0-9.]*[0-9][eE][+-]?[0-9]{3})"
 # Every CSV cell is text as written, even an empty or NUL one: the only "null string" is one no export holds.
 NO_NULL = "chr(0) || 'auditql-no-null' || chr(0)"
+
+
+def line_options(longest: int = 0) -> str:
+    """LINE_OPTIONS for a file whose longest line has `longest` bytes: DuckDB silently drops a line longer than
+    its buffer (no reject, no error), so the buffer always holds the longest line, which is then rejected
+    as too long, with its line number."""
+    if not longest:
+        return LINE_OPTIONS
+    buffer = f"greatest(2 * coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES}), {longest + (1 << 20)})"
+    return f"max_line_size = coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES}), buffer_size = {buffer}"
+
+
+# DuckDB's reason for a rejected line, readable (its message is NULL for some kinds of error).
+REJECT_REASON = (
+    "CASE WHEN error_type = 'LINE SIZE OVER MAXIMUM' THEN 'line ' || coalesce('of ' || "
+    "nullif(regexp_extract(error_message, 'Actual Size: *([0-9]+)', 1), '') || ' bytes ', '') || 'longer than the ' || "
+    f"coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES}) || '-byte line limit' "
+    "ELSE lower(error_type || coalesce(': ' || error_message, '')) END"
+)
 
 
 def sql_str(value: str) -> str:
@@ -48,11 +72,16 @@ class Records:
     notes: list[str] = field(default_factory=list)
     timestamps: set[str] = field(default_factory=set)  # native fields typed TIMESTAMP/DATE (Parquet): no parsing
     line: str = "line"  # SQL for a row's physical line (an expression when no row needs one of its own)
+    columns: dict[str, str] = field(default_factory=dict)  # native field -> its column, where the names differ
+
+    def column(self, field_path: str) -> str:
+        """SQL naming a native field's column (the file's own name, unless it clashes with another)."""
+        return sql_ident(self.columns.get(field_path, field_path))
 
     def access(self, field_path: str) -> str:
         """SQL expression giving the field's value as text (JSON text for objects/arrays)."""
         if field_path in self.native:
-            return f"CAST({sql_ident(field_path)} AS VARCHAR)"
+            return f"CAST({self.column(field_path)} AS VARCHAR)"
         return f"json_extract_string(raw, {sql_str(json_path(field_path))})"
 
 

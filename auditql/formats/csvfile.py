@@ -4,6 +4,7 @@ through a private normalized copy."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import tempfile
@@ -13,49 +14,104 @@ import duckdb
 
 from auditql import textfile
 from auditql.errors import InputError
-from auditql.formats.common import LINE_OPTIONS, NO_NULL, SNIFF_BYTES, Records, first_line, sql_ident, sql_str
+from auditql.formats.common import (
+    MAX_BUFFER_BYTES,
+    MAX_LINE_BYTES,
+    NO_NULL,
+    REJECT_REASON,
+    SNIFF_BYTES,
+    Records,
+    first_line,
+    line_options,
+    sql_ident,
+    sql_str,
+)
+
+MAX_COLUMNS = 25_000  # wider is refused: 1M columns never finished, 100k took all 12 GB of RAM (20k: 0.8 GB)
+# Names of the reader's own columns (and the mapping's `_aq_fields`); a header holding one, or two names that
+# differ only in case (DuckDB's names are case-insensitive), is read through private column names.
+RESERVED = frozenset({"source_row", "line", "raw", "_aq_fields"})
+
+
+def _first_line(path: Path, codec: str, limit: int) -> str:
+    """The header line, however long (a 64 KiB sample cut a wide header, so every row had too many columns),
+    decoded as it is read, up to `limit` bytes."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    pieces, taken = [], 0
+    with path.open("rb") as fh:
+        while taken < limit and (chunk := fh.read(SNIFF_BYTES)):
+            taken += len(chunk)
+            pieces.append(decoder.decode(chunk))
+            if "\n" in pieces[-1] or "\r" in pieces[-1]:
+                break
+    text = "".join(pieces)
+    lines = text.splitlines()
+    return lines[0] if lines and text.strip() else ""
 
 
 def _header(path: Path, display: str, codec: str) -> tuple[list[str], str]:
-    with path.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
-    text = head.decode(codec, errors="replace")
-    first = text.splitlines()[0] if text.strip() else ""
+    first = _first_line(path, codec, MAX_LINE_BYTES)
     if not first.strip():
         raise InputError(display, "empty file: no CSV header line", line=1)
     delimiter = max([",", ";", "\t", "|"], key=first.count)
+    if first.count(delimiter) >= MAX_COLUMNS:
+        raise InputError(
+            display, f"a header of more than {MAX_COLUMNS:,} columns: refused, nothing read (is it a CSV?)", line=1
+        )
     header = next(csv.reader(io.StringIO(first), delimiter=delimiter))
     names: list[str] = []
+    taken: set[str] = set()  # a set: a list's `in` made a 20,000-column header cost seconds
     for i, name in enumerate(header, 1):
         name = name.strip() or f"column{i}"
         base, n = name, 2
-        while name in names:
+        while name in taken:
             name, n = f"{base}_{n}", n + 1
         names.append(name)
+        taken.add(name)
     return names, delimiter
 
 
-def _scan_sql(path: Path, names: list[str], delimiter: str, encoding: str) -> str:
+def _columns(names: list[str]) -> dict[str, str]:
+    """Field -> column: the file's names, unless two differ only in case or one is a reader's own name."""
+    lowered = {n.lower() for n in names}
+    if len(lowered) == len(names) and not lowered & RESERVED:
+        return {n: n for n in names}
+    return {n: f"_aq_col{i}" for i, n in enumerate(names, 1)}
+
+
+def _json_of(names: list[str], columns: dict[str, str]) -> str:
+    """SQL: the row as a JSON object with the file's own names, in the order given."""
+    if all(columns[n] == n for n in names):  # the form every archive's content keys were made with: keep it
+        return "to_json(struct_pack(" + ", ".join(f"{sql_ident(n)} := {sql_ident(n)}" for n in names) + "))"
+    return "json_object(" + ", ".join(f"{sql_str(n)}, {sql_ident(columns[n])}" for n in names) + ")"
+
+
+def _scan_sql(path: Path, names: list[str], delimiter: str, encoding: str, longest: int = 0) -> str:
     columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
     return (
         f"read_csv({sql_str(str(path))}, header = true, auto_detect = false, columns = {columns}, "
         f"delim = {sql_str(delimiter)}, quote = '\"', escape = '\"', nullstr = {NO_NULL}, "
-        f"encoding = {sql_str(encoding)}, {LINE_OPTIONS}, "
+        f"encoding = {sql_str(encoding)}, {line_options(longest)}, "
         "store_rejects = true, rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans')"
     )
 
 
-def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, names: list[str], delimiter: str, encoding: str) -> None:
+def _load_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, names: list[str], delimiter: str, encoding: str, longest: int
+) -> dict[str, str]:
+    """Fill `_aq_csv`; returns the column of each field (see `_columns`)."""
     for table in ("_aq_reject_errors", "_aq_reject_scans"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
+    columns = _columns(names)
     # Materialize once: the rejects table is filled by the scan, and the mapping reads the rows twice.
-    cols = ", ".join(sql_ident(n) for n in names)
-    raw = "to_json(struct_pack(" + ", ".join(f"{sql_ident(n)} := {sql_ident(n)}" for n in names) + "))"
+    cols = ", ".join(sql_ident(columns[n]) for n in names)
     # The JSON is built below the row_number() window, where the scan runs in parallel (above it, one thread).
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _aq_csv AS SELECT row_number() OVER () AS source_row, NULL::BIGINT AS line, "
-        f"raw, {cols} FROM (SELECT {raw}::JSON AS raw, {cols} FROM {_scan_sql(path, names, delimiter, encoding)})"
+        f"raw, {cols} FROM (SELECT {_json_of(names, columns)}::JSON AS raw, {cols} FROM "
+        f"{_scan_sql(path, [columns[n] for n in names], delimiter, encoding, longest)})"
     )
+    return columns
 
 
 def _strict_parse_ok(path: Path, names: list[str], delimiter: str, encoding: str) -> bool:
@@ -63,7 +119,9 @@ def _strict_parse_ok(path: Path, names: list[str], delimiter: str, encoding: str
     statement on the ingest's connection would abort its transaction."""
     probe = duckdb.connect()
     try:
-        probe.execute(f"SELECT count(*) FROM {_scan_sql(path, names, delimiter, encoding)}").fetchall()
+        columns = _columns(names)
+        scan = _scan_sql(path, [columns[n] for n in names], delimiter, encoding)
+        probe.execute(f"SELECT count(*) FROM {scan}").fetchall()
     except duckdb.InvalidInputException as exc:
         return "invalid state" not in str(exc)
     except duckdb.Error:
@@ -93,10 +151,19 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, known: te
             textfile.normalize_line_endings(source, normalized)
             source = normalized
             notes.append("mixed line endings: read with every line ending as LF")
+        longest = layout.longest if layout is not None else 0
+        if longest > MAX_BUFFER_BYTES:
+            raise InputError(display, f"a line of {longest:,} bytes: too long to read, refused (nothing read)")
         try:
-            _load_csv(con, source, names, delimiter, encoding)
+            columns = _load_csv(con, source, names, delimiter, encoding, longest)
+            if encoding == "utf-8" and _bad_encoding(con):
+                # The first 64 KiB were UTF-8, a later line is not (a Windows-1252 row appended by another tool):
+                # a copy with each such line decoded as Windows-1252 (or Latin-1) is read instead.
+                fixed = Path(tmp) / "mixed.csv"
+                notes.append(textfile.transcode_lines(source, fixed))
+                columns = _load_csv(con, fixed, names, delimiter, encoding, longest)
             rejected = con.execute(
-                "SELECT line, arg_min(lower(error_type || ': ' || error_message), column_idx), "
+                f"SELECT line, arg_min({REJECT_REASON}, coalesce(column_idx, 0)), "  # a line error has no column
                 "any_value(csv_line) FROM _aq_reject_errors GROUP BY line ORDER BY line"
             ).fetchall()
             rows = con.execute("SELECT count(*) FROM _aq_csv").fetchone()
@@ -110,7 +177,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, known: te
     if textfile.plain(layout, 1, spans, stored):  # no gap before any row: its line is its number + the header
         line = "source_row + 1"  # (an UPDATE of every row to say so cost 5% of a million-row ingest)
     elif not textfile.assign(con, "_aq_csv", layout, 1, spans, stored):
-        cells = textfile.breaks_sql("concat_ws(chr(31), " + ", ".join(sql_ident(n) for n in names) + ")")
+        cells = textfile.breaks_sql("concat_ws(chr(31), " + ", ".join(sql_ident(columns[n]) for n in names) + ")")
         spanning = textfile.assign_spanning(con, "_aq_csv", layout, 1, found, stored, cells)
         if spanning is not None:
             starts = spanning
@@ -121,5 +188,11 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, known: te
         if span.length > 1:
             reason += f" (one record over lines {start}-{start + span.length - 1})"
         rejects.append((start, reason, text or ""))
-    content = "to_json(struct_pack(" + ", ".join(f"{sql_ident(n)} := {sql_ident(n)}" for n in sorted(names)) + "))"
-    return Records("csv", "_aq_csv", names, set(names), content, False, rejects, notes, line=line)
+    content = _json_of(sorted(names), columns)
+    private = {n: c for n, c in columns.items() if c != n}
+    return Records("csv", "_aq_csv", names, set(names), content, False, rejects, notes, line=line, columns=private)
+
+
+def _bad_encoding(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute("SELECT count(*) FROM _aq_reject_errors WHERE error_type = 'INVALID ENCODING'").fetchone()
+    return bool(row and row[0])

@@ -11,16 +11,18 @@ from typing import BinaryIO
 
 import duckdb
 
-from auditql import textfile
+from auditql import canonical, textfile
 from auditql.errors import InputError
 from auditql.formats import errorpages, jsonshape
 from auditql.formats.common import (
-    LINE_OPTIONS,
+    LONG_NUMBER,
     MAX_LINE_BYTES,
     NO_NULL,
+    REJECT_REASON,
     SNIFF_BYTES,
     Records,
     first_line,
+    line_options,
     sql_str,
 )
 
@@ -113,6 +115,12 @@ def _envelope_sql(docs: str) -> str:
         + " ".join(f"WHEN {sql_str('$.' + k)} THEN json_extract(d.raw, {sql_str(f'$.{k}[*]')})" for k in ENVELOPE_KEYS)
         + " ELSE json_extract(d.raw, '$[*]') END"
     )
+    # DuckDB writes each member anew: where the page may hold a number a double changes, members are cut from
+    # the page's text as written (a Python UDF, for those pages only).
+    members = (
+        f"CASE WHEN regexp_matches(d.raw::VARCHAR, {sql_str(LONG_NUMBER)}) THEN "
+        f"coalesce(aq_array_items(d.raw::VARCHAR, i.items)::JSON[], {members}) ELSE {members} END"
+    )
     # source_row = records in earlier documents + place in this one. The running sum is a window over
     # (document, count) only: a window (or a sort) over whole records fails under a memory limit. Rows land
     # unordered; every later reader orders by source_row itself.
@@ -127,7 +135,7 @@ def _envelope_sql(docs: str) -> str:
       SELECT before + greatest(item_no, 1) AS source_row, line, rec AS raw FROM r JOIN n USING (doc)"""
 
 
-def _load_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _load_lines(con: duckdb.DuckDBPyConnection, path: Path, longest: int = 0) -> None:
     """`_aq_docs`: each line read as text (a delimiter and quote JSON text cannot contain raw), so one bad line
     is one reject with its line number instead of a failed file (undecodable lines land in DuckDB's rejects
     table), and parsed once: `raw` is the JSON (TRY_CAST: NULL where json_valid is false), `bad` keeps the
@@ -143,7 +151,7 @@ def _load_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         "FROM (SELECT text, TRY_CAST(text AS JSON) AS raw "
         f"FROM read_csv({sql_str(str(path))}, columns = {{'text': 'VARCHAR'}}, header = false, "
         f"auto_detect = false, delim = chr(1), quote = '', escape = '', nullstr = {NO_NULL}, "
-        f"strict_mode = false, {LINE_OPTIONS}, store_rejects = true, "
+        f"strict_mode = false, {line_options(longest)}, store_rejects = true, "
         "rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans')))"
     )
 
@@ -152,6 +160,7 @@ def read_json(
     con: duckdb.DuckDBPyConnection, path: Path, display: str, known: textfile.Layout | None = None
 ) -> Records:
     p = sql_str(str(path))
+    canonical.ensure(con)  # the UDF that cuts page members as written
     rejects: list[tuple[int | None, str, str]] = []
     is_ndjson, one_line = _line_shape(path)
     try:
@@ -162,9 +171,9 @@ def read_json(
                 if layout is not None and layout.endings > 1:  # DuckDB splits mixed endings inconsistently
                     lines_from = Path(tmp) / "normalized.ndjson"
                     textfile.normalize_line_endings(path, lines_from)
-                _load_lines(con, lines_from)
+                _load_lines(con, lines_from, layout.longest if layout is not None else 0)
             unreadable = con.execute(
-                "SELECT line, any_value(lower(error_type || ': ' || error_message)), any_value(csv_line) "
+                f"SELECT line, any_value({REJECT_REASON}), any_value(csv_line) "
                 "FROM _aq_reject_errors GROUP BY line ORDER BY line"
             ).fetchall()
             gaps = textfile.reject_spans([(int(n), t or "") for n, _, t in unreadable])

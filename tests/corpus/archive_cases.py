@@ -106,6 +106,20 @@ def archive_cases() -> list[Case]:
             "zip bomb",
             name="gzip_bomb.csv.gz",
         ),
+        Case(
+            "gzip_concatenated_members",
+            "archive",
+            "a .csv.gz of two gzip members (`cat a.gz b.gz`), the second holding more rows",
+            "concat.csv.gz",
+            CLEAN,
+            "the rows of both members stored (6), exit 0",
+            0,
+            6,
+            files={
+                "concat.csv.gz": gzip.compress(resolver_csv(3).encode(), mtime=0)
+                + gzip.compress("".join(resolver_row(i) + "\n" for i in range(10, 13)).encode(), mtime=0)
+            },
+        ),
         refused(
             "gzip_truncated",
             "gzip cut short",

@@ -3,6 +3,7 @@ messages, exact counts, `auditql rejects` rows, checks over the archive)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Per-file policies, as the scorecard names them.
@@ -11,6 +12,7 @@ WHOLE_FILE = "whole file refused, nothing from it stored"
 WHOLE_ARCHIVE = "whole archive refused before any member is ingested, nothing stored"
 MEMBER = "bad member refused alone; earlier members of the archive stay stored"
 CLEAN = "read as is, every record stored"
+REFUSED = "refused before anything is read: one line naming it, nothing stored"
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,11 @@ class Case:
     rejects: tuple[Reject, ...] = ()
     notes: tuple[str, ...] = ()  # fragments the per-file notes must hold
     checks: tuple[tuple[str, list[tuple]], ...] = ()  # SQL over the archive -> expected rows
-    files: dict[str, bytes] = field(default_factory=dict, repr=False)
+    # name -> bytes, or a function making them when the case is written (big inputs are not kept in memory)
+    files: dict[str, bytes | Callable[[], bytes]] = field(default_factory=dict, repr=False)
+    links: tuple[tuple[str, str], ...] = ()  # (name, where it points) symbolic links made in the case folder
+    fifos: tuple[str, ...] = ()  # named pipes made in the case folder
+    args: tuple[str, ...] = ()  # extra `auditql ingest` arguments (e.g. --vendor)
 
 
 def one_file(

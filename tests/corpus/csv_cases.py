@@ -115,12 +115,12 @@ def csv_cases() -> list[Case]:
             "csv_invalid_utf8_late",
             "invalid UTF-8 bytes on line 2002 (after the 64 KB sniff)",
             late_bad,
-            RECORDS,
-            "line 2002 rejected, 2001 stored, exit 1",
-            1,
-            2001,
-            (Reject(2002, None, "invalid encoding"),),
-            messages=("line 2002: invalid encoding",),
+            CLEAN,
+            "all 2002 stored, line 2002 read as Windows-1252 with a note naming it, exit 0",
+            0,
+            2002,
+            notes=("not UTF-8 on line 2002: read as Windows-1252",),
+            checks=(("SELECT count(*) FROM events WHERE raw->>'Subject' = 'Bad ÿþ'", [(1,)]),),
         ),
         csv_case(
             "csv_header_only",
@@ -260,3 +260,63 @@ def csv_cases() -> list[Case]:
             notes=("rows are numbered by record",),
         ),
     ]
+
+
+def _wide(columns: int) -> bytes:
+    """A header of `columns` names (the first a time) and one row."""
+    names = ["time"] + [f"c{i}" for i in range(1, columns)]
+    return (",".join(names) + "\n2025-06-01T10:00:00Z," + ",".join("x" for _ in names[1:]) + "\n").encode()
+
+
+def _long_row() -> bytes:
+    """Three Resolver rows, the second holding a 70 MB value: over the 64 MiB line limit."""
+    big = resolver_row(1, subject="x" * 70_000_000)
+    return f"{RESOLVER_HEADER}\n{resolver_row(0)}\n{big}\n{resolver_row(2)}\n".encode()
+
+
+def wide_cases() -> list[Case]:
+    """Issue #14: headers too wide to sniff, case twins, a row too long for a line."""
+    long_names = ["Date and Time"] + [f"column_with_a_long_name_{i:05d}" for i in range(3000)]  # ~100 KB
+    long_header = ",".join(long_names) + "\n2025-06-01 10:00:00," + ",".join("v" for _ in long_names[1:]) + "\n"
+    return [
+        one_file(
+            "csv", "csv_header_1m_columns", "a header of 1,000,000 columns (hung > 300 s)", "wide.csv",
+            lambda: _wide(1_000_000), WHOLE_FILE, "refused at once, exit 1", 1, 0,
+            messages=("more than 25,000 columns",),
+        ),
+        one_file(
+            "csv", "csv_header_over_64k", "a header line of 100 KB (past the 64 KiB sample)", "long.csv",
+            long_header.encode(), CLEAN, "the row stored with all 3,001 columns in raw, exit 0", 0, 1,
+            checks=(("SELECT len(json_keys(raw)) FROM events WHERE vendor = 'generic'", [(3001,)]),),
+        ),
+        one_file(
+            "csv", "csv_20k_columns", "a header of 20,000 columns", "wide.csv", lambda: _wide(20_000), CLEAN,
+            "the row stored with all 20,000 columns in raw, exit 0", 0, 1,
+            checks=(("SELECT len(json_keys(raw)) FROM events WHERE vendor = 'generic'", [(20_000,)]),),
+        ),
+        one_file(
+            "csv", "csv_case_twin_headers", "headers `time`, `Time` and `action` (names DuckDB takes as one)",
+            "twins.csv", b"time,Time,action\n2025-06-01T10:00:00Z,other,login\n2025-06-01T10:00:01Z,more,logout\n",
+            CLEAN, "both rows stored, raw keeps both names as the file wrote them, exit 0", 0, 2,
+            checks=((
+                "SELECT raw::VARCHAR FROM events WHERE vendor = 'generic' ORDER BY source_row",
+                [('{"time":"2025-06-01T10:00:00Z","Time":"other","action":"login"}',),
+                 ('{"time":"2025-06-01T10:00:01Z","Time":"more","action":"logout"}',)],
+            ),),
+        ),
+        one_file(
+            "csv", "csv_reserved_headers", "headers named like the reader's own columns (raw, line, source_row)",
+            "reserved.csv", b"time,raw,line,source_row\n2025-06-01T10:00:00Z,r,7,9\n", CLEAN,
+            "stored, raw keeps every column and value, exit 0", 0, 1,
+            checks=((
+                "SELECT raw::VARCHAR, source_row FROM events WHERE vendor = 'generic'",
+                [('{"time":"2025-06-01T10:00:00Z","raw":"r","line":"7","source_row":"9"}', 1)],
+            ),),
+        ),
+        one_file(
+            "csv", "csv_row_70mb", "a 70 MB row between two good ones (its reason was \"None\")", "big.csv",
+            _long_row, RECORDS, "line 3 rejected with its size, 2 stored, exit 1", 1, 2,
+            (Reject(3, None, "line of 70000048 bytes longer than the 67108864-byte line limit"),),
+            messages=("line 3: line of 70000048 bytes",),
+        ),
+    ]  # fmt: skip

@@ -170,12 +170,11 @@ def json_cases() -> list[Case]:
             + json.dumps(gigya(2)).encode().replace(b"uid2", b"uid\xff\xfe")
             + b"\n"
             + ndjson(five[3:]),
-            RECORDS,
-            "line 3 rejected, 4 stored, exit 1",
-            1,
-            4,
-            (Reject(3, None, "invalid encoding"),),
-            messages=("line 3:",),
+            CLEAN,
+            "all 5 stored, line 3 read as Windows-1252 (its bytes are ÿþ there) with a note, exit 0",
+            0,
+            5,
+            notes=("not UTF-8 on line 3: read as Windows-1252",),
         ),
     ]
 
@@ -254,3 +253,54 @@ def time_cases() -> list[Case]:
             ),
         ),
     ]
+
+
+def encoding_cases() -> list[Case]:
+    """Issue #14: JSON in encodings DuckDB does not read (it was read as an empty CSV), and a bare value."""
+    records = json.dumps([gigya(0), gigya(1)])
+
+    def enc(cid: str, title: str, content: bytes, note: str) -> Case:
+        return one_file(
+            "json",
+            cid,
+            title,
+            f"{cid}.json",
+            content,
+            CLEAN,
+            "both records stored with a note, exit 0",
+            0,
+            2,
+            notes=(note,),
+        )
+
+    padding = ndjson([gigya(i) for i in range(400)])  # past the 64 KiB encoding sample
+    late = json.dumps(gigya(400, uid="Caf\u00e9 \u20ac"), ensure_ascii=False).encode("cp1252") + b"\n"
+    return [
+        one_file(
+            "json", "ndjson_windows1252_late", "NDJSON with a Windows-1252 line after the first 64 KiB (the file was "
+            "refused)", "late.ndjson", padding + late + ndjson([gigya(401)]), CLEAN,
+            "all 402 stored, line 401 read as Windows-1252 with a note naming it, exit 0", 0, 402,
+            notes=("not UTF-8 on line 401: read as Windows-1252",),
+            checks=(("SELECT actor_id FROM events WHERE raw->>'callID' = 'call000400'", [("Caf\u00e9 \u20ac",)]),),
+        ),
+        one_file(
+            "json", "ndjson_windows1252", "NDJSON in Windows-1252 from its first byte", "cp1252.ndjson",
+            json.dumps(gigya(0, uid="Caf\u00e9"), ensure_ascii=False).encode("cp1252") + b"\n" + ndjson([gigya(1)]),
+            CLEAN,
+            "both stored, read as Windows-1252 with a note, exit 0", 0, 2,
+            notes=("not UTF-8 on line 1: read as Windows-1252",),
+        ),
+        enc("json_utf32_bom", "a JSON array in UTF-32 with BOM", records.encode("utf-32"), "UTF-32 (BOM) text"),
+        enc("json_utf32le_no_bom", "a JSON array in UTF-32-LE, no BOM", records.encode("utf-32-le"), "UTF-32-LE"),
+        enc("json_utf16_bom", "a JSON array in UTF-16 with BOM", records.encode("utf-16"), "UTF-16 (BOM) text"),
+        one_file(
+            "json", "json_bare_string", "a .json file holding one JSON string", "bare.json", b'"just a string"\n',
+            RECORDS, "the value rejected as not a record (it was 0 records, not a word), exit 1", 1, 0,
+            (Reject(1, None, "record 1 is not a JSON object"),), messages=("record 1 is not a JSON object",),
+        ),
+        one_file(
+            "json", "json_bare_number", "a .json file holding one number", "bare.json", b"42\n",
+            RECORDS, "the value rejected as not a record, exit 1", 1, 0,
+            (Reject(1, None, "record 1 is not a JSON object"),), messages=("record 1 is not a JSON object",),
+        ),
+    ]  # fmt: skip

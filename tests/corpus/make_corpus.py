@@ -14,6 +14,7 @@ SAS CI360 Parquet sample) so vendor detection works and a case fails only for th
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,17 +22,23 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `corpus` importable as under pytest
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import archive_cases, csv_cases, json_cases, parquet_cases
-from corpus.case import CLEAN, MEMBER, RECORDS, WHOLE_ARCHIVE, WHOLE_FILE, Case, Reject
+from corpus import archive_cases, csv_cases, folder_cases, json_cases, parquet_cases
+from corpus.case import CLEAN, MEMBER, RECORDS, REFUSED, WHOLE_ARCHIVE, WHOLE_FILE, Case, Reject
 
-__all__ = ["CLEAN", "MEMBER", "RECORDS", "WHOLE_ARCHIVE", "WHOLE_FILE", "Case", "Reject", "build", "cases", "write"]
+__all__ = [
+    "CLEAN", "MEMBER", "RECORDS", "REFUSED", "WHOLE_ARCHIVE", "WHOLE_FILE", "Case", "Reject", "build", "cases", "write",
+]  # fmt: skip
 
 BUILDERS: tuple[Callable[[], list[Case]], ...] = (
     archive_cases.archive_cases,
     csv_cases.csv_cases,
+    csv_cases.wide_cases,
     json_cases.json_cases,
     json_cases.time_cases,
+    json_cases.encoding_cases,
     parquet_cases.parquet_cases,
+    parquet_cases.shape_cases,
+    folder_cases.folder_cases,
 )
 
 
@@ -44,8 +51,13 @@ def write(case: Case, dest: Path) -> Path:
     folder = dest / case.id
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in case.files.items():
-        (folder / name).write_bytes(data)
-    return folder / case.target
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data if isinstance(data, bytes) else data())
+    for name, points_to in case.links:
+        (folder / name).symlink_to(points_to)
+    for name in case.fifos:
+        os.mkfifo(folder / name)
+    return folder / case.target  # an absolute target (/dev/zero) stays itself
 
 
 def build(dest: Path) -> list[Case]:

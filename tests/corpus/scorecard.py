@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `corpus` as a package, as under pytest
 
-from corpus.make_corpus import CLEAN, MEMBER, RECORDS, WHOLE_ARCHIVE, WHOLE_FILE, cases
+from corpus.make_corpus import CLEAN, MEMBER, RECORDS, REFUSED, WHOLE_ARCHIVE, WHOLE_FILE, cases
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "reliability.md"
@@ -38,6 +38,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_concurrency.py": "concurrency",
     "tests/test_custody.py": "chain of custody",
     "tests/test_properties.py": "properties",
+    "tests/test_hostile_paths.py": "hostile paths",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 
@@ -121,6 +122,7 @@ def render(results: list[Row]) -> str:
         f"- *{WHOLE_ARCHIVE}*",
         f"- *{MEMBER}*",
         f"- *{CLEAN}* (the input is odd but valid)",
+        f"- *{REFUSED}* (a device, a FIFO, a link out of the folder given)",
         "",
         "## Scorecard",
         "",
@@ -142,8 +144,9 @@ def render(results: list[Row]) -> str:
         "  line numbers for its rows: rejects there name the data row, and the file carries a note saying so.",
         "- UTF-16 files get no physical line numbers for their rows (rejects keep DuckDB's line).",
         "- Records of a JSON array or page have no line: they are named by their record number.",
-        "- A CSV row or NDJSON record over 64 MiB (`formats.MAX_LINE_BYTES`) is left to DuckDB's line limit;",
-        "  it is not in the corpus (it would take a 64 MiB file per run).",
+        "- A CSV row or NDJSON record over 64 MiB (`formats.MAX_LINE_BYTES`) is rejected with its size; a file",
+        "  with a line over 1 GiB is refused whole (a buffer must hold the line to reject it).",
+        "- A CSV header of more than 25,000 columns, and Parquet nested deeper than 32 levels, are refused whole.",
         "",
         "## Regenerate",
         "",
