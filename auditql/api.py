@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
-import os
 import sys
 import threading
 import time
@@ -417,36 +415,10 @@ def archive_for_files(paths: Iterable[Path], notify: Callable[[str], None] | Non
 
     Keyed by content: each file's path and SHA-256 (and the tool version), so a repeat on unchanged files
     reuses the archive, a file copied back or merely touched still hits, and any change of bytes makes a
-    fresh one. Hashing costs a read of every file, so a stat key (path, size, mtime, ctime, inode) remembers
-    the content key it last led to; ctime changes on every write, so an edit that restores mtime is caught.
+    fresh one. Built once and shared safely between concurrent processes (`file_cache`).
     """
     from auditql import __version__
-    from auditql.custody import sha256_file
-    from auditql.ingest import expand, ingest
+    from auditql.file_cache import archive_for
+    from auditql.ingest import expand
 
-    files = sorted(expand(paths))
-    stat_key = hashlib.sha256(__version__.encode())
-    for f in files:
-        st = f.stat()
-        stat_key.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode())
-    folder = engine.cache_dir()
-    pointer = folder / f"stat-{stat_key.hexdigest()[:24]}.key"
-    known = pointer.read_text().strip() if pointer.exists() else ""
-    if known and (folder / known).exists():
-        return folder / known, None
-    content_key = hashlib.sha256(__version__.encode())
-    for f in files:
-        content_key.update(f"{f.resolve()}\0{sha256_file(f)}\n".encode())
-    db = folder / f"files-{content_key.hexdigest()[:24]}.duckdb"
-    report = None
-    if not db.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = db.with_suffix(".partial.duckdb")
-        tmp.unlink(missing_ok=True)
-        report = ingest(files, tmp, notify=notify)
-        tmp.rename(db)
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = pointer.with_suffix(f".{os.getpid()}.partial")
-    partial.write_text(db.name)
-    partial.replace(pointer)
-    return db, report
+    return archive_for(sorted(expand(paths)), engine.cache_dir(), __version__, notify)

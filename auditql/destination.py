@@ -14,13 +14,13 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from auditql.errors import IOFailure, write_error_text
 
 
 @contextmanager
-def output_file(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
+def output_file(path: Path, binary: bool = False) -> Iterator[Any]:
     """Open `path` for writing (text: UTF-8, newlines as written); on success the file appears complete,
     on any failure the target is left as it was and the error names `path`."""
     target = path.resolve() if path.is_symlink() else path  # write the file a link points to, keep the link

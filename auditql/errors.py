@@ -5,7 +5,11 @@ Exit codes are part of the CLI's API (see `auditql --help`)."""
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -119,8 +123,6 @@ _DAMAGE = (
     "could not read enough bytes from file",
     "not a valid duckdb database file",
     "failed to deserialize",
-    "serialization error",
-    "database file is truncated",
 )
 
 
@@ -132,8 +134,6 @@ def is_damage(exc: BaseException) -> bool:
 
 def damage_detail(exc: BaseException) -> str:
     """DuckDB's damage error in one short line, without its class prefix."""
-    import re
-
     text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     text = re.sub(r"^[A-Za-z ]+Error: ", "", text)
     return text if len(text) <= 160 else text[:159] + "…"
@@ -149,19 +149,13 @@ def environment_error(exc: BaseException, archive: object = None) -> AuditqlErro
         reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
         return IOFailure(f"{exc.filename}: {reason}" if exc.filename else f"cannot write the output: {reason}")
     if is_damage(exc):
-        import re
-
         named = re.search(r'file "([^"]+)"', str(exc))
         return ArchiveDamaged(named.group(1) if named else archive or "the archive", damage_detail(exc))
     return None
 
 
-def write_error_text(exc: OSError, path: object = None) -> str:
+def write_error_text(exc: OSError, path: str | os.PathLike[str] | None = None) -> str:
     """Why writing `path` failed, in words: "out/x.csv: cannot write: the folder out does not exist"."""
-    import errno
-    import os
-    from pathlib import Path
-
     where = path if path is not None else exc.filename
     reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
     if where is None:

@@ -385,7 +385,9 @@ def render(t: Table, fmt: str, out: TextIO, **options: Any) -> None:
     """Write `t` as `fmt`; `terminal` (default: whether `out` is a terminal) escapes control characters
     in formats that otherwise keep text verbatim (CSV), so data cannot drive the user's terminal."""
     options.setdefault("terminal", is_terminal(out))
-    FORMATS[check_format(fmt)](t, out, **options)
+    if check_format(fmt) not in FORMATS:  # Parquet is written by its own path (`auditql query --output`)
+        raise UsageError(f"{fmt!r} cannot be written here. Try one of: {', '.join(FORMATS)}")
+    FORMATS[fmt](t, out, **options)
 
 
 def render_text(t: Table, fmt: str, **options: Any) -> str:

@@ -216,9 +216,12 @@ def write_parquet(con, translation, path: Path | None, timeout: float | None = N
     from auditql.destination import output_file
 
     rows = 0
-    with output_file(path, binary=True) as fh, api.arrow_stream(con, translation, timeout) as batches:
-        with pq.ParquetWriter(fh, batches.schema, compression="zstd") as writer:
-            for batch in batches:
-                writer.write_batch(batch)
-                rows += batch.num_rows
+    with (
+        output_file(path, binary=True) as fh,
+        api.arrow_stream(con, translation, timeout) as batches,
+        pq.ParquetWriter(fh, batches.schema, compression="zstd") as writer,
+    ):
+        for batch in batches:
+            writer.write_batch(batch)
+            rows += batch.num_rows
     err(f"{rows} rows → {path}")
