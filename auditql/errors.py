@@ -151,6 +151,9 @@ def environment_error(exc: BaseException, archive: object = None) -> AuditqlErro
     if is_damage(exc):
         named = re.search(r'file "([^"]+)"', str(exc))
         return ArchiveDamaged(named.group(1) if named else archive or "the archive", damage_detail(exc))
+    written = re.search(r'Could not write (?:to )?file \\?"(.+?)\\?": ([^"\\]+)', str(exc))
+    if written:  # DuckDB's own write (the archive, its WAL, an export's files) refused: disk full, too large
+        return IOFailure(f"{written.group(1)}: cannot write: {written.group(2).rstrip('.')}")
     return None
 
 
