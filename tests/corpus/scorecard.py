@@ -36,6 +36,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_concurrency.py": "concurrency",
     "tests/test_custody.py": "chain of custody",
     "tests/test_properties.py": "properties",
+    "tests/test_environment.py": "environment",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 
