@@ -217,6 +217,16 @@ def test_timeout_covers_fetching_and_writing(db: Path) -> None:
     assert one_line(p).startswith("error: query timed out after 2 s and was cancelled")
 
 
+def test_a_timeout_while_writing_a_file_leaves_the_previous_file_whole(db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "result.csv"
+    target.write_text("the previous result\n")
+    p = auditql("query", "--db", db, "--timeout", "2", HUGE, "-o", target)
+    assert p.returncode == ExitCode.QUERY
+    assert one_line(p).startswith("error: query timed out after 2 s and was cancelled")
+    assert target.read_text() == "the previous result\n"
+    assert [f.name for f in tmp_path.iterdir()] == [target.name]
+
+
 def test_limit_stops_the_stream_and_says_so(db: Path, expected: dict) -> None:
     p = auditql("query", "--db", db, "--format", "csv", "--limit", "3", HUGE.replace("a.*", "a.vendor"))
     assert p.returncode == 0, p.stderr
