@@ -4,10 +4,9 @@ translate and run a query, ingest files. Front ends parse input and print; they 
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import hashlib
 import json
-import os
 import sys
 import threading
 import time
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from auditql import engine
-from auditql.errors import QueryError, UsageError
+from auditql.errors import QueryError, UsageError, is_damage
 from auditql.identities import Identities, load_identities
 from auditql.lockdown import out_of_memory, query_connection
 from auditql.output import Table, error_text
@@ -49,9 +48,12 @@ class Result(Table):
         return len(self.rows)
 
     def footer(self) -> str:
-        n = len(self.rows)
-        more = f" (limit {self.limit} reached: more rows exist; raise --limit)" if self.truncated else ""
-        return f"{n} row{'s' if n != 1 else ''}{more} in {self.elapsed:.3f}s"
+        return footer(len(self.rows), self.limit, self.truncated, self.elapsed)
+
+
+def footer(n: int, limit: int | None, truncated: bool, elapsed: float) -> str:
+    more = f" (limit {limit} reached: more rows exist; raise --limit)" if truncated else ""
+    return f"{n} row{'s' if n != 1 else ''}{more} in {elapsed:.3f}s"
 
 
 def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
@@ -210,7 +212,7 @@ def run(
         except duckdb.OutOfMemoryException:
             raise out_of_memory(con) from None
         except duckdb.Error as exc:
-            raise QueryError(f"the query failed in DuckDB: {error_text(exc)}") from None
+            raise _failed(exc) from None
     truncated = limit is not None and len(rows) > limit
     return Result(
         columns=[d[0] for d in description],
@@ -224,19 +226,110 @@ def run(
     )
 
 
-def run_arrow(con: duckdb.DuckDBPyConnection, translation: Translation, timeout: float | None = None) -> Any:
-    """Execute a translation into a pyarrow Table (for Parquet output), under the same timeout as `run`."""
+def _failed(exc: duckdb.Error, con: duckdb.DuckDBPyConnection | None = None) -> Exception:
+    """A failed query's error; a damaged archive file is not the query's fault and is left for the front
+    end, which knows the file (errors.environment_error). Out of memory names the budget (`con`'s), also
+    when it strikes while rows are fetched, or arrives as text through Arrow."""
+    if con is not None and (isinstance(exc, duckdb.OutOfMemoryException) or str(exc).startswith("Out of Memory Error")):
+        return out_of_memory(con)
+    return exc if is_damage(exc) else QueryError(f"the query failed in DuckDB: {error_text(exc)}")
+
+
+# Rows fetched from DuckDB per batch when streaming: one csv.writer call (output.CSV_BATCH_ROWS), and the
+# rows a streamed table takes its column widths from.
+BATCH_ROWS = 2048
+
+
+class Stream(Table):
+    """A query's rows as DuckDB delivers them, a batch at a time (memory stays one batch, however large the
+    result), under the query's deadline: a timeout that fires while rows are written cancels the query at
+    the next batch. `footer()` counts what was delivered."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, deadline: Deadline, limit: int | None, started: float):
+        description = con.description or []
+        super().__init__([d[0] for d in description], [str(d[1]) for d in description], [])
+        self.con, self.deadline, self.limit, self.started = con, deadline, limit, started
+        self.count = 0
+        self.truncated = False
+
+    def batches(self) -> Iterator[list[tuple]]:
+        while True:
+            want = BATCH_ROWS if self.limit is None else min(BATCH_ROWS, self.limit + 1 - self.count)
+            try:
+                rows = self.con.fetchmany(want)
+            except duckdb.InterruptException:
+                raise self.deadline.error() from None
+            except duckdb.Error as exc:
+                raise _failed(exc, self.con) from None
+            if self.deadline.expired:
+                raise self.deadline.error()
+            if self.limit is not None and self.count + len(rows) > self.limit:
+                self.truncated = True
+                rows = rows[: self.limit - self.count]
+            self.count += len(rows)
+            if rows:
+                yield rows
+            if len(rows) < want or self.truncated:
+                return
+
+    def footer(self) -> str:
+        return footer(self.count, self.limit, self.truncated, time.perf_counter() - self.started)
+
+
+@contextlib.contextmanager
+def stream(
+    con: duckdb.DuckDBPyConnection, translation: Translation, limit: int | None = None, timeout: float | None = None
+) -> Iterator[Stream]:
+    """Execute a translation and stream its rows (`Stream.batches`); `timeout` covers execution, fetching
+    and whatever the caller does with the rows until the block ends (writing them out, say)."""
     con = query_connection(con)
+    started = time.perf_counter()
     with Deadline(con, timeout) as deadline:
         try:
-            # a relation, not a cursor: DuckDB builds the Arrow table directly instead of copying rows
-            return con.sql(translation.sql, params=translation.params or None).to_arrow_table()
+            con.execute(translation.sql, translation.params or None)
         except duckdb.InterruptException:
             raise deadline.error() from None
         except duckdb.OutOfMemoryException:
             raise out_of_memory(con) from None
         except duckdb.Error as exc:
-            raise QueryError(f"the query failed in DuckDB: {error_text(exc)}") from None
+            raise _failed(exc) from None
+        yield Stream(con, deadline, limit, started)
+
+
+@contextlib.contextmanager
+def arrow_stream(con: duckdb.DuckDBPyConnection, translation: Translation, timeout: float | None = None) -> Any:
+    """Execute a translation into Arrow record batches (for Parquet output): a pyarrow RecordBatchReader
+    whose batches are checked against the same deadline as `stream`'s."""
+    import pyarrow as pa
+
+    con = query_connection(con)
+    with Deadline(con, timeout) as deadline:
+
+        def batches(reader: Any) -> Iterator[Any]:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                except (duckdb.Error, pa.ArrowException, OSError) as exc:  # DuckDB's errors arrive via Arrow
+                    if deadline.expired or "INTERRUPT" in str(exc):
+                        raise deadline.error() from None
+                    raise _failed(duckdb.Error(str(exc)), con) from None
+                if deadline.expired:
+                    raise deadline.error()
+                yield batch
+
+        try:
+            # a relation, not a cursor: DuckDB streams Arrow batches directly instead of copying rows
+            reader = con.sql(translation.sql, params=translation.params or None).to_arrow_reader(BATCH_ROWS * 16)
+        except duckdb.InterruptException:
+            raise deadline.error() from None
+        except duckdb.Error as exc:
+            raise _failed(exc, con) from None
+        try:
+            yield pa.RecordBatchReader.from_batches(reader.schema, batches(reader))
+        finally:
+            reader.close()
 
 
 # What a table on a terminal shows for WHERE / REST queries when no --columns is given: a whole canonical
@@ -334,40 +427,10 @@ def archive_for_files(paths: Iterable[Path], notify: Callable[[str], None] | Non
 
     Keyed by content: each file's path and SHA-256 (and the tool version), so a repeat on unchanged files
     reuses the archive, a file copied back or merely touched still hits, and any change of bytes makes a
-    fresh one. Hashing costs a read of every file, so a stat key (path, size, mtime, ctime, inode) remembers
-    the content key it last led to; ctime changes on every write, so an edit that restores mtime is caught.
+    fresh one. Built once and shared safely between concurrent processes (`file_cache`).
     """
     from auditql import __version__
-    from auditql.custody import sha256_file
-    from auditql.ingest import expand, ingest
+    from auditql.file_cache import archive_for
+    from auditql.ingest import expand
 
-    files = sorted(expand(paths))
-    stat_key = hashlib.sha256(__version__.encode())
-    for f in files:
-        st = f.stat()
-        stat_key.update(
-            f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode(
-                errors="surrogateescape"
-            )
-        )
-    folder = engine.cache_dir()
-    pointer = folder / f"stat-{stat_key.hexdigest()[:24]}.key"
-    known = pointer.read_text().strip() if pointer.exists() else ""
-    if known and (folder / known).exists():
-        return folder / known, None
-    content_key = hashlib.sha256(__version__.encode())
-    for f in files:
-        content_key.update(f"{f.resolve()}\0{sha256_file(f)}\n".encode(errors="surrogateescape"))
-    db = folder / f"files-{content_key.hexdigest()[:24]}.duckdb"
-    report = None
-    if not db.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = db.with_suffix(".partial.duckdb")
-        tmp.unlink(missing_ok=True)
-        report = ingest(files, tmp, notify=notify)
-        tmp.rename(db)
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = pointer.with_suffix(f".{os.getpid()}.partial")
-    partial.write_text(db.name)
-    partial.replace(pointer)
-    return db, report
+    return archive_for(sorted(expand(paths)), engine.cache_dir(), __version__, notify)

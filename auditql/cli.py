@@ -2,7 +2,9 @@
 prints data on stdout and messages on stderr, and turns every `AuditqlError` into one line and an exit code.
 
 Exit codes (API): 0 ok · 1 a file or record was rejected (everything else stored) · 2 usage error ·
-3 query refused or failed · 4 archive busy or missing · 5 `auditql verify` found a mismatch · 70 internal error.
+3 query refused or failed · 4 archive busy, missing or damaged · 5 `auditql verify` found a mismatch ·
+70 internal error · 74 output could not be written (missing folder, permission, disk full) · 141 the reader
+of stdout went away (`| head`; quiet, as for any tool killed by SIGPIPE).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -17,12 +20,12 @@ from typing import Any
 import click
 
 from auditql import __version__
-from auditql.errors import AuditqlError, ExitCode, QueryError
+from auditql.errors import AuditqlError, ExitCode, QueryError, environment_error
 from auditql.output import json_text, safe_text
 
 EXIT_CODES = (
-    "\b\nExit codes: 0 ok, 1 rejected input, 2 usage, 3 query error, 4 archive busy/missing, "
-    "5 verification failed, 70 bug."
+    "\b\nExit codes: 0 ok, 1 rejected input, 2 usage, 3 query error, 4 archive busy/missing/damaged, "
+    "5 verification failed, 70 bug, 74 output not written, 141 stdout closed."
 )
 
 
@@ -36,7 +39,11 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            value = fn(*args, **kwargs)
+            sys.stdout.flush()  # a full disk or a closed pipe is reported here, not by the interpreter at exit
+            return value
+        except BrokenPipeError:
+            stdout_closed()
         except QueryError as exc:
             err(exc.render())
             sys.exit(exc.exit_code)
@@ -49,12 +56,33 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # a bug: say so plainly, keep the traceback for those who ask
+            explained = environment_error(exc, _archive_argument())
+            if explained is not None:  # not a bug: a damaged archive, a write the system refused
+                err(f"error: {explained}")
+                sys.exit(explained.exit_code)
             if os.environ.get("AUDITQL_DEBUG"):
                 raise
             err(f"internal error: {type(exc).__name__}: {exc} (set AUDITQL_DEBUG=1 for details; please report)")
             sys.exit(ExitCode.INTERNAL)
 
     return wrapper
+
+
+def stdout_closed() -> None:
+    """The reader of stdout went away (`auditql query … | head -1`): end quietly, as `cat` or the DuckDB CLI
+    would. stdout is pointed at /dev/null so the interpreter's own last flush at exit finds nothing to fail."""
+    with suppress(OSError, ValueError, AttributeError):  # not a real file (click's test runner)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(ExitCode.PIPE_CLOSED)
+
+
+def _archive_argument() -> Path | None:
+    """The archive the running command was given (--db, else the default), to name it in an error."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or "db" not in ctx.params or ctx.params.get("paths"):  # files: a cached archive, not --db
+        return None
+    return resolve_db(ctx.params["db"])
 
 
 def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -22,7 +22,7 @@ import duckdb
 
 from auditql import lockdown
 from auditql.custody import MANIFEST_DDL
-from auditql.errors import ArchiveBusy, ArchiveMissing
+from auditql.errors import ArchiveBusy, ArchiveDamaged, ArchiveMissing, damage_detail, is_damage
 from auditql.formats import MAX_LINE_BYTES
 from auditql.schema import events_ddl
 
@@ -125,6 +125,8 @@ def _connect(path: Path, read_only: bool, notify=None, attach_as: str | None = N
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
                     raise _busy(path, exc) from None
+                if is_damage(exc):
+                    raise ArchiveDamaged(path, damage_detail(exc)) from None
                 raise ArchiveMissing(f"{path}: cannot open archive: {str(exc).splitlines()[0]}") from None
             if notify and not told:
                 notify(f"{path}: archive busy, waiting up to {LOCK_WAIT_SECONDS:.0f}s …")

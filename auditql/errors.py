@@ -5,7 +5,11 @@ Exit codes are part of the CLI's API (see `auditql --help`)."""
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -13,9 +17,11 @@ class ExitCode(IntEnum):
     REJECTED = 1  # some file or record could not be stored (everything else was)
     USAGE = 2  # bad option, unknown vendor/format, missing path
     QUERY = 3  # the query was refused or failed
-    BUSY = 4  # the archive is locked by another process or missing
+    BUSY = 4  # the archive is locked by another process, missing, or damaged
     VERIFY_FAILED = 5  # `auditql verify` found a mismatch in the chain of custody
-    INTERNAL = 70  # a bug: please report it
+    INTERNAL = 70  # a bug: please report it (70-74 follow BSD sysexits)
+    IO = 74  # a file or stream could not be written or read: missing folder, permission, disk full
+    PIPE_CLOSED = 141  # the reader of stdout went away (`| head`): quiet, as for a process killed by SIGPIPE
 
 
 class AuditqlError(Exception):
@@ -53,6 +59,26 @@ class ArchiveMissing(AuditqlError):
     exit_code = ExitCode.BUSY
 
 
+class ArchiveDamaged(AuditqlError):
+    """The archive file exists but DuckDB cannot read it (bytes overwritten, truncated, not DuckDB at all)."""
+
+    exit_code = ExitCode.BUSY
+
+    def __init__(self, path: object, detail: str):
+        super().__init__(
+            f"{path}: the archive file is damaged ({detail}); restore it from a copy, "
+            "or rebuild it with `auditql ingest`"
+        )
+        self.path = path
+
+
+class IOFailure(AuditqlError):
+    """A file or stream that cannot be written or read: output into a missing folder, a folder, no
+    permission, a full disk. Nothing half-written is left in place of an output file (`destination.py`)."""
+
+    exit_code = ExitCode.IO
+
+
 class VerificationFailed(AuditqlError):
     """The chain of custody does not check out (edited/missing entry, changed source file, count mismatch)."""
 
@@ -87,3 +113,61 @@ class QueryError(AuditqlError):
 
 
 CONTEXT = 120  # characters of the offending line shown around the caret
+
+
+# What DuckDB says when the bytes of a database file are not what it wrote (measured on DuckDB 2.0 by
+# overwriting, zeroing and truncating an archive at random offsets): checksum mismatches, short reads, a
+# header that is not DuckDB's, metadata that does not deserialize.
+_DAMAGE = (
+    "corrupt database file",
+    "could not read enough bytes from file",
+    "not a valid duckdb database file",
+    "failed to deserialize",
+)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a DuckDB error means the database file is damaged (as opposed to a bad query)."""
+    text = str(exc).lower()
+    return any(marker in text for marker in _DAMAGE)
+
+
+def damage_detail(exc: BaseException) -> str:
+    """DuckDB's damage error in one short line, without its class prefix."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    text = re.sub(r"^[A-Za-z ]+Error: ", "", text)
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
+def environment_error(exc: BaseException, archive: object = None) -> AuditqlError | None:
+    """The user-facing error for an environment problem that reached a front end unexplained, else None.
+
+    A damaged archive (DuckDB's error text, which names the file only sometimes: `archive` is the file the
+    front end opened) and an I/O error (an OSError names its file, else it was the standard output).
+    """
+    if isinstance(exc, OSError) and not type(exc).__module__.startswith("pyarrow"):
+        reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
+        return IOFailure(f"{exc.filename}: {reason}" if exc.filename else f"cannot write the output: {reason}")
+    if is_damage(exc):
+        named = re.search(r'file "([^"]+)"', str(exc))
+        return ArchiveDamaged(named.group(1) if named else archive or "the archive", damage_detail(exc))
+    written = re.search(r'Could not write (?:to )?file \\?"(.+?)\\?": ([^"\\]+)', str(exc))
+    if written:  # DuckDB's own write (the archive, its WAL, an export's files) refused: disk full, too large
+        return IOFailure(f"{written.group(1)}: cannot write: {written.group(2).rstrip('.')}")
+    return None
+
+
+def write_error_text(exc: OSError, path: str | os.PathLike[str] | None = None) -> str:
+    """Why writing `path` failed, in words: "out/x.csv: cannot write: the folder out does not exist"."""
+    where = path if path is not None else exc.filename
+    reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
+    if where is None:
+        return f"cannot write the output: {reason}"
+    target = Path(os.fsdecode(where))
+    if exc.errno == errno.ENOENT and not target.parent.is_dir():
+        return f"{target}: cannot write: the folder {target.parent} does not exist"
+    if exc.errno == errno.EISDIR or target.is_dir():
+        return f"{target}: is a folder; give a file name"
+    if exc.errno == errno.ENOENT:
+        return f"{target}: cannot create a file there"
+    return f"{target}: cannot write: {reason}"

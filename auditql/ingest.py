@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,10 +163,10 @@ class Ingestor:
             con.execute("COMMIT")
             return result
         except AuditqlError as exc:
-            con.execute("ROLLBACK")
+            _rollback(con)
             error = str(exc)
         except duckdb.Error as exc:
-            con.execute("ROLLBACK")
+            _rollback(con)
             error = f"{display}: cannot ingest: {formats.first_line(exc)}"
         failed = FileResult(display, vendor=result.vendor, format=result.format, error=error, status="failed")
         custody.record(con, _custody_entry(failed, path, digest, container))
@@ -287,6 +288,12 @@ def _custody_entry(result: FileResult, path: Path, digest: str, container: str |
         tool_version=__version__,
         note=result.error,
     )
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo a file's transaction; one DuckDB already ended (a write failed: disk full) needs no undoing."""
+    with suppress(duckdb.TransactionException):
+        con.execute("ROLLBACK")
 
 
 def ingest(

@@ -25,7 +25,7 @@ from IPython.utils.text import DollarFormatter
 
 from auditql import api, engine, notebook
 from auditql.completer import Snapshot, Suggestion, suggest
-from auditql.errors import AuditqlError, QueryError, UsageError
+from auditql.errors import AuditqlError, QueryError, UsageError, environment_error
 from auditql.output import safe_text
 from auditql.query.allowlist import ALLOWED_FUNCTION_NAMES
 
@@ -160,6 +160,11 @@ class AuditqlMagics(Magics):
             _say(exc.render())
         except AuditqlError as exc:
             _say(f"error: {exc}")
+        except Exception as exc:
+            explained = environment_error(exc, self.archive)  # a damaged archive, a write the system refused
+            if explained is None:
+                raise
+            _say(f"error: {explained}")
         return None
 
     def _dispatch(self, line: str, cell: str | None, scopes: tuple[Mapping[str, Any], ...]) -> Any:

@@ -1,6 +1,11 @@
 """Render a query result as table / csv / json / ndjson / markdown / parquet — one registry, one place
 where audit evidence is turned into text.
 
+Every writer draws a batch of rows at a time (`Table.batches`), so a result streamed from DuckDB is written
+as it arrives and never held whole: csv/json/ndjson/vertical are the same text either way; a table or
+markdown table takes its column widths from the first batch (all rows of a result held in memory, the
+first 2,048 of a streamed one) and clips a wider cell in a later batch with "…".
+
 Rules kept here so every front end gets them: time is always ISO 8601 UTC ending in `Z` (millisecond
 precision); untrusted text is escaped before it reaches a terminal (`safe_text`); CSV cells that a
 spreadsheet would run as a formula are neutralized unless the caller asks for raw CSV.
@@ -12,7 +17,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import partial
@@ -153,6 +158,11 @@ class Table:
     def __init__(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[Any]]):
         self.columns, self.types, self.rows = list(columns), list(types), rows
 
+    def batches(self) -> Iterator[Sequence[Sequence[Any]]]:
+        """The rows a batch at a time, as writers draw them: here all at once; a streamed result yields them
+        as DuckDB delivers them (`api.Stream`)."""
+        yield self.rows
+
     def dicts(self) -> list[dict[str, Any]]:
         return [{c: plain(v, t) for c, t, v in zip(self.columns, self.types, row, strict=True)} for row in self.rows]
 
@@ -161,36 +171,71 @@ class Table:
 
 
 def write_table(t: Table, out: TextIO, *, max_width: int = 60, **_: Any) -> None:
-    from tabulate import tabulate
-
     def clip(text: str) -> str:
         text = safe_text(text)
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
-    headers = [safe_text(c) for c in t.columns]
-    out.write(tabulate(t.texts(clip), headers=headers, tablefmt="simple", disable_numparse=True) + "\n")
+    _write_aligned(t, out, clip, "simple")
 
 
 def write_markdown(t: Table, out: TextIO, **_: Any) -> None:
-    from tabulate import tabulate
-
     def md(text: str) -> str:
         return safe_text(text).replace("|", "\\|")
 
-    out.write(
-        tabulate(t.texts(md), headers=[md(c) for c in t.columns], tablefmt="github", disable_numparse=True) + "\n"
-    )
+    _write_aligned(t, out, md, "github")
+
+
+def _texts(t: Table, rows: Sequence[Sequence[Any]], cell: Callable[[str], str]) -> list[list[str]]:
+    return [[cell(cell_text(v, ty)) for v, ty in zip(row, t.types, strict=True)] for row in rows]
+
+
+def _write_aligned(t: Table, out: TextIO, cell: Callable[[str], str], style: str) -> None:
+    """A tabulate table whose widths come from the first batch; later batches are written in those widths."""
+    from tabulate import tabulate
+
+    batches = iter(t.batches())
+    text = tabulate(
+        _texts(t, next(batches, []), cell), headers=[cell(c) for c in t.columns], tablefmt=style,
+        disable_numparse=True,
+    )  # fmt: skip
+    out.write(text + "\n")
+    out.flush()
+    ruler = text.splitlines()[1] if text.count("\n") else ""
+    widths = [len(dashes) - (2 if style == "github" else 0) for dashes in re.findall("-+", ruler)]
+    for batch in batches:
+        lines = (_aligned(row, widths, style) for row in _texts(t, batch, cell))
+        out.write("".join(line + "\n" for line in lines))
+        out.flush()
+
+
+def _aligned(cells: Sequence[str], widths: Sequence[int], style: str) -> str:
+    """One row as tabulate draws it in `style` (left-aligned), each cell clipped to its column's width."""
+    from wcwidth import wcswidth
+
+    def fit(text: str, width: int) -> str:
+        if wcswidth(text) > width:
+            text = text[:width]
+            while text and wcswidth(text) > width - 1:
+                text = text[:-1]
+            text += "…"
+        return text + " " * (width - max(wcswidth(text), 0))
+
+    padded = [fit(c, w) for c, w in zip(cells, widths, strict=True)]
+    return "| " + " | ".join(padded) + " |" if style == "github" else "  ".join(padded).rstrip(" ")
 
 
 def write_csv(t: Table, out: TextIO, *, raw_csv: bool = False, terminal: bool = False, **_: Any) -> None:
     """RFC 4180 quoting, rows ending in LF (see `_write_lf_rows` for how a CR in a value stays quoted)."""
     header = [csv_cell(c, raw_csv=raw_csv, terminal=terminal) for c in t.columns]
     _write_lf_rows([header], out)
-    if terminal:  # every cell escaped, one at a time: a terminal shows a screenful, not an export
-        cell = partial(csv_cell, raw_csv=raw_csv, terminal=True)
-        _write_lf_rows(([cell(v, ty) for v, ty in zip(row, t.types, strict=True)] for row in t.rows), out)
-    else:
-        _write_lf_rows(_csv_rows(t, raw_csv), out)
+    out.flush()
+    cell = partial(csv_cell, raw_csv=raw_csv, terminal=True)
+    for batch in t.batches():
+        if terminal:  # every cell escaped, one at a time: a terminal shows a screenful, not an export
+            _write_lf_rows(([cell(v, ty) for v, ty in zip(row, t.types, strict=True)] for row in batch), out)
+        else:
+            _write_lf_rows(_csv_rows(t.types, batch, raw_csv), out)
+        out.flush()  # the first rows reach a pipe (`| head`) at once, not when a buffer fills
 
 
 # Rows per csv.writer.writerows call: large enough that the per-call cost vanishes, small enough that
@@ -223,13 +268,13 @@ def _write_lf_rows(rows: Iterable[Sequence[Any]], out: TextIO) -> None:
             out.write(buf.getvalue()[:-2] + "\n")
 
 
-def _csv_rows(t: Table, raw_csv: bool) -> Iterable[Sequence[Any]]:
-    """The rows of `t` as the csv module should see them: each column formatted as a whole (a 17,000-row
-    export spent most of its time formatting one cell at a time). Same text as `csv_cell` per cell."""
-    if not t.rows:
+def _csv_rows(types: Sequence[str], rows: Sequence[Sequence[Any]], raw_csv: bool) -> Iterable[Sequence[Any]]:
+    """`rows` as the csv module should see them: each column formatted as a whole (a 17,000-row export
+    spent most of its time formatting one cell at a time). Same text as `csv_cell` per cell."""
+    if not rows:
         return []
-    columns = zip(*t.rows, strict=True)
-    return zip(*(_csv_column(ty, values, raw_csv) for ty, values in zip(t.types, columns, strict=True)), strict=True)
+    columns = zip(*rows, strict=True)
+    return zip(*(_csv_column(ty, values, raw_csv) for ty, values in zip(types, columns, strict=True)), strict=True)
 
 
 _NUMBER_CLASSES = frozenset({int, float, bool, type(None)})
@@ -265,21 +310,39 @@ def _json_cell(value: Any, raw_csv: bool) -> Any:
     return None if value is None else csv_cell(value, "JSON", raw_csv=raw_csv)
 
 
+def _dicts(t: Table, rows: Sequence[Sequence[Any]]) -> Iterator[dict[str, Any]]:
+    for row in rows:
+        yield {c: plain(v, ty) for c, ty, v in zip(t.columns, t.types, row, strict=True)}
+
+
 def write_json(t: Table, out: TextIO, **_: Any) -> None:
-    out.write(json_text(t.dicts(), indent=2) + "\n")
+    """One JSON array, the same text as `json_text(rows, indent=2)`, written a batch of objects at a time."""
+    opened = False
+    for batch in t.batches():
+        parts = [json_text(d, indent=2).replace("\n", "\n  ") for d in _dicts(t, batch)]
+        if parts:
+            out.write((",\n  " if opened else "[\n  ") + ",\n  ".join(parts))
+            opened = True
+            out.flush()
+    out.write("\n]\n" if opened else "[]\n")
 
 
 def write_ndjson(t: Table, out: TextIO, **_: Any) -> None:
-    for d in t.dicts():
-        out.write(json_text(d) + "\n")
+    for batch in t.batches():
+        out.write("".join(json_text(d) + "\n" for d in _dicts(t, batch)))
+        out.flush()
 
 
 def write_vertical(t: Table, out: TextIO, **_: Any) -> None:
     width = max((len(c) for c in t.columns), default=0)
-    for i, row in enumerate(t.rows, 1):
-        out.write(f"-[ row {i} ]" + "-" * 20 + "\n")
-        for c, v, ty in zip(t.columns, row, t.types, strict=True):
-            out.write(f"{safe_text(c).ljust(width)} | {safe_text(cell_text(v, ty))}\n")
+    i = 0
+    for batch in t.batches():
+        for row in batch:
+            i += 1
+            out.write(f"-[ row {i} ]" + "-" * 20 + "\n")
+            for c, v, ty in zip(t.columns, row, t.types, strict=True):
+                out.write(f"{safe_text(c).ljust(width)} | {safe_text(cell_text(v, ty))}\n")
+        out.flush()
 
 
 FORMATS: dict[str, Callable[..., None]] = {
@@ -322,7 +385,9 @@ def render(t: Table, fmt: str, out: TextIO, **options: Any) -> None:
     """Write `t` as `fmt`; `terminal` (default: whether `out` is a terminal) escapes control characters
     in formats that otherwise keep text verbatim (CSV), so data cannot drive the user's terminal."""
     options.setdefault("terminal", is_terminal(out))
-    FORMATS[check_format(fmt)](t, out, **options)
+    if check_format(fmt) not in FORMATS:  # Parquet is written by its own path (`auditql query --output`)
+        raise UsageError(f"{fmt!r} cannot be written here. Try one of: {', '.join(FORMATS)}")
+    FORMATS[fmt](t, out, **options)
 
 
 def render_text(t: Table, fmt: str, **options: Any) -> str:

@@ -28,7 +28,7 @@ import duckdb
 
 from auditql import api, engine, special
 from auditql.completer import Snapshot
-from auditql.errors import AuditqlError, QueryError, UsageError
+from auditql.errors import AuditqlError, QueryError, UsageError, environment_error
 from auditql.identities import PERSON
 from auditql.lexer import statement_text
 from auditql.lockdown import interrupt
@@ -155,6 +155,10 @@ class Session:
         except KeyboardInterrupt:
             self.say("interrupted", "error")
         except Exception as exc:  # a bug: one line, the session goes on
+            explained = environment_error(exc, self.db)
+            if explained is not None:  # not a bug: a damaged archive, a write the system refused
+                self.say(f"error: {explained}", "error")
+                return
             if os.environ.get("AUDITQL_DEBUG"):
                 raise
             self.say(f"internal error: {type(exc).__name__}: {exc} (set AUDITQL_DEBUG=1; please report)", "error")

@@ -64,6 +64,18 @@ def lookup(name: str) -> SpecialCommand:
     raise UsageError(f"{name} is not a command. Try one of: {', '.join(COMMANDS)}")
 
 
+def arguments(text: str) -> list[str]:
+    """A dot-command's arguments, split as a shell would (quotes keep spaces in a file name).
+
+    >>> arguments("'my exports/x.csv' b")
+    ['my exports/x.csv', 'b']
+    """
+    try:
+        return shlex.split(text)
+    except ValueError as exc:  # "No closing quotation", "No escaped character"
+        raise UsageError(f"{exc} in {text!r}: close the quote, e.g. .export 'my file.csv'") from None
+
+
 def execute(session: Session, line: str) -> None:
     name, _, argument = line.strip().partition(" ")
     lookup(name).handler(session, argument.strip())
@@ -153,7 +165,7 @@ def _ingest(session: Session, arg: str) -> None:
     from auditql.ingest import ingest
     from auditql.output import Table
 
-    paths = [Path(p).expanduser() for p in shlex.split(arg)]
+    paths = [Path(p).expanduser() for p in arguments(arg)]
     if not paths:
         raise UsageError("give the files or folders to ingest, e.g. .ingest sample_data/")
     report = ingest(paths, session.db, notify=lambda m: session.say(m, "note"))
@@ -197,19 +209,20 @@ def _limit(session: Session, arg: str) -> None:
 @special_command(".export", "FILE", choices=PATH)
 def _export(session: Session, arg: str) -> None:
     """Write the last result, every column, to FILE (.csv .json .ndjson .md .txt by extension)."""
+    from auditql.destination import output_file
     from auditql.output import format_for, render
 
     if session.last is None:
         raise UsageError("no result yet: run a query first")
     if not arg:
         raise UsageError("give a file name, e.g. .export failed_logins.csv")
-    path = Path(shlex.split(arg)[0]).expanduser()
+    path = Path(arguments(arg)[0]).expanduser()
     fmt = format_for(path)
     if fmt == "parquet":
         raise UsageError("for Parquet use: auditql query --output FILE.parquet QUERY")
     if kind := not_regular(path):  # a FIFO would block until read, a device swallow or refuse the rows
         raise UsageError(f"{path}: {kind}, not a file: nothing exported; give a file name")
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with output_file(path) as fh:
         render(session.last.result, fmt, fh)
     session.say(f"{len(session.last.result.rows)} rows → {path}", "note")
 

@@ -20,6 +20,7 @@ SECTIONS = (
     "== 5. Peers",
     "== 6. Memory",
     "== 7. REPL completion",
+    "== 8. Streamed output",
 )
 
 
@@ -41,7 +42,7 @@ def test_bench_quick_runs_every_section(tmp_path: Path) -> None:
     doc = out.read_text()
     assert doc.count("\n## ") == len(SECTIONS)
     assert "| measurement | median | baseline (median) | ratio | target | verdict | note |" in doc
-    assert "ANSWERS DIFFER" not in doc and "DISAGREES" not in doc
+    assert "ANSWERS DIFFER" not in doc and "DISAGREES" not in doc and "OUTPUTS DIFFER" not in doc
 
 
 def test_query_cache_is_keyed_by_content_not_mtime(tmp_path: Path, monkeypatch) -> None:

@@ -129,17 +129,6 @@ def schema(fmt: str) -> None:
     _table([list(c) for c in COLUMNS], ["column", "type", "meaning"])
 
 
-def _archive_rows(db: Path | None, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
-    from auditql import engine
-
-    con = engine.reader(resolve_db(db))
-    try:
-        cur = con.execute(sql, params or [])
-        return [d[0] for d in cur.description or []], cur.fetchall()
-    finally:
-        con.close()
-
-
 @main.command()
 @db_option
 @click.option("--format", "fmt", default="table", help="table|csv|json|ndjson|markdown")
@@ -202,8 +191,19 @@ ORDER BY d.source_file, d.source_row"""
 
 
 def _print(db: Path | None, fmt: str, sql: str, params: list | None = None) -> None:
-    from auditql.output import Table, render
+    """Rows of an archive listing, written as DuckDB delivers them (a million rejects are never held whole)."""
+    import time
 
-    columns, rows = _archive_rows(db, sql, params)
-    types = ["TIMESTAMP WITH TIME ZONE" if c.endswith(("_time", "_at")) else "" for c in columns]
-    render(Table(columns, types, rows), fmt, sys.stdout)
+    from auditql import api, engine
+    from auditql.output import check_format, render
+
+    check_format(fmt)
+    con = engine.reader(resolve_db(db))
+    try:
+        con.execute(sql, params or [])
+        with api.Deadline(con, None) as deadline:
+            rows = api.Stream(con, deadline, None, time.perf_counter())
+            rows.types = ["TIMESTAMP WITH TIME ZONE" if c.endswith(("_time", "_at")) else "" for c in rows.columns]
+            render(rows, fmt, sys.stdout)
+    finally:
+        con.close()

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -25,7 +26,9 @@ DIALECTS = ("spark", "trino", "bigquery", "snowflake", "postgres", "duckdb")
     default=None,
     help="table|csv|json|ndjson|markdown|parquet (default: table, or from --output's extension).",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), help="Write to this file (it appears only when complete)."
+)
 @click.option("--limit", type=click.IntRange(min=0), help="At most N rows (the output says when rows were cut).")
 @click.option("--columns", help="Comma-separated columns to show (canonical or raw field names).")
 @click.option("--since", help="Only events at or after: 7d, 12h, 2025-03-01, 2025-03-01T10:00:00Z.")
@@ -52,7 +55,8 @@ DIALECTS = ("spark", "trino", "bigquery", "snowflake", "postgres", "duckdb")
     "--timeout",
     type=click.FloatRange(min=0),
     default=None,
-    help="Cancel the query after this many seconds (default 300; 0 = no limit).",
+    help="Cancel the query after this many seconds, counting the time its rows take to be written "
+    "(default 300; 0 = no limit).",
 )
 @click.argument("text", metavar="QUERY")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
@@ -124,23 +128,19 @@ def query(
                 return
             if engine_name == "spark":
                 result = _run_on_spark(target, t, limit, spark_master, fmt, output, timeout)
-                if result is None:
-                    return
+                if result is not None:
+                    with _opened(output) as out:
+                        _render(result, fmt, out, raw_csv)
+                    _footer(result, fmt, output)
             elif fmt == "parquet":
                 write_parquet(con, t, output, timeout)
-                return
             else:
-                result = api.run(con, t, limit, timeout)
+                # streamed: rows are written as DuckDB delivers them, and --timeout covers the writing too
+                with _opened(output) as out, api.stream(con, t, limit, timeout) as result:
+                    _render(result, fmt, out, raw_csv)
+                _footer(result, fmt, output)
         finally:
             con.close()
-        if output is not None:
-            with output.open("w", encoding="utf-8", newline="") as fh:
-                _render(result, fmt, fh, raw_csv)
-            err(f"{result.footer()} → {output}")
-        else:
-            _render(result, fmt, sys.stdout, raw_csv)
-            if fmt == "table" or result.truncated:
-                err(result.footer())
 
 
 @contextmanager
@@ -160,10 +160,31 @@ def _translator_frozen() -> Iterator[None]:
             gc.unfreeze()
 
 
-def _render(result, fmt: str, out, raw_csv: bool) -> None:
+@contextmanager
+def _opened(path: Path | None) -> Iterator[TextIO]:
+    """The output file (written whole or not at all: `destination.py`), opened before the query runs so a
+    bad path is reported at once; else stdout."""
+    if path is None:
+        yield sys.stdout
+        return
+    from auditql.destination import output_file
+
+    with output_file(path) as fh:
+        yield fh
+
+
+def _render(result, fmt: str, out: TextIO, raw_csv: bool) -> None:
     from auditql import output
 
     output.render(result, fmt, out, raw_csv=raw_csv)
+
+
+def _footer(result, fmt: str, path: Path | None) -> None:
+    """How many rows went where (on stderr: stdout holds only data, unless it is a table for reading)."""
+    if path is not None:
+        err(f"{result.footer()} → {path}")
+    elif fmt == "table" or result.truncated:
+        err(result.footer())
 
 
 def _run_on_spark(target: Path, translation, limit, master, fmt: str, output: Path | None, timeout=None):
@@ -181,24 +202,35 @@ def _run_on_spark(target: Path, translation, limit, master, fmt: str, output: Pa
     spark.register(session, target)
     if fmt != "parquet":
         return spark.run(session, translation, limit, timeout)
-    import pyarrow.parquet as pq
-
     if output is None:
         raise UsageError("--format parquet needs --output FILE.parquet")
+    import pyarrow.parquet as pq
+
+    from auditql.destination import output_file
+
     table = spark.run_arrow(session, translation, limit, timeout=timeout)
-    pq.write_table(table, output, compression="zstd")
+    with output_file(output, binary=True) as fh:
+        pq.write_table(table, fh, compression="zstd")
     err(f"{table.num_rows} rows → {output}")
     return None
 
 
 def write_parquet(con, translation, path: Path | None, timeout: float | None = None) -> None:
-    """Parquet through Arrow: the query connection is sandboxed and cannot COPY to files itself."""
-    import pyarrow.parquet as pq
-
+    """Parquet through Arrow, a batch at a time: the query connection is sandboxed and cannot COPY to files."""
     if path is None:
         raise UsageError("--format parquet needs --output FILE.parquet")
-    from auditql import api
+    import pyarrow.parquet as pq
 
-    table = api.run_arrow(con, translation, timeout)
-    pq.write_table(table, path, compression="zstd")
-    err(f"{table.num_rows} rows → {path}")
+    from auditql import api
+    from auditql.destination import output_file
+
+    rows = 0
+    with (
+        output_file(path, binary=True) as fh,
+        api.arrow_stream(con, translation, timeout) as batches,
+        pq.ParquetWriter(fh, batches.schema, compression="zstd") as writer,
+    ):
+        for batch in batches:
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    err(f"{rows} rows → {path}")

@@ -34,7 +34,7 @@ from auditql.dataset.layout import (
     sql_path,
     write_manifest,
 )
-from auditql.errors import QueryError, UsageError
+from auditql.errors import IOFailure, QueryError, UsageError, environment_error
 from auditql.formats import first_line
 
 BATCH_ROWS = 100_000
@@ -95,6 +95,11 @@ def export(
             shutil.rmtree(partial, ignore_errors=True)
             raise
     except duckdb.Error as exc:
+        refused = environment_error(exc, db)  # disk full, or the archive is damaged
+        if isinstance(refused, IOFailure):
+            raise IOFailure(f"{target}: cannot write the dataset: {str(refused).rsplit(': ', 1)[-1]}") from None
+        if refused is not None:
+            raise refused from None
         raise QueryError(f"export failed: {first_line(exc)}") from None
     except OSError as exc:
         raise UsageError(f"{target}: cannot write the dataset: {exc.strerror or exc}") from None

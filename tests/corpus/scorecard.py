@@ -39,6 +39,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_custody.py": "chain of custody",
     "tests/test_properties.py": "properties",
     "tests/test_hostile_paths.py": "hostile paths",
+    "tests/test_environment.py": "environment",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 
