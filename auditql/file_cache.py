@@ -37,7 +37,11 @@ def archive_for(
     stat_key = hashlib.sha256(version.encode())
     for f in files:
         st = f.stat()
-        stat_key.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode())
+        stat_key.update(
+            f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode(
+                errors="surrogateescape"  # a file name that is not UTF-8 (bytes FF FE) keys the cache too
+            )
+        )
     pointer = folder / f"stat-{stat_key.hexdigest()[:24]}.key"
     known = _pointed(pointer)
     if known is not None:
@@ -46,7 +50,7 @@ def archive_for(
 
     content_key = hashlib.sha256(version.encode())
     for f in files:
-        content_key.update(f"{f.resolve()}\0{sha256_file(f)}\n".encode())
+        content_key.update(f"{f.resolve()}\0{sha256_file(f)}\n".encode(errors="surrogateescape"))
     db = folder / f"files-{content_key.hexdigest()[:24]}.duckdb"
     folder.mkdir(parents=True, exist_ok=True)
     report = None

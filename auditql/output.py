@@ -18,7 +18,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from itertools import islice, repeat
@@ -105,8 +105,23 @@ def iso_time(value: datetime) -> str:
     if text.endswith("+00:00") and value.year >= 1000:
         return text[:23] + "Z"
     if value.tzinfo is not None:
-        value = value.astimezone(UTC)
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T01:00+05:00 is in year 0, 9999-12-31T23:00-05:00 in year 10000
+            return _edge_of_calendar(value)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _edge_of_calendar(value: datetime) -> str:
+    """A time whose UTC instant falls just outside Python's years 1–9999 (an offset is under a day, so it
+    is at most one day out): written by hand, as ISO 8601 writes years 0000 and 10000."""
+    naive = value.replace(tzinfo=None)
+    offset = value.utcoffset() or timedelta(0)
+    if naive.year == 1:
+        shifted = naive + timedelta(days=1) - offset  # the same clock time a day later, then back to UTC
+        return "0000-12-31" + shifted.strftime("T%H:%M:%S.") + f"{shifted.microsecond // 1000:03d}Z"
+    shifted = naive - timedelta(days=1) - offset
+    return "10000-01-01" + shifted.strftime("T%H:%M:%S.") + f"{shifted.microsecond // 1000:03d}Z"
 
 
 def plain(value: Any, column_type: str = "") -> Any:
