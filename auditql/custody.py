@@ -38,24 +38,34 @@ from typing import Any
 
 import duckdb
 
+from auditql import contents, digests
+
 GENESIS = "0" * 64
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 # "start" opens every chain: when custody records began, and how many files the archive held before that.
-KINDS = ("start", "file", "archive", "member")  # …; a plain file; a zip/gzip itself; a file inside one
-STATUSES = ("started", "ingested", "presented again", "unpacked", "failed")
+# …; a plain file; a zip/gzip itself; a file inside one; a query's result exported as a dataset
+KINDS = ("start", "file", "archive", "member", "export")
+STATUSES = ("started", "ingested", "presented again", "unpacked", "failed", "exported")
 
-MANIFEST_DDL = """CREATE TABLE IF NOT EXISTS manifest (
+# What an entry commits to of the rows its file wrote (digests.py); hashed only when not NULL, so the
+# entries written before they existed keep their hashes.
+DIGEST_COLUMNS = digests.ENTRY_COLUMNS
+MANIFEST_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS manifest (
   seq BIGINT NOT NULL, prev_hash VARCHAR NOT NULL, entry_hash VARCHAR NOT NULL,
   kind VARCHAR, status VARCHAR, source_file VARCHAR, path VARCHAR, member VARCHAR,
   sha256 VARCHAR, bytes BIGINT, vendor VARCHAR, format VARCHAR,
   records_read BIGINT, added BIGINT, duplicates BIGINT, rejected BIGINT,
-  ingested_at TIMESTAMPTZ, tool_version VARCHAR, note VARCHAR)"""
+  ingested_at TIMESTAMPTZ, tool_version VARCHAR, note VARCHAR,
+  deliveries_digest VARCHAR, rejects_digest VARCHAR, sources_digest VARCHAR)""",
+    *(f"ALTER TABLE manifest ADD COLUMN IF NOT EXISTS {c} VARCHAR" for c in DIGEST_COLUMNS),
+)
 
 # The hashed columns as text exactly as `entry_hash` covers them (see the module docstring).
 _HASHED_SELECT = (
     "seq, prev_hash, kind, status, source_file, path, member, sha256, bytes, vendor, format, records_read, "
     f"added, duplicates, rejected, strftime(ingested_at AT TIME ZONE 'UTC', '{TIME_FORMAT}') AS ingested_at, "
-    "tool_version, note"
+    "tool_version, note, " + ", ".join(DIGEST_COLUMNS)
 )
 
 
@@ -68,8 +78,9 @@ def sha256_file(path: Path) -> str:
 
 
 def canonical(entry: dict[str, Any]) -> bytes:
-    """The bytes `entry_hash` is computed over: every field but `entry_hash` itself."""
-    fields = {k: v for k, v in entry.items() if k != "entry_hash"}
+    """The bytes `entry_hash` is computed over: every field but `entry_hash` itself (a digest column only
+    when it is not NULL)."""
+    fields = {k: v for k, v in entry.items() if k != "entry_hash" and not (k in DIGEST_COLUMNS and v is None)}
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -96,6 +107,9 @@ class Entry:
     rejected: int | None = None
     tool_version: str | None = None
     note: str | None = None
+    deliveries_digest: str | None = None
+    rejects_digest: str | None = None
+    sources_digest: str | None = None
 
 
 def append(con: duckdb.DuckDBPyConnection, entry: Entry, now: datetime | None = None) -> str:
@@ -197,6 +211,7 @@ class Verification:
     events: int = 0
     rehashed: bool = False
     uncovered: list[str] = field(default_factory=list)  # files ingested before custody records began
+    uncovered_contents: list[str] = field(default_factory=list)  # … before content digests
     files: list[FileCheck] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -209,8 +224,15 @@ class Verification:
         return {"ok": self.ok, **asdict(self)}
 
 
-def verify(con: duckdb.DuckDBPyConnection, rehash: bool = True, anchor: str | None = None) -> Verification:
-    """Recompute the chain, cross-check counts, re-hash source files still present. Read-only."""
+def verify(
+    con: duckdb.DuckDBPyConnection,
+    rehash: bool = True,
+    anchor: str | None = None,
+    events: str = "events",
+    part: str | None = None,
+) -> Verification:
+    """Recompute the chain, cross-check counts and content digests (contents.py), re-hash source files still
+    present. Read-only. `events`/`part`: see `contents.check`."""
     tables = {
         r[0]
         for r in con.execute(
@@ -219,16 +241,29 @@ def verify(con: duckdb.DuckDBPyConnection, rehash: bool = True, anchor: str | No
     }
     if "events" not in tables:  # created, but killed before its first commit: nothing was ever stored
         return Verification(warnings=["the archive holds no tables yet: nothing has been ingested"])
-    result = Verification(events=_scalar(con, "SELECT count(*) FROM events"))
-    if "manifest" not in tables:
-        files = _scalar(con, "SELECT count(DISTINCT source_file) FROM sources")
-        result.warnings.append(
-            f"no custody manifest: this archive was made before auditql recorded one; its {files} files "
-            "are not covered (the next ingest starts the chain)"
-        )
+    result = Verification(events=_scalar(con, f"SELECT count(*) FROM {events}"))
+    missing = [t for t in ("manifest", "deliveries", "sources", "rejects") if t not in tables]
+    if missing:
+        if result.events:  # nothing left to check the events against: a dropped table, or a pre-custody archive
+            result.problems.append(
+                f"no custody record: the archive holds {result.events} events but no {' / '.join(missing)} "
+                f"table{'s' if len(missing) > 1 else ''} (dropped, or made before auditql kept one); nothing "
+                "about its events can be verified"
+            )
+        else:
+            result.warnings.append(f"no {' / '.join(missing)} table and no events: nothing to verify")
         return result
     _check_chain(con, result, anchor)
     _check_counts(con, result)
+    found = contents.check(con, events, part, legacy=bool(result.uncovered))
+    result.problems += found.problems
+    result.uncovered_contents = found.uncovered
+    if found.uncovered:
+        n = len(found.uncovered)
+        result.warnings.append(
+            f"{n} file{'s' if n != 1 else ''} ingested by an auditql before content digests: not covered by "
+            "content digests (their rows' counts are checked, not their content)"
+        )
     if rehash:
         _check_files(con, result)
         result.rehashed = True

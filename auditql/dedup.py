@@ -35,17 +35,22 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql: str) -> int:
+def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql: str, row_digest: str) -> int:
     """Record this file's deliveries and bring `events` to the rule; returns the net number of events
     added. `_aq_staged` holds the file's rows (event_key, content_key, _time, …); `insert_sql` is the
-    `INSERT INTO events SELECT … FROM _aq_staged` to which the rows to store are appended as a filter."""
+    `INSERT INTO events SELECT … FROM _aq_staged` to which the rows to store are appended as a filter;
+    `row_digest` the SQL of the digest of the event row a staged copy is stored as (digests.py), given its
+    `_raw_digest`. The deliveries stay in `_aq_delivered` for the caller's custody entry."""
     file = sql_str(display)
     fresh = _all_new(con)
     con.execute(
-        f"INSERT INTO deliveries SELECT event_key, content_key, {file}, ?, source_row, line, NULL "
-        f"FROM _aq_staged WHERE {GOOD}",
+        f"""CREATE OR REPLACE TEMP TABLE _aq_delivered AS
+            SELECT event_key, content_key, {file} AS source_file, ?::VARCHAR AS sha256, source_row, line,
+                   NULL::JSON AS raw, {row_digest} AS digest, _raw_digest AS raw_digest
+            FROM (SELECT *, md5(raw::VARCHAR) AS _raw_digest FROM _aq_staged WHERE {GOOD})""",
         [digest],
     )
+    con.execute("INSERT INTO deliveries SELECT * FROM _aq_delivered")
     if fresh:  # the usual first ingest of an export: every record is an event of its own, nothing to weigh
         return _count(con, f"{insert_sql} WHERE {GOOD}")
     # Ids: this file's best copy of each id, and whether it is better than the copy the archive shows.
