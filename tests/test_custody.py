@@ -178,7 +178,7 @@ def test_archive_made_before_the_manifest_still_opens_and_starts_a_chain(archive
         "PROBLEM: no custody record: the archive holds 159 events but no manifest table (dropped, or made before "
         "auditql kept one); nothing about its events can be verified"
     ) in result.stdout
-    assert "holds\n" not in result.stdout and "verified" not in result.stdout
+    assert "the chain of custody holds" not in result.stdout
     listed = json.loads(cli("sources", "--db", archive, "--format", "json").stdout)
     assert len(listed) == 4 and "seq" not in listed[0]
 
