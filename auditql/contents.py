@@ -38,41 +38,65 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {name for (name,) in con.execute(f"SELECT name FROM pragma_table_info('{table}')").fetchall()}
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
 def _verb(n: int, verb: str) -> str:
     return verb + ("es" if verb.endswith("ch") else "s") if n == 1 else verb
 
 
 def check(
-    con: duckdb.DuckDBPyConnection, events: str = "events", part: str | None = None, legacy: bool = False
+    con: duckdb.DuckDBPyConnection,
+    events: str = "events",
+    part: str | None = None,
+    legacy: bool = False,
+    export: dict[str, Any] | None = None,
 ) -> Contents:
     """All content checks; `events` is the relation holding the events (a dataset's view with `part`, the
     column naming the Parquet file each row is in). `legacy`: some files were ingested before custody
     records began, so the events are not all derived from deliveries on record."""
     found = Contents()
-    columns = {name for (name,) in con.execute("SELECT name FROM pragma_table_info('manifest')").fetchall()}
-    if not set(digests.ENTRY_COLUMNS) <= columns:
-        return found  # a dataset exported before content digests: nothing to check them against
-    export = _export_entry(con)
+    if not (set(digests.ENTRY_COLUMNS) <= _columns(con, "manifest") and {"digest", "raw_digest"} <= _columns(
+        con, "deliveries"
+    )):  # made before content digests (and opened read-only, so not migrated): nothing to check them against
+        found.uncovered = [
+            name
+            for (name,) in con.execute(
+                "SELECT DISTINCT source_file FROM manifest WHERE kind IN ('file', 'member') AND status = 'ingested' "
+                "ORDER BY source_file"
+            ).fetchall()
+        ]
+        return found
     covered = _covered_files(con, found)
-    if export is None:
-        _check_tables(con, covered, found)
-    else:
+    _check_tables(con, covered, found, ("rejects", "sources") if export else ("deliveries", "rejects", "sources"))
+    if export is not None:
         _check_export(con, export, events, found)
     _check_kept_raw(con, found)
-    _check_events(con, events, part, found)
+    if export is None or _count(con, "SELECT count(*) FROM deliveries"):  # a result of no events: its digest only
+        _check_events(con, events, part, found)
     if export is None and not legacy and not found.uncovered:
         _check_rule(con, events, found)
     return found
 
 
-def _export_entry(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    """The last "export" entry, when the chain ends in one: this dataset is a query's result."""
-    cur = con.execute(
-        "SELECT seq, added, note, deliveries_digest FROM manifest WHERE seq = (SELECT max(seq) FROM manifest) "
-        "AND kind = 'export'"
-    )
-    row = cur.fetchone()
-    return dict(zip(("seq", "added", "query", "deliveries_digest"), row, strict=True)) if row else None
+_EXPORT = ("seq", "added", "query", "deliveries_digest", "events_digest")
+
+
+def export_entry(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The chain's last entry when it is an "export" one: this dataset is a query's result."""
+    if "events_digest" not in _columns(con, "manifest"):
+        return None
+    row = con.execute(
+        "SELECT seq, added, note, deliveries_digest, events_digest FROM manifest "
+        "WHERE seq = (SELECT max(seq) FROM manifest) AND kind = 'export'"
+    ).fetchone()
+    return dict(zip(_EXPORT, row, strict=True)) if row else None
 
 
 def _covered_files(con: duckdb.DuckDBPyConnection, found: Contents) -> dict[str, dict[str, str]]:
@@ -104,11 +128,14 @@ def _table_sums(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, tuple[i
 
 
 def _check_tables(
-    con: duckdb.DuckDBPyConnection, covered: dict[str, dict[str, tuple[int, str]]], found: Contents
+    con: duckdb.DuckDBPyConnection,
+    covered: dict[str, dict[str, tuple[int, str]]],
+    found: Contents,
+    tables: tuple[str, ...],
 ) -> None:
     """Each covered file's rows per table against its entries' digests; a table whose row count already
     differs is named by the count check (custody.py), not twice."""
-    for table in ("deliveries", "rejects", "sources"):
+    for table in tables:
         held = _table_sums(con, table)
         for name, recorded in covered.items():
             n, now = held.get(name, (0, digests.ZERO))
@@ -129,9 +156,15 @@ def _check_export(con: duckdb.DuckDBPyConnection, export: dict[str, Any], events
             f"{where}: deliveries table: its {_plural(n, 'row')} no longer {_verb(n, 'match')} the content digest "
             "the export recorded (rows edited, added or deleted)"
         )
-    held = con.execute(f"SELECT count(*) FROM {events}").fetchone()
-    if held and held[0] != export["added"]:
-        found.problems.append(f"{where}: the dataset holds {_plural(held[0], 'event')}, the export wrote {export['added']}")
+    row = con.execute(digests.sums(digests.event_digest(), events)).fetchone()
+    n, now = (row[0], digests.combine(row[1], row[2])) if row else (0, digests.ZERO)
+    if n != export["added"]:
+        found.problems.append(f"{where}: the dataset holds {_plural(n, 'event')}, the export wrote {export['added']}")
+    elif now != export["events_digest"]:
+        found.problems.append(
+            f"{where}: events table: its {_plural(n, 'row')} no longer {_verb(n, 'match')} the content digest the "
+            "export recorded (rows edited)"
+        )
 
 
 def _check_kept_raw(con: duckdb.DuckDBPyConnection, found: Contents) -> None:

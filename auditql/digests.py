@@ -26,7 +26,8 @@ from auditql.schema import COLUMN_NAMES, COLUMN_TYPES
 
 ZERO = "0" * 32
 # The manifest columns in which a file's custody entry commits to the rows it wrote.
-ENTRY_COLUMNS: tuple[str, ...] = ("deliveries_digest", "rejects_digest", "sources_digest")
+# `events_digest` only on an "export" entry: the rows of a query's result as the dataset's `events` shows them.
+ENTRY_COLUMNS: tuple[str, ...] = ("deliveries_digest", "rejects_digest", "sources_digest", "events_digest")
 MODULUS = 2**128
 
 

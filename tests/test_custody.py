@@ -24,7 +24,7 @@ BROADCOM_ZIP = SAMPLES / "broadcom_portal" / "audits_export_csv.zip"
 HASHED = (
     "seq, prev_hash, kind, status, source_file, path, member, sha256, bytes, vendor, format, records_read, added, "
     "duplicates, rejected, strftime(ingested_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ') AS ingested_at, "
-    "tool_version, note, deliveries_digest, rejects_digest, sources_digest"
+    "tool_version, note, deliveries_digest, rejects_digest, sources_digest, events_digest"
 )
 
 

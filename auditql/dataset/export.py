@@ -79,7 +79,8 @@ def export(
             import pyarrow.parquet as pq  # here, not at import: `auditql query` must not pay for pyarrow
 
             for table, arrow in catalog.items():
-                pq.write_table(arrow, partial / META / f"{table}.parquet", compression="zstd")
+                if not (table == "manifest" and text is not None):  # a query's result adds its own entry below
+                    pq.write_table(arrow, partial / META / f"{table}.parquet", compression="zstd")
             rows = _write_events(result.to_arrow_reader(BATCH_ROWS), columns, keys, partial / EVENTS)
             if "deliveries" in present:
                 deliveries = con.sql("SELECT * FROM deliveries").to_arrow_reader(BATCH_ROWS)
@@ -90,6 +91,8 @@ def export(
                 partial,
                 new_manifest(keys, _canonical_types(columns), rows=rows, files=files, source=str(db), query=text),
             )
+            if text is not None and "manifest" in catalog:
+                _record_export(catalog["manifest"], partial, db, text, rows)
             _swap_in(partial, target)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
@@ -179,6 +182,37 @@ def _write_deliveries(deliveries, partial: Path, subset: bool, whole: bool) -> N
         )
     finally:
         writer.close()
+
+
+def _record_export(manifest, partial: Path, db: Path, text: str, rows: int) -> None:
+    """A query's result holds some of the archive's events, so its files' custody entries no longer add up:
+    the dataset's chain gets an "export" entry of its own, linked to the archive's head, recording the
+    query and committing to what was written — its events as `events` shows them and its deliveries
+    (digests.py). `verify --db DIR` checks the result against that entry (contents.py)."""
+    from auditql import __version__, custody, digests
+    from auditql.dataset.reader import open_reader
+
+    reader = open_reader(partial)  # the dataset exactly as `verify --db DIR` will read it
+    try:
+        events = reader.execute(digests.sums(digests.event_digest(), "events")).fetchone()
+        delivered = reader.execute(digests.sums(digests.DELIVERY_ROW, "deliveries")).fetchone()
+    finally:
+        reader.close()
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("_aq_manifest", manifest)
+        for ddl in custody.MANIFEST_DDL:
+            con.execute(ddl)
+        con.execute("INSERT INTO manifest BY NAME SELECT * FROM _aq_manifest")
+        entry = custody.Entry("export", "exported", None, str(db), None, None, tool_version=__version__, note=text)
+        entry.records_read = entry.added = rows
+        entry.events_digest = digests.combine(events[1], events[2]) if events else digests.ZERO
+        entry.deliveries_digest = digests.combine(delivered[1], delivered[2]) if delivered else digests.ZERO
+        custody.append(con, entry)
+        con.execute(f"COPY manifest TO {sql_path(partial / META / 'manifest.parquet')} (FORMAT parquet, COMPRESSION zstd)")
+    finally:
+        con.close()
 
 
 def _canonical_types(columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
