@@ -62,9 +62,10 @@ def check(
     column naming the Parquet file each row is in). `legacy`: some files were ingested before custody
     records began, so the events are not all derived from deliveries on record."""
     found = Contents()
-    if not (set(digests.ENTRY_COLUMNS) <= _columns(con, "manifest") and {"digest", "raw_digest"} <= _columns(
-        con, "deliveries"
-    )):  # made before content digests (and opened read-only, so not migrated): nothing to check them against
+    if not (
+        set(digests.ENTRY_COLUMNS) <= _columns(con, "manifest")
+        and {"digest", "raw_digest"} <= _columns(con, "deliveries")
+    ):  # made before content digests (and opened read-only, so not migrated): nothing to check them against
         found.uncovered = [
             name
             for (name,) in con.execute(
@@ -99,7 +100,7 @@ def export_entry(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     return dict(zip(_EXPORT, row, strict=True)) if row else None
 
 
-def _covered_files(con: duckdb.DuckDBPyConnection, found: Contents) -> dict[str, dict[str, str]]:
+def _covered_files(con: duckdb.DuckDBPyConnection, found: Contents) -> dict[str, dict[str, tuple[int, str]]]:
     """Per file with ingested entries: the sum of its entries' digests; a file with an entry lacking them
     (made by an auditql before content digests) is listed as not covered instead."""
     covered: dict[str, dict[str, tuple[int, str]]] = {}
@@ -114,7 +115,8 @@ def _covered_files(con: duckdb.DuckDBPyConnection, found: Contents) -> dict[str,
             continue
         counts = (delivered, rejected, entries)
         covered[name] = {
-            t: (n, digests.add(ds)) for t, n, ds in zip(("deliveries", "rejects", "sources"), counts, parts, strict=True)
+            t: (n, digests.add(ds))
+            for t, n, ds in zip(("deliveries", "rejects", "sources"), counts, parts, strict=True)
         }
     return covered
 
@@ -172,7 +174,9 @@ def _check_kept_raw(con: duckdb.DuckDBPyConnection, found: Contents) -> None:
         "SELECT source_file, count(*) FROM deliveries WHERE raw IS NOT NULL AND raw_digest IS NOT NULL "
         "AND md5(raw::VARCHAR) <> raw_digest GROUP BY source_file ORDER BY source_file"
     ).fetchall():
-        found.problems.append(f"{name}: deliveries table: the kept raw record of {n} {'copy' if n == 1 else 'copies'} was edited")
+        found.problems.append(
+            f"{name}: deliveries table: the kept raw record of {n} {'copy' if n == 1 else 'copies'} was edited"
+        )
 
 
 def _check_events(con: duckdb.DuckDBPyConnection, events: str, part: str | None, found: Contents) -> None:

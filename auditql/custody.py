@@ -136,6 +136,11 @@ def append(con: duckdb.DuckDBPyConnection, entry: Entry, now: datetime | None = 
     return digest
 
 
+def head(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The hash of the chain's last entry: what `verify --anchor` checks against, once noted elsewhere."""
+    return _scalar(con, "SELECT arg_max(entry_hash, seq) FROM manifest")
+
+
 def record(con: duckdb.DuckDBPyConnection, entry: Entry) -> str:
     """`append` in a transaction of its own (an archive's own entry, a file that failed and was rolled back)."""
     con.execute("BEGIN TRANSACTION")

@@ -59,6 +59,7 @@ class FileResult:
 @dataclass
 class Report:
     files: list[FileResult] = field(default_factory=list)
+    head: str | None = None  # the custody chain's head hash after this ingest: note it outside the archive
 
     @property
     def ok(self) -> bool:
@@ -164,6 +165,8 @@ class Ingestor:
         except OSError as exc:
             con.execute("ROLLBACK")
             error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
+        if not path.exists():  # whatever the read tripped over, this is what happened
+            error = f"{display}: disappeared while it was being read; nothing from it stored"
         failed = FileResult(display, vendor=result.vendor, format=result.format, error=error, status="failed")
         custody.record(con, _custody_entry(failed, before.size, digest, container))
         return failed
@@ -363,4 +366,5 @@ def ingest(
         if any(f.added for f in report.files):
             engine.refresh_column_values(con)
         con.execute("CHECKPOINT")
+        report.head = custody.head(con)
     return report

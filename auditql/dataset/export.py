@@ -210,7 +210,9 @@ def _record_export(manifest, partial: Path, db: Path, text: str, rows: int) -> N
         entry.events_digest = digests.combine(events[1], events[2]) if events else digests.ZERO
         entry.deliveries_digest = digests.combine(delivered[1], delivered[2]) if delivered else digests.ZERO
         custody.append(con, entry)
-        con.execute(f"COPY manifest TO {sql_path(partial / META / 'manifest.parquet')} (FORMAT parquet, COMPRESSION zstd)")
+        con.execute(
+            f"COPY manifest TO {sql_path(partial / META / 'manifest.parquet')} (FORMAT parquet, COMPRESSION zstd)"
+        )
     finally:
         con.close()
 

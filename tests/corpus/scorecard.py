@@ -35,6 +35,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_crash.py": "crash safety",
     "tests/test_concurrency.py": "concurrency",
     "tests/test_custody.py": "chain of custody",
+    "tests/test_tamper.py": "chain of custody",
     "tests/test_properties.py": "properties",
 }
 COMMAND = "python tests/corpus/scorecard.py"
