@@ -101,22 +101,23 @@ def export_entry(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
 
 
 def _covered_files(con: duckdb.DuckDBPyConnection, found: Contents) -> dict[str, dict[str, tuple[int, str]]]:
-    """Per file with ingested entries: the sum of its entries' digests; a file with an entry lacking them
-    (made by an auditql before content digests) is listed as not covered instead."""
+    """Per file with ingested entries: its row counts (summed over its entries) and the digests of its latest
+    entry, which cover all its rows; a file whose latest entry lacks them (made by an auditql before content
+    digests) is listed as not covered instead."""
     covered: dict[str, dict[str, tuple[int, str]]] = {}
     rows = con.execute(
-        "SELECT source_file, sum(records_read - rejected), sum(rejected), count(*), list(deliveries_digest), "
-        "list(rejects_digest), list(sources_digest) FROM manifest "
-        "WHERE kind IN ('file', 'member') AND status = 'ingested' GROUP BY source_file ORDER BY source_file"
+        "SELECT source_file, sum(records_read - rejected), sum(rejected), count(*), "
+        "arg_max(deliveries_digest, seq), arg_max(rejects_digest, seq), arg_max(sources_digest, seq) "
+        "FROM manifest WHERE kind IN ('file', 'member') AND status = 'ingested' GROUP BY source_file "
+        "ORDER BY source_file"
     ).fetchall()
-    for name, delivered, rejected, entries, *parts in rows:
-        if any(d is None for ds in parts for d in ds):
+    for name, delivered, rejected, entries, *latest in rows:
+        if any(d is None for d in latest):
             found.uncovered.append(name)
             continue
         counts = (delivered, rejected, entries)
         covered[name] = {
-            t: (n, digests.add(ds))
-            for t, n, ds in zip(("deliveries", "rejects", "sources"), counts, parts, strict=True)
+            t: (n, d) for t, n, d in zip(("deliveries", "rejects", "sources"), counts, latest, strict=True)
         }
     return covered
 
@@ -124,9 +125,9 @@ def _covered_files(con: duckdb.DuckDBPyConnection, found: Contents) -> dict[str,
 _TABLE_ROWS = {"deliveries": digests.DELIVERY_ROW, "rejects": digests.REJECT_ROW, "sources": digests.SOURCE_ROW}
 
 
-def _table_sums(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, tuple[int, str]]:
-    rows = con.execute(digests.sums(_TABLE_ROWS[table], table, group="source_file")).fetchall()
-    return {name: (n, digests.combine(high, low)) for name, n, high, low in rows}
+def _table_digests(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, tuple[int, str]]:
+    rows = con.execute(digests.multiset(_TABLE_ROWS[table], table, group="source_file")).fetchall()
+    return {name: (n, digest) for name, n, digest in rows}
 
 
 def _check_tables(
@@ -138,9 +139,9 @@ def _check_tables(
     """Each covered file's rows per table against its entries' digests; a table whose row count already
     differs is named by the count check (custody.py), not twice."""
     for table in tables:
-        held = _table_sums(con, table)
+        held = _table_digests(con, table)
         for name, recorded in covered.items():
-            n, now = held.get(name, (0, digests.ZERO))
+            n, now = held.get(name, (0, digests.EMPTY))
             if n == recorded[table][0] and now != recorded[table][1]:
                 found.problems.append(
                     f"{name}: {table} table: its {_plural(n, 'row')} no longer {_verb(n, 'match')} the content "
@@ -150,16 +151,16 @@ def _check_tables(
 
 def _check_export(con: duckdb.DuckDBPyConnection, export: dict[str, Any], events: str, found: Contents) -> None:
     """A query's result: the deliveries it carries and its event count, against its export entry."""
-    row = con.execute(digests.sums(digests.DELIVERY_ROW, "deliveries")).fetchone()
-    n, now = (row[0], digests.combine(row[1], row[2])) if row else (0, digests.ZERO)
+    row = con.execute(digests.multiset(digests.DELIVERY_ROW, "deliveries")).fetchone()
+    n, now = (row[0], row[1]) if row else (0, digests.EMPTY)
     where = f"entry {export['seq']} (export of {export['query']!r})"
     if now != export["deliveries_digest"]:
         found.problems.append(
             f"{where}: deliveries table: its {_plural(n, 'row')} no longer {_verb(n, 'match')} the content digest "
             "the export recorded (rows edited, added or deleted)"
         )
-    row = con.execute(digests.sums(digests.event_digest(), events)).fetchone()
-    n, now = (row[0], digests.combine(row[1], row[2])) if row else (0, digests.ZERO)
+    row = con.execute(digests.multiset(digests.event_digest(), events)).fetchone()
+    n, now = (row[0], row[1]) if row else (0, digests.EMPTY)
     if n != export["added"]:
         found.problems.append(f"{where}: the dataset holds {_plural(n, 'event')}, the export wrote {export['added']}")
     elif now != export["events_digest"]:

@@ -13,22 +13,24 @@ Recipe:
 - A row digest: the lowercase hex MD5 of the concatenated texts of its values, in a fixed column order.
 - `raw_digest` of a delivery: MD5 of its copy's `raw` text. `digest`: the row digest of the event row the
   copy would be stored as, in `events` column order, with `raw` replaced by its `raw_digest`.
-- A table's multiset digest: each row digest read as a 128-bit unsigned integer, summed modulo 2^128,
-  written as 32 lowercase hex digits (the empty set is 32 zeros). Sums do not depend on row order, and the
-  digest of several entries' rows is the sum of theirs.
+- A table's multiset digest: the lowercase hex SHA-256 of the rows' digests sorted and concatenated (no
+  separator; no rows: the SHA-256 of nothing). Sorting makes it independent of row order; SHA-256 keeps it
+  collision-resistant (a sum of hashes would let an editor balance one changed row with others).
+- A file's entry commits to all of that file's rows on record when it was written (a file ingested again
+  under another mapping: its earlier rows too), so `verify` compares each file with its latest entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Sequence
 
 from auditql.schema import COLUMN_NAMES, COLUMN_TYPES
 
-ZERO = "0" * 32
+EMPTY = hashlib.sha256(b"").hexdigest()  # the multiset digest of no rows
 # The manifest columns in which a file's custody entry commits to the rows it wrote.
 # `events_digest` only on an "export" entry: the rows of a query's result as the dataset's `events` shows them.
 ENTRY_COLUMNS: tuple[str, ...] = ("deliveries_digest", "rejects_digest", "sources_digest", "events_digest")
-MODULUS = 2**128
 
 
 def text(expr: str, kind: str = "VARCHAR") -> str:
@@ -87,22 +89,11 @@ SOURCE_COLUMNS: tuple[tuple[str, str], ...] = (
 SOURCE_ROW = row_digest(list(SOURCE_COLUMNS))
 
 
-def sums(row_sql: str, source: str, group: str | None = None) -> str:
-    """SQL for the parts of a multiset digest over `source` (a table, or a subquery with its WHERE):
-    [group,] count, the sum of the high and the sum of the low 64-bit halves of the row digests."""
+def multiset(row_sql: str, source: str, group: str | None = None) -> str:
+    """SQL yielding [group,] the row count and the multiset digest of a row digest expression over `source`
+    (a table, or a table with its WHERE): SHA-256 of the sorted row digests, concatenated."""
     keys = f"{group}, " if group else ""
     return (
-        f"SELECT {keys}count(*), sum(('0x' || left(_d, 16))::UBIGINT)::HUGEINT, "
-        f"sum(('0x' || right(_d, 16))::UBIGINT)::HUGEINT "
+        f"SELECT {keys}count(*), sha256(coalesce(string_agg(_d, '' ORDER BY _d), '')) "
         f"FROM (SELECT {keys}{row_sql} AS _d FROM {source}){' GROUP BY ' + group if group else ''}"
     )
-
-
-def combine(high: int | None, low: int | None) -> str:
-    """The multiset digest from the summed high and low 64-bit halves (NULL sums: the empty set)."""
-    return f"{(((high or 0) << 64) + (low or 0)) % MODULUS:032x}"
-
-
-def add(digests: Iterable[str | None]) -> str:
-    """The multiset digest of the union: the sum of the parts' digests."""
-    return f"{sum(int(d, 16) for d in digests if d) % MODULUS:032x}"

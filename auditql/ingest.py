@@ -251,7 +251,7 @@ class Ingestor:
             "WHERE f NOT IN (SELECT field FROM fields WHERE vendor = ?)",
             [mapping.name, records.fields, mapping.name],
         )
-        written = _content_digests(con, display, now)
+        written = _content_digests(con, display)
         for table in ("_aq_staged", "_aq_csv", "_aq_json", "_aq_lines", "_aq_delivered"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         return written
@@ -274,16 +274,17 @@ class Ingestor:
         return False
 
 
-def _content_digests(con: duckdb.DuckDBPyConnection, display: str, now: datetime) -> dict[str, str]:
-    """The multiset digests (digests.py) of the deliveries, rejects and sources rows this file just wrote."""
+def _content_digests(con: duckdb.DuckDBPyConnection, display: str) -> dict[str, str]:
+    """The multiset digests (digests.py) of this file's deliveries, rejects and sources rows, as on record now
+    (in the file's transaction: those it just wrote, and any an earlier ingest of the same name wrote)."""
     found = {}
-    for column, row_sql, source, params in (
-        ("deliveries_digest", digests.DELIVERY_ROW, "_aq_delivered", []),
-        ("rejects_digest", digests.REJECT_ROW, "rejects WHERE source_file = ? AND ingested_at = ?", [display, now]),
-        ("sources_digest", digests.SOURCE_ROW, "sources WHERE source_file = ? AND ingested_at = ?", [display, now]),
+    for column, row_sql, table in (
+        ("deliveries_digest", digests.DELIVERY_ROW, "deliveries"),
+        ("rejects_digest", digests.REJECT_ROW, "rejects"),
+        ("sources_digest", digests.SOURCE_ROW, "sources"),
     ):
-        row = con.execute(digests.sums(row_sql, source), params).fetchone()
-        found[column] = digests.combine(row[1], row[2]) if row else digests.ZERO
+        row = con.execute(digests.multiset(row_sql, f"{table} WHERE source_file = ?"), [display]).fetchone()
+        found[column] = row[1] if row else digests.EMPTY
     return found
 
 

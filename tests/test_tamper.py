@@ -242,7 +242,7 @@ IN_SAP = f"source_file LIKE '%{SAP.name}'"
             id="reorder-manifest",
         ),
         pytest.param(
-            [f"UPDATE manifest SET deliveries_digest = '{digests.ZERO}' WHERE seq = 2"],
+            [f"UPDATE manifest SET deliveries_digest = '{digests.EMPTY}' WHERE seq = 2"],
             [
                 f"entry 2 ({SAPF}): edited — its content no longer matches its hash",
                 f"{SAPF}: deliveries table: its 43 rows no longer match the content digest of its custody entry "
@@ -272,8 +272,8 @@ def test_a_consistent_forgery_is_caught_only_against_an_anchor(pristine: Path, a
                 FROM (SELECT event_key, source_file, source_row, {digests.event_digest()} AS digest FROM events) x
                 WHERE d.event_key = x.event_key AND d.source_file = x.source_file AND d.source_row = x.source_row"""
         )
-        sums = con.execute(digests.sums(digests.DELIVERY_ROW, f"deliveries WHERE {IN_R1}")).fetchone()
-        con.execute("UPDATE manifest SET deliveries_digest = ? WHERE seq = 4", [digests.combine(sums[1], sums[2])])
+        files = con.execute(digests.multiset(digests.DELIVERY_ROW, f"deliveries WHERE {IN_R1}")).fetchone()
+        con.execute("UPDATE manifest SET deliveries_digest = ? WHERE seq = 4", [files[1]])
         cur = con.execute(f"SELECT {custody._HASHED_SELECT} FROM manifest ORDER BY seq")
         names = [d[0] for d in cur.description]
         prev = custody.GENESIS

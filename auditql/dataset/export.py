@@ -194,8 +194,8 @@ def _record_export(manifest, partial: Path, db: Path, text: str, rows: int) -> N
 
     reader = open_reader(partial)  # the dataset exactly as `verify --db DIR` will read it
     try:
-        events = reader.execute(digests.sums(digests.event_digest(), "events")).fetchone()
-        delivered = reader.execute(digests.sums(digests.DELIVERY_ROW, "deliveries")).fetchone()
+        events = reader.execute(digests.multiset(digests.event_digest(), "events")).fetchone()
+        delivered = reader.execute(digests.multiset(digests.DELIVERY_ROW, "deliveries")).fetchone()
     finally:
         reader.close()
     con = duckdb.connect()
@@ -207,8 +207,8 @@ def _record_export(manifest, partial: Path, db: Path, text: str, rows: int) -> N
         con.execute("INSERT INTO manifest BY NAME SELECT * FROM _aq_manifest")
         entry = custody.Entry("export", "exported", None, str(db), None, None, tool_version=__version__, note=text)
         entry.records_read = entry.added = rows
-        entry.events_digest = digests.combine(events[1], events[2]) if events else digests.ZERO
-        entry.deliveries_digest = digests.combine(delivered[1], delivered[2]) if delivered else digests.ZERO
+        entry.events_digest = events[1] if events else digests.EMPTY
+        entry.deliveries_digest = delivered[1] if delivered else digests.EMPTY
         custody.append(con, entry)
         con.execute(
             f"COPY manifest TO {sql_path(partial / META / 'manifest.parquet')} (FORMAT parquet, COMPRESSION zstd)"
