@@ -2,29 +2,37 @@
 
 Why: audit exports are evidence. An investigator must be able to show which bytes went into the archive,
 when, by which version of the tool, and what became of them (records read, added, duplicate, rejected) —
-and that nobody edited, deleted or reordered that record afterwards. The `manifest` table holds one entry
-per plain file, per archive (the zip or gzip itself) and per archive member, also when a file was presented
-again (identical bytes already held: nothing read) or failed (nothing stored). A file's entry is written in
-the same transaction as its events, so the manifest and the events can never disagree after a crash. The
+and that nobody edited, deleted or reordered that record, or the rows it describes, afterwards. The
+`manifest` table holds one entry per plain file, per archive (the zip or gzip itself) and per archive
+member, also when a file was presented again (identical bytes already held: nothing read) or failed
+(nothing stored); a query's result exported as a dataset adds an "export" entry. A file's entry is written
+in the same transaction as its rows, so the manifest and the rows can never disagree after a crash. The
 first entry of every chain is a "start" entry: when custody records began, and how many files the archive
-already held (an archive made before this table existed). `path` is where the bytes can be found again:
-the file itself, or for a member its archive (whose hash covers the member's bytes).
+already held. `path` is where the bytes can be found again: the file itself, or for a member its archive
+(whose hash covers the member's bytes).
 
-Entry hash (recomputable with other tools): `entry_hash` is the lowercase hex SHA-256 of the UTF-8 bytes of
-a JSON object holding every other column of the entry: keys sorted, no whitespace (`,` and `:` separators),
-non-ASCII characters written as themselves (not `\\u` escapes), SQL NULL as `null`, integers as integers,
-and `ingested_at` as the UTC string `YYYY-MM-DDTHH:MM:SS.ffffffZ` (always six fractional digits). That is
-Python's `json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, or jq's `-cjS`
-output (jq alone escapes U+007F as `\\u007f`; Python writes it as is). `prev_hash` of entry `seq = 1` is
-64 zeros; every later entry's `prev_hash` is the `entry_hash` of entry `seq - 1`. So editing an entry
-breaks its own hash, and deleting, inserting or reordering entries breaks the link of the entry after it.
-Rewriting the whole chain is only caught against a head hash you noted elsewhere (`auditql verify
---anchor HASH`).
+Content: an entry commits to the exact rows its file wrote — its deliveries (each carrying the digest of
+the event row its copy is stored as), rejects and sources row — through the digests of digests.py
+(`deliveries_digest`, `rejects_digest`, `sources_digest`; an export entry's `events_digest`). `verify`
+recomputes them (contents.py) and names each mismatch by file and table.
+
+Entry hash (recomputable with other tools, docs/custody.md): `entry_hash` is the lowercase hex SHA-256 of
+the UTF-8 bytes of a JSON object holding every other column of the entry — a content digest column only
+when it is not NULL, so entries written before they existed keep their hashes: keys sorted, no whitespace
+(`,` and `:` separators), non-ASCII characters written as themselves (not `\\u` escapes), SQL NULL as
+`null`, integers as integers, and `ingested_at` as the UTC string `YYYY-MM-DDTHH:MM:SS.ffffffZ` (always six
+fractional digits). That is Python's `json.dumps(entry, sort_keys=True, separators=(",", ":"),
+ensure_ascii=False)`. `prev_hash` of entry `seq = 1` is 64 zeros; every later entry's `prev_hash` is the
+`entry_hash` of entry `seq - 1`. So editing an entry breaks its own hash, and deleting, inserting or
+reordering entries breaks the link of the entry after it.
+
+What no check inside the archive can catch: someone rewriting rows, digests and hashes consistently. Only a
+head hash noted elsewhere catches that (`auditql verify --anchor HASH`; ingest prints the head).
 
 `verify` also re-hashes the source files still present at their recorded path, and checks the manifest's
-counts against `events`, `sources` and `rejects` in DuckDB SQL (dropping events or a tail entry shows up
-there). Archives made before the manifest existed still open: `engine.writer` creates the table on the
-first write, and files ingested before it are reported as not covered, not as tampering.
+counts against `events`, `sources` and `rejects`. An archive holding events but no manifest (or no
+deliveries) has no custody record: a problem, not a pass. Files ingested before the manifest existed, or
+before content digests, are reported as not covered, not as tampering.
 """
 
 from __future__ import annotations

@@ -40,17 +40,15 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
     added. `_aq_staged` holds the file's rows (event_key, content_key, _time, …); `insert_sql` is the
     `INSERT INTO events SELECT … FROM _aq_staged` to which the rows to store are appended as a filter;
     `row_digest` the SQL of the digest of the event row a staged copy is stored as (digests.py), given its
-    `_raw_digest`. The deliveries stay in `_aq_delivered` for the caller's custody entry."""
+    `_raw_digest`: what the delivery records of its content, for the file's custody entry."""
     file = sql_str(display)
     fresh = _all_new(con)
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _aq_delivered AS
-            SELECT event_key, content_key, {file} AS source_file, ?::VARCHAR AS sha256, source_row, line,
-                   NULL::JSON AS raw, {row_digest} AS digest, _raw_digest AS raw_digest
+        f"""INSERT INTO deliveries
+            SELECT event_key, content_key, {file}, ?, source_row, line, NULL, {row_digest}, _raw_digest
             FROM (SELECT *, md5(raw::VARCHAR) AS _raw_digest FROM _aq_staged WHERE {GOOD})""",
         [digest],
     )
-    con.execute("INSERT INTO deliveries SELECT * FROM _aq_delivered")
     if fresh:  # the usual first ingest of an export: every record is an event of its own, nothing to weigh
         return _count(con, f"{insert_sql} WHERE {GOOD}")
     # Ids: this file's best copy of each id, and whether it is better than the copy the archive shows.

@@ -252,7 +252,7 @@ class Ingestor:
             [mapping.name, records.fields, mapping.name],
         )
         written = _content_digests(con, display)
-        for table in ("_aq_staged", "_aq_csv", "_aq_json", "_aq_lines", "_aq_delivered"):
+        for table in ("_aq_staged", "_aq_csv", "_aq_json", "_aq_lines"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         return written
 
