@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from auditql import digests
+from auditql.schema import COLUMN_NAMES
 
 
 @dataclass
@@ -40,11 +41,6 @@ def _plural(n: int, word: str) -> str:
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {name for (name,) in con.execute(f"SELECT name FROM pragma_table_info('{table}')").fetchall()}
-
-
-def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
 
 
 def _verb(n: int, verb: str) -> str:
@@ -77,16 +73,16 @@ def check(
     covered = _covered_files(con, found)
     _check_tables(con, covered, found, ("rejects", "sources") if export else ("deliveries", "rejects", "sources"))
     if export is not None:
-        _check_export(con, export, events, found)
+        _check_export(con, export, events, part, found)
     _check_kept_raw(con, found)
-    if export is None or _count(con, "SELECT count(*) FROM deliveries"):  # a result of no events: its digest only
+    if export is None or export["format"] == "events":  # rows that are no whole events: the export's digest only
         _check_events(con, events, part, found)
     if export is None and not legacy and not found.uncovered:
         _check_rule(con, events, found)
     return found
 
 
-_EXPORT = ("seq", "added", "query", "deliveries_digest", "events_digest")
+_EXPORT = ("seq", "added", "query", "format", "deliveries_digest", "events_digest")
 
 
 def export_entry(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
@@ -94,7 +90,7 @@ def export_entry(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     if "events_digest" not in _columns(con, "manifest"):
         return None
     row = con.execute(
-        "SELECT seq, added, note, deliveries_digest, events_digest FROM manifest "
+        "SELECT seq, added, note, format, deliveries_digest, events_digest FROM manifest "
         "WHERE seq = (SELECT max(seq) FROM manifest) AND kind = 'export'"
     ).fetchone()
     return dict(zip(_EXPORT, row, strict=True)) if row else None
@@ -149,7 +145,21 @@ def _check_tables(
                 )
 
 
-def _check_export(con: duckdb.DuckDBPyConnection, export: dict[str, Any], events: str, found: Contents) -> None:
+def rows_digest(con: duckdb.DuckDBPyConnection, events: str, part: str | None) -> tuple[int, str]:
+    """(rows, multiset digest) of a query's result as exported: each row's event digest with the result's
+    own further columns (an aggregate's `n`) appended in order, as text; `part` is not content."""
+    described = con.execute(f"DESCRIBE SELECT * FROM {events}").fetchall()
+    extra = [(f'"{name}"', str(kind)) for name, kind, *_ in described if name not in COLUMN_NAMES and name != part]
+    row_sql = digests.event_digest()
+    if extra:
+        row_sql = f"md5(concat({row_sql}, {', '.join(digests.text(e, k) for e, k in extra)}))"
+    row = con.execute(digests.multiset(row_sql, events)).fetchone()
+    return (row[0], row[1]) if row else (0, digests.EMPTY)
+
+
+def _check_export(
+    con: duckdb.DuckDBPyConnection, export: dict[str, Any], events: str, part: str | None, found: Contents
+) -> None:
     """A query's result: the deliveries it carries and its event count, against its export entry."""
     row = con.execute(digests.multiset(digests.DELIVERY_ROW, "deliveries")).fetchone()
     n, now = (row[0], row[1]) if row else (0, digests.EMPTY)
@@ -159,8 +169,7 @@ def _check_export(con: duckdb.DuckDBPyConnection, export: dict[str, Any], events
             f"{where}: deliveries table: its {_plural(n, 'row')} no longer {_verb(n, 'match')} the content digest "
             "the export recorded (rows edited, added or deleted)"
         )
-    row = con.execute(digests.multiset(digests.event_digest(), events)).fetchone()
-    n, now = (row[0], row[1]) if row else (0, digests.EMPTY)
+    n, now = rows_digest(con, events, part)
     if n != export["added"]:
         found.problems.append(f"{where}: the dataset holds {_plural(n, 'event')}, the export wrote {export['added']}")
     elif now != export["events_digest"]:

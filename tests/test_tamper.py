@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import SAMPLES, rows, run_auditql
@@ -337,8 +338,6 @@ def test_an_exported_dataset_verifies_and_names_a_part_file_edited_with_duckdb(d
 
 
 def test_a_dataset_part_file_edited_with_pyarrow_is_named(pristine: Path, dataset: Path) -> None:
-    import pyarrow as pa
-
     part = _part_with(dataset, "sap_cdc")
     table = pq.read_table(part)
     outcome = table.column("outcome").to_pylist()
@@ -405,20 +404,22 @@ def test_a_query_subset_verifies_against_its_own_export_entry(archive: Path, tmp
     ]
 
 
-def test_a_query_result_without_events_verifies(archive: Path, tmp_path: Path) -> None:
+def test_a_query_result_of_other_rows_verifies_and_its_edits_are_named(archive: Path, tmp_path: Path) -> None:
+    """Rows that are no whole events (an aggregate) are covered by the export entry's events digest alone."""
     root = tmp_path / "counts"
-    done = run_auditql(
-        "export",
-        "--db",
-        archive,
-        "--to",
-        root,
-        "--partition-by",
-        "none",
-        "SELECT vendor, count(*) AS n FROM events GROUP BY vendor",
-    )
+    query = "SELECT vendor, count(*) AS n FROM events GROUP BY vendor"
+    done = run_auditql("export", "--db", archive, "--to", root, "--partition-by", "none", query)
     assert done.returncode == 0, done.stderr
     assert problems(root) == (0, [])
+    part = root / "events" / "part-0.parquet"
+    table = pq.read_table(part)
+    pq.write_table(table.set_column(1, "n", pa.array([n + 1 for n in table.column("n").to_pylist()])), part)
+    code, found = problems(root)
+    assert code == ExitCode.VERIFY_FAILED
+    assert found == [
+        f"entry 5 (export of '{query}'): events table: its 2 rows no longer match the content digest the export "
+        "recorded (rows edited)"
+    ]
 
 
 # --- D: the hash covers exactly what was stored ------------------------------------------------------------

@@ -36,6 +36,7 @@ from auditql.dataset.layout import (
 )
 from auditql.errors import QueryError, UsageError
 from auditql.formats import first_line
+from auditql.schema import COLUMNS
 
 BATCH_ROWS = 100_000
 
@@ -92,7 +93,8 @@ def export(
                 new_manifest(keys, _canonical_types(columns), rows=rows, files=files, source=str(db), query=text),
             )
             if text is not None and "manifest" in catalog:
-                _record_export(catalog["manifest"], partial, db, text, rows)
+                whole = {c.name for c in COLUMNS} <= {name for name, _ in columns}
+                _record_export(catalog["manifest"], partial, db, text, rows, whole)
             _swap_in(partial, target)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
@@ -184,18 +186,25 @@ def _write_deliveries(deliveries, partial: Path, subset: bool, whole: bool) -> N
         writer.close()
 
 
-def _record_export(manifest, partial: Path, db: Path, text: str, rows: int) -> None:
+def _record_export(manifest, partial: Path, db: Path, text: str, rows: int, whole: bool) -> None:
     """A query's result holds some of the archive's events, so its files' custody entries no longer add up:
     the dataset's chain gets an "export" entry of its own, linked to the archive's head, recording the
     query and committing to what was written — its events as `events` shows them and its deliveries
-    (digests.py). `verify --db DIR` checks the result against that entry (contents.py)."""
-    from auditql import __version__, custody, digests
+    (digests.py). `verify --db DIR` checks the result against that entry (contents.py). Its `format` says
+    whether the rows are whole events ("events": each is also checked against its delivery) or not ("rows")."""
+    from auditql import __version__, contents, custody, digests
+    from auditql.dataset.parts import events_with_parts
     from auditql.dataset.reader import open_reader
 
     reader = open_reader(partial)  # the dataset exactly as `verify --db DIR` will read it
     try:
-        events = reader.execute(digests.multiset(digests.event_digest(), "events")).fetchone()
-        delivered = reader.execute(digests.multiset(digests.DELIVERY_ROW, "deliveries")).fetchone()
+        _, events_digest = contents.rows_digest(reader, *events_with_parts(reader, partial))
+        has_deliveries = reader.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'deliveries'").fetchone()
+        delivered = (
+            reader.execute(digests.multiset(digests.DELIVERY_ROW, "deliveries")).fetchone()
+            if has_deliveries and has_deliveries[0]
+            else None
+        )
     finally:
         reader.close()
     con = duckdb.connect()
@@ -206,8 +215,8 @@ def _record_export(manifest, partial: Path, db: Path, text: str, rows: int) -> N
             con.execute(ddl)
         con.execute("INSERT INTO manifest BY NAME SELECT * FROM _aq_manifest")
         entry = custody.Entry("export", "exported", None, str(db), None, None, tool_version=__version__, note=text)
-        entry.records_read = entry.added = rows
-        entry.events_digest = events[1] if events else digests.EMPTY
+        entry.records_read, entry.added, entry.format = rows, rows, "events" if whole else "rows"
+        entry.events_digest = events_digest
         entry.deliveries_digest = delivered[1] if delivered else digests.EMPTY
         custody.append(con, entry)
         con.execute(
