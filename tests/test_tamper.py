@@ -294,6 +294,45 @@ def test_a_consistent_forgery_is_caught_only_against_an_anchor(pristine: Path, a
     assert found == [f"anchor {head}: no entry has this hash — the chain was rewritten or truncated"]
 
 
+def test_an_archive_from_before_content_digests_says_so_plainly(pristine: Path, archive: Path) -> None:
+    """What an older auditql wrote: no digests on deliveries, entries hashed without digest keys."""
+    con = duckdb.connect(str(archive))
+    try:
+        con.execute("UPDATE deliveries SET digest = NULL, raw_digest = NULL")
+        con.execute(f"UPDATE manifest SET {', '.join(f'{c} = NULL' for c in digests.ENTRY_COLUMNS)}")
+        cur = con.execute(f"SELECT {custody._HASHED_SELECT} FROM manifest ORDER BY seq")
+        names = [d[0] for d in cur.description]
+        prev = custody.GENESIS
+        for row in cur.fetchall():
+            entry = {**dict(zip(names, row, strict=True)), "prev_hash": prev}
+            prev = custody.entry_hash(entry)
+            con.execute(
+                "UPDATE manifest SET prev_hash = ?, entry_hash = ? WHERE seq = ?",
+                [entry["prev_hash"], prev, entry["seq"]],
+            )
+        con.execute(f"UPDATE events SET actor_name = 'Mallory' WHERE {IN_R1} AND source_row = 5")  # not caught
+    finally:
+        con.close()
+    done = run_auditql("verify", "--db", archive, "--no-rehash")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        "warning: 3 files ingested by an auditql before content digests: not covered by content digests (their "
+        "rows' counts are checked, not their content)"
+    ) in done.stderr
+    assert done.stdout.rstrip().endswith(
+        "verified: the chain of custody holds; the content of 3 files is not covered by content digests "
+        "(ingested by an older auditql)"
+    )
+    # the next ingest is covered in full, and the old files stay what they were
+    more = archive.parent / "page2.json"
+    shutil.copy(SAMPLES / "sap_cdc" / "audit_search_page2.json", more)
+    assert ingest([more], archive).ok
+    edit(archive, "UPDATE events SET outcome = 'failure' WHERE source_file LIKE '%page2.json' AND source_row = 4")
+    code, found = problems(archive)
+    assert code == ExitCode.VERIFY_FAILED
+    assert found == [f"{more}: events table: 1 event differs from what the file delivered"]
+
+
 # --- Parquet datasets ---------------------------------------------------------------------------------------
 
 
@@ -461,6 +500,8 @@ def test_a_file_appended_to_between_hash_and_read_is_refused(
     result = cli("ingest", "--db", db, victim, other)
     assert result.exit_code == ExitCode.REJECTED
     assert f"rejected file: {victim}: changed while it was being read; nothing from it stored" in result.stderr
+    head = rows(db, "SELECT arg_max(entry_hash, seq) FROM manifest")[0][0]
+    assert f"custody head: {head} (check later with `auditql verify --anchor HASH`)" in result.stderr
     assert rows(db, "SELECT source_file, count(*) FROM events GROUP BY ALL") == [(str(other), 43)]
     assert rows(db, "SELECT kind, status, source_file, note FROM manifest WHERE seq = 2") == [
         ("file", "failed", str(victim), f"{victim}: changed while it was being read; nothing from it stored")
