@@ -6,14 +6,14 @@ manifest says each file delivered. They run in DuckDB SQL over whole tables (a p
 over `deliveries`), so verifying a ten-million-event archive costs seconds, not a Python loop.
 
 What is checked, per source file whose custody entries carry digests:
-- its deliveries, rejects and sources rows hash to the sum of its entries' digests (any edit, insert or
-  delete of such a row changes the sum);
+- its deliveries, rejects and sources rows hash to its latest entry's digests (any edit, insert or delete
+  of such a row changes them);
 - a delivery's kept `raw` still hashes to its `raw_digest`;
 - every `events` row hashes to the digest of the delivery (event_key, source_file, source_row) it names;
 - the events are as many as the Deduplication rule derives from the deliveries, per event key (one per
   id; max(M - I, 0) per id-less content key), so a deleted or duplicated event is named by its file.
 A query's result exported as a dataset holds only some events: its own "export" entry commits to the
-deliveries it carries and how many events, and those replace the per-file and per-key checks.
+rows and deliveries it carries, and replaces the per-file deliveries and per-key checks.
 """
 
 from __future__ import annotations

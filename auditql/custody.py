@@ -269,6 +269,11 @@ def verify(
         return result
     _check_chain(con, result, anchor)
     export = contents.export_entry(con)  # a query's result: only some of the events, its own entry says which
+    if export is not None:  # said every time: an entry appended after an anchor is vouched for by nobody
+        result.warnings.append(
+            f"a query's result (entry {export['seq']}: export of {export['query']!r}): its events and deliveries "
+            "are checked against that entry, not against the files' entries"
+        )
     _check_counts(con, result, subset=export is not None)
     found = contents.check(con, events, part, legacy=bool(result.uncovered), export=export)
     result.problems += found.problems

@@ -108,7 +108,11 @@ class Ingestor:
 
         The archive itself gets a custody entry too (its hash is what `auditql verify` re-checks later);
         members unpack under this process's `engine.unpack_root()`, which a later start removes if killed."""
-        if not (archives.is_archive(path) or path.suffix.lower() in (".zip", ".gz")):
+        try:
+            packed = archives.is_archive(path) or path.suffix.lower() in (".zip", ".gz")
+        except OSError:  # gone or unreadable since it was listed: `file` says so in one line
+            packed = False
+        if not packed:
             return [self.file(path, display)]
         try:
             before = _snapshot(path)

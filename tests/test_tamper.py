@@ -422,6 +422,10 @@ def test_a_query_subset_verifies_against_its_own_export_entry(archive: Path, tmp
         0
     ][0]
     assert report["ok"] is True and report["events"] == exported > 0
+    assert report["warnings"] == [
+        "a query's result (entry 5: export of \"vendor = 'resolver' AND actor_name = 'Alex Example'\"): its events "
+        "and deliveries are checked against that entry, not against the files' entries"
+    ]
     entry = pq.read_table(root / "_auditql" / "manifest.parquet").to_pylist()[-1]
     head = rows(archive, "SELECT arg_max(entry_hash, seq) FROM manifest")[0][0]
     assert (entry["kind"], entry["status"], entry["prev_hash"], entry["added"]) == (
