@@ -447,6 +447,20 @@ def test_a_query_subset_verifies_against_its_own_export_entry(archive: Path, tmp
     ]
 
 
+def test_a_query_subset_takes_no_ingest(archive: Path, tmp_path: Path) -> None:
+    """Its deliveries are only its events' and its chain ends in the export's entry: more files would be
+    deduplicated against part of the record and no longer add up."""
+    root = tmp_path / "subset"
+    assert run_auditql("export", "--db", archive, "--to", root, "vendor = 'sap_cdc'").returncode == 0
+    done = run_auditql("ingest", "--db", root, SAMPLES / "sap_cdc" / "audit_search_page2.json")
+    assert done.returncode == ExitCode.USAGE
+    assert done.stderr.strip().splitlines() == [
+        f"error: {root}: this dataset is the result of a query (\"vendor = 'sap_cdc'\"), not an archive; ingest "
+        "into the archive it came from and export again"
+    ]
+    assert problems(root) == (0, [])
+
+
 def test_a_query_result_of_other_rows_verifies_and_its_edits_are_named(archive: Path, tmp_path: Path) -> None:
     """Rows that are no whole events (an aggregate) are covered by the export entry's events digest alone."""
     root = tmp_path / "counts"
