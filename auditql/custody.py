@@ -325,6 +325,25 @@ def _check_chain(con: duckdb.DuckDBPyConnection, result: Verification, anchor: s
     result.head = prev if result.entries else None
     if not seen_anchor:
         result.problems.append(f"anchor {anchor}: no entry has this hash — the chain was rewritten or truncated")
+    elif anchor is not None:
+        _after_anchor(con, result, anchor)
+
+
+def _after_anchor(con: duckdb.DuckDBPyConnection, result: Verification, anchor: str) -> None:
+    """A file's latest entry commits to all its rows, so a file ingested again after the anchor has its
+    earlier rows vouched for by that later entry, not by the anchor: say so, naming the file and entry."""
+    for name, seq in con.execute(
+        """SELECT source_file, max(seq) FROM manifest
+           WHERE kind IN ('file', 'member') AND status = 'ingested' GROUP BY source_file
+           HAVING min(seq) <= (SELECT seq FROM manifest WHERE entry_hash = $1)
+              AND max(seq) > (SELECT seq FROM manifest WHERE entry_hash = $1)
+           ORDER BY source_file""",
+        [anchor],
+    ).fetchall():
+        result.warnings.append(
+            f"{name}: ingested again after the anchor (entry {seq}); its rows are vouched for by that entry, not by "
+            "the anchor"
+        )
 
 
 # Per source file: the manifest's ingested entries against deliveries, rejects and sources rows (each good

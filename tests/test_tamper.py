@@ -294,6 +294,23 @@ def test_a_consistent_forgery_is_caught_only_against_an_anchor(pristine: Path, a
     assert found == [f"anchor {head}: no entry has this hash — the chain was rewritten or truncated"]
 
 
+def test_a_file_ingested_again_after_the_anchor_is_named(archive: Path) -> None:
+    """A file's latest entry re-commits all its rows: verify --anchor says which files that happened to."""
+    export = archive.parent / "weekly.csv"
+    export.write_text(BAD.split("yesterday")[0], encoding="utf-8")  # the header and one good row
+    assert ingest([export], archive).ok
+    head = rows(archive, "SELECT arg_max(entry_hash, seq) FROM manifest")[0][0]
+    with export.open("a", encoding="utf-8") as fh:  # next week's download, saved over it
+        fh.write("2025-11-28 09:00:00,BI connector,Create API Key,External Org User,API Key,,\n")
+    assert ingest([export], archive).ok
+    done = run_auditql("verify", "--db", archive, "--no-rehash", "--anchor", head)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        f"warning: {export}: ingested again after the anchor (entry 6); its rows are vouched for by that entry, "
+        "not by the anchor"
+    ) in done.stderr.splitlines()
+
+
 def test_an_archive_from_before_content_digests_says_so_plainly(pristine: Path, archive: Path) -> None:
     """What an older auditql wrote: no digests on deliveries, entries hashed without digest keys."""
     con = duckdb.connect(str(archive))
