@@ -253,7 +253,10 @@ def verify(
             "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
         ).fetchall()
     }
-    if "events" not in tables:  # created, but killed before its first commit: nothing was ever stored
+    if "events" not in tables:
+        if "manifest" in tables and _scalar(con, "SELECT count(*) FROM manifest"):
+            return Verification(problems=["no events table, yet the manifest records files ingested (dropped)"])
+        # created, but killed before its first commit: nothing was ever stored
         return Verification(warnings=["the archive holds no tables yet: nothing has been ingested"])
     result = Verification(events=_scalar(con, f"SELECT count(*) FROM {events}"))
     missing = [t for t in ("manifest", "deliveries", "sources", "rejects") if t not in tables]

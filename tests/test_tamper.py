@@ -220,6 +220,11 @@ IN_SAP = f"source_file LIKE '%{SAP.name}'"
             id="drop-manifest",
         ),
         pytest.param(
+            ["DROP TABLE events"],
+            ["no events table, yet the manifest records files ingested (dropped)"],
+            id="drop-events",
+        ),
+        pytest.param(
             ["DROP TABLE deliveries"],
             [
                 "no custody record: the archive holds 85 events but no deliveries table (dropped, or made before "
