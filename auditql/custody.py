@@ -2,29 +2,37 @@
 
 Why: audit exports are evidence. An investigator must be able to show which bytes went into the archive,
 when, by which version of the tool, and what became of them (records read, added, duplicate, rejected) —
-and that nobody edited, deleted or reordered that record afterwards. The `manifest` table holds one entry
-per plain file, per archive (the zip or gzip itself) and per archive member, also when a file was presented
-again (identical bytes already held: nothing read) or failed (nothing stored). A file's entry is written in
-the same transaction as its events, so the manifest and the events can never disagree after a crash. The
+and that nobody edited, deleted or reordered that record, or the rows it describes, afterwards. The
+`manifest` table holds one entry per plain file, per archive (the zip or gzip itself) and per archive
+member, also when a file was presented again (identical bytes already held: nothing read) or failed
+(nothing stored); a query's result exported as a dataset adds an "export" entry. A file's entry is written
+in the same transaction as its rows, so the manifest and the rows can never disagree after a crash. The
 first entry of every chain is a "start" entry: when custody records began, and how many files the archive
-already held (an archive made before this table existed). `path` is where the bytes can be found again:
-the file itself, or for a member its archive (whose hash covers the member's bytes).
+already held. `path` is where the bytes can be found again: the file itself, or for a member its archive
+(whose hash covers the member's bytes).
 
-Entry hash (recomputable with other tools): `entry_hash` is the lowercase hex SHA-256 of the UTF-8 bytes of
-a JSON object holding every other column of the entry: keys sorted, no whitespace (`,` and `:` separators),
-non-ASCII characters written as themselves (not `\\u` escapes), SQL NULL as `null`, integers as integers,
-and `ingested_at` as the UTC string `YYYY-MM-DDTHH:MM:SS.ffffffZ` (always six fractional digits). That is
-Python's `json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, or jq's `-cjS`
-output (jq alone escapes U+007F as `\\u007f`; Python writes it as is). `prev_hash` of entry `seq = 1` is
-64 zeros; every later entry's `prev_hash` is the `entry_hash` of entry `seq - 1`. So editing an entry
-breaks its own hash, and deleting, inserting or reordering entries breaks the link of the entry after it.
-Rewriting the whole chain is only caught against a head hash you noted elsewhere (`auditql verify
---anchor HASH`).
+Content: an entry commits to the exact rows its file wrote — its deliveries (each carrying the digest of
+the event row its copy is stored as), rejects and sources row — through the digests of digests.py
+(`deliveries_digest`, `rejects_digest`, `sources_digest`; an export entry's `events_digest`). `verify`
+recomputes them (contents.py) and names each mismatch by file and table.
+
+Entry hash (recomputable with other tools, docs/custody.md): `entry_hash` is the lowercase hex SHA-256 of
+the UTF-8 bytes of a JSON object holding every other column of the entry — a content digest column only
+when it is not NULL, so entries written before they existed keep their hashes: keys sorted, no whitespace
+(`,` and `:` separators), non-ASCII characters written as themselves (not `\\u` escapes), SQL NULL as
+`null`, integers as integers, and `ingested_at` as the UTC string `YYYY-MM-DDTHH:MM:SS.ffffffZ` (always six
+fractional digits). That is Python's `json.dumps(entry, sort_keys=True, separators=(",", ":"),
+ensure_ascii=False)`. `prev_hash` of entry `seq = 1` is 64 zeros; every later entry's `prev_hash` is the
+`entry_hash` of entry `seq - 1`. So editing an entry breaks its own hash, and deleting, inserting or
+reordering entries breaks the link of the entry after it.
+
+What no check inside the archive can catch: someone rewriting rows, digests and hashes consistently. Only a
+head hash noted elsewhere catches that (`auditql verify --anchor HASH`; ingest prints the head).
 
 `verify` also re-hashes the source files still present at their recorded path, and checks the manifest's
-counts against `events`, `sources` and `rejects` in DuckDB SQL (dropping events or a tail entry shows up
-there). Archives made before the manifest existed still open: `engine.writer` creates the table on the
-first write, and files ingested before it are reported as not covered, not as tampering.
+counts against `events`, `sources` and `rejects`. An archive holding events but no manifest (or no
+deliveries) has no custody record: a problem, not a pass. Files ingested before the manifest existed, or
+before content digests, are reported as not covered, not as tampering.
 """
 
 from __future__ import annotations
@@ -38,24 +46,34 @@ from typing import Any
 
 import duckdb
 
+from auditql import contents, digests
+
 GENESIS = "0" * 64
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 # "start" opens every chain: when custody records began, and how many files the archive held before that.
-KINDS = ("start", "file", "archive", "member")  # …; a plain file; a zip/gzip itself; a file inside one
-STATUSES = ("started", "ingested", "presented again", "unpacked", "failed")
+# …; a plain file; a zip/gzip itself; a file inside one; a query's result exported as a dataset
+KINDS = ("start", "file", "archive", "member", "export")
+STATUSES = ("started", "ingested", "presented again", "unpacked", "failed", "exported")
 
-MANIFEST_DDL = """CREATE TABLE IF NOT EXISTS manifest (
+# What an entry commits to of the rows its file wrote (digests.py); hashed only when not NULL, so the
+# entries written before they existed keep their hashes.
+DIGEST_COLUMNS = digests.ENTRY_COLUMNS
+MANIFEST_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS manifest (
   seq BIGINT NOT NULL, prev_hash VARCHAR NOT NULL, entry_hash VARCHAR NOT NULL,
   kind VARCHAR, status VARCHAR, source_file VARCHAR, path VARCHAR, member VARCHAR,
   sha256 VARCHAR, bytes BIGINT, vendor VARCHAR, format VARCHAR,
   records_read BIGINT, added BIGINT, duplicates BIGINT, rejected BIGINT,
-  ingested_at TIMESTAMPTZ, tool_version VARCHAR, note VARCHAR)"""
+  ingested_at TIMESTAMPTZ, tool_version VARCHAR, note VARCHAR,
+  deliveries_digest VARCHAR, rejects_digest VARCHAR, sources_digest VARCHAR, events_digest VARCHAR)""",
+    *(f"ALTER TABLE manifest ADD COLUMN IF NOT EXISTS {c} VARCHAR" for c in DIGEST_COLUMNS),
+)
 
 # The hashed columns as text exactly as `entry_hash` covers them (see the module docstring).
 _HASHED_SELECT = (
     "seq, prev_hash, kind, status, source_file, path, member, sha256, bytes, vendor, format, records_read, "
     f"added, duplicates, rejected, strftime(ingested_at AT TIME ZONE 'UTC', '{TIME_FORMAT}') AS ingested_at, "
-    "tool_version, note"
+    "tool_version, note, " + ", ".join(DIGEST_COLUMNS)
 )
 
 
@@ -68,8 +86,9 @@ def sha256_file(path: Path) -> str:
 
 
 def canonical(entry: dict[str, Any]) -> bytes:
-    """The bytes `entry_hash` is computed over: every field but `entry_hash` itself."""
-    fields = {k: v for k, v in entry.items() if k != "entry_hash"}
+    """The bytes `entry_hash` is computed over: every field but `entry_hash` itself (a digest column only
+    when it is not NULL)."""
+    fields = {k: v for k, v in entry.items() if k != "entry_hash" and not (k in DIGEST_COLUMNS and v is None)}
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -96,6 +115,10 @@ class Entry:
     rejected: int | None = None
     tool_version: str | None = None
     note: str | None = None
+    deliveries_digest: str | None = None
+    rejects_digest: str | None = None
+    sources_digest: str | None = None
+    events_digest: str | None = None
 
 
 def append(con: duckdb.DuckDBPyConnection, entry: Entry, now: datetime | None = None) -> str:
@@ -119,6 +142,11 @@ def append(con: duckdb.DuckDBPyConnection, entry: Entry, now: datetime | None = 
         values,
     )
     return digest
+
+
+def head(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The hash of the chain's last entry: what `verify --anchor` checks against, once noted elsewhere."""
+    return _scalar(con, "SELECT arg_max(entry_hash, seq) FROM manifest")
 
 
 def record(con: duckdb.DuckDBPyConnection, entry: Entry) -> str:
@@ -197,6 +225,7 @@ class Verification:
     events: int = 0
     rehashed: bool = False
     uncovered: list[str] = field(default_factory=list)  # files ingested before custody records began
+    uncovered_contents: list[str] = field(default_factory=list)  # … before content digests
     files: list[FileCheck] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -209,26 +238,55 @@ class Verification:
         return {"ok": self.ok, **asdict(self)}
 
 
-def verify(con: duckdb.DuckDBPyConnection, rehash: bool = True, anchor: str | None = None) -> Verification:
-    """Recompute the chain, cross-check counts, re-hash source files still present. Read-only."""
+def verify(
+    con: duckdb.DuckDBPyConnection,
+    rehash: bool = True,
+    anchor: str | None = None,
+    events: str = "events",
+    part: str | None = None,
+) -> Verification:
+    """Recompute the chain, cross-check counts and content digests (contents.py), re-hash source files still
+    present. Read-only. `events`/`part`: see `contents.check`."""
     tables = {
         r[0]
         for r in con.execute(
             "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
         ).fetchall()
     }
-    if "events" not in tables:  # created, but killed before its first commit: nothing was ever stored
+    if "events" not in tables:
+        if "manifest" in tables and _scalar(con, "SELECT count(*) FROM manifest"):
+            return Verification(problems=["no events table, yet the manifest records files ingested (dropped)"])
+        # created, but killed before its first commit: nothing was ever stored
         return Verification(warnings=["the archive holds no tables yet: nothing has been ingested"])
-    result = Verification(events=_scalar(con, "SELECT count(*) FROM events"))
-    if "manifest" not in tables:
-        files = _scalar(con, "SELECT count(DISTINCT source_file) FROM sources")
-        result.warnings.append(
-            f"no custody manifest: this archive was made before auditql recorded one; its {files} files "
-            "are not covered (the next ingest starts the chain)"
-        )
+    result = Verification(events=_scalar(con, f"SELECT count(*) FROM {events}"))
+    missing = [t for t in ("manifest", "deliveries", "sources", "rejects") if t not in tables]
+    if missing:
+        if result.events:  # nothing left to check the events against: a dropped table, or a pre-custody archive
+            result.problems.append(
+                f"no custody record: the archive holds {result.events} events but no {' / '.join(missing)} "
+                f"table{'s' if len(missing) > 1 else ''} (dropped, or made before auditql kept one); nothing "
+                "about its events can be verified"
+            )
+        else:
+            result.warnings.append(f"no {' / '.join(missing)} table and no events: nothing to verify")
         return result
     _check_chain(con, result, anchor)
-    _check_counts(con, result)
+    export = contents.export_entry(con)  # a query's result: only some of the events, its own entry says which
+    if export is not None:  # said every time: an entry appended after an anchor is vouched for by nobody
+        result.warnings.append(
+            f"a query's result (entry {export['seq']}: export of {export['query']!r}): its events and deliveries "
+            "are checked against that entry, not against the files' entries"
+        )
+    _check_counts(con, result, subset=export is not None)
+    found = contents.check(con, events, part, legacy=bool(result.uncovered), export=export)
+    result.problems += found.problems
+    result.uncovered_contents = found.uncovered
+    if found.uncovered:
+        n = len(found.uncovered)
+        result.warnings.append(
+            f"{n} file{'s' if n != 1 else ''} ingested by an auditql before content digests: not covered by "
+            "content digests (their rows' counts are checked, not their content)"
+        )
     if rehash:
         _check_files(con, result)
         result.rehashed = True
@@ -243,7 +301,12 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
 def _check_chain(con: duckdb.DuckDBPyConnection, result: Verification, anchor: str | None) -> None:
     """Walk the chain in `seq` order: a chain is sequential by nature, and manifests are small (one entry per
     file). An edited entry is reported once; the walk continues from its stored hash."""
-    cur = con.execute(f"SELECT {_HASHED_SELECT}, entry_hash FROM manifest ORDER BY seq")
+    present = {name for (name,) in con.execute("SELECT name FROM pragma_table_info('manifest')").fetchall()}
+    hashed = _HASHED_SELECT
+    for column in DIGEST_COLUMNS:  # read-only, an archive made before them is not migrated: they are NULL
+        if column not in present:
+            hashed = hashed.replace(f", {column}", f", NULL AS {column}")
+    cur = con.execute(f"SELECT {hashed}, entry_hash FROM manifest ORDER BY seq")
     names = [d[0] for d in cur.description or []]
     prev, last_seq, seen_anchor = GENESIS, 0, anchor is None
     for row in cur.fetchall():
@@ -265,6 +328,25 @@ def _check_chain(con: duckdb.DuckDBPyConnection, result: Verification, anchor: s
     result.head = prev if result.entries else None
     if not seen_anchor:
         result.problems.append(f"anchor {anchor}: no entry has this hash — the chain was rewritten or truncated")
+    elif anchor is not None:
+        _after_anchor(con, result, anchor)
+
+
+def _after_anchor(con: duckdb.DuckDBPyConnection, result: Verification, anchor: str) -> None:
+    """A file's latest entry commits to all its rows, so a file ingested again after the anchor has its
+    earlier rows vouched for by that later entry, not by the anchor: say so, naming the file and entry."""
+    for name, seq in con.execute(
+        """SELECT source_file, max(seq) FROM manifest
+           WHERE kind IN ('file', 'member') AND status = 'ingested' GROUP BY source_file
+           HAVING min(seq) <= (SELECT seq FROM manifest WHERE entry_hash = $1)
+              AND max(seq) > (SELECT seq FROM manifest WHERE entry_hash = $1)
+           ORDER BY source_file""",
+        [anchor],
+    ).fetchall():
+        result.warnings.append(
+            f"{name}: ingested again after the anchor (entry {seq}); its rows are vouched for by that entry, not by "
+            "the anchor"
+        )
 
 
 # Per source file: the manifest's ingested entries against deliveries, rejects and sources rows (each good
@@ -290,7 +372,9 @@ WHERE coalesce(s.legacy, 0) > 0 OR coalesce(m.added, 0) <> coalesce(e.n, 0)
 ORDER BY f.source_file"""
 
 
-def _check_counts(con: duckdb.DuckDBPyConnection, result: Verification) -> None:
+def _check_counts(con: duckdb.DuckDBPyConnection, result: Verification, subset: bool = False) -> None:
+    """The manifest's counts against the rows; a query's result (`subset`) holds only some deliveries and
+    events, so those two are checked against its export entry instead (contents.py)."""
     for seq, name in con.execute(
         "SELECT seq, source_file FROM manifest WHERE status IN ('ingested', 'presented again') "
         "AND records_read <> added + duplicates + rejected ORDER BY seq"
@@ -300,7 +384,7 @@ def _check_counts(con: duckdb.DuckDBPyConnection, result: Verification) -> None:
         if legacy:
             result.uncovered.append(name)
             continue
-        if added != events:
+        if added != events and not subset:
             result.problems.append(
                 f"{name}: the archive holds {events} delivered records from it, the manifest says {added}"
             )
@@ -309,7 +393,7 @@ def _check_counts(con: duckdb.DuckDBPyConnection, result: Verification) -> None:
         if entries != sources:
             result.problems.append(f"{name}: {sources} sources rows but {entries} custody entries")
     added = _scalar(con, "SELECT coalesce(sum(added), 0) FROM manifest WHERE status = 'ingested'")
-    if not result.uncovered and added != result.events:
+    if not result.uncovered and added != result.events and not subset:
         result.problems.append(f"the archive holds {result.events} events, the manifest's entries added {added}")
     if result.uncovered:
         n = len(result.uncovered)

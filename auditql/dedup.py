@@ -35,15 +35,18 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql: str) -> int:
+def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql: str, row_digest: str) -> int:
     """Record this file's deliveries and bring `events` to the rule; returns the net number of events
     added. `_aq_staged` holds the file's rows (event_key, content_key, _time, …); `insert_sql` is the
-    `INSERT INTO events SELECT … FROM _aq_staged` to which the rows to store are appended as a filter."""
+    `INSERT INTO events SELECT … FROM _aq_staged` to which the rows to store are appended as a filter;
+    `row_digest` the SQL of the digest of the event row a staged copy is stored as (digests.py), given its
+    `_raw_digest`: what the delivery records of its content, for the file's custody entry."""
     file = sql_str(display)
     fresh = _all_new(con)
     con.execute(
-        f"INSERT INTO deliveries SELECT event_key, content_key, {file}, ?, source_row, line, NULL "
-        f"FROM _aq_staged WHERE {GOOD}",
+        f"""INSERT INTO deliveries
+            SELECT event_key, content_key, {file}, ?, source_row, line, NULL, {row_digest}, _raw_digest
+            FROM (SELECT *, md5(raw::VARCHAR) AS _raw_digest FROM _aq_staged WHERE {GOOD})""",
         [digest],
     )
     if fresh:  # the usual first ingest of an export: every record is an event of its own, nothing to weigh

@@ -39,12 +39,16 @@ ARCHIVE_DDL: tuple[str, ...] = (
     # Every record that delivered an event: one row per (event, file, row), so every file an event came
     # from is on record, not only the one whose copy `events` shows. `raw` is kept only where the copy
     # differs from the stored event's (a CSV twin of a JSON record), or when a better copy replaced it.
+    # `digest` / `raw_digest`: the content the copy delivered (digests.py), which its file's custody entry
+    # commits to; an archive made before they existed gets them empty (not covered, says `verify`).
     """CREATE TABLE IF NOT EXISTS deliveries (
       event_key VARCHAR, content_key VARCHAR, source_file VARCHAR, sha256 VARCHAR, source_row BIGINT,
-      line BIGINT, raw JSON)""",
+      line BIGINT, raw JSON, digest VARCHAR, raw_digest VARCHAR)""",
+    "ALTER TABLE deliveries ADD COLUMN IF NOT EXISTS digest VARCHAR",
+    "ALTER TABLE deliveries ADD COLUMN IF NOT EXISTS raw_digest VARCHAR",
     "CREATE TABLE IF NOT EXISTS fields (vendor VARCHAR, field VARCHAR)",
     'CREATE TABLE IF NOT EXISTS column_values ("column" VARCHAR, value VARCHAR, n BIGINT)',
-    MANIFEST_DDL,
+    *MANIFEST_DDL,
 )
 # Low-cardinality columns whose distinct values are kept in `column_values` at ingest, so completion and
 # summaries stay instant on a 10-million-event archive.

@@ -20,11 +20,11 @@ from typing import Any
 
 import duckdb
 
-from auditql import __version__, archives, canonical, custody, dedup, engine, formats, textfile
+from auditql import __version__, archives, canonical, custody, dedup, digests, engine, formats, textfile
 from auditql.custody import sha256_file
 from auditql.errors import AuditqlError, InputError
 from auditql.filekind import not_regular
-from auditql.mapper import canonical_columns, plan
+from auditql.mapper import canonical_columns, canonical_exprs, plan
 from auditql.vendors import Registry, load_registry
 from auditql.vendors.detect import detect
 from auditql.vendors.timefield import time_by_content
@@ -62,6 +62,7 @@ class FileResult:
 @dataclass
 class Report:
     files: list[FileResult] = field(default_factory=list)
+    head: str | None = None  # the custody chain's head hash after this ingest: note it outside the archive
 
     @property
     def ok(self) -> bool:
@@ -133,13 +134,25 @@ class Ingestor:
 
         The archive itself gets a custody entry too (its hash is what `auditql verify` re-checks later);
         members unpack under this process's `engine.unpack_root()`, which a later start removes if killed."""
-        if not (archives.is_archive(path) or path.suffix.lower() in (".zip", ".gz")):
+        try:
+            packed = archives.is_archive(path) or path.suffix.lower() in (".zip", ".gz")
+        except OSError:  # gone or unreadable since it was listed: `file` says so in one line
+            packed = False
+        if not packed:
             return [self.file(path, display)]
-        digest, size = sha256_file(path), path.stat().st_size
+        try:
+            before = _snapshot(path)
+            digest = sha256_file(path)
+        except OSError as exc:
+            error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
+            custody.record(self.con, custody.Entry("archive", "failed", display, display, None, None, note=error))
+            return [FileResult(display, error=error, status="failed")]
+        size = before.size
         try:
             with archives.unpack(path, engine.unpack_root(), self.limits, display_name=display) as members:
                 if not members:  # an empty zip, or only OS junk: say so rather than report nothing at all
                     raise InputError(display, "archive holds no data files")
+                _unchanged(path, display, before)  # the members are what the recorded hash covers
                 entry = custody.Entry("archive", "unpacked", display, display, digest, size, tool_version=__version__)
                 entry.note = f"{len(members)} member(s)"
                 custody.record(self.con, entry)
@@ -151,15 +164,26 @@ class Ingestor:
             return [FileResult(display, error=str(exc), status="failed")]
 
     def file(self, path: Path, display: str, container: str | None = None) -> FileResult:
-        """One file (or archive member): its events, sources row and custody entry in one transaction."""
+        """One file (or archive member): its events, sources row and custody entry in one transaction.
+
+        The recorded hash must cover exactly the bytes stored: the file is stat'ed before it is hashed and
+        again after DuckDB read it, and refused whole if it changed (or vanished) in between."""
         result = FileResult(display)
-        scanned = textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet")  # one read: hash and lines
-        digest = scanned.sha256
         con = self.con
+        try:
+            before = _snapshot(path)
+            scanned = textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet")  # one read: hash, lines
+        except OSError as exc:
+            error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
+            failed = FileResult(display, error=error, status="failed")
+            custody.record(con, _custody_entry(failed, None, None, container))
+            return failed
+        digest = scanned.sha256
         con.execute("BEGIN TRANSACTION")
         try:
-            self._load(path, display, scanned, result)
-            custody.append(con, _custody_entry(result, path, digest, container))
+            written = self._load(path, display, scanned, result, before.size)
+            _unchanged(path, display, before)
+            custody.append(con, _custody_entry(result, before.size, digest, container, written))
             con.execute("COMMIT")
             return result
         except AuditqlError as exc:
@@ -168,15 +192,24 @@ class Ingestor:
         except duckdb.Error as exc:
             _rollback(con)
             error = f"{display}: cannot ingest: {formats.first_line(exc)}"
+        except OSError as exc:
+            _rollback(con)
+            error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
+        if not path.exists():  # whatever the read tripped over, this is what happened
+            error = f"{display}: disappeared while it was being read; nothing from it stored"
         failed = FileResult(display, vendor=result.vendor, format=result.format, error=error, status="failed")
-        custody.record(con, _custody_entry(failed, path, digest, container))
+        custody.record(con, _custody_entry(failed, before.size, digest, container))
         return failed
 
-    def _load(self, path: Path, display: str, scanned: textfile.Scanned, result: FileResult) -> None:
+    def _load(
+        self, path: Path, display: str, scanned: textfile.Scanned, result: FileResult, size: int
+    ) -> dict[str, str]:
+        """Store the file's rows; returns the content digests its custody entry commits to (none when the
+        same bytes were ingested before: nothing is written)."""
         con, digest = self.con, scanned.sha256
         con.execute("SET preserve_insertion_order = true")  # on again if a failed INSERT left it off
         if self._already_ingested(digest, result):
-            return
+            return {}
         if not self._canonical_registered and formats.sniff_kind(path) == "json":
             canonical.register(con)  # only for JSON: registering a Python UDF imports numpy (~0.1 s)
             self._canonical_registered = True
@@ -201,7 +234,8 @@ class Ingestor:
         # Only here: the readers' row_number() OVER () numbers records in file order only with it on.
         con.execute("SET preserve_insertion_order = false")
         insert = f"INSERT INTO events SELECT {canonical_columns(display, mapping.name)} FROM _aq_staged"
-        added = dedup.apply(con, display, digest, insert)
+        row_digest = digests.event_digest(canonical_exprs(display, mapping.name), raw_digest="_raw_digest")
+        added = dedup.apply(con, display, digest, insert, row_digest)
         con.execute("SET preserve_insertion_order = true")
         if p.lacking and scalar(con, "SELECT count(*) FROM _aq_staged WHERE _time IS NOT NULL AND event_id IS NULL"):
             labels = "; ".join(
@@ -227,7 +261,7 @@ class Ingestor:
             [
                 display,
                 digest,
-                path.stat().st_size,
+                size,
                 mapping.name,
                 records.kind,
                 mapping.fingerprint,
@@ -247,8 +281,10 @@ class Ingestor:
             "WHERE f NOT IN (SELECT field FROM fields WHERE vendor = ?)",
             [mapping.name, records.fields, mapping.name],
         )
+        written = _content_digests(con, display)
         for table in ("_aq_staged", "_aq_csv", "_aq_json", "_aq_lines"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
+        return written
 
     def _already_ingested(self, digest: str, result: FileResult) -> bool:
         """Same bytes read with the same mapping before: every record is already held as often as this file
@@ -268,7 +304,49 @@ class Ingestor:
         return False
 
 
-def _custody_entry(result: FileResult, path: Path, digest: str, container: str | None) -> custody.Entry:
+def _content_digests(con: duckdb.DuckDBPyConnection, display: str) -> dict[str, str]:
+    """The multiset digests (digests.py) of this file's deliveries, rejects and sources rows, as on record now
+    (in the file's transaction: those it just wrote, and any an earlier ingest of the same name wrote)."""
+    found = {}
+    for column, row_sql, table in (
+        ("deliveries_digest", digests.DELIVERY_ROW, "deliveries"),
+        ("rejects_digest", digests.REJECT_ROW, "rejects"),
+        ("sources_digest", digests.SOURCE_ROW, "sources"),
+    ):
+        row = con.execute(digests.multiset(row_sql, f"{table} WHERE source_file = ?"), [display]).fetchone()
+        found[column] = row[1] if row else digests.EMPTY
+    return found
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What identifies a file's bytes without reading them: a change between two snapshots means the bytes
+    hashed may not be the bytes read."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    device: int
+
+
+def _snapshot(path: Path) -> _Snapshot:
+    st = path.stat()
+    return _Snapshot(st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+
+
+def _unchanged(path: Path, display: str, before: _Snapshot) -> None:
+    """Refuse the file if it changed or vanished since it was stat'ed before hashing (issue 14 D)."""
+    try:
+        after = _snapshot(path)
+    except FileNotFoundError:
+        raise InputError(display, "disappeared while it was being read; nothing from it stored") from None
+    if after != before:
+        raise InputError(display, "changed while it was being read; nothing from it stored")
+
+
+def _custody_entry(
+    result: FileResult, size: int | None, digest: str | None, container: str | None, written: dict | None = None
+) -> custody.Entry:
     """A file's custody entry; a member's `path` is its archive's (that is what exists on disk later)."""
     member = result.source_file.removeprefix(container + "!") if container else None
     return custody.Entry(
@@ -277,7 +355,7 @@ def _custody_entry(result: FileResult, path: Path, digest: str, container: str |
         result.source_file,
         container or result.source_file,
         digest,
-        path.stat().st_size,
+        size,
         member=member,
         vendor=result.vendor,
         format=result.format,
@@ -287,6 +365,7 @@ def _custody_entry(result: FileResult, path: Path, digest: str, container: str |
         rejected=result.rejected,
         tool_version=__version__,
         note=result.error,
+        **(written or {}),
     )
 
 
@@ -324,4 +403,5 @@ def ingest(
         if any(f.added for f in report.files):
             engine.refresh_column_values(con)
         con.execute("CHECKPOINT")
+        report.head = custody.head(con)
     return report

@@ -229,9 +229,11 @@ def _lacking(mapping: Mapping, resolved: dict[str, list[str]]) -> list[str]:
 
 def canonical_columns(source_file: str, vendor: str) -> str:
     """The staged columns in `events` order (time from the parsed value, provenance filled in)."""
-    picks = {
-        "time": "_time",
-        "vendor": sql_str(vendor),
-        "source_file": sql_str(source_file),
-    }
-    return ", ".join(f"{picks[c]} AS {sql_ident(c)}" if c in picks else sql_ident(c) for c in COLUMN_NAMES)
+    picks = canonical_exprs(source_file, vendor)
+    return ", ".join(f"{picks[c]} AS {sql_ident(c)}" for c in COLUMN_NAMES)
+
+
+def canonical_exprs(source_file: str, vendor: str) -> dict[str, str]:
+    """Each `events` column's expression over the staged rows (custody digests the same expressions)."""
+    picks = {"time": "_time", "vendor": sql_str(vendor), "source_file": sql_str(source_file)}
+    return {c: picks.get(c, sql_ident(c)) for c in COLUMN_NAMES}

@@ -24,7 +24,7 @@ BROADCOM_ZIP = SAMPLES / "broadcom_portal" / "audits_export_csv.zip"
 HASHED = (
     "seq, prev_hash, kind, status, source_file, path, member, sha256, bytes, vendor, format, records_read, added, "
     "duplicates, rejected, strftime(ingested_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ') AS ingested_at, "
-    "tool_version, note"
+    "tool_version, note, deliveries_digest, rejects_digest, sources_digest, events_digest"
 )
 
 
@@ -126,6 +126,8 @@ def test_chain_recomputes_with_the_documented_recipe(archive: Path) -> None:
     for entry in entries:
         stored = entry.pop("entry_hash")
         assert entry["prev_hash"] == prev
+        # the content digests are hashed only when not NULL (a start entry has none; nor have older entries)
+        entry = {k: v for k, v in entry.items() if not (k.endswith("_digest") and v is None)}
         text = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert hashlib.sha256(text.encode()).hexdigest() == stored
         prev = stored
@@ -140,7 +142,9 @@ def test_an_auditor_can_recompute_an_entry_hash_with_jq(archive: Path, tmp_path:
     entry = con.execute(f"SELECT to_json(m) FROM (SELECT {HASHED} FROM manifest WHERE seq = 7) m").fetchone()[0]
     stored = con.execute("SELECT entry_hash FROM manifest WHERE seq = 7").fetchone()[0]
     con.close()
-    canonical = subprocess.run(["jq", "-cjS", "."], input=entry.encode(), capture_output=True, check=True).stdout
+    # a NULL content digest is not hashed (docs/custody.md): the filter drops exactly those keys
+    recipe = 'with_entries(select(.value != null or (.key | endswith("_digest") | not)))'
+    canonical = subprocess.run(["jq", "-cjS", recipe], input=entry.encode(), capture_output=True, check=True).stdout
     assert "odd näme.csv".encode() in canonical
     assert hashlib.sha256(canonical).hexdigest() == stored
 
@@ -168,11 +172,15 @@ def test_refused_archive_and_unreadable_file_are_recorded_as_failed(archive: Pat
 
 
 def test_archive_made_before_the_manifest_still_opens_and_starts_a_chain(archive: Path, tmp_path: Path, cli) -> None:
-    tamper(archive, "DROP TABLE manifest")  # what an archive from before this version looks like
+    tamper(archive, "DROP TABLE manifest")  # an archive from before the manifest, or one whose manifest was dropped
     result = cli("verify", "--db", archive)
-    assert result.exit_code == 0
-    assert "no custody manifest" in result.stderr and "its 4 files are not covered" in result.stderr
-    assert result.stdout.splitlines()[-1] == "nothing to verify: the archive has no custody entries"
+    # the two cannot be told apart, and neither can vouch for its events: no custody record, never "holds"
+    assert result.exit_code == ExitCode.VERIFY_FAILED
+    assert (
+        "PROBLEM: no custody record: the archive holds 159 events but no manifest table (dropped, or made before "
+        "auditql kept one); nothing about its events can be verified"
+    ) in result.stdout
+    assert "the chain of custody holds" not in result.stdout
     listed = json.loads(cli("sources", "--db", archive, "--format", "json").stdout)
     assert len(listed) == 4 and "seq" not in listed[0]
 
@@ -304,8 +312,11 @@ def test_verify_as_a_subprocess_has_the_documented_exit_code(archive: Path) -> N
         ),
         pytest.param(
             ["DELETE FROM events WHERE source_file LIKE '%export_1.csv' AND source_row <= 2"],
-            # deliveries still record both rows: the global count names the loss (issue 14 names the file)
-            ["the archive holds 157 events, the manifest's entries added 159"],
+            # deliveries still record both rows: the count says so, the Deduplication rule names the file
+            [
+                "the archive holds 157 events, the manifest's entries added 159",
+                "{exports}/user_audit_trail_export_1.csv: events table: 2 events it delivered are missing (deleted)",
+            ],
             id="deleted-events",
         ),
         pytest.param(

@@ -109,6 +109,8 @@ def ingest(
             )
         )
         click.echo(f"archive: {target}", err=True)
+        if report.head:  # kept outside the archive, it is what catches a chain rewritten whole (docs/custody.md)
+            click.echo(f"custody head: {report.head} (check later with `auditql verify --anchor HASH`)", err=True)
         for f in report.files:  # what a reader needs to trust the counts: encodings, error pages, subsets
             for note in f.notes:
                 click.echo(f"note: {safe_text(f.source_file)}: {safe_text(note)}", err=True)

@@ -43,9 +43,15 @@ def verify(db: Path | None, fmt: str, no_rehash: bool, anchor: str | None) -> No
     """
     from auditql import custody, engine
 
-    con = engine.reader(resolve_db(db))
+    path = resolve_db(db)
+    con = engine.reader(path)
     try:
-        result = custody.verify(con, rehash=not no_rehash, anchor=anchor)
+        events, part = "events", None
+        if path.is_dir():  # a Parquet dataset: name the part file an edited event is in
+            from auditql.dataset.parts import events_with_parts
+
+            events, part = events_with_parts(con, path)
+        result = custody.verify(con, rehash=not no_rehash, anchor=anchor, events=events, part=part)
     finally:
         con.close()
     if fmt == "json":
@@ -76,7 +82,13 @@ def _print_table(result: Verification, rehash: bool) -> None:
         err(f"warning: {warning}")
     for problem in result.problems:
         click.echo(safe_text(f"PROBLEM: {problem}"))
-    if result.ok and result.entries:
+    if result.ok and result.entries and result.uncovered_contents:
+        n = len(result.uncovered_contents)
+        click.echo(
+            f"verified: the chain of custody holds; the content of {n} file{'s' if n != 1 else ''} is not covered "
+            "by content digests (ingested by an older auditql)"
+        )
+    elif result.ok and result.entries:
         click.echo("verified: the chain of custody holds")
     elif result.ok:
         click.echo("nothing to verify: the archive has no custody entries")

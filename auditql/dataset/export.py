@@ -36,6 +36,7 @@ from auditql.dataset.layout import (
 )
 from auditql.errors import IOFailure, QueryError, UsageError, environment_error
 from auditql.formats import first_line
+from auditql.schema import COLUMNS
 
 BATCH_ROWS = 100_000
 
@@ -79,7 +80,8 @@ def export(
             import pyarrow.parquet as pq  # here, not at import: `auditql query` must not pay for pyarrow
 
             for table, arrow in catalog.items():
-                pq.write_table(arrow, partial / META / f"{table}.parquet", compression="zstd")
+                if not (table == "manifest" and text is not None):  # a query's result adds its own entry below
+                    pq.write_table(arrow, partial / META / f"{table}.parquet", compression="zstd")
             rows = _write_events(result.to_arrow_reader(BATCH_ROWS), columns, keys, partial / EVENTS)
             if "deliveries" in present:
                 deliveries = con.sql("SELECT * FROM deliveries").to_arrow_reader(BATCH_ROWS)
@@ -90,6 +92,9 @@ def export(
                 partial,
                 new_manifest(keys, _canonical_types(columns), rows=rows, files=files, source=str(db), query=text),
             )
+            if text is not None and "manifest" in catalog:
+                whole = {c.name for c in COLUMNS} <= {name for name, _ in columns}
+                _record_export(catalog["manifest"], partial, db, text, rows, whole)
             _swap_in(partial, target)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
@@ -184,6 +189,46 @@ def _write_deliveries(deliveries, partial: Path, subset: bool, whole: bool) -> N
         )
     finally:
         writer.close()
+
+
+def _record_export(manifest, partial: Path, db: Path, text: str, rows: int, whole: bool) -> None:
+    """A query's result holds some of the archive's events, so its files' custody entries no longer add up:
+    the dataset's chain gets an "export" entry of its own, linked to the archive's head, recording the
+    query and committing to what was written — its events as `events` shows them and its deliveries
+    (digests.py). `verify --db DIR` checks the result against that entry (contents.py). Its `format` says
+    whether the rows are whole events ("events": each is also checked against its delivery) or not ("rows")."""
+    from auditql import __version__, contents, custody, digests
+    from auditql.dataset.parts import events_with_parts
+    from auditql.dataset.reader import open_reader
+
+    reader = open_reader(partial)  # the dataset exactly as `verify --db DIR` will read it
+    try:
+        _, events_digest = contents.rows_digest(reader, *events_with_parts(reader, partial))
+        has_deliveries = reader.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'deliveries'").fetchone()
+        delivered = (
+            reader.execute(digests.multiset(digests.DELIVERY_ROW, "deliveries")).fetchone()
+            if has_deliveries and has_deliveries[0]
+            else None
+        )
+    finally:
+        reader.close()
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("_aq_manifest", manifest)
+        for ddl in custody.MANIFEST_DDL:
+            con.execute(ddl)
+        con.execute("INSERT INTO manifest BY NAME SELECT * FROM _aq_manifest")
+        entry = custody.Entry("export", "exported", None, str(db), None, None, tool_version=__version__, note=text)
+        entry.records_read, entry.added, entry.format = rows, rows, "events" if whole else "rows"
+        entry.events_digest = events_digest
+        entry.deliveries_digest = delivered[1] if delivered else digests.EMPTY
+        custody.append(con, entry)
+        con.execute(
+            f"COPY manifest TO {sql_path(partial / META / 'manifest.parquet')} (FORMAT parquet, COMPRESSION zstd)"
+        )
+    finally:
+        con.close()
 
 
 def _canonical_types(columns: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -85,13 +85,20 @@ def ingest_into(
 
 
 def _check_columns(root: Path, manifest: dict) -> None:
-    """Dedup needs every stored row's key and position: a query result exported without them is no archive."""
+    """Dedup needs every stored row's key and position: a query result exported without them is no archive.
+    Nor is one with them: it carries only its own events' deliveries (dedup would decide against a part of
+    the record), and its custody ends in the export's entry, which later files would not add up to."""
     names = {c["name"] for c in manifest["columns"]}
     missing = [c for c in replaced.KEY if c not in names]
     if missing:
         raise UsageError(
             f"{root}: this dataset has no {', '.join(missing)} column (a query result exported without it); "
             "ingest only into a dataset of whole events"
+        )
+    if manifest.get("query"):
+        raise UsageError(
+            f"{root}: this dataset is the result of a query ({manifest['query']!r}), not an archive; ingest into "
+            "the archive it came from and export again"
         )
 
 
