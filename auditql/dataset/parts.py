@@ -3,7 +3,7 @@ and a query result's own columns (an aggregate's `n`), which its export entry's 
 
 Why a view of its own: the query view `events` hides where a row comes from (user SQL has no business with
 file names); verify reads the same rows, as `events` shows them, plus the part file's path within the
-dataset. Only the dataset's own `events/` folder is read, which the sandboxed reader allows.
+dataset. Arrow reads the part files (the reader connection may read no file itself).
 """
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ from pathlib import Path
 
 import duckdb
 
-from auditql.dataset.layout import EVENTS, read_manifest, sql_path
+from auditql.dataset.layout import EVENTS, read_manifest
+from auditql.dataset.reader import _arrow_dataset as arrow_dataset  # the files as the query view reads them
 from auditql.dataset.reader import _canonical_select as canonical_select  # the view `events` is, exactly
 from auditql.schema import COLUMN_NAMES
 
 VIEW = "_aq_verify_events"
 PART = "_aq_part"
+PARTS = "_aq_parts"  # the Arrow table of rows and their part file
+FILENAME = "_aq_filename"
 
 
 def events_with_parts(con: duckdb.DuckDBPyConnection, root: Path) -> tuple[str, str | None]:
@@ -27,13 +30,25 @@ def events_with_parts(con: duckdb.DuckDBPyConnection, root: Path) -> tuple[str, 
         return "events", None
     manifest = read_manifest(root)
     columns = [c["name"] for c in manifest["columns"]]
-    hive = "true" if manifest.get("partition_by") else "false"
-    prefix = "'" + (str(root / EVENTS) + "/").replace("'", "''") + "'"
     extra = "".join(f', "{c}"' for c in columns if c not in COLUMN_NAMES)  # a query result's own columns
+    prefix = "'" + (str(root / EVENTS) + "/").replace("'", "''") + "'"
+    con.register(PARTS, _with_file_names(files, root / EVENTS, list(manifest.get("partition_by", []))))
     con.execute(
         f"CREATE TEMP VIEW {VIEW} AS SELECT {canonical_select(columns)}{extra}, "
-        f"'{EVENTS}/' || replace(filename, {prefix}, '') AS {PART} "
-        f"FROM read_parquet({sql_path(root / EVENTS / '**' / '*.parquet')}, filename = true, "
-        f"hive_partitioning = {hive}, union_by_name = true)"
+        f"'{EVENTS}/' || replace({FILENAME}, {prefix}, '') AS {PART} FROM {PARTS}"
     )
     return VIEW, PART
+
+
+def _with_file_names(files: list[Path], base: Path, keys: list[str]):
+    """The part files' rows with the path of the file each came from, read by Arrow: the reader connection
+    has no file access at all (auditql/lockdown.py), so DuckDB cannot be asked for `filename`. Materialized,
+    because verify scans it more than once."""
+    import pyarrow as pa
+
+    schema = arrow_dataset(files, base, keys).schema
+    tables = []
+    for f in files:  # one file at a time: this pyarrow has no `__filename` field to project
+        table = arrow_dataset([f], base, keys).to_table()
+        tables.append(table.append_column(FILENAME, pa.array([str(f)] * table.num_rows, pa.string())))
+    return pa.concat_tables(tables, promote_options="permissive") if tables else schema.empty_table()
