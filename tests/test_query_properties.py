@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import operator
+import os
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,10 @@ from hypothesis import strategies as st
 
 from auditql.query import translate
 from auditql.schema import COLUMN_NAMES, events_ddl
+
+# Derandomized unless AUDITQL_HYPOTHESIS=thorough: the suite must not fail on a new random example
+# (run the thorough profile to explore; a find becomes an @example or a named case).
+STABLE = os.environ.get("AUDITQL_HYPOTHESIS", "ci") != "thorough"
 
 MISSING = object()
 T0 = datetime(2015, 8, 16, tzinfo=UTC)
@@ -259,7 +264,9 @@ predicates = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=400, deadline=None, derandomize=STABLE, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(predicate=predicates, upper=st.booleans())
 def test_where_clause_matches_python_evaluation(con: duckdb.DuckDBPyConnection, predicate: tuple, upper: bool) -> None:
     text = render(predicate, str.upper if upper else str.lower)

@@ -42,6 +42,9 @@ ESCAPES: list[tuple[str, str]] = [
      "table 'sources' is not allowed"),
     ("WITH a AS (SELECT * FROM rejects), rejects AS (SELECT 1) SELECT * FROM a", "table 'rejects' is not allowed"),
     ("(WITH d AS (SELECT 1) SELECT * FROM d) UNION ALL SELECT * FROM d", "table 'd' is not allowed"),
+    # found by the fuzzer: sqlglot prints a set operation's operand without its WITH
+    ("SELECT * FROM events UNION ALL WITH a AS (SELECT * FROM events) SELECT * FROM a UNION ALL SELECT * FROM events",
+     "a WITH after UNION/INTERSECT/EXCEPT goes in parentheses"),
     ("WITH s AS (SELECT * FROM events), s AS (SELECT * FROM sources) SELECT * FROM s",
      "the CTE name 's' is used twice"),
     ("WITH events AS (SELECT * FROM sources) SELECT * FROM events", "a CTE may not be named events"),
@@ -84,6 +87,9 @@ ALLOWED: list[tuple[str, list[tuple]]] = [
      "FROM events LIMIT 1", [(__import__("decimal").Decimal("1.50"), 7, [1])]),
     ("SELECT count(*) AS n FROM events WHERE time < date_trunc('day', now()) - INTERVAL 1 DAY AND vendor = 'resolver'",
      [(99,)]),
+    ("SELECT count(*) AS n FROM (SELECT vendor FROM events "
+     "UNION ALL (WITH a AS (SELECT vendor FROM events) SELECT vendor FROM a))",
+     [(984,)]),
 ]  # fmt: skip
 
 

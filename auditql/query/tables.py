@@ -52,6 +52,10 @@ def check_tables(tree: exp.Expr, ctx: Context) -> None:
             continue
         with_ = node.args.get("with_") if isinstance(node, exp.Query) else None
         if isinstance(with_, exp.With):
+            if isinstance(node.parent, exp.SetOperation):
+                # `… UNION ALL WITH a AS (…) SELECT …`: sqlglot prints the operand without its WITH, so the
+                # SQL DuckDB would run is not the query checked here
+                raise ctx.error("a WITH after UNION/INTERSECT/EXCEPT goes in parentheses: … UNION ALL (WITH …)", with_)
             if with_.args.get("recursive"):
                 raise ctx.error("WITH RECURSIVE is not allowed; use plain CTEs over events", with_)
             for cte in with_.expressions:
