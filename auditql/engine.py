@@ -117,6 +117,9 @@ def _busy(path: Path, exc: duckdb.Error) -> ArchiveBusy:
     return ArchiveBusy(f"{path}: archive busy{holder}; try again when that process has finished")
 
 
+_HEADER_BYTES = 3 * 4096  # DuckDB's file header and two database headers
+
+
 def _connect(path: Path, read_only: bool, notify=None, attach_as: str | None = None) -> duckdb.DuckDBPyConnection:
     """Connect, waiting a little for another process's write lock (ingests are short) before giving up.
     attach_as: open an in-memory database instead, with the archive attached read-only under that name."""
@@ -126,7 +129,8 @@ def _connect(path: Path, read_only: bool, notify=None, attach_as: str | None = N
         try:
             return _attached(path, attach_as) if attach_as else duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
-            if not _is_lock_error(exc) or time.monotonic() >= deadline:
+            waitable = _is_lock_error(exc) or (is_damage(exc) and _being_created(path))
+            if not waitable or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
                     raise _busy(path, exc) from None
                 if is_damage(exc):
@@ -136,6 +140,20 @@ def _connect(path: Path, read_only: bool, notify=None, attach_as: str | None = N
                 notify(f"{path}: archive busy, waiting up to {LOCK_WAIT_SECONDS:.0f}s …")
                 told = True
             time.sleep(0.2)
+
+
+def _being_created(path: Path) -> bool:
+    """Whether `path` looks like an archive another process has just begun to write: shorter than DuckDB's
+    three header blocks and modified moments ago. Two ingests creating the same new archive at once saw
+    "not a valid DuckDB database file" in that instant; it is waited out like a lock, not called damage."""
+    try:
+        st = path.stat()
+        with path.open("rb") as fh:
+            start = fh.read(12)
+    except OSError:
+        return False
+    begun = start == b"" or start[8:12] == b"DUCK"  # nothing yet, or DuckDB's magic (not some other file)
+    return begun and st.st_size < _HEADER_BYTES and time.time() - st.st_mtime < LOCK_WAIT_SECONDS
 
 
 def _attached(path: Path, name: str) -> duckdb.DuckDBPyConnection:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import DATA, ROOT, SAMPLES, count
 
@@ -230,3 +231,26 @@ def test_two_ingests_of_the_same_exports_at_once_store_each_event_once(tmp_path:
         assert sum(f["read"] for f in report) == TOTAL_READ
         assert all(f["read"] == f["added"] + f["duplicates"] + f["rejected"] for f in report)
     assert_intact(db, TOTAL_ADDED, cli)
+
+
+def test_an_archive_another_process_is_creating_is_waited_for_not_called_damaged(tmp_path: Path) -> None:
+    """Two ingests creating the same new archive: the second saw an empty file in the instant before DuckDB
+    wrote its headers ("not a valid DuckDB database file") and failed. It now waits as for a lock."""
+    import threading
+
+    db = tmp_path / "new.duckdb"
+    db.write_bytes(b"")  # the instant after the first process created the file
+
+    def finish() -> None:
+        time.sleep(0.5)
+        done = tmp_path / "done.duckdb"
+        with duckdb.connect(str(done)) as con:
+            con.execute("CREATE TABLE t AS SELECT 42 AS x")
+        done.replace(db)
+
+    writer = threading.Thread(target=finish)
+    writer.start()
+    con = engine._connect(db, read_only=True)
+    writer.join()
+    assert con.execute("SELECT x FROM t").fetchall() == [(42,)]
+    con.close()
