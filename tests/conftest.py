@@ -56,6 +56,16 @@ def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
+def edit(db: Path, *statements: str) -> None:
+    """What a user with the duckdb package does to an archive file."""
+    con = duckdb.connect(str(db))
+    try:
+        for sql in statements:
+            con.execute(sql)
+    finally:
+        con.close()
+
+
 def count(db: Path, where: str = "true") -> int:
     return rows(db, f"SELECT count(*) FROM events WHERE {where}")[0][0]
 

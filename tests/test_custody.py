@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import SAMPLES, rows
+from conftest import edit as tamper
 
 from auditql.errors import ExitCode
 from auditql.ingest import ingest
@@ -52,15 +53,6 @@ def archive(pristine: Path, tmp_path: Path) -> Path:
 
 def manifest(db: Path, columns: str = "seq, kind, status, source_file, member, records_read, added") -> list[tuple]:
     return rows(db, f"SELECT {columns} FROM manifest ORDER BY seq")
-
-
-def tamper(db: Path, *statements: str) -> None:
-    con = duckdb.connect(str(db))
-    try:
-        for sql in statements:
-            con.execute(sql)
-    finally:
-        con.close()
 
 
 def verify_json(cli, db: Path, *options: str) -> tuple[int, dict]:

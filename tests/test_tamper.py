@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import SAMPLES, rows, run_auditql
+from conftest import SAMPLES, edit, rows, run_auditql
 
 from auditql import custody, digests, textfile
 from auditql.errors import ExitCode
@@ -57,16 +57,6 @@ def archive(pristine: Path, tmp_path: Path) -> Path:
     db = tmp_path / "archive.duckdb"
     shutil.copy(pristine / "archive.duckdb", db)
     return db
-
-
-def edit(db: Path, *statements: str) -> None:
-    """What a user with the duckdb package does to an archive file."""
-    con = duckdb.connect(str(db))
-    try:
-        for sql in statements:
-            con.execute(sql)
-    finally:
-        con.close()
 
 
 def problems(db: Path, *options: str) -> tuple[int, list[str]]:
