@@ -30,7 +30,11 @@ DIALECTS = ("spark", "trino", "bigquery", "snowflake", "postgres", "duckdb")
     "--output", "-o", type=click.Path(path_type=Path), help="Write to this file (it appears only when complete)."
 )
 @click.option("--limit", type=click.IntRange(min=0), help="At most N rows (the output says when rows were cut).")
-@click.option("--columns", help="Comma-separated columns to show (canonical or raw field names).")
+@click.option(
+    "--columns",
+    help="Comma-separated columns to show (canonical or raw field names); for SQL, which of the result's "
+    "columns to print, in that order.",
+)
 @click.option("--since", help="Only events at or after: 7d, 12h, 2025-03-01, 2025-03-01T10:00:00Z.")
 @click.option("--until", help="Only events before this time (same forms as --since).")
 @click.option("--vendor", help="Only this vendor's events.")
@@ -58,7 +62,22 @@ DIALECTS = ("spark", "trino", "bigquery", "snowflake", "postgres", "duckdb")
     help="Cancel the query after this many seconds, counting the time its rows take to be written "
     "(default 300; 0 = no limit).",
 )
-@click.argument("text", metavar="QUERY")
+@click.option(
+    "--file",
+    "-f",
+    "query_file",
+    metavar="FILE",
+    help="Read the query from FILE (`-f -`: standard input); positional arguments are then all PATHS.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind :NAME / $NAME / {NAME} in the query (repeatable). A number-looking VALUE is a number; "
+    "quote it ('0') to keep it text; @FILE reads one value per line into a list for IN (:NAME).",
+)
+@click.argument("text", metavar="QUERY|-", required=False)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @handle_errors
 def query(
@@ -77,11 +96,14 @@ def query(
     engine_name: str,
     spark_master: str | None,
     memory_limit: str | None,
-    text: str,
+    query_file: str | None,
+    params: tuple[str, ...],
+    text: str | None,
     paths: tuple[Path, ...],
 ) -> None:
     """Run a query: a Gigya-style WHERE clause, the Gigya REST form, or read-only SQL over `events`.
 
+    QUERY `-` reads the query from standard input, as does `-f -`; `-f FILE` reads it from a file.
     With PATHS, query those files directly (a cached temporary archive); otherwise query --db.
 
     \b
@@ -89,7 +111,15 @@ def query(
       auditql query "endpoint LIKE 'socialize%' AND @timestamp > '2015-08-16T00:00:00.000Z'"
       auditql query --format json "SELECT vendor, count(*) AS n FROM events GROUP BY vendor"
       auditql query "outcome = 'failure'" sample_data/
+      auditql query -f q.sql --param code=403042 --param ids=@ids.txt
     """
+    from auditql.commands.bindings import Bound, parse_params, query_text
+
+    if query_file is not None and text is not None:  # with -f, every positional argument is a path
+        paths = (_existing(text), *paths)
+        text = None
+    text = query_text(text, query_file)
+    bound = Bound(parse_params(params))
     with _translator_frozen():
         from auditql import api, engine
         from auditql.output import check_format, format_for, terminal_text
@@ -119,7 +149,9 @@ def query(
                 since=api.parse_when(since) if since else None,
                 until=api.parse_when(until) if until else None,
                 vendor=vendor,
+                params=bound,
             )
+            bound.check_all_used()
             for w in t.warnings:
                 err(f"warning: {w}")
             if explain or dialect:
@@ -141,6 +173,14 @@ def query(
                 _footer(result, fmt, output)
         finally:
             con.close()
+
+
+def _existing(name: str) -> Path:
+    """A positional argument after -f FILE: a path to query, which must exist (as click checks PATHS)."""
+    path = Path(name)
+    if not path.exists():
+        raise UsageError(f"{name}: no such file or folder to query (with -f FILE, the arguments are all PATHS)")
+    return path
 
 
 @contextmanager

@@ -165,3 +165,53 @@ def _is_canonical(node: exp.Expr) -> bool:
 
 def _is_star(node: exp.Expr) -> bool:
     return isinstance(node, exp.Star) or (isinstance(node, exp.Column) and isinstance(node.this, exp.Star))
+
+
+def pick_columns(tree: exp.Expr, columns: list[str], ctx: Context) -> exp.Expr:
+    """`--columns` for a SQL query: the result's columns named, in that order (`SELECT "a", "b" FROM
+    (query)`). DuckDB keeps the inner query's row order through a projection, so ORDER BY still holds.
+
+    A name is matched case-insensitively (as DuckDB and Spark resolve names) against the query's output
+    columns; when all of them are known (no unnamed expression, no `*` over anything but `events`) a name
+    the query does not return is refused here, listing the ones it does."""
+    if not columns:
+        raise ctx.error("--columns is empty; name at least one column of the query's result")
+    known = _output_names(tree)
+    picked: list[exp.Expr] = []
+    for entry in columns:
+        name = entry.strip()
+        if len(name) >= 2 and name[0] == name[-1] == '"':
+            name = name[1:-1].replace('""', '"')
+        if known is not None:
+            matches = [n for n in dict.fromkeys(known) if n.lower() == name.lower()]
+            if not matches:
+                raise ctx.error(
+                    f"--columns names '{name}', which the query does not return; it returns: {', '.join(known)}"
+                )
+            name = matches[0] if len(matches) == 1 else name
+        picked.append(exp.column(name, quoted=True))
+    return exp.select(*picked).from_(
+        exp.Subquery(this=tree, alias=exp.TableAlias(this=exp.to_identifier("result", quoted=True)))
+    )
+
+
+def _output_names(tree: exp.Expr) -> list[str] | None:
+    """The names of the query's result columns, or None when some cannot be known before it runs."""
+    if not isinstance(tree, exp.Query):
+        return None
+    names: list[str] = []
+    for select in tree.selects:
+        if _is_star(select):
+            if not isinstance(tree, exp.Select) or tree.args.get("joins") or not _from_events(tree):
+                return None
+            names.extend(COLUMN_NAMES)
+        elif isinstance(select, (exp.Alias, exp.Column)) and select.alias_or_name:
+            names.append(select.alias_or_name)
+        else:
+            return None
+    return names
+
+
+def _from_events(tree: exp.Select) -> bool:
+    source = tree.args.get("from_")
+    return isinstance(source.this if source else None, exp.Table) and source.this.name.lower() == "events"

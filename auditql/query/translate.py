@@ -116,7 +116,8 @@ def translate(
     limit: adds `LIMIT limit` (or lowers the query's own LIMIT). To learn whether rows were cut, pass
         the number you want to show plus one and check whether that many came back.
     columns: the columns to show for the WHERE and REST forms (canonical names or raw field paths;
-        `"a.b"` in double quotes is one key); default: every canonical column.
+        `"a.b"` in double quotes is one key); default: every canonical column. For SQL, which of the
+        result's columns to return, in that order (by the names the query gives them).
     params: values for `:name` / `$name` / `{name}` placeholders, bound as parameters, never pasted.
         Without params, placeholders are refused.
     identities: who is who across vendors, for the `person` column (auditql.identities.load_identities);
@@ -145,10 +146,7 @@ def _translate(
     check_tree(parsed.tree, ctx)
     warnings: list[str] = []
     tree: exp.Expr = parsed.tree
-    if parsed.form == SQL:
-        if columns is not None:
-            warnings.append("columns= is ignored for SQL queries; the SELECT list decides the columns")
-    else:
+    if parsed.form != SQL:
         tree.set("expressions", options.projection(columns, ctx))
     for rewrite in REWRITES:
         tree = rewrite(tree, ctx)
@@ -158,6 +156,8 @@ def _translate(
     tree = options.cap_rows(tree, limit, ctx)
     tree = raw_fields_to_json(tree, ctx)
     tree = people_to_sql(tree, ctx)
+    if parsed.form == SQL and columns is not None:
+        tree = options.pick_columns(tree, columns, ctx)
     tree, values = _bind_parameters(tree)
     check_generated(tree, ctx)
     sql = tree.sql(dialect=AuditQL, identify=True)

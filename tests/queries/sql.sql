@@ -79,8 +79,17 @@ WITH "x" AS (SELECT "actor_id" FROM (SELECT * FROM "events" WHERE "time" >= CAST
 SELECT vendor, count(*) FROM events GROUP BY vendor ORDER BY 2 DESC LIMIT 5
 SELECT "vendor", COUNT(*) FROM "events" GROUP BY "vendor" ORDER BY 2 DESC LIMIT 3
 
-# title: columns= is ignored for SQL, with a warning
-# columns: ["time"]
-# warning: columns= is ignored for SQL queries
-SELECT count(*) FROM events
-SELECT COUNT(*) FROM "events"
+# title: columns= picks and orders a SQL result's columns by name (any case), keeping its row order
+# columns: ["n", "VENDOR"]
+SELECT vendor, count(*) AS n FROM events GROUP BY vendor
+SELECT "n", "vendor" FROM (SELECT "vendor", COUNT(*) AS "n" FROM "events" GROUP BY "vendor" ORDER BY 1, 2) AS "result"
+
+# title: columns= over SELECT * from events knows the canonical columns
+# columns: ["action", "time"]
+SELECT * FROM events LIMIT 2
+SELECT "action", "time" FROM (SELECT * FROM "events" ORDER BY "events"."time", "events"."source_file", "events"."source_row" LIMIT 2) AS "result"
+
+# title: columns= naming a column the SQL result does not have
+# columns: ["vendor", "count"]
+SELECT vendor, count(*) AS n FROM events GROUP BY vendor
+ERROR: --columns names 'count', which the query does not return; it returns: vendor, n
