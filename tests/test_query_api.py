@@ -63,7 +63,7 @@ def test_to_dialect_without_a_tree_reparses_the_sql() -> None:
 
 
 def test_unknown_dialect_names_the_choices() -> None:
-    with pytest.raises(QueryError, match=r"'oracle' is not a dialect .* Try one of: bigquery, postgres, snowflake"):
+    with pytest.raises(QueryError, match=r"'oracle' is not a dialect .* Try one of: bigquery, duckdb, postgres"):
         translate("x = 1").to_dialect("oracle")
 
 

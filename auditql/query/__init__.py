@@ -7,6 +7,7 @@ in, DuckDB SQL over the canonical `events` table out. Front ends call `translate
 """
 
 from auditql.query.catalog import Catalog
-from auditql.query.translate import DIALECTS, Translation, translate
+from auditql.query.dialects import DIALECTS
+from auditql.query.translate import Translation, translate
 
 __all__ = ["DIALECTS", "Catalog", "Translation", "translate"]

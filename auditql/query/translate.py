@@ -28,11 +28,11 @@ from sqlglot.errors import SqlglotError
 
 from auditql.errors import QueryError
 from auditql.identities import Identities
-from auditql.query import options
+from auditql.query import dialects, options
 from auditql.query.allowlist import check_generated, check_tree
 from auditql.query.catalog import Catalog
 from auditql.query.context import Context
-from auditql.query.dialect import AuditQL, ParseTime
+from auditql.query.dialect import AuditQL
 from auditql.query.forms import SQL, parse_query
 from auditql.query.names import raw_field_paths
 from auditql.query.person import people_to_sql
@@ -41,14 +41,6 @@ from auditql.query.rewrites import REWRITES, raw_fields_to_json
 from auditql.query.trees import replace_all
 from auditql.query.values import BOUND
 
-# Engines `--dialect` can print for; the archive exported as Parquet runs there unchanged.
-DIALECTS: dict[str, str] = {
-    "bigquery": "bigquery",
-    "postgres": "postgres",
-    "snowflake": "snowflake",
-    "spark": "spark",
-    "trino": "trino",
-}
 # sqlglot recurses about 45 frames per nesting level; MAX_DEPTH (64) levels need this much headroom.
 _RECURSION_LIMIT = 10_000
 
@@ -62,39 +54,14 @@ class Translation:
     tree: exp.Expr | None = field(default=None, repr=False, compare=False)  # generated query, for to_dialect
 
     def to_dialect(self, dialect: str) -> str:
-        """The same query for another engine (to run over the archive exported as Parquet)."""
-        name = DIALECTS.get(dialect.lower())
-        if name is None:
-            raise QueryError(f"'{dialect}' is not a dialect auditql can print. Try one of: {', '.join(DIALECTS)}.")
+        """The same query for another engine (to run over the archive exported as Parquet), with the bound
+        values written in; what each engine needs to keep DuckDB's meaning is in dialects.py."""
         with _recursion_headroom():
             try:
                 tree = self.tree if self.tree is not None else sqlglot.parse_one(self.sql, dialect=AuditQL)
-                _refuse_vendor_times(tree, dialect)
-                if name == "spark":
-                    # sqlglot prints TRY_CAST as CAST for Spark unless marked safe, and Spark 4's ANSI
-                    # mode makes that CAST fail on 'n/a' where DuckDB's TRY_CAST gives NULL.
-                    tree = tree.copy()
-                    for node in tree.find_all(exp.TryCast):
-                        node.set("safe", True)
-                return tree.sql(dialect=name, identify=True)
+                return dialects.render(tree, self.params, dialect)
             except (SqlglotError, RecursionError) as error:
                 raise QueryError(f"this query cannot be printed for {dialect} ({error})") from None
-
-
-def _refuse_vendor_times(tree: exp.Expr, dialect: str) -> None:
-    """Other engines lack ingest's time parser (`aq_parse_time`, with strptime formats): say so in one line."""
-    parsed = next((n for n in tree.walk() if isinstance(n, ParseTime) or _is_parse_time_call(n)), None)
-    if parsed is not None:
-        path = parsed.find(exp.JSONPath)
-        name = ".".join(k.name for k in path.expressions[1:]) if path else "a vendor time field"
-        raise QueryError(
-            f"this query reads raw field '{name}' as a time with auditql's own parser, which {dialect} does "
-            "not have; compare the `time` column instead, or run it on DuckDB"
-        )
-
-
-def _is_parse_time_call(node: exp.Expr) -> bool:  # the same, parsed back from SQL text
-    return isinstance(node, exp.Anonymous) and node.name.lower() == "aq_parse_time"
 
 
 def translate(
