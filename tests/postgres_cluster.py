@@ -52,9 +52,9 @@ class Cluster:
 
     def rows(self, query: str) -> list[list[str]]:
         """The query's rows as CSV strings (NULL as the empty string), or AssertionError with psql's error."""
-        done = self.psql(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)")
+        done = self.psql(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, NULL '\\N')")
         assert done.returncode == 0, f"PostgreSQL refused:\n{query}\n{done.stderr}"
-        return list(csv.reader(io.StringIO(done.stdout)))
+        return [["" if v == "\\N" else v for v in row] for row in csv.reader(io.StringIO(done.stdout))]
 
     def stop(self) -> None:
         try:

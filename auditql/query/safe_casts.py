@@ -10,8 +10,9 @@ cast; `pg_input_is_valid` arrived in 16). A CASE evaluates its THEN only when it
   reads beyond that syntax ('nan', 'inf', '0x10', '1_000') and doubles beyond ±1.8e308 (DuckDB: inf)
   give NULL; magnitudes below 1e-307 give 0 (DuckDB: 0 or a subnormal).
 - times: ISO 8601 (`YYYY-MM-DD`, then optionally `[ T]hh:mm[:ss[.fff]]` and `Z` or `±hh[:mm]`) with valid
-  fields, the day checked against the month's length; other layouts DuckDB reads give NULL.
-- booleans: the words both engines read (true/false, t/f, yes/no, y/n, on/off, 1/0).
+  fields, the day checked against the month's length; other layouts DuckDB reads (`24:00:00`, year 0000,
+  `2015-08-16 10:00 UTC`) give NULL.
+- booleans: the words DuckDB reads (true/false, t/f, yes/no, y/n, 1/0, any case, no spaces around).
 - text: a plain CAST, which never fails. Any other type is refused in one line.
 """
 
@@ -45,8 +46,7 @@ _TIMES = (
     "THEN CAST(TRIM(s) AS T) END END"
 )
 _BOOLEAN = (
-    "CASE WHEN LOWER(TRIM(s)) IN ('true', 'false', 't', 'f', 'yes', 'no', 'y', 'n', 'on', 'off', '1', '0') "
-    "THEN CAST(TRIM(s) AS T) END"
+    "CASE WHEN LOWER(s) IN ('true', 'false', 't', 'f', 'yes', 'no', 'y', 'n', '1', '0') THEN CAST(s AS T) END"
 )
 D = exp.DType
 _FLOATS = {D.DOUBLE: ("1.7976931348623157e308", "1e-307"), D.FLOAT: ("3.4028234e38", "1.2e-38")}
