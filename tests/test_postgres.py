@@ -101,7 +101,13 @@ def test_postgres_gives_the_same_rows_as_duckdb(sample_db: Path, pg: Cluster, te
 
 def test_vendor_counts_on_postgres(sample_db: Path, pg: Cluster) -> None:
     _, got = both(sample_db, pg, "SELECT vendor, count(*) AS n FROM events GROUP BY vendor ORDER BY vendor")
-    assert got == [["adobe_cja", "60"], ["broadcom_portal", "74"], ["resolver", "99"], ["sap_cdc", "128"], ["sas_ci360", "131"]]
+    assert got == [
+        ["adobe_cja", "60"],
+        ["broadcom_portal", "74"],
+        ["resolver", "99"],
+        ["sap_cdc", "128"],
+        ["sas_ci360", "131"],
+    ]
 
 
 # Text no engine may fail on. Each is TRY_CAST on DuckDB and the guarded CAST on PostgreSQL.
@@ -117,7 +123,6 @@ DIFFERENT = {
     ("nan", "DOUBLE"): "nan",
     ("0x10", "INTEGER"): 16,
     ("0x10", "BIGINT"): 16,
-    ("0x10", "DECIMAL(10,2)"): 16,
     ("0000-01-01", "DATE"): "0000-01-01",
     ("0000-01-01", "TIMESTAMPTZ"): "0000-01-01",
     ("2015-08-16T24:00:00", "DATE"): "2015-08-16",

@@ -45,9 +45,7 @@ _TIMES = (
     "EXTRACT(DAY FROM CAST(SUBSTRING(TRIM(s), 1, 8) || '01' AS DATE) + INTERVAL '1 MONTH' - INTERVAL '1 DAY') "
     "THEN CAST(TRIM(s) AS T) END END"
 )
-_BOOLEAN = (
-    "CASE WHEN LOWER(s) IN ('true', 'false', 't', 'f', 'yes', 'no', 'y', 'n', '1', '0') THEN CAST(s AS T) END"
-)
+_BOOLEAN = "CASE WHEN LOWER(s) IN ('true', 'false', 't', 'f', 'yes', 'no', 'y', 'n', '1', '0') THEN CAST(s AS T) END"
 D = exp.DType
 _FLOATS = {D.DOUBLE: ("1.7976931348623157e308", "1e-307"), D.FLOAT: ("3.4028234e38", "1.2e-38")}
 _INTEGERS = {
