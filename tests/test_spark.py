@@ -191,3 +191,22 @@ def test_cli_engine_spark_refuses_jvm_functions_and_type_injection(dataset: Path
         result = run_auditql("query", "--engine", "spark", "--db", dataset, query)
         assert result.returncode == 3, result.stderr
         assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bound_values_and_sql_columns_on_spark(dataset: Path, spark: Any) -> None:
+    """--param values reach Spark written into its SQL (checked like any query); --columns picks SQL columns."""
+    params = {"who": "alex.example@example.com", "codes": [403042, 400006]}
+    text = "actor_name = :who OR errCode IN (:codes)"
+    duck, on_spark = both(dataset, spark, text, {"params": params, "columns": ["event_key", "actor_name"]})
+    assert len(duck.rows) == 7
+    assert on_spark.rows == duck.rows
+    text = "SELECT vendor, count(*) AS n FROM events GROUP BY vendor"
+    duck, on_spark = both(dataset, spark, text, {"columns": ["n", "vendor"]})
+    assert on_spark.columns == duck.columns == ["n", "vendor"]
+    assert on_spark.rows == duck.rows == [
+        (60, "adobe_cja"),
+        (74, "broadcom_portal"),
+        (99, "resolver"),
+        (128, "sap_cdc"),
+        (131, "sas_ci360"),
+    ]
