@@ -21,6 +21,7 @@ SECTIONS = (
     "== 6. Memory",
     "== 7. REPL completion",
     "== 8. Streamed output",
+    "== 9. A 10,000-value IN list",
 )
 
 

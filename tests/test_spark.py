@@ -203,10 +203,14 @@ def test_bound_values_and_sql_columns_on_spark(dataset: Path, spark: Any) -> Non
     text = "SELECT vendor, count(*) AS n FROM events GROUP BY vendor"
     duck, on_spark = both(dataset, spark, text, {"columns": ["n", "vendor"]})
     assert on_spark.columns == duck.columns == ["n", "vendor"]
-    assert on_spark.rows == duck.rows == [
-        (60, "adobe_cja"),
-        (74, "broadcom_portal"),
-        (99, "resolver"),
-        (128, "sap_cdc"),
-        (131, "sas_ci360"),
-    ]
+    assert (
+        on_spark.rows
+        == duck.rows
+        == [
+            (60, "adobe_cja"),
+            (74, "broadcom_portal"),
+            (99, "resolver"),
+            (128, "sap_cdc"),
+            (131, "sas_ci360"),
+        ]
+    )

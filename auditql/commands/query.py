@@ -149,7 +149,7 @@ def query(
                 since=api.parse_when(since) if since else None,
                 until=api.parse_when(until) if until else None,
                 vendor=vendor,
-                params=bound,
+                params=bound if params else None,  # without --param, a placeholder is refused as such
             )
             bound.check_all_used()
             for w in t.warnings:

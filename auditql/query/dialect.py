@@ -31,6 +31,8 @@ from sqlglot.generators.duckdb import DuckDBGenerator
 from sqlglot.parsers.duckdb import DuckDBParser
 from sqlglot.tokens import TokenType
 
+from auditql.query import value_lists
+
 
 class WordMatch(exp.Expression, exp.Binary, exp.Predicate):
     """`field contains 'word'`: case-insensitive whole-word match; rewritten before generation."""
@@ -64,6 +66,8 @@ class AuditQL(DuckDB):
         VAR_SINGLE_TOKENS: t.ClassVar = {*DuckDB.Tokenizer.VAR_SINGLE_TOKENS, "@"}
 
     class Parser(DuckDBParser):
+        _parse_in = value_lists.parse_in  # long IN lists of plain values, parsed fast (value_lists.py)
+
         def _parse_range(self, this: exp.Expr | None = None, parse_is: bool = False) -> exp.Expr | None:
             this = super()._parse_range(this, parse_is)
             while self._curr:
