@@ -83,10 +83,13 @@ def cli():
     return invoke
 
 
-def run_auditql(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    """The installed console entry point as a subprocess (`python -m auditql`)."""
+def run_auditql(
+    *args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None
+) -> subprocess.CompletedProcess:
+    """The installed console entry point as a subprocess (`python -m auditql`); `input` is its stdin."""
     return subprocess.run(
         [sys.executable, "-m", "auditql", *map(str, args)],
+        input=input,
         capture_output=True,
         text=True,
         cwd=cwd or ROOT,

@@ -77,7 +77,7 @@ DIALECTS = ("spark", "trino", "bigquery", "snowflake", "postgres", "duckdb")
     help="Bind :NAME / $NAME / {NAME} in the query (repeatable). A number-looking VALUE is a number; "
     "quote it ('0') to keep it text; @FILE reads one value per line into a list for IN (:NAME).",
 )
-@click.argument("text", metavar="QUERY|-", required=False)
+@click.argument("text", metavar="[QUERY|-]", required=False)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @handle_errors
 def query(
@@ -111,7 +111,7 @@ def query(
       auditql query "endpoint LIKE 'socialize%' AND @timestamp > '2015-08-16T00:00:00.000Z'"
       auditql query --format json "SELECT vendor, count(*) AS n FROM events GROUP BY vendor"
       auditql query "outcome = 'failure'" sample_data/
-      auditql query -f q.sql --param code=403042 --param ids=@ids.txt
+      auditql query -f examples/queries/failed-calls.sql --param code=403042 --param logins=@examples/queries/logins.txt
     """
     from auditql.commands.bindings import Bound, parse_params, query_text
 
