@@ -125,25 +125,25 @@ class Bound(Mapping[str, object]):
     a value the query never uses is reported (a typo in a name would otherwise bind nothing, silently)."""
 
     def __init__(self, values: Mapping[str, object]):
-        self.values = dict(values)
+        self.given = dict(values)
         self.used: set[str] = set()
 
     def __getitem__(self, name: str) -> object:
-        value = self.values[name]
+        value = self.given[name]
         self.used.add(name)
         return value
 
     def __contains__(self, name: object) -> bool:
-        return name in self.values
+        return name in self.given
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self.given)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.given)
 
     def check_all_used(self) -> None:
-        unused = [n for n in self.values if n not in self.used]
+        unused = [n for n in self.given if n not in self.used]
         if unused:
             names = ", ".join(unused)
             verb, has = ("is", f"no :{unused[0]}") if len(unused) == 1 else ("are", "no such placeholders")

@@ -214,4 +214,5 @@ def _output_names(tree: exp.Expr) -> list[str] | None:
 
 def _from_events(tree: exp.Select) -> bool:
     source = tree.args.get("from_")
-    return isinstance(source.this if source else None, exp.Table) and source.this.name.lower() == "events"
+    table = source.this if source is not None else None
+    return isinstance(table, exp.Table) and table.name.lower() == "events"

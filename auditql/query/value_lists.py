@@ -20,7 +20,7 @@ from sqlglot.tokens import Token, TokenType
 _SINGLE = (TokenType.NUMBER, TokenType.STRING)
 
 
-def parse_in(parser: Any, this: exp.Expr | None, alias: bool = False) -> exp.Expr:
+def parse_in(parser: Any, this: exp.Expr | None, alias: bool = False) -> exp.In:
     """`Parser._parse_in` for the auditql dialect (hooked in dialect.py)."""
     if not _plain_values(parser._tokens, parser._index):
         return DuckDBParser._parse_in(parser, this, alias)

@@ -41,6 +41,10 @@ SUITES: dict[str, str | None] = {
     "tests/test_properties.py": "properties",
     "tests/test_hostile_paths.py": "hostile paths",
     "tests/test_environment.py": "environment",
+    "tests/test_query_input.py": "query input and bound values",
+    "tests/test_value_lists.py": "query input and bound values",
+    "tests/test_dialects.py": "dialects",
+    "tests/test_postgres.py": "dialects",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 
