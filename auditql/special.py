@@ -227,6 +227,19 @@ def _export(session: Session, arg: str) -> None:
     session.say(f"{len(session.last.result.rows)} rows → {path}", "note")
 
 
+@special_command(".read", "FILE", choices=PATH)
+def _read(session: Session, arg: str) -> None:
+    """Run the query in FILE (any of the three forms, `--` comments allowed), as `auditql query -f FILE`."""
+    from auditql.query_input import query_text
+
+    names = arguments(arg)
+    if len(names) != 1:
+        raise UsageError("give one file, e.g. .read failed_logins.sql")
+    if kind := not_regular(Path(names[0]).expanduser()):  # a FIFO would wait for a writer forever
+        raise UsageError(f"{names[0]}: {kind}, not a file: nothing read; give a file name")
+    session.run_query(query_text(None, names[0]))
+
+
 @special_command(".explain", "[QUERY]", choices=QUERY)
 def _explain(session: Session, arg: str) -> None:
     """Show the DuckDB SQL of the last query, or of QUERY without running it."""

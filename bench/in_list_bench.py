@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
-from auditql.commands.bindings import parse_params
+from auditql.query_input import parse_params
 from auditql.query import translate
 from bench.measure import Row, Section, median_of
 

@@ -255,3 +255,23 @@ def test_dialect_postgres_writes_the_bound_values_in(cli, sample_db: Path, tmp_p
         "AND \"time\" >= CAST('2025-11-20T00:00:00Z' AS TIMESTAMPTZ) "
         'ORDER BY "time", "source_file", "source_row"\n'
     )
+
+
+# --- the REPL's .read ---------------------------------------------------------------------------------------
+def test_repl_read_runs_the_query_in_a_file(sample_db: Path, tmp_path: Path) -> None:
+    from conftest import repl_output
+    from test_special import make_session
+
+    session = make_session(sample_db)
+    q = tmp_path / "failed.sql"
+    q.write_text(f"-- failed calls\n{FAILED}\n")
+    shown = repl_output(session, f".read {q}")
+    assert shown.splitlines()[-1].startswith("7 rows")
+    assert session.last is not None and session.last.text == f"-- failed calls\n{FAILED}\n"
+    assert (
+        repl_output(session, f".read {tmp_path}")
+        == f"error: {tmp_path}: a folder, not a file: nothing read; give a file name\n"
+    )
+    assert repl_output(session, f".read {tmp_path / 'nope.sql'}") == (
+        f"error: cannot read query file {tmp_path / 'nope.sql'}: No such file or directory\n"
+    )

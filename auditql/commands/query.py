@@ -113,7 +113,7 @@ def query(
       auditql query "outcome = 'failure'" sample_data/
       auditql query -f examples/queries/failed-calls.sql --param code=403042 --param logins=@examples/queries/logins.txt
     """
-    from auditql.commands.bindings import Bound, parse_params, query_text
+    from auditql.query_input import Bound, parse_params, query_text
 
     if query_file is not None and text is not None:  # with -f, every positional argument is a path
         paths = (_existing(text), *paths)
