@@ -166,9 +166,7 @@ def test_a_ten_thousand_value_in_list_from_a_file_as_a_subprocess(sample_db: Pat
     assert len(keys) == 7
     ids = tmp_path / "keys.txt"
     ids.write_text("\n".join([f"none:{i}" for i in range(9_993)] + keys) + "\n")
-    done = run_auditql(
-        "query", "--db", sample_db, "--format", "json", "--param", f"keys=@{ids}", "event_key IN (:keys)"
-    )
+    done = run_auditql("query", "--db", sample_db, "--format", "json", "--param", f"keys=@{ids}", "event_key IN :keys")
     assert done.returncode == 0, done.stderr
     assert sorted(r["event_key"] for r in json.loads(done.stdout)) == sorted(keys)
 

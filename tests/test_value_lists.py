@@ -69,3 +69,11 @@ def test_plain_lists_take_the_fast_path_and_others_do_not(monkeypatch: pytest.Mo
     for text in LISTS[:4] + LISTS[4:9]:
         sqlglot.parse_one(text, dialect=AuditQL)
     assert taken == [True, True, True, True, True, False, False, False, False, False]
+
+
+@pytest.mark.parametrize("text", ["x IN :ids", "x IN $ids", "x IN {ids}", "x NOT IN :ids"])
+def test_in_a_bare_placeholder_means_in_a_list(text: str) -> None:
+    tree = sqlglot.parse_one(text, dialect=AuditQL)
+    node = tree.find(exp.In)
+    assert node.args.get("field") is None
+    assert [p.name for p in node.expressions] == ["ids"]

@@ -6,7 +6,8 @@ A 10,000-value list (`--param ids=@ids.txt`, or pasted inline) took most of its 
 is one number, one string or a bound `$n`, each followed by `,` or `)`, the items are parsed straight as
 what the chain would have reached — the same parser functions, so the same nodes, positions included
 (tests/test_value_lists.py compares both paths). Anything else (`-1`, `'a' || 'b'`, a subquery, `:name`)
-takes sqlglot's path unchanged.
+takes sqlglot's path unchanged. And `x IN :ids` (no parentheses, which sqlglot reads as `IN` a column) is
+read as `x IN (:ids)`, so a list bound to `ids` fills it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,12 @@ _SINGLE = (TokenType.NUMBER, TokenType.STRING)
 def parse_in(parser: Any, this: exp.Expr | None, alias: bool = False) -> exp.In:
     """`Parser._parse_in` for the auditql dialect (hooked in dialect.py)."""
     if not _plain_values(parser._tokens, parser._index):
-        return DuckDBParser._parse_in(parser, this, alias)
+        node = DuckDBParser._parse_in(parser, this, alias)
+        field = node.args.get("field")
+        if isinstance(field, exp.Placeholder):  # `x IN :ids` means `x IN (:ids)`: a bound list is spliced in
+            node.set("field", None)
+            node.set("expressions", [field])
+        return node
     parser._advance()  # (
     items: list[exp.Expr] = []
     while True:
