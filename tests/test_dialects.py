@@ -114,3 +114,10 @@ def test_unknown_dialect_lists_duckdb_too() -> None:
     assert caught.value.message == (
         "'oracle' is not a dialect auditql can print. Try one of: bigquery, duckdb, postgres, snowflake, spark, trino."
     )
+
+
+def test_a_try_cast_inside_another_is_guarded_too() -> None:
+    printed = translate("SELECT try_cast(try_cast(message AS INT) AS DOUBLE) AS x FROM events").to_dialect("postgres")
+    assert "TRY_CAST" not in printed
+    assert printed.count("CASE WHEN") == 2 + 4 * 2  # the outer guard, and the inner one in each of its 4 uses
+    assert isinstance(sqlglot.parse_one(printed, read="postgres"), exp.Query)

@@ -53,7 +53,12 @@ def snowflake_try_casts(tree: exp.Expr) -> exp.Expr:
 
 
 def postgres_try_casts(tree: exp.Expr) -> exp.Expr:
-    replace_all([(node, postgres_try_cast(node)) for node in tree.find_all(exp.TryCast)])
+    """Innermost first, so a TRY_CAST inside another is already guarded when the outer one copies it."""
+    for node in reversed(list(tree.find_all(exp.TryCast, bfs=False))):
+        guarded = postgres_try_cast(node)
+        if node is tree:
+            return guarded
+        node.replace(guarded)
     return tree
 
 
