@@ -84,6 +84,12 @@ QUERIES: list[tuple[str, dict[str, Any], int]] = [
     ("SELECT errCode, count(*) AS n FROM events WHERE vendor = 'sap_cdc' GROUP BY errCode", {}, 4),
     ("SELECT vendor, count(*) AS n FROM events GROUP BY vendor", {"columns": ["n", "vendor"]}, 5),
     (
+        "SELECT vendor, count(try_cast(status_code AS INT)) AS n, "
+        "max(try_cast(try_cast(status_code AS DOUBLE) AS BIGINT)) AS top FROM events GROUP BY vendor",
+        {},
+        5,
+    ),
+    (
         "WITH logins AS (SELECT params.loginID AS login FROM events WHERE endpoint LIKE '%login') "
         "SELECT login, count(*) AS n FROM logins GROUP BY login",
         {},
