@@ -121,3 +121,9 @@ def test_a_try_cast_inside_another_is_guarded_too() -> None:
     assert "TRY_CAST" not in printed
     assert printed.count("CASE WHEN") == 2 + 4 * 2  # the outer guard, and the inner one in each of its 4 uses
     assert isinstance(sqlglot.parse_one(printed, read="postgres"), exp.Query)
+
+
+def test_the_cli_offers_exactly_the_printable_dialects() -> None:
+    from auditql.commands.query import DIALECTS as OFFERED
+
+    assert sorted(OFFERED) == sorted(DIALECTS)
