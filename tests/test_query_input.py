@@ -207,7 +207,7 @@ def test_a_placeholder_without_its_param_points_at_it(cli, sample_db: Path) -> N
     assert result.stderr.splitlines() == [
         "errCode = :c AND actor_name = :who",
         "                              ^",
-        "error: no value for :who (--param who=VALUE, or params=); bound: c",
+        "error: no value for placeholder :who; there are values for: c",
     ]
 
 

@@ -59,7 +59,7 @@ def bind_placeholders(tree: exp.Expr, ctx: Context) -> exp.Expr:
             raise ctx.error("use a named placeholder such as :name, with its value in params=", node)
         if name not in ctx.params:
             known = ", ".join(sorted(ctx.params)) or "nothing"
-            raise ctx.error(f"no value for :{name} (--param {name}=VALUE, or params=); bound: {known}", node)
+            raise ctx.error(f"no value for placeholder :{name}; there are values for: {known}", node)
         value = ctx.params[name]
         if isinstance(value, (list, tuple)) and isinstance(node.parent, exp.In) and node.arg_key == "expressions":
             items = [bound_literal(name, v, node, ctx) for v in value]

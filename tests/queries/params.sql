@@ -57,7 +57,7 @@ SELECT "actor_name" FROM "events" WHERE "actor_id" = $1 AND "source_row" > $2 OR
 # title: a missing value
 # params: {"a": 1}
 errCode = :b
-ERROR: no value for :b (--param b=VALUE, or params=); bound: a
+ERROR: no value for placeholder :b; there are values for: a
 
 # title: positional ? needs a name when binding
 # params: {"a": 1}
