@@ -1,11 +1,12 @@
 """What `auditql query` reads besides its options: the query text (the argument, `-f FILE`, or `-` for
-standard input) and the values `--param` binds to the query's placeholders.
+standard input; the REPL's `.read FILE` too) and the values `--param` binds to the query's placeholders.
 
-Why a module of its own: both are the CLI's habits (the DuckDB CLI's `-f`, psql's `-v`), not the query
-language's. The translator binds values; this only turns what was typed on a command line into the query
-text and a mapping of Python values, and says in one line what is wrong with either.
+Why a module of its own: both are command-line habits (the DuckDB CLI's `-f` and `.read`, psql's `-v`), not
+the query language's. The translator binds values; this only turns what was typed into the query text and a
+mapping of Python values, and says in one line what is wrong with either. It imports nothing heavy.
 
-Typing of `--param name=VALUE` (documented in docs/spec/query-language.md, "Values from the command line"):
+Typing of `--param name=VALUE` (docs/spec/query-language.md, "The query from a file, and values from the
+command line"):
 - a JSON-style number (`0`, `-12`, `3.5`, `1e3`) is a number; anything else is text, so `007`, `+1`,
   `2025-03-01` and `0x1F` stay text exactly as typed;
 - `'…'` or `"…"` around the whole value forces text: `--param "code='0'"` binds the string `0`;
