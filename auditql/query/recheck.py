@@ -5,8 +5,8 @@ the rewritten tree. The two agree only if every piece of user text comes out quo
 a quoted name) or as one of the fixed words the allowlist admits (a type, a unit, a function name). That
 was not so once (a quoted type name came out unquoted, carrying its own SELECT), and a future sqlglot
 could print some other node verbatim. So the generated text is parsed again, and the result must be one
-SELECT that reads `events` (and CTEs in scope) only, calls only allowed or auditql's own functions, and
-holds only allowed types and units: any text that escaped its quotes shows up here as a table, a
+SELECT that reads `events` (and CTEs in scope) only, calls only allowed or auditql's own functions — by
+the name printed, which is the name DuckDB resolves (query/calls.py) — and holds only allowed types and units: any text that escaped its quotes shows up here as a table, a
 function, a node or a second statement, and the query is refused instead of run.
 """
 
@@ -19,7 +19,8 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from auditql.errors import QueryError
-from auditql.query.allowlist import ANONYMOUS_FUNCTIONS, FUNCTIONS, INTERNAL, SYNTAX
+from auditql.query.allowlist import FUNCTIONS, INTERNAL, SYNTAX
+from auditql.query.calls import check_call, typed_nodes
 from auditql.query.context import Context
 from auditql.query.dialect import AuditQL, WordMatch
 from auditql.query.tables import check_tables
@@ -34,9 +35,10 @@ _BOUND = re.compile(r"[0-9]{1,6}")  # $1, $2, … : the only placeholders transl
 def check_sql(sql: str, ctx: Context, dialect: str | type[AuditQL] = AuditQL) -> None:
     """Refuse the query if its generated SQL, read back, is anything but one allowed SELECT over events.
 
-    dialect: what `sql` is written in; for another engine (Spark) none of auditql's own functions may
-    appear either: each allowed function reads back as sqlglot's node for it, never as a bare name."""
-    generated = GENERATED_FUNCTIONS if dialect is AuditQL else frozenset()
+    dialect: what `sql` is written in; for another engine (Spark) names are that engine's, so there each
+    function must read back as a node sqlglot builds for an allowed DuckDB function, never as a bare name
+    (which would reach that engine verbatim: `reflect`, `java_method`)."""
+    other_engine = dialect is not AuditQL
     try:
         statements = sqlglot.parse(sql, dialect=dialect)
     except SqlglotError as error:
@@ -47,16 +49,22 @@ def check_sql(sql: str, ctx: Context, dialect: str | type[AuditQL] = AuditQL) ->
     try:
         check_tables(tree, ctx)
         for node in tree.walk():
-            _check_node(node, ctx, generated)
+            _check_node(node, Context(sql), other_engine)
     except QueryError as error:
         raise _refused(ctx, error.message) from None
 
 
-def _check_node(node: exp.Expr, ctx: Context, generated: frozenset[str]) -> None:
+def _check_node(node: exp.Expr, ctx: Context, other_engine: bool) -> None:
+    """ctx: the generated SQL, so that a function's name is read where it is printed."""
     kind = type(node)
-    if isinstance(node, exp.Anonymous):
-        if node.name.lower() not in ANONYMOUS_FUNCTIONS | generated:
-            raise ctx.error(f"function {node.name.lower()} is not allowed")
+    if isinstance(node, exp.Anonymous) and not other_engine and node.name.lower() in GENERATED_FUNCTIONS:
+        return
+    if isinstance(node, exp.Func) and other_engine:
+        if isinstance(node, exp.Anonymous) or kind not in _other_engine_functions():
+            name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+            raise ctx.error(f"function {name.lower()} is not allowed")
+    elif isinstance(node, exp.Func) and kind not in INTERNAL:
+        check_call(node, ctx.text, ctx.error, SYNTAX - {WordMatch})
     elif kind not in FUNCTIONS and kind not in INTERNAL and (kind not in SYNTAX or kind is WordMatch):
         raise ctx.error(f"{node.key.upper()} is not allowed")
     elif isinstance(node, exp.DataType) and not isinstance(node.parent, exp.DataType):
@@ -67,6 +75,10 @@ def _check_node(node: exp.Expr, ctx: Context, generated: frozenset[str]) -> None
         raise ctx.error(f"number {node.name[:40]!r} is not a number")
     elif isinstance(node, (exp.Placeholder, exp.Parameter)) and not _BOUND.fullmatch(node.name):
         raise ctx.error(f"placeholder {node.name[:40]!r} is not a bound value")
+
+
+def _other_engine_functions() -> frozenset[type[exp.Expr]]:
+    return typed_nodes() | FUNCTIONS.keys() | INTERNAL | SYNTAX
 
 
 def _refused(ctx: Context, why: str) -> QueryError:

@@ -34,6 +34,7 @@ from auditql.query.catalog import Catalog
 from auditql.query.context import Context
 from auditql.query.dialect import AuditQL, ParseTime
 from auditql.query.forms import SQL, parse_query
+from auditql.query.headers import name_unnamed_items
 from auditql.query.names import raw_field_paths
 from auditql.query.person import people_to_sql
 from auditql.query.recheck import check_sql
@@ -146,6 +147,7 @@ def _translate(
     warnings: list[str] = []
     tree: exp.Expr = parsed.tree
     if parsed.form == SQL:
+        tree = name_unnamed_items(tree, ctx)  # `count(*)`, not count_star(), on every engine
         if columns is not None:
             warnings.append("columns= is ignored for SQL queries; the SELECT list decides the columns")
     else:
