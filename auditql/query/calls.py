@@ -35,7 +35,7 @@ SYNTAX_FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(
     {
         exp.Case, exp.If, exp.Cast, exp.TryCast, exp.Extract, exp.Struct, exp.Array, exp.Bracket, exp.ToMap,
         exp.JSONExtract, exp.JSONExtractScalar, exp.CurrentDate, exp.CurrentTimestamp, exp.CurrentTime,
-        exp.Localtime, exp.Localtimestamp, exp.Pow, exp.Explode, exp.Unnest,
+        exp.Localtime, exp.Localtimestamp, exp.Pow, exp.Explode, exp.Unnest, exp.Map,
         exp.GroupConcat, exp.ArgMax, exp.ArgMin, exp.ApproxQuantile, exp.Quantile, exp.PercentileCont,
         exp.PercentileDisc, exp.Ceil, exp.Floor, exp.Chr, exp.Initcap, exp.Max, exp.Min, exp.Trim,
         exp.Substring, exp.StrPosition, exp.Overlay, exp.Normalize, exp.JSONObject,

@@ -46,7 +46,7 @@ def name_unnamed_items(tree: exp.Expr, ctx: Context) -> exp.Expr:
         return tree
     for select, keyword in zip(sorted(selects, key=_document_order), keywords, strict=True):
         runs = _item_runs(tokens, keyword)
-        if len(runs) != len(select.expressions):
+        if len(runs) != len(select.expressions) or not _names_columns(select):
             continue
         for item, (first, last) in zip(list(select.expressions), runs, strict=True):
             if _unnamed(item):
@@ -62,10 +62,32 @@ def _unnamed(item: exp.Expr) -> bool:
     return not isinstance(inner, _NAMED)
 
 
+def _names_columns(select: exp.Select) -> bool:
+    """Whether the SELECT's items become column names: the query's own, a CTE's, a derived table's, a
+    set operation's; not a subquery in an expression (`EXISTS (SELECT 1 …)`, `IN (SELECT …)`, `(SELECT max(…))`)."""
+    node: exp.Expr = select
+    while node.parent is not None and not isinstance(node.parent, exp.Select):
+        if not isinstance(node.parent, (exp.Subquery, exp.From, exp.Join, exp.CTE, exp.With, exp.SetOperation)):
+            return False
+        node = node.parent
+    return node.parent is None or node.arg_key in ("from_", "joins", "with_")
+
+
 def _document_order(select: exp.Select) -> tuple[int, int]:
-    """A SELECT's keyword comes before everything in it, and an outer SELECT's before an inner one's."""
-    starts = [n._meta["start"] for n in select.walk() if n._meta and "start" in n._meta]
+    """A SELECT's keyword comes before everything in it (but after its WITH's CTEs), and an outer
+    SELECT's before an inner one's."""
+    parts = [child for key, child in _children(select) if key != "with_"]
+    starts = [n._meta["start"] for part in parts for n in part.walk() if n._meta and "start" in n._meta]
     return min(starts, default=-1), select.depth
+
+
+def _children(node: exp.Expr) -> list[tuple[str, exp.Expr]]:
+    return [
+        (key, child)
+        for key, value in node.args.items()
+        for child in (value if isinstance(value, list) else [value])
+        if isinstance(child, exp.Expr)
+    ]
 
 
 def _item_runs(tokens: list[Token], keyword: int) -> list[tuple[int, int]]:

@@ -43,6 +43,7 @@ SCALAR_TYPES: dict[exp.DType, str] = {
     D.TEXT: "VARCHAR",
     D.DATE: "DATE",
     D.TIME: "TIME",
+    D.TIMETZ: "TIMETZ",
     D.TIMESTAMPNTZ: "TIMESTAMP",
     D.TIMESTAMP: "TIMESTAMP",
     D.TIMESTAMP_S: "TIMESTAMP",
