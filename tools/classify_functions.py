@@ -119,7 +119,7 @@ def render(classified: dict[str, str], version: str) -> str:
         *(f'{key} = "{text}"' for key, text in REASONS.items()),
         "",
         "[functions]",
-        *(f"{_key(name)} = \"{category}\"" for name, category in classified.items()),
+        *(f'{_key(name)} = "{category}"' for name, category in classified.items()),
     ]
     return "\n".join(lines) + "\n"
 

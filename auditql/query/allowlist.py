@@ -3,8 +3,9 @@
 Everything not listed here is refused before DuckDB sees anything, so a new sqlglot node type or a
 DuckDB table function (`read_text`, `query`, `glob`…) is refused by default rather than by remembering
 to deny it. Functions are checked by the name they are written with, against the list of DuckDB's
-functions in query/functions.toml (query/calls.py). Limits are checked on the tokens first (so sqlglot never recurses into 500 parentheses)
-and again on the tree. The query connection is also sandboxed; this is the first line, not the only.
+functions in query/functions.toml (query/calls.py). Limits are checked on the tokens first (so sqlglot
+never recurses into 500 parentheses) and again on the tree. The query connection is also sandboxed;
+this is the first line, not the only.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from collections.abc import Set as AbstractSet
 
 from sqlglot import exp
 
-from auditql.query.functions import ALLOWED, CLASSIFIED, DOCS, refusal, refusal_message
+from auditql.query.functions import ALLOWED, CLASSIFIED, refusal, refusal_message
 
 # Function nodes written as syntax, or built by sqlglot's own parsers for allowed DuckDB names.
 SYNTAX_FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(
@@ -72,15 +72,15 @@ def check_call(node: exp.Func, text: str, refuse: Refuse, syntax: AbstractSet[ty
 
     syntax: more node types admitted when written without a name (the caller's own syntax list)."""
     if isinstance(node.parent, exp.Dot) and node.arg_key == "expression":
-        name = call_name(node, text) or node.sql_name().lower()
-        raise refuse(f"call {name}(...) by its name alone, not through a qualifier or as a method", node)
+        called = call_name(node, text) or node.sql_name().lower()
+        raise refuse(f"call {called}(...) by its name alone, not through a qualifier or as a method", node)
     name = call_name(node, text)
     if name is None:
         if type(node) in SYNTAX_FUNCTIONS or type(node) in syntax:
             return
-        name = node.sql_name().lower()
-        if name in CLASSIFIED and type(node) not in CONSTRUCTS:  # e.g. CURRENT_USER, written without ( )
-            raise refuse(refusal_message(name, refusal(name) or "it is not supported in a query"), node)
+        keyword = node.sql_name().lower()
+        if keyword in CLASSIFIED and type(node) not in CONSTRUCTS:  # e.g. CURRENT_USER, written without ( )
+            raise refuse(refusal_message(keyword, refusal(keyword) or "it is not supported in a query"), node)
         raise refuse(construct_refused(node, text), node)
     if type(node) in CONSTRUCTS:
         raise refuse(construct_refused(node, text), node)
@@ -116,10 +116,13 @@ def typed_nodes() -> frozenset[type[exp.Expr]]:
     kinds: set[type[exp.Expr]] = set(SYNTAX_FUNCTIONS)
     for name in ALLOWED:
         builder = AuditQL.Parser.FUNCTIONS.get(name.upper())
-        for count in range(4) if builder is not None else ():
+        if builder is None:
+            continue
+        for count in range(4):
             node = _build(builder, [exp.column(f"a{i}") for i in range(count)])
             if node is not None:
-                kinds.update(type(n) for n in node.walk() if isinstance(n, exp.Func) and not isinstance(n, exp.Anonymous))
+                found = (n for n in node.walk() if isinstance(n, exp.Func) and not isinstance(n, exp.Anonymous))
+                kinds.update(type(n) for n in found)
                 break
     return frozenset(kinds)
 
@@ -130,7 +133,7 @@ def _build(builder: Callable[..., exp.Expr], args: list[exp.Expr]) -> exp.Expr |
     for kwargs in ({}, {"dialect": AuditQL()}):
         try:
             node = builder(args, **kwargs)
-        except Exception:  # noqa: BLE001, S112 - a builder that wants other arguments: try the next count
+        except Exception:  # a builder that wants other arguments: try the next count
             continue
         if isinstance(node, exp.Expr) and not node.error_messages(args):
             return node

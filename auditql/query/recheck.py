@@ -6,8 +6,9 @@ a quoted name) or as one of the fixed words the allowlist admits (a type, a unit
 was not so once (a quoted type name came out unquoted, carrying its own SELECT), and a future sqlglot
 could print some other node verbatim. So the generated text is parsed again, and the result must be one
 SELECT that reads `events` (and CTEs in scope) only, calls only allowed or auditql's own functions — by
-the name printed, which is the name DuckDB resolves (query/calls.py) — and holds only allowed types and units: any text that escaped its quotes shows up here as a table, a
-function, a node or a second statement, and the query is refused instead of run.
+the name printed, which is the name DuckDB resolves (query/calls.py) — and holds only allowed types and
+units: any text that escaped its quotes shows up here as a table, a function, a node or a second
+statement, and the query is refused instead of run.
 """
 
 from __future__ import annotations
