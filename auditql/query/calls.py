@@ -22,6 +22,7 @@ that builds one of those node types is an allowed DuckDB function. A call throug
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
@@ -106,14 +107,24 @@ def typed_text(node: exp.Expr, text: str) -> str:
 
 
 @functools.cache
-def typed_nodes() -> frozenset[type[exp.Expr]]:
-    """The function nodes sqlglot builds for the allowed DuckDB names (and those parsed as syntax).
+def typed_nodes(dialect: str | None = None) -> frozenset[type[exp.Expr]]:
+    """The function nodes sqlglot builds for the allowed DuckDB names (and those parsed as syntax); with a
+    dialect, also those the same calls are read back as after sqlglot printed them for that engine.
 
     Another engine's SQL (Spark) names its functions its own way, so there the check is on these node
-    types: a function may appear only as what an allowed DuckDB call is read as."""
+    types: a function may appear only as what an allowed DuckDB call becomes on that engine."""
     from auditql.query.dialect import AuditQL
 
     kinds: set[type[exp.Expr]] = set(SYNTAX_FUNCTIONS)
+    if dialect is not None:
+        quiet = logging.getLogger("sqlglot")
+        level, quiet.level = quiet.level, logging.ERROR  # "unsupported" notes while printing lone nodes
+        try:
+            for kind in typed_nodes():
+                kinds.update(_read_back(kind, dialect))
+        finally:
+            quiet.setLevel(level)
+        return frozenset(kinds | typed_nodes())
     for name in ALLOWED:
         builder = AuditQL.Parser.FUNCTIONS.get(name.upper())
         if builder is None:
@@ -125,6 +136,19 @@ def typed_nodes() -> frozenset[type[exp.Expr]]:
                 kinds.update(type(n) for n in found)
                 break
     return frozenset(kinds)
+
+
+def _read_back(kind: type[exp.Expr], dialect: str) -> set[type[exp.Expr]]:
+    """The function node types `kind`'s call becomes when printed for `dialect` and read back there."""
+    import sqlglot
+
+    args = {key: exp.column(f"a{i}") for i, (key, required) in enumerate(kind.arg_types.items()) if required}
+    try:
+        printed = kind(**args).sql(dialect=dialect)
+        tree = sqlglot.parse_one(f"SELECT {printed}", dialect=dialect)
+    except Exception:  # a node that cannot be printed or read back alone adds nothing
+        return set()
+    return {type(n) for n in tree.walk() if isinstance(n, exp.Func) and not isinstance(n, exp.Anonymous)}
 
 
 def _build(builder: Callable[..., exp.Expr], args: list[exp.Expr]) -> exp.Expr | None:

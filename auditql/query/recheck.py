@@ -24,11 +24,14 @@ from auditql.query.allowlist import FUNCTIONS, INTERNAL, SYNTAX
 from auditql.query.calls import check_call, typed_nodes
 from auditql.query.context import Context
 from auditql.query.dialect import AuditQL, WordMatch
+from auditql.query.functions import ALLOWED
 from auditql.query.tables import check_tables
 from auditql.query.types import check_type, check_unit
 
 # Functions the rewrites generate that sqlglot reads back as anonymous calls (engine.TIME_MACROS).
 GENERATED_FUNCTIONS = frozenset({"aq_parse_time"})
+# DuckDB functions sqlglot has no node for that Spark has under the same name and meaning.
+_SAME_ON_SPARK: frozenset[str] = frozenset()
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?|\.[0-9]+([eE][+-]?[0-9]+)?")
 _BOUND = re.compile(r"[0-9]{1,6}")  # $1, $2, … : the only placeholders translate() leaves in the SQL
 
@@ -47,6 +50,8 @@ def check_sql(sql: str, ctx: Context, dialect: str | type[AuditQL] = AuditQL) ->
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise _refused(ctx, f"it reads back as {len(statements)} statements")
     tree = statements[0]
+    if other_engine:
+        _refuse_duckdb_only_functions(tree, ctx, dialect)
     try:
         check_tables(tree, ctx)
         for node in tree.walk():
@@ -78,8 +83,19 @@ def _check_node(node: exp.Expr, ctx: Context, other_engine: bool) -> None:
         raise ctx.error(f"placeholder {node.name[:40]!r} is not a bound value")
 
 
+def _refuse_duckdb_only_functions(tree: exp.Expr, ctx: Context, dialect: str | type[AuditQL]) -> None:
+    """A DuckDB function sqlglot has no node for is printed for the other engine under DuckDB's name: say so."""
+    for node in tree.find_all(exp.Anonymous):
+        if node.name.lower() in ALLOWED and node.name.lower() not in _SAME_ON_SPARK:
+            raise QueryError(
+                f"function {node.name.lower()} is DuckDB's and has no {dialect} counterpart auditql knows; "
+                "run this query on DuckDB",
+                ctx.text,
+            )
+
+
 def _other_engine_functions() -> frozenset[type[exp.Expr]]:
-    return typed_nodes() | FUNCTIONS.keys() | INTERNAL | SYNTAX
+    return typed_nodes("spark") | FUNCTIONS.keys() | INTERNAL | SYNTAX
 
 
 def _refused(ctx: Context, why: str) -> QueryError:
