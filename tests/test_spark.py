@@ -111,14 +111,18 @@ def test_unnamed_columns_are_named_as_typed_on_spark_as_on_duckdb(dataset: Path,
         "FROM events WHERE vendor = 'resolver' GROUP BY vendor"
     )
     duck, on_spark = both(dataset, spark, text, {})
-    assert on_spark.columns == duck.columns == [
-        "count(*)",
-        "sum(source_row)",
-        "min(lower(actor_name))",
-        "count(*) FILTER (WHERE outcome = 'failure')",
-        "longest",
-        "vendor",
-    ]
+    assert (
+        on_spark.columns
+        == duck.columns
+        == [
+            "count(*)",
+            "sum(source_row)",
+            "min(lower(actor_name))",
+            "count(*) FILTER (WHERE outcome = 'failure')",
+            "longest",
+            "vendor",
+        ]
+    )
     assert on_spark.rows == duck.rows
     assert duck.rows[0][0] == 99
 
