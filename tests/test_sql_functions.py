@@ -24,6 +24,9 @@ from auditql.query import translate
 from auditql.query.functions import ALLOWED, CLASSIFIED, REASONS, refusal_message
 
 ALLOWED_LIST = "(allowed functions: docs/sandbox.md#functions)"
+NOT_EVENTS = "is not allowed; query the events table"
+PLAIN_CALL = "by its name alone, not through a qualifier or as a method"
+NOT_DUCKDB = "is not allowed: it is not one of DuckDB's functions"
 
 # The analyst's SQL from the issue, each with its answer on the sample archive (CSV as printed).
 ANALYST: list[tuple[str, list[str]]] = [
@@ -198,6 +201,22 @@ def test_the_list_is_what_the_reviewed_rules_give() -> None:
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("SELECT * FROM unnest([1, 2])", f"table function unnest(...) {NOT_EVENTS}"),
+        ("SELECT * FROM events, unnest([1]) AS t(x)", f"table function unnest(...) {NOT_EVENTS}"),
+        ("SELECT main.lower(action) FROM events", f"call lower(...) {PLAIN_CALL}"),
+        ("SELECT action.lower() FROM events", f"call lower(...) {PLAIN_CALL}"),
+        ("SELECT regexp_like(action, 'a') FROM events", f"function regexp_like {NOT_DUCKDB} {ALLOWED_LIST}"),
+    ],
+)  # fmt: skip
+def test_calls_that_are_not_plain_calls_of_allowed_functions_are_refused(text: str, message: str) -> None:
+    with pytest.raises(QueryError) as caught:
+        translate(text)
+    assert caught.value.message == message
+
+
 def test_a_function_the_list_does_not_know_is_refused() -> None:
     with pytest.raises(QueryError) as caught:
         translate("SELECT brand_new_function(action) FROM events")
@@ -315,3 +334,36 @@ def test_every_allowed_functions_example_runs_sandboxed_with_duckdbs_answer(samp
     assert differing == []
     assert checked > 400
     assert settings == [(False, True)]
+
+
+@pytest.mark.parametrize(
+    ("sql", "why"),
+    [
+        ("SELECT read_text('/etc/passwd') FROM events", "function read_text is not allowed: it reads files"),
+        ("SELECT \"Read_Text\"('/etc/passwd') FROM events", "function Read_Text is not allowed: it reads files"),
+        ("SELECT CURRENT_SETTING('threads') FROM events", "function CURRENT_SETTING is not allowed: it reads DuckDB"),
+        ("SELECT main.lower(action) FROM events", "call lower(...) by its name alone"),
+        ("SELECT * FROM events WHERE EXISTS (SELECT 1 FROM duckdb_settings())", "table function duckdb_settings(...)"),
+    ],
+)
+def test_the_final_check_holds_generated_sql_to_the_same_function_list(sql: str, why: str) -> None:
+    """Should sqlglot ever print a refused name into the SQL DuckDB runs, reading it back refuses the query."""
+    from auditql.query.context import Context
+    from auditql.query.recheck import check_sql
+
+    with pytest.raises(QueryError) as caught:
+        check_sql(sql, Context("the user's query"))
+    assert caught.value.message.startswith(
+        "the query was refused: the SQL generated for it failed auditql's final check"
+    )
+    assert why in caught.value.message
+
+
+def test_the_final_check_reads_the_names_sqlglot_prints() -> None:
+    """string_agg is printed LISTAGG, date_diff DATE_DIFF('DAY', …): allowed DuckDB names, so the query runs."""
+    translation = translate(
+        "SELECT string_agg(action, ',') AS a, date_diff('day', min(time), max(time)) AS d FROM events"
+    )
+    assert translation.sql == (
+        'SELECT LISTAGG("action", \',\') AS "a", DATE_DIFF(\'DAY\', MIN("time"), MAX("time")) AS "d" FROM "events"'
+    )

@@ -76,6 +76,9 @@ def check_call(node: exp.Func, text: str, refuse: Refuse, syntax: AbstractSet[ty
         called = call_name(node, text) or node.sql_name().lower()
         raise refuse(f"call {called}(...) by its name alone, not through a qualifier or as a method", node)
     name = call_name(node, text)
+    if isinstance(node.parent, (exp.From, exp.Join)) and node.arg_key == "this":  # `FROM unnest([1, 2])`
+        shown = name or node.sql_name().lower()
+        raise refuse(f"table function {shown}(...) is not allowed; query the events table", node)
     if name is None:
         if type(node) in SYNTAX_FUNCTIONS or type(node) in syntax:
             return
