@@ -121,7 +121,8 @@ def typed_nodes(dialect: str | None = None) -> frozenset[type[exp.Expr]]:
     kinds: set[type[exp.Expr]] = set(SYNTAX_FUNCTIONS)
     if dialect is not None:
         quiet = logging.getLogger("sqlglot")
-        level, quiet.level = quiet.level, logging.ERROR  # "unsupported" notes while printing lone nodes
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)  # sqlglot's "unsupported" notes while printing lone nodes
         try:
             for kind in typed_nodes():
                 kinds.update(_read_back(kind, dialect))
