@@ -54,8 +54,9 @@ def check_sql(sql: str, ctx: Context, dialect: str | type[AuditQL] = AuditQL) ->
         _refuse_duckdb_only_functions(tree, ctx, dialect)
     try:
         check_tables(tree, ctx)
+        generated_ctx = Context(sql)
         for node in tree.walk():
-            _check_node(node, Context(sql), other_engine)
+            _check_node(node, generated_ctx, other_engine)
     except QueryError as error:
         raise _refused(ctx, error.message) from None
 
