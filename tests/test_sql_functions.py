@@ -367,3 +367,22 @@ def test_the_final_check_reads_the_names_sqlglot_prints() -> None:
     assert translation.sql == (
         'SELECT LISTAGG("action", \',\') AS "a", DATE_DIFF(\'DAY\', MIN("time"), MAX("time")) AS "d" FROM "events"'
     )
+
+
+OPERATORS = [
+    "'abc' ^@ 'a'", "'abc' ~~ 'a%'", "'abc' !~~ 'a%'", "'abc' ~~* 'A%'", "'abc' SIMILAR TO 'a.*'", "'abc' GLOB 'a*'",
+    "[1] <@ [1, 2]", "[1, 2] @> [1]", "[1, 2] && [2]", "2 ** 10", "2 ^ 10", "7 // 2", "7 % 2", "1 << 4", "256 >> 4",
+    "12 & 10", "12 | 3", "~5", "NULL IS NOT DISTINCT FROM NULL", "(1, 'a') = (1, 'a')", "[10, 20, 30][2:3]",
+    "{'a': 1, 'b': 2}.b", "MAP {'k': 1}['k']", "'x' || 'y'", "percentile_cont(0.5) WITHIN GROUP (ORDER BY 3)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expression", OPERATORS)
+def test_operators_and_syntax_give_duckdbs_answer(sample_db: Path, expression: str) -> None:
+    text = f"WITH one AS (SELECT * FROM events LIMIT 1) SELECT {expression} AS v FROM one"
+    con = engine.reader(sample_db)
+    try:
+        got = api.run(con, api.prepare(con, text)).rows
+    finally:
+        con.close()
+    assert got == duckdb_direct(sample_db, f"SELECT {expression} AS v") != []

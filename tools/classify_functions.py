@@ -66,7 +66,7 @@ NOT_LOADED = {
 # Calls DuckDB's parser reads as syntax, so they are not in duckdb_functions(); all only read their arguments.
 SYNTAX_CALLS = [
     "coalesce", "ifnull", "grouping", "grouping_id", "try", "extract", "current_time", "current_timestamp",
-    "localtime", "localtimestamp",
+    "localtime", "localtimestamp", "percentile_cont", "percentile_disc",
 ]  # fmt: skip
 _FILE_TABLE = re.compile(r"read_|glob$|parquet_|sniff_csv$")
 _CATALOG_TABLE = re.compile(r"duckdb_|pragma_|pg_|icu_calendar_names$|test_|which_secret$")

@@ -65,7 +65,7 @@ SYNTAX: frozenset[type[exp.Expr]] = frozenset(
         exp.Neg, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.DPipe, exp.Case, exp.If,
         exp.IntDiv, exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseNot, exp.BitwiseLeftShift,
         exp.BitwiseRightShift, exp.SimilarTo, exp.Glob, exp.NullSafeEQ, exp.NullSafeNEQ, exp.Any, exp.All,
-        exp.ArrayContainsAll, exp.ArrayOverlaps, exp.Tuple,
+        exp.ArrayContainsAll, exp.ArrayContainedBy, exp.ArrayOverlaps, exp.Tuple,
         # windows, aggregate modifiers, lambdas, list slices and struct keys
         exp.Window, exp.WindowSpec, exp.Qualify, exp.Filter, exp.WithinGroup, exp.IgnoreNulls,
         exp.RespectNulls, exp.Lambda, exp.Slice, exp.PropertyEQ, exp.Kwarg, exp.Bracket,

@@ -41,6 +41,7 @@ SYNTAX_FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(
         exp.PercentileDisc, exp.Ceil, exp.Floor, exp.Chr, exp.Initcap, exp.Max, exp.Min, exp.Trim,
         exp.Substring, exp.StrPosition, exp.Overlay, exp.Normalize, exp.JSONObject,
         exp.RegexpLike,  # Gigya's `x regex 'p'` (dialect.py)
+        exp.StartsWith,  # `x ^@ 'p'`
     }
 )  # fmt: skip
 # Syntax that is refused, by the words users write it with (the refusal names these).
