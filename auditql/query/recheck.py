@@ -30,8 +30,6 @@ from auditql.query.types import check_type, check_unit
 
 # Functions the rewrites generate that sqlglot reads back as anonymous calls (engine.TIME_MACROS).
 GENERATED_FUNCTIONS = frozenset({"aq_parse_time"})
-# DuckDB functions sqlglot has no node for that Spark has under the same name and meaning.
-_SAME_ON_SPARK: frozenset[str] = frozenset()
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?|\.[0-9]+([eE][+-]?[0-9]+)?")
 _BOUND = re.compile(r"[0-9]{1,6}")  # $1, $2, … : the only placeholders translate() leaves in the SQL
 
@@ -85,9 +83,10 @@ def _check_node(node: exp.Expr, ctx: Context, other_engine: bool) -> None:
 
 
 def _refuse_duckdb_only_functions(tree: exp.Expr, ctx: Context, dialect: str | type[AuditQL]) -> None:
-    """A DuckDB function sqlglot has no node for is printed for the other engine under DuckDB's name: say so."""
+    """A DuckDB function sqlglot has no node for is printed for the other engine under DuckDB's name, where it
+    may mean something else or nothing: refuse it in one line (not as a bug to report)."""
     for node in tree.find_all(exp.Anonymous):
-        if node.name.lower() in ALLOWED and node.name.lower() not in _SAME_ON_SPARK:
+        if node.name.lower() in ALLOWED:
             raise QueryError(
                 f"function {node.name.lower()} is DuckDB's and has no {dialect} counterpart auditql knows; "
                 "run this query on DuckDB",
