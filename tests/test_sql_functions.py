@@ -217,6 +217,26 @@ def test_calls_that_are_not_plain_calls_of_allowed_functions_are_refused(text: s
     assert caught.value.message == message
 
 
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        ("char(65)", "char"),
+        ('"char"(65)', "char"),
+        ("stringagg(action, ',')", "stringagg"),
+        ("initcap(action)", "initcap"),
+        ("convert(action, VARCHAR)", "convert"),
+        ("safe_cast(action AS INT)", "safe_cast"),
+        ("normalize(action)", "normalize"),
+    ],
+)
+def test_other_databases_spellings_that_sqlglot_reads_are_refused_as_typed(call: str, name: str) -> None:
+    """sqlglot's own parsers read these into DuckDB functions (char -> chr); DuckDB has no such name."""
+    with pytest.raises(QueryError) as caught:
+        translate(f"SELECT {call} FROM events")
+    assert caught.value.message == f"function {name} {NOT_DUCKDB} {ALLOWED_LIST}"
+    assert (caught.value.line, caught.value.col) == (1, 8)
+
+
 def test_a_function_the_list_does_not_know_is_refused() -> None:
     with pytest.raises(QueryError) as caught:
         translate("SELECT brand_new_function(action) FROM events")
@@ -374,6 +394,8 @@ OPERATORS = [
     "[1] <@ [1, 2]", "[1, 2] @> [1]", "[1, 2] && [2]", "2 ** 10", "2 ^ 10", "7 // 2", "7 % 2", "1 << 4", "256 >> 4",
     "12 & 10", "12 | 3", "~5", "NULL IS NOT DISTINCT FROM NULL", "(1, 'a') = (1, 'a')", "[10, 20, 30][2:3]",
     "{'a': 1, 'b': 2}.b", "MAP {'k': 1}['k']", "'x' || 'y'", "percentile_cont(0.5) WITHIN GROUP (ORDER BY 3)",
+    "json_object('a', 1, 'b', [2])",
+    "trim('  a ')", "position('b' IN 'abc')", "substring('abc', 2, 1)", "overlay('abc' PLACING 'x' FROM 2)",
 ]  # fmt: skip
 
 

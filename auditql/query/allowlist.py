@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
-from auditql.query.calls import check_call, construct_refused
+from auditql.query.calls import PARSER_BUILT, check_call, check_parser_calls, construct_refused
 from auditql.query.context import Context
 from auditql.query.dialect import ParseTime, WordMatch
 from auditql.query.functions import ALLOWED_NAMES
@@ -68,7 +68,7 @@ SYNTAX: frozenset[type[exp.Expr]] = frozenset(
         exp.ArrayContainsAll, exp.ArrayContainedBy, exp.ArrayOverlaps, exp.Tuple,
         # windows, aggregate modifiers, lambdas, list slices and struct keys
         exp.Window, exp.WindowSpec, exp.Qualify, exp.Filter, exp.WithinGroup, exp.IgnoreNulls,
-        exp.RespectNulls, exp.Lambda, exp.Slice, exp.PropertyEQ, exp.Kwarg, exp.Bracket,
+        exp.RespectNulls, exp.Lambda, exp.Slice, exp.PropertyEQ, exp.Kwarg, exp.Bracket, exp.JSONKeyValue,
         # a JSON path argument (`json_extract(raw, '$.a[0]')`), which sqlglot parses and prints back quoted
         exp.JSONPath, exp.JSONPathRoot, exp.JSONPathKey, exp.JSONPathSubscript, exp.JSONPathWildcard,
         exp.JSONPathSlice, exp.JSONPathSelector, exp.JSONPathUnion, exp.JSONPathRecursive,
@@ -143,9 +143,11 @@ def check_token_nesting(tokens: list[Token], ctx: Context) -> None:
 def check_tree(tree: exp.Expr, ctx: Context) -> None:
     """Refuse any node, function, table, type or unit that is not explicitly allowed; also cap the tree depth."""
     _check_depth(tree, ctx)
+    parser_built = False
     for node in tree.walk():
         if isinstance(node, exp.Func):
             check_call(node, ctx.text, ctx.error, SYNTAX)  # by the name it is written with, if any
+            parser_built = parser_built or type(node) in PARSER_BUILT
         elif type(node) not in SYNTAX:
             raise _node_refused(node, ctx)
         elif isinstance(node, exp.Table):
@@ -162,6 +164,8 @@ def check_tree(tree: exp.Expr, ctx: Context) -> None:
             )
         elif isinstance(node, (exp.Limit, exp.Offset)):
             _check_count(node, ctx)
+    if parser_built:
+        check_parser_calls(ctx.text, ctx.error)
     check_tables(tree, ctx)
 
 

@@ -7,10 +7,12 @@ checked by the text of its name: in the user's query (allowlist.check_tree) and 
 (recheck.check_sql), where the name printed is the name DuckDB resolves.
 
 Constructs not written as `name(...)` — CASE, CAST and `::`, `->>`, `[…]`, `{…}`, EXTRACT, CURRENT_DATE —
-carry no name and are admitted by node type (SYNTAX_FUNCTIONS), as are the calls sqlglot parses with a
-parser of its own (`string_agg(x, ',' ORDER BY y)`, `max`, `trim`), which keep no position: every name
-that builds one of those node types is an allowed DuckDB function. A call through a qualifier
-(`main.lower(x)`, `x.lower()`) is refused: the qualifier, not the name, would decide what runs.
+carry no name and are admitted by node type (SYNTAX_FUNCTIONS). So are the calls sqlglot parses with a
+parser of its own (`string_agg(x, ',' ORDER BY y)`, `max`, `trim`), which keep no position; their names
+are checked on the tokens instead (check_parser_calls), so other databases' spellings that those parsers
+also read (`stringagg`, `char`, `initcap`, `convert`, `safe_cast`) are refused as DuckDB would refuse
+them. A call through a qualifier (`main.lower(x)`, `x.lower()`) is refused: the qualifier, not the name,
+would decide what runs.
 
     >>> import sqlglot
     >>> from auditql.query.dialect import AuditQL
@@ -26,8 +28,10 @@ import logging
 import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
+from typing import Any
 
 from sqlglot import exp
+from sqlglot.tokens import TokenType
 
 from auditql.query.functions import ALLOWED, CLASSIFIED, refusal, refusal_message
 
@@ -51,9 +55,19 @@ CONSTRUCTS: dict[type[exp.Expr], str] = {
     "MATCH_RECOGNIZE", exp.Connect: "CONNECT BY", exp.Hint: "a /*+ hint */", exp.Changes: "CHANGES",
     exp.Prior: "PRIOR", exp.Lock: "FOR UPDATE", exp.Fetch: "FETCH", exp.Semicolon: "';'",
 }  # fmt: skip
+# Built by sqlglot's function parsers, without a position: seeing one, check_parser_calls reads the names.
+PARSER_BUILT: frozenset[type[exp.Expr]] = frozenset(
+    {
+        exp.GroupConcat, exp.ArgMax, exp.ArgMin, exp.ApproxQuantile, exp.Quantile, exp.PercentileCont,
+        exp.PercentileDisc, exp.Ceil, exp.Floor, exp.Chr, exp.Initcap, exp.Max, exp.Min, exp.Trim,
+        exp.Substring, exp.StrPosition, exp.Overlay, exp.Normalize, exp.JSONObject, exp.Cast, exp.TryCast,
+        exp.Extract,
+    }
+)  # fmt: skip
+_SYNTAX_CALLS = frozenset({"CAST", "TRY_CAST"})  # written like calls, but SQL syntax
 _NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+"')
 
-Refuse = Callable[[str, exp.Expr], Exception]
+Refuse = Callable[[str, Any], Exception]  # the message and what the caret points at (a node or a token)
 
 
 def call_name(node: exp.Func, text: str) -> str | None:
@@ -92,6 +106,28 @@ def check_call(node: exp.Func, text: str, refuse: Refuse, syntax: AbstractSet[ty
     reason = refusal(name)
     if reason is not None:
         raise refuse(refusal_message(name, reason), node)
+
+
+def check_parser_calls(text: str, refuse: Refuse) -> None:
+    """Refuse a call, written in `text`, of a name sqlglot parses with a parser of its own, unless the name
+    is an allowed DuckDB function (`string_agg`, `max`, `trim`) or SQL syntax (`CAST`)."""
+    from auditql.query.dialect import AuditQL
+
+    parsers = AuditQL.Parser.FUNCTION_PARSERS
+    tokens = AuditQL().tokenize(text)
+    for before, token, after in zip([None, *tokens[:-1]], tokens, [*tokens[1:], None], strict=True):
+        word = token.text.upper()
+        if (
+            word in parsers
+            and word not in _SYNTAX_CALLS
+            and token.token_type != TokenType.STRING  # a quoted name `"char"(65)` is a call too
+            and after is not None
+            and after.token_type == TokenType.L_PAREN
+            and (before is None or before.token_type != TokenType.DOT)
+        ):
+            reason = refusal(token.text)
+            if reason is not None:
+                raise refuse(refusal_message(token.text, reason), token)
 
 
 def construct_refused(node: exp.Expr, text: str) -> str:

@@ -21,7 +21,7 @@ from sqlglot.errors import SqlglotError
 
 from auditql.errors import QueryError
 from auditql.query.allowlist import FUNCTIONS, INTERNAL, SYNTAX
-from auditql.query.calls import check_call, typed_nodes
+from auditql.query.calls import PARSER_BUILT, check_call, check_parser_calls, typed_nodes
 from auditql.query.context import Context
 from auditql.query.dialect import AuditQL, WordMatch
 from auditql.query.functions import ALLOWED
@@ -55,6 +55,8 @@ def check_sql(sql: str, ctx: Context, dialect: str | type[AuditQL] = AuditQL) ->
         generated_ctx = Context(sql)
         for node in tree.walk():
             _check_node(node, generated_ctx, other_engine)
+        if not other_engine and any(type(node) in PARSER_BUILT for node in tree.walk()):
+            check_parser_calls(sql, generated_ctx.error)
     except QueryError as error:
         raise _refused(ctx, error.message) from None
 
