@@ -92,6 +92,32 @@ def test_cell_magic_with_o_stores_the_result(shell: InteractiveShell, expected: 
     assert dict(stored.rows) == {v: e["unique_events"] for v, e in expected["vendors"].items()}
 
 
+def test_duckdbs_functions_and_windows_in_a_cell(shell: InteractiveShell, capfd) -> None:
+    """The analyst's SQL (issue 15) in a notebook: string_agg, date_diff, FILTER, QUALIFY; columns named as typed."""
+    result = shell.run_cell_magic(
+        "auditql",
+        "",
+        "SELECT vendor, string_agg(DISTINCT outcome, ',' ORDER BY outcome), date_diff('day', min(time), max(time)),\n"
+        "  count(*) FILTER (WHERE outcome = 'failure') AS failures\n"
+        "FROM events WHERE vendor IN ('resolver', 'sap_cdc') GROUP BY vendor\n"
+        "QUALIFY row_number() OVER (ORDER BY vendor) = 1",
+    )
+    assert result.columns == [
+        "vendor",
+        "string_agg(DISTINCT outcome, ',' ORDER BY outcome)",
+        "date_diff('day', min(time), max(time))",
+        "failures",
+    ]
+    assert result.rows == [("resolver", "failure,success", 51, 2)]
+    capfd.readouterr()
+    shell.run_cell("%auditql SELECT getenv('HOME') FROM events")
+    err = capfd.readouterr().err
+    assert err.splitlines()[-1] == (
+        "error: function getenv is not allowed: it reads DuckDB settings, variables or the environment "
+        "(allowed functions: docs/sandbox.md#functions)"
+    )
+
+
 def test_open_makes_later_queries_need_no_db(shell: InteractiveShell, sample_db: Path, capsys, expected: dict) -> None:
     magics(shell).archive = None
     shell.run_line_magic("auditql", f"open {sample_db}")

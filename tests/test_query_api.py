@@ -73,9 +73,7 @@ def test_error_render_has_query_caret_and_advice() -> None:
     assert caught.value.render() == (
         "  read_text('/etc/passwd') IS NOT NULL\n"
         "  ^\n"
-        "error: function read_text is not allowed; allowed functions: avg, coalesce, contains, count, "
-        "current_date, date_trunc, ends_with, length, lower, max, min, now, regexp_matches, starts_with, "
-        "strftime, sum, upper"
+        "error: function read_text is not allowed: it reads files (allowed functions: docs/sandbox.md#functions)"
     )
 
 

@@ -85,6 +85,22 @@ def test_multiline_sql_query_exact_rows(child: pexpect.spawn, expected: dict) ->
     assert re.search(r"5 rows in [\d.]+s", text)
 
 
+def test_the_analysts_sql_answers_in_the_repl(child: pexpect.spawn) -> None:
+    """DuckDB's functions and FILTER, typed into the REPL; the unnamed column is named as typed."""
+    text = submit(child, "SELECT vendor, count(*) FILTER (WHERE outcome = 'failure'), date_diff('day', min(time), "
+                         "max(time)) AS days FROM events GROUP BY vendor ORDER BY vendor;", FOOTER)  # fmt: skip
+    header = next(line for line in text.splitlines() if line.split()[:1] == ["vendor"])
+    # the table cuts a header at its column's width: `count(*) FILTE…`, not DuckDB's `count_star() FILTER …`
+    assert header.split()[:3] == ["vendor", "count(*)", "FILTE…"] and header.split()[-1] == "days"
+    rows = [line.split() for line in text.splitlines() if line.split()[:1] and line.split()[0].islower()]
+    assert [r for r in rows if len(r) == 3 and r[1].isdigit()] == [
+        ["adobe_cja", "3", "20"], ["broadcom_portal", "4", "50"], ["resolver", "2", "51"], ["sap_cdc", "7", "3751"],
+        ["sas_ci360", "1", "263"],
+    ]  # fmt: skip
+    text = submit(child, "SELECT getenv('HOME') FROM events;", r"error: [^\r\n]+\r\n")
+    assert "error: function getenv is not allowed: it reads DuckDB settings, variables or the environment" in text
+
+
 def test_tab_completes_a_column_and_a_value(child: pexpect.spawn) -> None:
     child.send("actor_ty")
     child.expect("actor_type")  # the menu pops up while typing; Tab takes its entry

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from auditql import api, engine
 from auditql.errors import AuditqlError, QueryError
+from auditql.query.functions import ALLOWED, CLASSIFIED
 
 # Derandomized unless AUDITQL_HYPOTHESIS=thorough: the suite must not fail on a new random example
 # (run the thorough profile to explore; a find becomes an @example or a named case).
@@ -48,6 +49,14 @@ PAYLOADS = [
 ]  # fmt: skip
 ALLOWED_TYPES = ["INTEGER", "VARCHAR", "DOUBLE", "DECIMAL(10, 2)", "TIMESTAMPTZ", "INTEGER[]", "JSON", "BIGINT"]
 TYPES = [*ALLOWED_TYPES, "BIT", "widget", "STRUCT(a INT)", "MAP(VARCHAR, INT)", "UNION(a INT)", "ENUM('a')"]
+
+
+# Function calls: every DuckDB function the list classifies (allowed or refused), with arguments that may
+# read another table, as a window, an aggregate with FILTER, or with a lambda; sqlglot reads many of them
+# into typed nodes and prints them back under other names, which the final check reads back again.
+FUNCTIONS = sorted(name for name in CLASSIFIED if name.isidentifier())
+ALLOWED_FUNCTIONS = sorted(name for name in ALLOWED if name.isidentifier())
+ORACLES = ["(SELECT max(v) FROM secret)", "(SELECT max(tool_version) FROM sources)", "'secret'"]
 
 
 def mostly(allowed: list[str], everything: list[str]) -> st.SearchStrategy[str]:
@@ -80,7 +89,9 @@ def values() -> st.SearchStrategy[str]:
 @st.composite
 def expression(draw: st.DrawFn, hostile: bool = True) -> str:
     value = draw(values())
-    kind = draw(st.sampled_from(["cast", "dcolon", "try", "unit", "plain", "plain"]))
+    kind = draw(st.sampled_from(["cast", "dcolon", "try", "unit", "call", "plain", "plain"]))
+    if kind == "call":
+        return draw(call(hostile))
     if kind == "cast":
         return f"CAST({value} AS {draw(type_name(hostile))})"
     if kind == "dcolon":
@@ -92,6 +103,22 @@ def expression(draw: st.DrawFn, hostile: bool = True) -> str:
         unit = draw(st.sampled_from(["DAY", "hour", "'day'", "'month'", *payloads]))
         return f"date_trunc({unit}, time)" if unit.startswith("'") else f"time - INTERVAL 1 {unit}"
     return value
+
+
+@st.composite
+def call(draw: st.DrawFn, hostile: bool = True) -> str:
+    name = draw(mostly(ALLOWED_FUNCTIONS, FUNCTIONS) if hostile else st.sampled_from(ALLOWED_FUNCTIONS))
+    args = draw(st.lists(st.one_of(values(), st.sampled_from(ORACLES)) if hostile else values(), max_size=3))
+    shape = draw(st.sampled_from(["plain", "plain", "window", "filter", "lambda"]))
+    if shape == "lambda":
+        body = draw(st.sampled_from(["x + 1", "x", "upper(x)", *(ORACLES if hostile else [])]))
+        return f"{name}([1, 2], x -> {body})"
+    text = f"{name}({', '.join(args)})"
+    if shape == "window":
+        return f"{text} OVER (PARTITION BY vendor ORDER BY time ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)"
+    if shape == "filter":
+        return f"{text} FILTER (WHERE vendor = 'x')"
+    return text
 
 
 def query(depth: int, hostile: bool = True) -> st.SearchStrategy[str]:

@@ -13,6 +13,7 @@ from conftest import run_auditql
 
 from auditql import api, engine
 from auditql.dataset import export
+from auditql.errors import QueryError
 
 pytestmark = [
     pytest.mark.spark,
@@ -97,13 +98,61 @@ def both(dataset: Path, spark: Any, text: str, options: dict[str, Any]) -> tuple
 def test_spark_gives_the_same_answers_as_duckdb(dataset: Path, spark: Any, text: str, options: dict) -> None:
     duck, spark_result = both(dataset, spark, text, options)
     assert duck.rows, "each held query finds rows in the samples"
-    # unnamed expressions are named by each engine (count_star() / count(1)); named columns must agree
-    assert [c if "(" not in d else "" for c, d in zip(spark_result.columns, duck.columns, strict=True)] == [
-        c if "(" not in c else "" for c in duck.columns
-    ]
+    assert spark_result.columns == duck.columns  # unnamed items too: named as typed (query/headers.py)
     assert spark_result.types == duck.types
     assert spark_result.rows == duck.rows
     assert spark_result.truncated == duck.truncated
+
+
+def test_unnamed_columns_are_named_as_typed_on_spark_as_on_duckdb(dataset: Path, spark: Any) -> None:
+    text = (
+        "SELECT count(*), sum(source_row), min(lower(actor_name)),\n"
+        "  count(*) FILTER (WHERE outcome = 'failure'), max( length(action) ) AS longest, vendor\n"
+        "FROM events WHERE vendor = 'resolver' GROUP BY vendor"
+    )
+    duck, on_spark = both(dataset, spark, text, {})
+    assert (
+        on_spark.columns
+        == duck.columns
+        == [
+            "count(*)",
+            "sum(source_row)",
+            "min(lower(actor_name))",
+            "count(*) FILTER (WHERE outcome = 'failure')",
+            "longest",
+            "vendor",
+        ]
+    )
+    assert on_spark.rows == duck.rows
+    assert duck.rows[0][0] == 99
+
+
+def test_window_frames_qualify_and_split_part_on_spark(dataset: Path, spark: Any) -> None:
+    text = (
+        "SELECT vendor, split_part(action, '.', 1) AS service, "
+        "count(*) OVER (PARTITION BY vendor ORDER BY time, source_row ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) "
+        "AS last3 FROM events WHERE vendor = 'sap_cdc' "
+        "QUALIFY row_number() OVER (PARTITION BY vendor ORDER BY time, source_row) <= 3 ORDER BY time, source_row"
+    )
+    duck, on_spark = both(dataset, spark, text, {})
+    assert on_spark.columns == duck.columns == ["vendor", "service", "last3"]
+    assert on_spark.rows == duck.rows
+    assert [row[2] for row in duck.rows] == [1, 2, 3]
+
+
+def test_a_duckdb_only_function_is_refused_for_spark_in_one_line(dataset: Path) -> None:
+    from auditql import spark as spark_engine
+
+    con = engine.reader(dataset)
+    try:
+        translation = api.prepare(con, "SELECT jaro_similarity(action, 'login') AS j FROM events")
+    finally:
+        con.close()
+    with pytest.raises(QueryError) as caught:
+        spark_engine.check(translation)
+    assert caught.value.message == (
+        "function jaro_similarity is DuckDB's and has no spark counterpart auditql knows; run this query on DuckDB"
+    )
 
 
 def test_known_counts_on_spark(dataset: Path, spark: Any, expected: dict) -> None:

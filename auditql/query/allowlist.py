@@ -2,8 +2,10 @@
 
 Everything not listed here is refused before DuckDB sees anything, so a new sqlglot node type or a
 DuckDB table function (`read_text`, `query`, `glob`…) is refused by default rather than by remembering
-to deny it. Limits are checked on the tokens first (so sqlglot never recurses into 500 parentheses)
-and again on the tree. The query connection is also sandboxed; this is the first line, not the only.
+to deny it. Functions are checked by the name they are written with, against the list of DuckDB's
+functions in query/functions.toml (query/calls.py). Limits are checked on the tokens first (so sqlglot
+never recurses into 500 parentheses) and again on the tree. The query connection is also sandboxed;
+this is the first line, not the only.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
+from auditql.query.calls import PARSER_BUILT, check_call, check_parser_calls, construct_refused
 from auditql.query.context import Context
 from auditql.query.dialect import ParseTime, WordMatch
+from auditql.query.functions import ALLOWED_NAMES
 from auditql.query.tables import check_table_shape, check_tables
 from auditql.query.types import check_type, check_unit
 
@@ -22,7 +26,8 @@ MAX_DEPTH = 64
 # translates in well under a second); past this a query would take seconds, so it is refused up front.
 MAX_TOKENS = 25_000
 
-# Functions users may call, by the node sqlglot's DuckDB reader builds, with the name users type.
+# Function nodes the rewrites may build from what users typed (allowed in the rewritten tree, and in
+# another engine's SQL read back); what users may call is decided by name (query/functions.toml).
 FUNCTIONS: dict[type[exp.Expr], str] = {
     exp.Lower: "lower",
     exp.Upper: "upper",
@@ -43,9 +48,7 @@ FUNCTIONS: dict[type[exp.Expr], str] = {
     exp.Min: "min",
     exp.Max: "max",
 }
-# Functions sqlglot has no node for arrive as Anonymous; these names are the allowed ones.
-ANONYMOUS_FUNCTIONS = frozenset({"now"})
-ALLOWED_FUNCTION_NAMES = sorted({*FUNCTIONS.values(), *ANONYMOUS_FUNCTIONS})
+ALLOWED_FUNCTION_NAMES = ALLOWED_NAMES  # for completion
 
 SYNTAX: frozenset[type[exp.Expr]] = frozenset(
     {
@@ -60,6 +63,15 @@ SYNTAX: frozenset[type[exp.Expr]] = frozenset(
         exp.Paren, exp.And, exp.Or, exp.Not, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE,
         exp.Is, exp.In, exp.Between, exp.Like, exp.ILike, exp.Escape, WordMatch,
         exp.Neg, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.DPipe, exp.Case, exp.If,
+        exp.IntDiv, exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseNot, exp.BitwiseLeftShift,
+        exp.BitwiseRightShift, exp.SimilarTo, exp.Glob, exp.NullSafeEQ, exp.NullSafeNEQ, exp.Any, exp.All,
+        exp.ArrayContainsAll, exp.ArrayContainedBy, exp.ArrayOverlaps, exp.Tuple,
+        # windows, aggregate modifiers, lambdas, list slices and struct keys
+        exp.Window, exp.WindowSpec, exp.Qualify, exp.Filter, exp.WithinGroup, exp.IgnoreNulls,
+        exp.RespectNulls, exp.Lambda, exp.Slice, exp.PropertyEQ, exp.Kwarg, exp.Bracket, exp.JSONKeyValue,
+        # a JSON path argument (`json_extract(raw, '$.a[0]')`), which sqlglot parses and prints back quoted
+        exp.JSONPath, exp.JSONPathRoot, exp.JSONPathKey, exp.JSONPathSubscript, exp.JSONPathWildcard,
+        exp.JSONPathSlice, exp.JSONPathSelector, exp.JSONPathUnion, exp.JSONPathRecursive,
         # placeholders: allowed only when params are given (checked in check_tree)
         exp.Placeholder, exp.Parameter,
     }
@@ -131,12 +143,11 @@ def check_token_nesting(tokens: list[Token], ctx: Context) -> None:
 def check_tree(tree: exp.Expr, ctx: Context) -> None:
     """Refuse any node, function, table, type or unit that is not explicitly allowed; also cap the tree depth."""
     _check_depth(tree, ctx)
+    parser_built = False
     for node in tree.walk():
-        if isinstance(node, exp.Anonymous):
-            if node.name.lower() not in ANONYMOUS_FUNCTIONS:
-                raise _function_refused(node.name, node, ctx)
-        elif type(node) in FUNCTIONS:
-            pass
+        if isinstance(node, exp.Func):
+            check_call(node, ctx.text, ctx.error, SYNTAX)  # by the name it is written with, if any
+            parser_built = parser_built or type(node) in PARSER_BUILT
         elif type(node) not in SYNTAX:
             raise _node_refused(node, ctx)
         elif isinstance(node, exp.Table):
@@ -153,6 +164,8 @@ def check_tree(tree: exp.Expr, ctx: Context) -> None:
             )
         elif isinstance(node, (exp.Limit, exp.Offset)):
             _check_count(node, ctx)
+    if parser_built:
+        check_parser_calls(ctx.text, ctx.error)
     check_tables(tree, ctx)
 
 
@@ -162,7 +175,8 @@ def check_generated(tree: exp.Expr, ctx: Context) -> None:
         kind = type(node)
         if kind in FUNCTIONS or kind in INTERNAL or (kind in SYNTAX and kind is not WordMatch):
             continue
-        if isinstance(node, exp.Anonymous) and node.name.lower() in ANONYMOUS_FUNCTIONS:
+        if isinstance(node, exp.Func):
+            check_call(node, ctx.text, ctx.error)  # a call the user typed, still under its own name
             continue
         raise ctx.error(f"internal error: {kind.__name__} reached the generated SQL; please report it")
 
@@ -204,16 +218,7 @@ def _too_deep(ctx: Context, at: Token | exp.Expr) -> Exception:
     )
 
 
-def _function_refused(name: str, node: exp.Expr, ctx: Context) -> Exception:
-    return ctx.error(
-        f"function {name.lower()} is not allowed; allowed functions: {', '.join(ALLOWED_FUNCTION_NAMES)}",
-        node,
-    )
-
-
 def _node_refused(node: exp.Expr, ctx: Context) -> Exception:
-    if isinstance(node, exp.Func):
-        return _function_refused(node.sql_name(), node, ctx)
     if isinstance(node, (exp.DML, exp.DDL, exp.Command, exp.Pragma, exp.Set)) or node.parent is None:
         return ctx.error(f"only SELECT queries are allowed; {node.key.upper()} was refused", node)
-    return ctx.error(f"{node.key.upper()} is not allowed in a query; rewrite it without", node)
+    return ctx.error(construct_refused(node, ctx.text), node)

@@ -87,6 +87,8 @@ def _resolve_scope(scope: Scope, ctx: Context) -> None:
     columns = [node for node in walk_in_scope(select) if isinstance(node, exp.Column)]
     replacements: list[tuple[exp.Expr, exp.Expr]] = []
     for column in columns:
+        if _is_lambda_parameter(column):
+            continue
         outer: exp.Expr = column
         while isinstance(outer.parent, exp.Dot) and outer.arg_key == "this":
             outer = outer.parent
@@ -179,3 +181,16 @@ def _is_events(source: t.Any) -> bool:
 def _in_output_clause(column: exp.Column) -> bool:
     clause = column.find_ancestor(exp.Order, exp.Group, exp.Having, exp.Where, exp.Select)
     return isinstance(clause, (exp.Order, exp.Group, exp.Having))
+
+
+def _is_lambda_parameter(column: exp.Column) -> bool:
+    """`x` in `list_transform(l, x -> x + 1)` is the lambda's parameter, not a field of the record."""
+    if column.table:
+        return False
+    name = column.name.lower()
+    scope = column.find_ancestor(exp.Lambda)
+    while scope is not None:
+        if any(p.name.lower() == name for p in scope.expressions):
+            return True
+        scope = scope.find_ancestor(exp.Lambda)
+    return False

@@ -5,9 +5,10 @@ the rewritten tree. The two agree only if every piece of user text comes out quo
 a quoted name) or as one of the fixed words the allowlist admits (a type, a unit, a function name). That
 was not so once (a quoted type name came out unquoted, carrying its own SELECT), and a future sqlglot
 could print some other node verbatim. So the generated text is parsed again, and the result must be one
-SELECT that reads `events` (and CTEs in scope) only, calls only allowed or auditql's own functions, and
-holds only allowed types and units: any text that escaped its quotes shows up here as a table, a
-function, a node or a second statement, and the query is refused instead of run.
+SELECT that reads `events` (and CTEs in scope) only, calls only allowed or auditql's own functions — by
+the name printed, which is the name DuckDB resolves (query/calls.py) — and holds only allowed types and
+units: any text that escaped its quotes shows up here as a table, a function, a node or a second
+statement, and the query is refused instead of run.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from auditql.errors import QueryError
-from auditql.query.allowlist import ANONYMOUS_FUNCTIONS, FUNCTIONS, INTERNAL, SYNTAX
+from auditql.query.allowlist import FUNCTIONS, INTERNAL, SYNTAX
+from auditql.query.calls import PARSER_BUILT, check_call, check_parser_calls, typed_nodes
 from auditql.query.context import Context
 from auditql.query.dialect import AuditQL, WordMatch
+from auditql.query.functions import ALLOWED
 from auditql.query.tables import check_tables
 from auditql.query.types import check_type, check_unit
 
@@ -34,9 +37,10 @@ _BOUND = re.compile(r"[0-9]{1,6}")  # $1, $2, … : the only placeholders transl
 def check_sql(sql: str, ctx: Context, dialect: str | type[AuditQL] = AuditQL) -> None:
     """Refuse the query if its generated SQL, read back, is anything but one allowed SELECT over events.
 
-    dialect: what `sql` is written in; for another engine (Spark) none of auditql's own functions may
-    appear either: each allowed function reads back as sqlglot's node for it, never as a bare name."""
-    generated = GENERATED_FUNCTIONS if dialect is AuditQL else frozenset()
+    dialect: what `sql` is written in; for another engine (Spark) names are that engine's, so there each
+    function must read back as a node sqlglot builds for an allowed DuckDB function, never as a bare name
+    (which would reach that engine verbatim: `reflect`, `java_method`)."""
+    other_engine = dialect is not AuditQL
     try:
         statements = sqlglot.parse(sql, dialect=dialect)
     except SqlglotError as error:
@@ -44,19 +48,30 @@ def check_sql(sql: str, ctx: Context, dialect: str | type[AuditQL] = AuditQL) ->
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise _refused(ctx, f"it reads back as {len(statements)} statements")
     tree = statements[0]
+    if other_engine:
+        _refuse_duckdb_only_functions(tree, ctx, dialect)
     try:
         check_tables(tree, ctx)
+        generated_ctx = Context(sql)
         for node in tree.walk():
-            _check_node(node, ctx, generated)
+            _check_node(node, generated_ctx, other_engine)
+        if not other_engine and any(type(node) in PARSER_BUILT for node in tree.walk()):
+            check_parser_calls(sql, generated_ctx.error)
     except QueryError as error:
         raise _refused(ctx, error.message) from None
 
 
-def _check_node(node: exp.Expr, ctx: Context, generated: frozenset[str]) -> None:
+def _check_node(node: exp.Expr, ctx: Context, other_engine: bool) -> None:
+    """ctx: the generated SQL, so that a function's name is read where it is printed."""
     kind = type(node)
-    if isinstance(node, exp.Anonymous):
-        if node.name.lower() not in ANONYMOUS_FUNCTIONS | generated:
-            raise ctx.error(f"function {node.name.lower()} is not allowed")
+    if isinstance(node, exp.Anonymous) and not other_engine and node.name.lower() in GENERATED_FUNCTIONS:
+        return
+    if isinstance(node, exp.Func) and other_engine:
+        if isinstance(node, exp.Anonymous) or kind not in _other_engine_functions():
+            name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+            raise ctx.error(f"function {name.lower()} is not allowed")
+    elif isinstance(node, exp.Func) and kind not in INTERNAL:
+        check_call(node, ctx.text, ctx.error, SYNTAX - {WordMatch})
     elif kind not in FUNCTIONS and kind not in INTERNAL and (kind not in SYNTAX or kind is WordMatch):
         raise ctx.error(f"{node.key.upper()} is not allowed")
     elif isinstance(node, exp.DataType) and not isinstance(node.parent, exp.DataType):
@@ -67,6 +82,22 @@ def _check_node(node: exp.Expr, ctx: Context, generated: frozenset[str]) -> None
         raise ctx.error(f"number {node.name[:40]!r} is not a number")
     elif isinstance(node, (exp.Placeholder, exp.Parameter)) and not _BOUND.fullmatch(node.name):
         raise ctx.error(f"placeholder {node.name[:40]!r} is not a bound value")
+
+
+def _refuse_duckdb_only_functions(tree: exp.Expr, ctx: Context, dialect: str | type[AuditQL]) -> None:
+    """A DuckDB function sqlglot has no node for is printed for the other engine under DuckDB's name, where it
+    may mean something else or nothing: refuse it in one line (not as a bug to report)."""
+    for node in tree.find_all(exp.Anonymous):
+        if node.name.lower() in ALLOWED:
+            raise QueryError(
+                f"function {node.name.lower()} is DuckDB's and has no {dialect} counterpart auditql knows; "
+                "run this query on DuckDB",
+                ctx.text,
+            )
+
+
+def _other_engine_functions() -> frozenset[type[exp.Expr]]:
+    return typed_nodes("spark") | FUNCTIONS.keys() | INTERNAL | SYNTAX
 
 
 def _refused(ctx: Context, why: str) -> QueryError:

@@ -75,7 +75,8 @@ def gigya_operators(tree: exp.Expr, ctx: Context) -> exp.Expr:
     """`x contains 'word'` -> a case-insensitive whole-word regexp match; `now()` -> CURRENT_TIMESTAMP."""
     for node in list(tree.find_all(WordMatch, exp.Anonymous)):
         if isinstance(node, exp.Anonymous):
-            node.replace(exp.CurrentTimestamp())
+            if node.name.lower() == "now":  # every other DuckDB function sqlglot has no node for stays
+                node.replace(exp.CurrentTimestamp())
             continue
         word = node.expression
         if not is_string(word):

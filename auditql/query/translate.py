@@ -34,6 +34,7 @@ from auditql.query.catalog import Catalog
 from auditql.query.context import Context
 from auditql.query.dialect import AuditQL
 from auditql.query.forms import SQL, parse_query
+from auditql.query.headers import name_unnamed_items
 from auditql.query.names import raw_field_paths
 from auditql.query.person import people_to_sql
 from auditql.query.recheck import check_sql
@@ -113,7 +114,9 @@ def _translate(
     check_tree(parsed.tree, ctx)
     warnings: list[str] = []
     tree: exp.Expr = parsed.tree
-    if parsed.form != SQL:
+    if parsed.form == SQL:
+        tree = name_unnamed_items(tree, ctx)  # `count(*)`, not count_star(), on every engine
+    else:
         tree.set("expressions", options.projection(columns, ctx))
     for rewrite in REWRITES:
         tree = rewrite(tree, ctx)

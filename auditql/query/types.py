@@ -43,6 +43,7 @@ SCALAR_TYPES: dict[exp.DType, str] = {
     D.TEXT: "VARCHAR",
     D.DATE: "DATE",
     D.TIME: "TIME",
+    D.TIMETZ: "TIMETZ",
     D.TIMESTAMPNTZ: "TIMESTAMP",
     D.TIMESTAMP: "TIMESTAMP",
     D.TIMESTAMP_S: "TIMESTAMP",
@@ -97,7 +98,9 @@ def check_type(node: exp.DataType, ctx: Context) -> None:
 
 def check_unit(node: exp.Var, ctx: Context) -> None:
     """A bare word is allowed only as a date part: `INTERVAL 1 DAY`, `date_trunc('day', time)`."""
-    if not isinstance(node.parent, _UNIT_PARENTS) or node.arg_key != "unit":
+    # a date part of INTERVAL, date_trunc, date_diff, date_add, EXTRACT(part FROM …) …
+    in_function = isinstance(node.parent, exp.Func) and node.arg_key in ("unit", "this")
+    if not (in_function or isinstance(node.parent, _UNIT_PARENTS)) or node.arg_key not in ("unit", "this"):
         raise ctx.error(f"'{node.name}' is not allowed here; write a value, a quoted 'string' or a name", node)
     if node.name.lower() not in UNITS:
         raise ctx.error(f"'{node.name}' is not a time unit; use one of: {', '.join(UNIT_NAMES)}", node)

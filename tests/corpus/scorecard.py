@@ -32,6 +32,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_ingest_errors.py": "ingest errors",
     "tests/test_query_sandbox.py": "query sandbox",
     "tests/test_sandbox_structural.py": "query sandbox",
+    "tests/test_sql_functions.py": "query sandbox",
     "tests/test_sandbox_fuzz.py": "query sandbox",
     "tests/test_output_safety.py": "output safety",
     "tests/test_crash.py": "crash safety",

@@ -6,15 +6,15 @@ SELECT "actor_name", COUNT(*) AS "n" FROM "events" WHERE "category" = 'delete' G
 
 # title: GROUP BY a raw field; its projection is named after the field; ordered by every output column
 SELECT errCode, count(*) FROM events GROUP BY errCode
-SELECT "raw" ->> '$.errCode' AS "errCode", COUNT(*) FROM "events" GROUP BY "raw" ->> '$.errCode' ORDER BY 1, 2
+SELECT "raw" ->> '$.errCode' AS "errCode", COUNT(*) AS "count(*)" FROM "events" GROUP BY "raw" ->> '$.errCode' ORDER BY 1, 2
 
 # title: aggregates, count distinct, HAVING
 SELECT vendor, count(DISTINCT actor_id) AS actors, min(time), max(time) FROM events GROUP BY vendor HAVING count(*) > 10
-SELECT "vendor", COUNT(DISTINCT "actor_id") AS "actors", MIN("time"), MAX("time") FROM "events" GROUP BY "vendor" HAVING COUNT(*) > 10 ORDER BY 1, 2, 3, 4
+SELECT "vendor", COUNT(DISTINCT "actor_id") AS "actors", MIN("time") AS "min(time)", MAX("time") AS "max(time)" FROM "events" GROUP BY "vendor" HAVING COUNT(*) > 10 ORDER BY 1, 2, 3, 4
 
 # title: sum and avg over a raw field add up its numbers
 SELECT sum(params.amount), avg(duration) FROM events
-SELECT SUM(TRY_CAST("raw" ->> '$.params.amount' AS DOUBLE)), AVG(TRY_CAST("raw" ->> '$.duration' AS DOUBLE)) FROM "events"
+SELECT SUM(TRY_CAST("raw" ->> '$.params.amount' AS DOUBLE)) AS "sum(params.amount)", AVG(TRY_CAST("raw" ->> '$.duration' AS DOUBLE)) AS "avg(duration)" FROM "events"
 
 # title: a plain SELECT over events is ordered by time, source file and row (qualified)
 SELECT actor_name AS time, action FROM events WHERE outcome = 'failure'
@@ -30,7 +30,7 @@ SELECT * FROM "events" ORDER BY "events"."time", "events"."source_file", "events
 
 # title: CTE: names over the CTE are its columns; @timestamp still means time
 WITH recent AS (SELECT time, actor_name, params.loginID AS login FROM events WHERE @timestamp > '2015-08-16') SELECT login, count(*) FROM recent WHERE @timestamp < '2015-08-17' GROUP BY login
-WITH "recent" AS (SELECT "time", "actor_name", "raw" ->> '$.params.loginID' AS "login" FROM "events" WHERE "time" > CAST('2015-08-16 00:00:00+00:00' AS TIMESTAMPTZ)) SELECT "login", COUNT(*) FROM "recent" WHERE "time" < CAST('2015-08-17 00:00:00+00:00' AS TIMESTAMPTZ) GROUP BY "login" ORDER BY 1, 2
+WITH "recent" AS (SELECT "time", "actor_name", "raw" ->> '$.params.loginID' AS "login" FROM "events" WHERE "time" > CAST('2015-08-16 00:00:00+00:00' AS TIMESTAMPTZ)) SELECT "login", COUNT(*) AS "count(*)" FROM "recent" WHERE "time" < CAST('2015-08-17 00:00:00+00:00' AS TIMESTAMPTZ) GROUP BY "login" ORDER BY 1, 2
 
 # title: subquery in WHERE
 SELECT actor_name FROM events WHERE actor_id IN (SELECT actor_id FROM events WHERE outcome = 'failure')
@@ -62,7 +62,7 @@ SELECT * FROM (SELECT "actor_name" FROM "events") AS "t"
 
 # title: CASE expressions and CAST
 SELECT CASE WHEN errCode = 0 THEN 'ok' ELSE 'failed' END AS result, CAST(source_row AS VARCHAR) FROM events
-SELECT CASE WHEN TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) = 0 THEN 'ok' ELSE 'failed' END AS "result", CAST("source_row" AS TEXT) FROM "events" ORDER BY "events"."time", "events"."source_file", "events"."source_row"
+SELECT CASE WHEN TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) = 0 THEN 'ok' ELSE 'failed' END AS "result", CAST("source_row" AS TEXT) AS "CAST(source_row AS VARCHAR)" FROM "events" ORDER BY "events"."time", "events"."source_file", "events"."source_row"
 
 # title: a parenthesized query
 (SELECT vendor FROM events GROUP BY vendor)
@@ -72,12 +72,12 @@ SELECT "vendor" FROM "events" GROUP BY "vendor" ORDER BY 1
 # since: 2015-08-16
 # vendor: sap_cdc
 WITH x AS (SELECT actor_id FROM events) SELECT count(*) FROM events e WHERE e.actor_id IN (SELECT actor_id FROM x)
-WITH "x" AS (SELECT "actor_id" FROM (SELECT * FROM "events" WHERE "time" >= CAST('2015-08-16 00:00:00+00:00' AS TIMESTAMPTZ) AND "vendor" = 'sap_cdc') AS "events") SELECT COUNT(*) FROM (SELECT * FROM "events" WHERE "time" >= CAST('2015-08-16 00:00:00+00:00' AS TIMESTAMPTZ) AND "vendor" = 'sap_cdc') AS "e" WHERE "e"."actor_id" IN (SELECT "actor_id" FROM "x")
+WITH "x" AS (SELECT "actor_id" FROM (SELECT * FROM "events" WHERE "time" >= CAST('2015-08-16 00:00:00+00:00' AS TIMESTAMPTZ) AND "vendor" = 'sap_cdc') AS "events") SELECT COUNT(*) AS "count(*)" FROM (SELECT * FROM "events" WHERE "time" >= CAST('2015-08-16 00:00:00+00:00' AS TIMESTAMPTZ) AND "vendor" = 'sap_cdc') AS "e" WHERE "e"."actor_id" IN (SELECT "actor_id" FROM "x")
 
 # title: the caller's limit caps SQL too
 # limit: 3
 SELECT vendor, count(*) FROM events GROUP BY vendor ORDER BY 2 DESC LIMIT 5
-SELECT "vendor", COUNT(*) FROM "events" GROUP BY "vendor" ORDER BY 2 DESC LIMIT 3
+SELECT "vendor", COUNT(*) AS "count(*)" FROM "events" GROUP BY "vendor" ORDER BY 2 DESC LIMIT 3
 
 # title: columns= picks and orders a SQL result's columns by name (any case), keeping its row order
 # columns: ["n", "VENDOR"]

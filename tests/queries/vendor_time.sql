@@ -39,17 +39,17 @@ SELECT MIN(aq_parse_time(CASE WHEN "vendor" = 'broadcom_portal' OR "vendor" = 's
 # title: GROUP BY groups by the instant, and the grouped SELECT item shows it
 # catalog: vendor_times
 SELECT "Date and Time", count(*) FROM events GROUP BY 1
-SELECT aq_parse_time(CASE WHEN "vendor" = 'broadcom_portal' OR "vendor" = 'sap_cdc' THEN NULL ELSE "raw" ->> '$."Date and Time"' END, ['%m/%d/%Y %I:%M:%S %p']) AS "Date and Time", COUNT(*) FROM "events" GROUP BY 1 ORDER BY 1, 2
+SELECT aq_parse_time(CASE WHEN "vendor" = 'broadcom_portal' OR "vendor" = 'sap_cdc' THEN NULL ELSE "raw" ->> '$."Date and Time"' END, ['%m/%d/%Y %I:%M:%S %p']) AS "Date and Time", COUNT(*) AS "count(*)" FROM "events" GROUP BY 1 ORDER BY 1, 2
 
 # title: time bucketing reads the instant
 # catalog: vendor_times
 SELECT date_trunc('day', "Date and Time") AS day, count(*) FROM events GROUP BY day
-SELECT DATE_TRUNC('DAY', aq_parse_time(CASE WHEN "vendor" = 'broadcom_portal' OR "vendor" = 'sap_cdc' THEN NULL ELSE "raw" ->> '$."Date and Time"' END, ['%m/%d/%Y %I:%M:%S %p'])) AS "day", COUNT(*) FROM "events" GROUP BY "day" ORDER BY 1, 2
+SELECT DATE_TRUNC('DAY', aq_parse_time(CASE WHEN "vendor" = 'broadcom_portal' OR "vendor" = 'sap_cdc' THEN NULL ELSE "raw" ->> '$."Date and Time"' END, ['%m/%d/%Y %I:%M:%S %p'])) AS "day", COUNT(*) AS "count(*)" FROM "events" GROUP BY "day" ORDER BY 1, 2
 
 # title: in GROUP BY a field other vendors hold as text reads their ISO 8601 text, else NULL
 # catalog: vendor_times
 SELECT "Time (UTC)" AS t, count(*) FROM events GROUP BY t
-SELECT CASE WHEN "vendor" = 'broadcom_portal' THEN aq_parse_time(CASE WHEN "vendor" = 'resolver' THEN NULL ELSE "raw" ->> '/Time (UTC)' END, ['%Y']) ELSE TRY_CAST(CASE WHEN "vendor" = 'resolver' THEN NULL ELSE "raw" ->> '/Time (UTC)' END AS TIMESTAMPTZ) END AS "t", COUNT(*) FROM "events" GROUP BY "t" ORDER BY 1, 2
+SELECT CASE WHEN "vendor" = 'broadcom_portal' THEN aq_parse_time(CASE WHEN "vendor" = 'resolver' THEN NULL ELSE "raw" ->> '/Time (UTC)' END, ['%Y']) ELSE TRY_CAST(CASE WHEN "vendor" = 'resolver' THEN NULL ELSE "raw" ->> '/Time (UTC)' END AS TIMESTAMPTZ) END AS "t", COUNT(*) AS "count(*)" FROM "events" GROUP BY "t" ORDER BY 1, 2
 
 # title: a qualified field is read through its table
 # catalog: vendor_times
