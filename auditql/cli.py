@@ -9,6 +9,7 @@ of stdout went away (`| head`; quiet, as for any tool killed by SIGPIPE).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -43,38 +44,44 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.stdout.flush()  # a full disk or a closed pipe is reported here, not by the interpreter at exit
             return value
         except BrokenPipeError:
-            stdout_closed()
+            code = stdout_closed()
         except QueryError as exc:
             err(exc.render())
-            sys.exit(exc.exit_code)
+            code = exc.exit_code
         except AuditqlError as exc:
             err(f"error: {exc}")
-            sys.exit(exc.exit_code)
+            code = exc.exit_code
         except KeyboardInterrupt:
             err("interrupted")
-            sys.exit(130)
+            code = 130
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # a bug: say so plainly, keep the traceback for those who ask
             explained = environment_error(exc, _archive_argument())
             if explained is not None:  # not a bug: a damaged archive, a write the system refused
                 err(f"error: {explained}")
-                sys.exit(explained.exit_code)
-            if os.environ.get("AUDITQL_DEBUG"):
+                code = explained.exit_code
+            elif os.environ.get("AUDITQL_DEBUG"):
                 raise
-            err(f"internal error: {type(exc).__name__}: {exc} (set AUDITQL_DEBUG=1 for details; please report)")
-            sys.exit(ExitCode.INTERNAL)
+            else:
+                err(f"internal error: {type(exc).__name__}: {exc} (set AUDITQL_DEBUG=1 for details; please report)")
+                code = ExitCode.INTERNAL
+        # Outside the except block the failed frames are gone; collecting now closes the DuckDB connections
+        # they held (a suspended result stream, a cycle through the traceback) before the interpreter shuts
+        # down, where DuckDB's bindings would print "nanobind: leaked … instances" for each one still alive.
+        gc.collect()
+        sys.exit(code)
 
     return wrapper
 
 
-def stdout_closed() -> None:
+def stdout_closed() -> int:
     """The reader of stdout went away (`auditql query … | head -1`): end quietly, as `cat` or the DuckDB CLI
     would. stdout is pointed at /dev/null so the interpreter's own last flush at exit finds nothing to fail."""
     with suppress(OSError, ValueError, AttributeError):  # not a real file (click's test runner)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(ExitCode.PIPE_CLOSED)
+    return ExitCode.PIPE_CLOSED
 
 
 def _archive_argument() -> Path | None:
