@@ -31,6 +31,8 @@ from sqlglot.generators.duckdb import DuckDBGenerator
 from sqlglot.parsers.duckdb import DuckDBParser
 from sqlglot.tokens import TokenType
 
+from auditql.query.patterns import WordSearch
+
 
 class WordMatch(exp.Expression, exp.Binary, exp.Predicate):
     """`field contains 'word'`: case-insensitive whole-word match; rewritten before generation."""
@@ -150,6 +152,7 @@ class AuditQL(DuckDB):
         TRANSFORMS: t.ClassVar = {
             **DuckDBGenerator.TRANSFORMS,
             ParseTime: lambda self, e: self.func("aq_parse_time", e.this, e.args["formats"], normalize=False),
+            WordSearch: lambda self, e: self.func("regexp_matches", e.this, e.expression),
         }
 
         def jsonpath_sql(self, expression: exp.JSONPath) -> str:
