@@ -21,6 +21,7 @@ from sqlglot import exp
 
 from auditql.query.comparisons import kind
 from auditql.query.context import Context
+from auditql.query.dialect import DOLLAR_SAFE_KEY
 from auditql.query.names import RawField
 from auditql.query.patterns import WORD, WordSearch
 
@@ -64,8 +65,13 @@ def _field_and_value(node: exp.Binary, ctx: Context) -> tuple[RawField | None, e
 
 
 def _is_plain_field(node: object, ctx: Context) -> t.TypeGuard[RawField]:
-    """A raw field, not one a vendor's mapping reads as the time (those compare as instants: times.py)."""
-    return isinstance(node, RawField) and not ctx.catalog.time_formats(node.dotted)
+    """A raw field, not one a vendor's mapping reads as the time (those compare as instants: times.py),
+    whose keys DuckDB's `$.a[*]` path syntax can name (a key like `we*ird` is compared as a scalar)."""
+    return (
+        isinstance(node, RawField)
+        and not ctx.catalog.time_formats(node.dotted)
+        and all(DOLLAR_SAFE_KEY.fullmatch(key) for key in node.path)
+    )
 
 
 def _either(field: RawField, on_array: exp.Expr, otherwise: exp.Expr) -> exp.Expr:

@@ -52,7 +52,7 @@ class ParseTime(exp.Expression, exp.Func):
 GIGYA_OPERATOR = "gigya_operator"
 
 # Keys DuckDB's `$.key` / `$."key"` path syntax reads literally; anything else goes through a pointer.
-_DOLLAR_SAFE_KEY = re.compile(r"[\w .@$:\-]+")
+DOLLAR_SAFE_KEY = re.compile(r"[\w .@$:\-]+")
 
 
 def json_pointer(keys: list[str]) -> str:
@@ -158,7 +158,7 @@ class AuditQL(DuckDB):
         def jsonpath_sql(self, expression: exp.JSONPath) -> str:
             parts = expression.expressions[1:]
             if all(isinstance(p, exp.JSONPathKey) for p in parts) and not all(
-                _DOLLAR_SAFE_KEY.fullmatch(p.name) for p in parts
+                DOLLAR_SAFE_KEY.fullmatch(p.name) for p in parts
             ):
                 return self.sql(exp.Literal.string(json_pointer([p.name for p in parts])))
             return super().jsonpath_sql(expression)
