@@ -75,6 +75,7 @@ INTERNAL: frozenset[type[exp.Expr]] = frozenset(
         ParseTime, exp.Array, exp.Trim, exp.Nullif,
         WordSearch, exp.RegexpFullMatch, exp.RegexpReplace, exp.JSONType, exp.JSONPathSubscript,
         exp.JSONPathWildcard, exp.ArrayContains, exp.ArrayOverlaps, exp.ArrayToString, exp.Chr,
+        exp.ArgMin, exp.ArgMax,
     }
 )  # fmt: skip
 

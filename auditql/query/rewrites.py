@@ -15,7 +15,7 @@ from functools import reduce
 from sqlglot import exp
 
 from auditql.query.arrays import array_elements
-from auditql.query.comparisons import ORDERING, numeric_aggregates, typed_comparisons
+from auditql.query.comparisons import ORDERING, numeric_aggregates, numeric_order, typed_comparisons
 from auditql.query.context import Context
 from auditql.query.dialect import GIGYA_OPERATOR, WordMatch
 from auditql.query.names import RawField, resolve_names
@@ -167,4 +167,5 @@ REWRITES: tuple[Rewrite, ...] = (
     vendor_times,
     typed_comparisons,
     numeric_aggregates,
+    numeric_order,
 )

@@ -14,7 +14,7 @@ SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.endpoin
 
 # title: ORDER BY a raw field keeps the tie-breakers
 SELECT * FROM auditLog ORDER BY callID
-SELECT <columns> FROM "events" ORDER BY "raw" ->> '$.callID', "time", "source_file", "source_row"
+SELECT <columns> FROM "events" ORDER BY TRY_CAST("raw" ->> '$.callID' AS DOUBLE), "raw" ->> '$.callID', "time", "source_file", "source_row"
 
 # title: the caller's limit lowers the REST LIMIT
 # limit: 51
