@@ -129,8 +129,8 @@ def translate(
             return _translate(ctx, since, until, vendor, limit, columns)
         except RecursionError:
             raise ctx.error("the query is too complex: nested too deeply to translate; flatten it") from None
-        except SqlglotError as error:
-            raise ctx.error(f"the query could not be translated ({error}); simplify it") from None
+        except SqlglotError:  # its text names parser internals; none of that is the user's business
+            raise ctx.error("the query could not be translated; simplify it") from None
 
 
 def _translate(

@@ -36,11 +36,11 @@ ERROR: START must come before LIMIT
 
 # title: only SELECT * in the REST form
 SELECT callID FROM auditLog
-ERROR: the REST form is SELECT * FROM auditLog
+ERROR: the REST form (audit.search) selects only *: SELECT * FROM auditLog [WHERE …] [ORDER BY …] [START n] [LIMIT n]; for other columns write SQL over events: SELECT callID FROM events
 
 # title: no GROUP BY in the REST form
 SELECT * FROM auditLog GROUP BY endpoint
-ERROR: the REST form is SELECT * FROM auditLog
+ERROR: for counts or groups write SQL over events: SELECT endpoint, count(*) FROM events GROUP BY endpoint
 
 # title: START only in the REST form
 SELECT * FROM events START 5
@@ -48,7 +48,7 @@ ERROR: START belongs to the REST form
 
 # title: aggregation over auditLog
 SELECT count(*) FROM auditLog
-ERROR: the REST form is SELECT * FROM auditLog
+ERROR: for counts or groups write SQL over events: SELECT count(*) FROM events
 
 # title: auditLog only in the REST form
 SELECT * FROM events WHERE actor_id IN (SELECT actor_id FROM auditLog)
