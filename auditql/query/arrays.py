@@ -23,7 +23,7 @@ from auditql.query.comparisons import kind
 from auditql.query.context import Context
 from auditql.query.dialect import DOLLAR_SAFE_KEY
 from auditql.query.names import RawField
-from auditql.query.patterns import WORD, WordSearch
+from auditql.query.patterns import ARRAY_AWARE, WORD, WordSearch
 
 # A key of a JSON object as it appears in the object's text: the quoted name, then a colon.
 _KEY = r'"(?:[^"\\]|\\.)*"\s*:'
@@ -80,7 +80,7 @@ def _either(field: RawField, on_array: exp.Expr, otherwise: exp.Expr) -> exp.Exp
         this=exp.StartsWith(this=field.copy(), expression=exp.Literal.string("[")),
         expression=exp.EQ(this=_json_type(field), expression=exp.Literal.string("ARRAY")),
     )
-    return exp.Paren(this=exp.Case(ifs=[exp.If(this=is_array, true=on_array)], default=otherwise))
+    return _marked(exp.Case(ifs=[exp.If(this=is_array, true=on_array)], default=otherwise))
 
 
 def _any_element(field: RawField, values: list[exp.Expr]) -> exp.Expr:
@@ -114,7 +114,7 @@ def _searched(node: WordSearch, field: RawField) -> exp.Expr:
     starts = [exp.StartsWith(this=field.copy(), expression=exp.Literal.string(c)) for c in "[{"]
     is_json = exp.And(
         this=exp.Paren(this=exp.Or(this=starts[0], expression=starts[1])),
-        expression=exp.In(this=_json_type(field), expressions=[exp.Literal.string("ARRAY"), exp.Literal.string("OBJECT")]),
+        expression=exp.In(this=_json_type(field), expressions=[exp.Literal.string(k) for k in ("ARRAY", "OBJECT")]),
     )
     joined = exp.ArrayToString(
         this=_elements(field), expression=exp.Chr(expressions=[exp.Literal.number(_ELEMENT_SEPARATOR)])
@@ -131,7 +131,14 @@ def _searched(node: WordSearch, field: RawField) -> exp.Expr:
     )
     in_json = WordSearch(this=values, expression=node.expression.copy())
     in_json.meta[WORD] = node.meta[WORD]
-    return exp.Paren(this=exp.Case(ifs=[exp.If(this=is_json, true=in_json)], default=node.copy()))
+    return _marked(exp.Case(ifs=[exp.If(this=is_json, true=in_json)], default=node.copy()))
+
+
+def _marked(case: exp.Case) -> exp.Expr:
+    """In parentheses, and marked: engines other than DuckDB read the value as a scalar (its `default`),
+    since their JSON functions differ (patterns.for_dialect)."""
+    case.meta[ARRAY_AWARE] = True
+    return exp.Paren(this=case)
 
 
 def _raw(field: RawField) -> exp.Column:
@@ -146,7 +153,8 @@ def _path(field: RawField, *tail: exp.JSONPathPart) -> exp.JSONPath:
 
 def _elements(field: RawField) -> exp.Expr:
     """`raw ->> '$.f[*]'`: the elements' text (strings unquoted) when f is an array, else an empty list."""
-    return exp.JSONExtractScalar(this=_raw(field), expression=_path(field, exp.JSONPathSubscript(this=exp.JSONPathWildcard())))
+    every = exp.JSONPathSubscript(this=exp.JSONPathWildcard())
+    return exp.JSONExtractScalar(this=_raw(field), expression=_path(field, every))
 
 
 def _json_type(field: RawField) -> exp.Expr:

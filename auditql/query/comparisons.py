@@ -73,7 +73,7 @@ def numeric_aggregates(tree: exp.Expr, ctx: Context) -> exp.Expr:
             continue
         pick = exp.ArgMin if isinstance(node, exp.Min) else exp.ArgMax
         numeric = pick(this=field.copy(), expression=_as_number(field.copy()))
-        value = exp.Coalesce(this=numeric, expressions=[node.copy()])
+        value: exp.Expr = exp.Coalesce(this=numeric, expressions=[node.copy()])
         if isinstance(node.parent, exp.Select) and node.arg_key == "expressions":
             value = exp.alias_(value, f'{node.key}("{field.dotted}")', quoted=True)
         node.replace(value)

@@ -35,6 +35,9 @@ _OPERATORS = frozenset(
         TokenType.LIKE, TokenType.ILIKE, TokenType.IN, TokenType.BETWEEN, TokenType.IS,
     }
 )  # fmt: skip
+_VALUE_ENDS = frozenset(
+    {TokenType.NUMBER, TokenType.STRING, TokenType.R_PAREN, TokenType.NULL, TokenType.TRUE, TokenType.FALSE}
+)
 _CLAUSE_WORDS = {"GROUP BY", "ORDER BY", "HAVING", "LIMIT", "START", "OFFSET"}
 
 
@@ -99,14 +102,15 @@ def _unexpected(at: Token, tokens: list[Token], ctx: Context, form: str) -> Quer
             return ctx.error(f"empty WHERE: write a condition, e.g. {_EXAMPLE}", len(ctx.text))
         return ctx.error("start with the condition itself, without WHERE", at)
     if word in ("IS",) and before is not None:
-        return ctx.error("IS must be followed by NULL or NOT NULL", tokens[index + 1] if index + 1 < len(tokens) else len(ctx.text))
+        return ctx.error("IS must be followed by NULL or NOT NULL", _next(tokens, at, ctx))
     if form == "where" and word in _CLAUSE_WORDS:
         return ctx.error(_clause_in_where(word, ctx.text[: at.start].strip()), at)
     if before is not None and _ends_value(before) and _is_name(at):
         return ctx.error(f"unexpected '{at.text}': AND or OR is missing before it", at)
     if before is not None and _is_name(before) and _is_value(at):
         return ctx.error(
-            f"unexpected {_show(at)} after '{before.text}': an operator is missing (=, !=, <, LIKE, IN, contains, regex)",
+            f"unexpected {_show(at)} after '{before.text}': "
+            "an operator is missing (=, !=, <, LIKE, IN, contains, regex)",
             at,
         )
     return ctx.error(f"unexpected {_show(at)} here", at)
@@ -164,7 +168,7 @@ def _is_gigya_word(token: Token) -> bool:
 
 
 def _ends_value(token: Token) -> bool:
-    return token.token_type in (TokenType.NUMBER, TokenType.STRING, TokenType.R_PAREN, TokenType.NULL, TokenType.TRUE, TokenType.FALSE)
+    return token.token_type in _VALUE_ENDS
 
 
 def _is_name(token: Token) -> bool:

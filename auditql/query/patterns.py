@@ -19,7 +19,6 @@ form (`for_dialect`): its full-match function or anchors, and character classes 
 from __future__ import annotations
 
 import re
-import typing as t
 
 from sqlglot import exp
 
@@ -29,6 +28,7 @@ from auditql.query.values import derived, literal_value
 # RE2 and the engines below treat these as operators; escaped, a word is matched literally.
 _METACHARACTERS = re.compile(r"([\\.^$|?*+()\[\]{}])")
 WORD, PATTERN = "word", "pattern"  # meta keys: the word / pattern as the user wrote it
+ARRAY_AWARE = "array_aware"  # meta key on the CASE arrays.py adds to test array elements
 
 
 class WordSearch(exp.RegexpLike):
@@ -62,15 +62,6 @@ def check_pattern(pattern: str, at: exp.Expr, ctx: Context) -> None:
         raise ctx.error(f"invalid regular expression {_quoted(pattern)}: {problem}", at)
 
 
-def check_patterns(tree: exp.Expr, ctx: Context) -> exp.Expr:
-    """Every constant pattern of `regexp_matches(x, 'p')` / `x ~ 'p'` a user wrote, checked like `regex`'s."""
-    for node in tree.find_all(exp.RegexpLike, exp.RegexpFullMatch):
-        value = literal_value(node.expression)
-        if isinstance(value, str):
-            check_pattern(value, node.expression, ctx)
-    return tree
-
-
 def word_search(subject: exp.Expr, word: exp.Expr, ctx: Context) -> exp.Expr:
     value = literal_value(word)
     if not isinstance(value, str):
@@ -87,12 +78,18 @@ def for_dialect(tree: exp.Expr, dialect: str) -> exp.Expr:
 
     spark (Java regex) and trino (Joni): `\\A(?:p)\\z` (their `$` also matches before a final newline);
     postgres: `~ '^(?:p)$'` and `~*` with POSIX classes (`\\pL` is an error there); snowflake: REGEXP_LIKE,
-    which is anchored at both ends by definition, flags 'is'; bigquery (RE2): `^(?:p)$`."""
+    which is anchored at both ends by definition, flags 'is'; bigquery (RE2): `^(?:p)$`. Array elements
+    (arrays.py) are read with DuckDB's JSON functions only: other engines compare the field's value as a
+    scalar, as before."""
     tree = tree.copy()
+    if dialect != "duckdb":  # array elements are read with DuckDB's JSON functions (arrays.py); elsewhere: scalars
+        for case in list(tree.find_all(exp.Case)):
+            if case.meta.get(ARRAY_AWARE):
+                case.replace(case.args["default"])
     for node in list(tree.find_all(exp.RegexpFullMatch, WordSearch)):
         if isinstance(node, WordSearch):
             node.replace(_word_for(node, dialect))
-        else:
+        elif isinstance(node, exp.RegexpFullMatch):
             node.replace(_full_for(node, dialect))
     return tree
 

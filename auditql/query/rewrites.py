@@ -19,9 +19,9 @@ from auditql.query.comparisons import ORDERING, numeric_aggregates, numeric_orde
 from auditql.query.context import Context
 from auditql.query.dialect import GIGYA_OPERATOR, WordMatch
 from auditql.query.names import RawField, resolve_names
+from auditql.query.patterns import check_pattern, full_match, word_search
 from auditql.query.times import vendor_times
 from auditql.query.trees import replace_all
-from auditql.query.patterns import check_pattern, full_match, word_search
 from auditql.query.values import bound_literal, is_string, literal_value
 from auditql.schema import COLUMN_TYPES
 

@@ -35,6 +35,7 @@ from auditql.query.context import Context
 from auditql.query.dialect import AuditQL, ParseTime
 from auditql.query.forms import SQL, parse_query
 from auditql.query.names import raw_field_paths
+from auditql.query.patterns import for_dialect
 from auditql.query.person import people_to_sql
 from auditql.query.recheck import check_sql
 from auditql.query.rewrites import REWRITES, raw_fields_to_json
@@ -70,6 +71,7 @@ class Translation:
             try:
                 tree = self.tree if self.tree is not None else sqlglot.parse_one(self.sql, dialect=AuditQL)
                 _refuse_vendor_times(tree, dialect)
+                tree = for_dialect(tree, name)  # regex and contains as that engine writes them (patterns.py)
                 if name == "spark":
                     # sqlglot prints TRY_CAST as CAST for Spark unless marked safe, and Spark 4's ANSI
                     # mode makes that CAST fail on 'n/a' where DuckDB's TRY_CAST gives NULL.
