@@ -138,6 +138,9 @@ def _parse_statement(tokens: list[Token], ctx: Context) -> exp.Query:
     tree = statements[0] if len(statements) == 1 else None
     while isinstance(tree, exp.Subquery) and not tree.alias:
         tree = tree.this
+    for select in tree.find_all(exp.Select) if tree is not None else ():
+        if not select.expressions:
+            raise ctx.error("SELECT needs a list of what to show, e.g. SELECT * FROM events", select)
     if not isinstance(tree, exp.Query):
         refused = f"; {tree.key.upper()} was refused" if tree is not None else ""
         raise ctx.error(f"only SELECT queries are allowed{refused}", tokens[0])

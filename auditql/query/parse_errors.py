@@ -80,7 +80,10 @@ def explain(error: ParseError, tokens: list[Token], ctx: Context, form: str) -> 
             return ctx.error(f"empty {'ORDER BY' if node == 'Order' else 'GROUP BY'}: name what to use", after_at)
         if node in _AFTER_A_VALUE:
             return ctx.error(_AFTER_A_VALUE[node], after_at)
-        operator = at if at.token_type in _OPERATORS or _is_gigya_word(at) else _previous(tokens, at)
+        before = _previous(tokens, at)
+        operator = at if at.token_type in _OPERATORS or _is_gigya_word(at) else before
+        if operator is at and before is not None and before.token_type in _OPERATORS:
+            operator = before  # `errCode = = 0`: the second '=' is where the value should be
         if operator is not None and operator is not at:
             return ctx.error(f"a value is missing after '{operator.text}'", at)
         return ctx.error(f"a value is missing after '{typed}'", after_at)

@@ -41,6 +41,8 @@ SUITES: dict[str, str | None] = {
     "tests/test_properties.py": "properties",
     "tests/test_hostile_paths.py": "hostile paths",
     "tests/test_environment.py": "environment",
+    "tests/test_query_errors.py": "query errors",
+    "tests/test_gigya_documented.py": "gigya semantics",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 
