@@ -241,3 +241,45 @@ def test_the_suggested_sql_answers(cli, gigya_db: Path) -> None:
         con.close()
     assert rows[0][0] == "endpoint"  # the count column's header is another helper's (sqlfn) business
     assert [(r[0], int(r[1])) for r in rows[1:]] == expected
+
+
+def test_pasting_documented_examples_into_the_repl(gigya_db: Path, tmp_path: Path) -> None:
+    """The real REPL in a pseudo-terminal: the documented queries pasted as they are, each answering."""
+    import os
+    import re
+    import sys
+    import time
+
+    import pexpect
+    from conftest import ROOT
+
+    env = {
+        **os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "TZ": "UTC",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "TERM": "xterm-256color", "PAGER": "cat", "PROMPT_TOOLKIT_NO_CPR": "1",
+    }  # fmt: skip
+    child = pexpect.spawn(sys.executable, ["-m", "auditql", "repl", "--db", str(gigya_db)], cwd=str(ROOT), env=env,
+                          encoding="utf-8", dimensions=(50, 220), timeout=20)  # fmt: skip
+    ansi = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()][A-Z0-9]|\x1b[=>]|\r")
+    try:
+        child.expect("auditql> ")
+        pasted = [
+            (DOCUMENTED[2][0], 2, "socialize.logout"),
+            (DOCUMENTED[0][0] + ";", 1, "accounts.sociallogin"),
+            (DOCUMENTED[1][0] + ";", 9, "accounts.register"),
+        ]
+        for query, rows, endpoint in pasted:
+            child.send(query)
+            time.sleep(0.2)
+            child.send("\r")
+            child.expect(rf"{rows} rows? .*in [\d.]+s")
+            shown = ansi.sub("", child.before)
+            child.expect("auditql> ")
+            assert "error" not in shown.lower() and endpoint in shown
+        child.send("errMessage contains 'invalid'")
+        time.sleep(0.2)
+        child.send("\r")
+        child.expect(r"3 rows .*in [\d.]+s")
+        child.expect("auditql> ")
+    finally:
+        child.terminate(force=True)
