@@ -1,4 +1,4 @@
-"""Literal values: points in time, words for `contains`, and values bound from `params`.
+"""Literal values: points in time, and values bound from `params`.
 
 A value a notebook user binds (`:name`, `{name}`) must reach DuckDB as a bound parameter, never as
 SQL text — but the rewrites still need to know whether it is a number, a string or a time. So a bound
@@ -129,13 +129,6 @@ def _epoch(number: float) -> datetime | None:
         if abs(number) < limit:
             return _EPOCH + timedelta(seconds=number / unit)
     return None
-
-
-def word_pattern(word: str) -> str:
-    """RE2 pattern for `contains`: the word (or phrase) case-insensitively, with no letter, digit or _
-    right before or after it."""
-    escaped = re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", word)
-    return rf"(?i)(^|[^\pL\pN_]){escaped}([^\pL\pN_]|$)"
 
 
 def _as_utc(point: datetime) -> datetime:
