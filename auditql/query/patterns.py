@@ -85,13 +85,23 @@ def for_dialect(tree: exp.Expr, dialect: str) -> exp.Expr:
     if dialect != "duckdb":  # array elements are read with DuckDB's JSON functions (arrays.py); elsewhere: scalars
         for case in list(tree.find_all(exp.Case)):
             if case.meta.get(ARRAY_AWARE):
-                case.replace(case.args["default"])
+                _as_scalar(case)
     for node in list(tree.find_all(exp.RegexpFullMatch, WordSearch)):
         if isinstance(node, WordSearch):
             node.replace(_word_for(node, dialect))
         elif isinstance(node, exp.RegexpFullMatch):
             node.replace(_full_for(node, dialect))
     return tree
+
+
+def _as_scalar(case: exp.Case) -> None:
+    """The array-aware CASE (in its parentheses) -> the plain comparison it wraps; `NOT (a = b)` -> `a <> b`."""
+    default = case.args["default"]
+    wrapper = case.parent if isinstance(case.parent, exp.Paren) else case
+    if isinstance(wrapper.parent, exp.Not) and isinstance(default, exp.EQ):
+        wrapper.parent.replace(exp.NEQ(this=default.this, expression=default.expression))
+    else:
+        wrapper.replace(default)
 
 
 def _full_for(node: exp.RegexpFullMatch, dialect: str) -> exp.Expr:
