@@ -126,6 +126,9 @@ DOCUMENTED = [
 EDGES = [
     # regex: anchored to the whole value
     ("endpoint regex 'accounts'", "raw ->> '$.endpoint' = 'accounts'"),
+    # audit.search writes the operator as `regex ('<regex-pattern>')`, with parentheses
+    ("SELECT * FROM auditLog WHERE endpoint regex ('accounts\\..*')", "starts_with(raw ->> '$.endpoint', 'accounts.')"),
+    ('endpoint regex ("socialize\\.log.*")', "starts_with(raw ->> '$.endpoint', 'socialize.log')"),
     ("endpoint regex 'accounts\\..*'", "starts_with(raw ->> '$.endpoint', 'accounts.')"),
     ('NOT endpoint regex "socialize\\..*"', "NOT starts_with(raw ->> '$.endpoint', 'socialize.')"),
     # contains: whole words, any case, underscore separates words, never a key name

@@ -79,6 +79,8 @@ class AuditQL(DuckDB):
                 right = self._parse_bitwise()
                 if right is None:
                     self.raise_error(f"Expected a value after '{operator}'")
+                while isinstance(right, exp.Paren):  # audit.search documents `regex ('<regex-pattern>')`
+                    right = right.this
                 node: exp.Expr = (
                     self.expression(WordMatch(this=this, expression=right))
                     if operator == "contains"
