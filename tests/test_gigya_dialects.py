@@ -28,15 +28,15 @@ QUERIES = [
 # (dialect, the regex's printed form, the word search's printed form) for the fourth query
 EXPECTED = {
     "spark": (
-        r"GET_JSON_OBJECT(`raw`, '$.endpoint') RLIKE '\\A(?:accounts\\.(login|logout))\\z'",
+        r"GET_JSON_OBJECT(`raw`, '$.endpoint') RLIKE '(?s)\\A(?:accounts\\.(login|logout))\\z'",
         r"RLIKE '(?iu)(^|[^\\p{L}\\p{N}])invalid_loginid([^\\p{L}\\p{N}]|$)'",
     ),
     "trino": (
-        r"""REGEXP_LIKE(JSON_EXTRACT_SCALAR("raw", '$.endpoint'), '\A(?:accounts\.(login|logout))\z')""",
+        r"""REGEXP_LIKE(JSON_EXTRACT_SCALAR("raw", '$.endpoint'), '(?s)\A(?:accounts\.(login|logout))\z')""",
         r"'(?i)(^|[^\p{L}\p{N}])invalid_loginid([^\p{L}\p{N}]|$)')",
     ),
     "bigquery": (
-        r"REGEXP_CONTAINS(JSON_EXTRACT_SCALAR(`raw`, '$.endpoint'), '^(?:accounts\\.(login|logout))$')",
+        r"REGEXP_CONTAINS(JSON_EXTRACT_SCALAR(`raw`, '$.endpoint'), '(?s)^(?:accounts\\.(login|logout))$')",
         r"'(?i)(^|[^\\pL\\pN])invalid_loginid([^\\pL\\pN]|$)')",
     ),
     "postgres": (

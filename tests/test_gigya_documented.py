@@ -43,6 +43,7 @@ RECORDS = [
     ("c11", f"{S}17:00:00.000Z", "accounts.getAccountInfo", 0, "OK", {"code": "aaabbb"}),
     ("c12", f"{S}18:00:00.000Z", "socialize.logout", "400006", "Invalid_LoginID", {}),
     ("c13", f"{S}19:00:00.000Z", "accounts.importFullAccount", 0, "OK", {"codes": [400006, 0]}),
+    ("c14", f"{S}20:00:00.000Z", "accounts.notifyLogin", None, "first line\nsecond line", {}),
 ]  # fmt: skip
 
 
@@ -131,6 +132,11 @@ EDGES = [
     ('endpoint regex ("socialize\\.log.*")', "starts_with(raw ->> '$.endpoint', 'socialize.log')"),
     ("endpoint regex 'accounts\\..*'", "starts_with(raw ->> '$.endpoint', 'accounts.')"),
     ('NOT endpoint regex "socialize\\..*"', "NOT starts_with(raw ->> '$.endpoint', 'socialize.')"),
+    # "The period "." is used to represent any character": a newline too
+    (
+        "errMessage regex 'first.*line'",
+        "starts_with(raw ->> '$.errMessage', 'first') AND contains(raw ->> '$.errMessage', chr(10))",
+    ),
     # contains: whole words, any case, underscore separates words, never a key name
     ("errMessage contains 'invalid'", word("errMessage", "invalid")),
     ("errMessage contains 'login'", word("errMessage", "login")),

@@ -48,7 +48,9 @@ def full_match(subject: exp.Expr, pattern: exp.Expr, ctx: Context) -> exp.Expr:
     if not isinstance(value, str):
         raise ctx.error("regex needs a quoted pattern on its right, e.g. endpoint regex 'accounts\\..*'", pattern)
     check_pattern(value, pattern, ctx)
-    node = exp.RegexpFullMatch(this=subject, expression=pattern)
+    # "The period "." is used to represent any character" (RegEx support): newlines too, which RE2's `.`
+    # skips unless told (?s)
+    node = exp.RegexpFullMatch(this=subject, expression=derived(f"(?s){value}", pattern))
     node.meta[PATTERN] = value  # for other engines, once a bound pattern has become a placeholder
     return node
 
@@ -115,7 +117,9 @@ def _full_for(node: exp.RegexpFullMatch, dialect: str) -> exp.Expr:
         return node
     if dialect == "snowflake":
         return exp.RegexpLike(this=node.this, expression=exp.Literal.string(pattern), flag=exp.Literal.string("s"))
-    anchored = rf"\A(?:{pattern})\z" if dialect in ("spark", "trino") else f"^(?:{pattern})$"
+    if dialect == "postgres":  # an ARE's `.` matches a newline already; (?s) is not ARE syntax
+        return exp.RegexpLike(this=node.this, expression=exp.Literal.string(f"^(?:{pattern})$"))
+    anchored = rf"(?s)\A(?:{pattern})\z" if dialect in ("spark", "trino") else f"(?s)^(?:{pattern})$"
     return exp.RegexpLike(this=node.this, expression=exp.Literal.string(anchored))
 
 

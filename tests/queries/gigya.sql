@@ -4,7 +4,7 @@
 
 # title: regex is anchored to the whole value (a full match, as SAP: "Patterns are always anchored")
 endpoint regex 'accounts\..*'
-SELECT <columns> FROM "events" WHERE REGEXP_FULL_MATCH(("raw" ->> '$.endpoint'), 'accounts\..*') ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE REGEXP_FULL_MATCH(("raw" ->> '$.endpoint'), '(?s)accounts\..*') ORDER BY "time", "source_file", "source_row"
 
 # title: an invalid pattern is refused by RE2's rules, with a caret under the pattern
 # caret: 1:16
@@ -23,7 +23,7 @@ ERROR: invalid regular expression '[': missing ]: [
 
 # title: \pL is RE2 syntax, accepted (Python's re would refuse it)
 endpoint regex '\pL+\.\pL+'
-SELECT <columns> FROM "events" WHERE REGEXP_FULL_MATCH(("raw" ->> '$.endpoint'), '\pL+\.\pL+') ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE REGEXP_FULL_MATCH(("raw" ->> '$.endpoint'), '(?s)\pL+\.\pL+') ORDER BY "time", "source_file", "source_row"
 
 # title: regex needs a quoted pattern
 # caret: 1:16

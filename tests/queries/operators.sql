@@ -96,11 +96,11 @@ SELECT <columns> FROM "events" WHERE NOT REGEXP_MATCHES("message", '(?i)(^|[^\pL
 
 # title: regex
 endpoint regex '^accounts\.(login|logout)$'
-SELECT <columns> FROM "events" WHERE REGEXP_FULL_MATCH(("raw" ->> '$.endpoint'), '^accounts\.(login|logout)$') ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE REGEXP_FULL_MATCH(("raw" ->> '$.endpoint'), '(?s)^accounts\.(login|logout)$') ORDER BY "time", "source_file", "source_row"
 
 # title: NOT regex with a double-quoted pattern
 endpoint NOT regex "^socialize"
-SELECT <columns> FROM "events" WHERE NOT REGEXP_FULL_MATCH(("raw" ->> '$.endpoint'), '^socialize') ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE NOT REGEXP_FULL_MATCH(("raw" ->> '$.endpoint'), '(?s)^socialize') ORDER BY "time", "source_file", "source_row"
 
 # title: TRUE, FALSE, NULL literals
 TRUE AND NOT FALSE AND actor_id IS NOT NULL
