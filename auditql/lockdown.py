@@ -24,7 +24,9 @@ work as before: an ingest waits for a query to finish, never the other way round
 
 from __future__ import annotations
 
+import re
 import secrets
+import threading
 import weakref
 
 import duckdb
@@ -96,3 +98,27 @@ def out_of_memory(con: duckdb.DuckDBPyConnection) -> QueryError:
     limit = f" (limit {budget / 2**30:.1f} GiB)" if budget and budget >= 2**30 else ""
     limit = limit or (f" (limit {budget / 2**20:.0f} MiB)" if budget else "")
     return QueryError(f"out of memory{limit}; narrow the query (--since, --vendor, a LIMIT) or raise --memory-limit")
+
+
+_PATTERN_CHECKER: list[duckdb.DuckDBPyConnection] = []
+_PATTERN_CHECKER_LOCK = threading.Lock()
+_RE2_PREFIX = re.compile(r"^(Invalid Input Error: )?(Invalid Regular Expression: )?", re.IGNORECASE)
+
+
+def pattern_error(pattern: str) -> str | None:
+    """Why RE2 (DuckDB's regular-expression engine) cannot compile `pattern`, or None if it can.
+
+    Asked of DuckDB itself, on an in-memory connection with nothing in it, locked like a query connection
+    and with a small memory limit: the pattern is a bound value, never SQL text."""
+    with _PATTERN_CHECKER_LOCK:
+        if not _PATTERN_CHECKER:
+            con = duckdb.connect()
+            lock(con, memory_limit=256 * 2**20)
+            _PATTERN_CHECKER.append(con)
+        con = _PATTERN_CHECKER[0]
+        try:
+            con.execute("SELECT regexp_full_match('', $1)", [pattern]).fetchall()
+        except duckdb.Error as error:
+            first = str(error).splitlines()[0] if str(error) else "it does not compile"
+            return _RE2_PREFIX.sub("", first).strip() or "it does not compile"
+    return None

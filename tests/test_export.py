@@ -28,7 +28,7 @@ SAMPLE_QUERIES = [
     "params.loginID LIKE '%@example.com' AND httpReq.SDK = 'js_latest'",
     "\"Performed By\" = 'External Org User'",
     "errMessage contains 'loginid'",
-    "endpoint regex '^accounts\\.'",
+    "endpoint regex 'accounts\\..*'",
     "time BETWEEN '2025-03-01' AND '2025-03-01T12:00:00Z' AND vendor IN ('sas_ci360', 'resolver')",
     'SELECT * FROM auditLog WHERE errCode in ("403042", "400006") ORDER BY @timestamp DESC START 1 LIMIT 3',
     "SELECT vendor, count(*) AS n FROM events GROUP BY vendor ORDER BY n DESC",

@@ -132,7 +132,8 @@ def ids(con: duckdb.DuckDBPyConnection, text: str, catalog: Catalog = CATALOG, *
         ("NOT endpoint LIKE 'socialize%'", ["g2", "g5"]),
         ("endpoint NOT LIKE '%login'", ["g3", "g5", "g4"]),
         ("endpoint ILIKE 'SOCIALIZE.LOG%'", ["g1", "g4"]),
-        ("endpoint regex '^accounts\\.'", ["g2"]),
+        ("endpoint regex 'accounts\\..*'", ["g2"]),
+        ("endpoint regex 'accounts'", []),  # anchored: the pattern must match the whole value
         ("errMessage contains 'loginid'", ["g2"]),
         ("errMessage contains 'login'", ["g5"]),  # a whole word: not inside "LoginID"
         ("message contains 'TRY AGAIN'", ["g5"]),

@@ -31,7 +31,7 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
     ('errCode in ("403042", "400006")', {}),
     ("errCode BETWEEN 400000 AND 403042", {}),
     ("errMessage contains 'loginid'", {}),
-    ("endpoint regex '^accounts\\.' AND NOT endpoint LIKE '%login'", {}),
+    ("endpoint regex 'accounts\\..*' AND NOT endpoint LIKE '%login'", {}),
     ("endpoint ILIKE 'SOCIALIZE.LOG%'", {}),
     ("actor_email IS NOT NULL AND vendor = 'adobe_cja'", {}),
     ("\"Performed By\" = 'External Org User'", {}),

@@ -17,6 +17,7 @@ from auditql.query.calls import PARSER_BUILT, check_call, check_parser_calls, co
 from auditql.query.context import Context
 from auditql.query.dialect import ParseTime, WordMatch
 from auditql.query.functions import ALLOWED_NAMES
+from auditql.query.patterns import WordSearch
 from auditql.query.tables import check_table_shape, check_tables
 from auditql.query.types import check_type, check_unit
 
@@ -78,11 +79,15 @@ SYNTAX: frozenset[type[exp.Expr]] = frozenset(
 )  # fmt: skip
 
 # Nodes the rewrites add; allowed in the generated tree, never accepted from users directly. ParseTime
-# reads a vendor time field (its formats an Array of strings); Trim and Nullif build `person`.
+# reads a vendor time field (its formats an Array of strings); Trim and Nullif build `person`; the rest
+# are Gigya's regex, contains and array semantics (query/patterns.py, query/arrays.py).
 INTERNAL: frozenset[type[exp.Expr]] = frozenset(
     {
         exp.JSONExtractScalar, exp.JSONPath, exp.JSONPathRoot, exp.JSONPathKey,
         ParseTime, exp.Array, exp.Trim, exp.Nullif,
+        WordSearch, exp.RegexpFullMatch, exp.RegexpReplace, exp.JSONType, exp.JSONPathSubscript,
+        exp.JSONPathWildcard, exp.ArrayContains, exp.ArrayOverlaps, exp.ArrayToString, exp.Chr,
+        exp.ArgMin, exp.ArgMax,
     }
 )  # fmt: skip
 

@@ -61,11 +61,58 @@ def typed_comparisons(tree: exp.Expr, ctx: Context) -> exp.Expr:
 
 
 def numeric_aggregates(tree: exp.Expr, ctx: Context) -> exp.Expr:
-    """sum/avg over a raw field add up its numeric values (non-numbers are skipped like NULLs)."""
+    """sum/avg over a raw field add up its numeric values (non-numbers are skipped like NULLs); min/max of a
+    raw field are its smallest/largest number (`9` before `10`), written as in the record, or — when no
+    value is a number — the text min/max. Named `min("errCode")`, not after the SQL it became."""
     for node in list(tree.find_all(exp.Sum, exp.Avg)):
         if kind(node.this) in _TEXTUAL:
             node.set("this", _as_number(node.this))
+    for node in list(tree.find_all(exp.Min, exp.Max)):
+        field = node.this
+        if not isinstance(field, RawField) or node.expressions:
+            continue
+        pick = exp.ArgMin if isinstance(node, exp.Min) else exp.ArgMax
+        numeric = pick(this=field.copy(), expression=_as_number(field.copy()))
+        value: exp.Expr = exp.Coalesce(this=numeric, expressions=[node.copy()])
+        if isinstance(node.parent, exp.Select) and node.arg_key == "expressions":
+            value = exp.alias_(value, f'{node.key}("{field.dotted}")', quoted=True)
+        node.replace(value)
     return tree
+
+
+def numeric_order(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """ORDER BY a raw field orders its numbers numerically (`9` before `10`), then the other values as text.
+
+    Also when the ORDER BY names the field's SELECT item by output name or position. Left alone under
+    SELECT DISTINCT (whose ORDER BY may only name selected values) and for fields read as times (times.py)."""
+    for select in list(tree.find_all(exp.Select)):
+        order = select.args.get("order")
+        if order is None or select.args.get("distinct"):
+            continue
+        keys: list[exp.Expr] = []
+        for ordered in order.expressions:
+            field = ordered.this if isinstance(ordered.this, RawField) else _selected_field(select, ordered.this)
+            if field is None or ctx.catalog.time_formats(field.dotted):
+                keys.append(ordered)
+                continue
+            first = ordered.copy()
+            first.set("this", _as_number(field.copy()))
+            keys += [first, ordered]
+        order.set("expressions", keys)
+    return tree
+
+
+def _selected_field(select: exp.Select, key: exp.Expr) -> RawField | None:
+    """The raw field a SELECT item is, when ORDER BY names that item by position (`1`) or output name."""
+    items = select.expressions
+    value: exp.Expr | None = None
+    if isinstance(key, exp.Literal) and key.is_int and 1 <= int(key.name) <= len(items):
+        value = items[int(key.name) - 1]
+    elif isinstance(key, exp.Column) and not key.table:
+        value = next((i for i in items if isinstance(i, exp.Alias) and i.alias.lower() == key.name.lower()), None)
+    if isinstance(value, exp.Alias):
+        value = value.this
+    return value if isinstance(value, RawField) else None
 
 
 def _typed_comparison(node: exp.Binary, ctx: Context) -> exp.Expr:

@@ -32,6 +32,7 @@ from sqlglot.parsers.duckdb import DuckDBParser
 from sqlglot.tokens import TokenType
 
 from auditql.query import value_lists
+from auditql.query.patterns import WordSearch
 
 
 class WordMatch(exp.Expression, exp.Binary, exp.Predicate):
@@ -52,7 +53,7 @@ class ParseTime(exp.Expression, exp.Func):
 GIGYA_OPERATOR = "gigya_operator"
 
 # Keys DuckDB's `$.key` / `$."key"` path syntax reads literally; anything else goes through a pointer.
-_DOLLAR_SAFE_KEY = re.compile(r"[\w .@$:\-]+")
+DOLLAR_SAFE_KEY = re.compile(r"[\w .@$:\-]+")
 
 
 def json_pointer(keys: list[str]) -> str:
@@ -81,6 +82,8 @@ class AuditQL(DuckDB):
                 right = self._parse_bitwise()
                 if right is None:
                     self.raise_error(f"Expected a value after '{operator}'")
+                while isinstance(right, exp.Paren):  # audit.search documents `regex ('<regex-pattern>')`
+                    right = right.this
                 node: exp.Expr = (
                     self.expression(WordMatch(this=this, expression=right))
                     if operator == "contains"
@@ -154,12 +157,13 @@ class AuditQL(DuckDB):
         TRANSFORMS: t.ClassVar = {
             **DuckDBGenerator.TRANSFORMS,
             ParseTime: lambda self, e: self.func("aq_parse_time", e.this, e.args["formats"], normalize=False),
+            WordSearch: lambda self, e: self.func("regexp_matches", e.this, e.expression),
         }
 
         def jsonpath_sql(self, expression: exp.JSONPath) -> str:
             parts = expression.expressions[1:]
             if all(isinstance(p, exp.JSONPathKey) for p in parts) and not all(
-                _DOLLAR_SAFE_KEY.fullmatch(p.name) for p in parts
+                DOLLAR_SAFE_KEY.fullmatch(p.name) for p in parts
             ):
                 return self.sql(exp.Literal.string(json_pointer([p.name for p in parts])))
             return super().jsonpath_sql(expression)

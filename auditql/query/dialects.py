@@ -24,6 +24,7 @@ from sqlglot import exp
 
 from auditql.errors import QueryError
 from auditql.query.dialect import AuditQL, ParseTime
+from auditql.query.patterns import for_dialect
 from auditql.query.safe_casts import postgres_try_cast
 from auditql.query.trees import replace_all
 from auditql.schema import COLUMNS
@@ -105,6 +106,7 @@ def render(tree: exp.Expr, params: Sequence[object], dialect: str) -> str:
     engine, transforms = TRANSFORMS[name]
     refuse_vendor_times(tree, name)
     tree = inline_values(tree.copy(), params)
+    tree = for_dialect(tree, engine or "duckdb")  # regex and contains as that engine writes them
     for transform in transforms:
         tree = transform(tree)
     return tree.sql(dialect=engine or AuditQL, identify=True)

@@ -14,6 +14,7 @@ parse and starts with a statement word (DROP, COPY, ATTACH…) is refused by tha
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -24,6 +25,7 @@ from auditql.errors import QueryError
 from auditql.query.allowlist import STATEMENT_WORDS, check_length, check_token_count, check_token_nesting
 from auditql.query.context import Context
 from auditql.query.dialect import AuditQL
+from auditql.query.parse_errors import check_balance, explain
 
 WHERE, REST, SQL = "where", "rest", "sql"
 FORMS = (WHERE, REST, SQL)
@@ -43,8 +45,10 @@ def parse_query(text: str, ctx: Context | None = None) -> ParsedQuery:
     tokens = _statement_tokens(_tokenize(ctx), ctx)
     check_token_count(tokens, ctx)
     check_token_nesting(tokens, ctx)
+    check_balance(tokens, ctx)
     if _starts_query(tokens):
         tree = _parse_statement(tokens, ctx)
+        _refuse_empty_in(tree, ctx)
         if _is_rest(tree):
             return ParsedQuery(REST, _rest_to_events(tree, ctx))
         _refuse_rest_start(tree, ctx)
@@ -59,6 +63,8 @@ def parse_query(text: str, ctx: Context | None = None) -> ParsedQuery:
                 f"only SELECT queries are allowed; {tokens[0].text.upper()} was refused", tokens[0]
             ) from None
         raise
+    _refuse_aggregates(condition, ctx)
+    _refuse_empty_in(condition, ctx)
     select = exp.Select(expressions=[exp.Star()], from_=exp.From(this=events_table()))
     return ParsedQuery(WHERE, select.where(condition, copy=False))
 
@@ -76,6 +82,12 @@ def _tokenize(ctx: Context) -> list[Token]:
             raise ctx.error("the query could not be read; check its quotes and comments") from None
         offset, opener = opened
         closer = "*/" if opener == "/*" else opener
+        if opener in "'\"" and f"\\{opener}" in ctx.text:
+            raise ctx.error(
+                f"unterminated {opener}…{opener}: a backslash does not escape a quote here; "
+                f"double the quote instead, e.g. 'O''Brien'",
+                ctx.text.find(f"\\{opener}"),
+            ) from None
         raise ctx.error(f"unterminated {opener}…{closer}: add the closing {closer}", offset) from None
 
 
@@ -122,10 +134,13 @@ def _parse_statement(tokens: list[Token], ctx: Context) -> exp.Query:
     try:
         statements = AuditQL().parser().parse(tokens, ctx.text)
     except ParseError as error:
-        raise _parse_error(error, ctx, "check the SQL near the caret") from None
+        raise explain(error, tokens, ctx, SQL) from None
     tree = statements[0] if len(statements) == 1 else None
     while isinstance(tree, exp.Subquery) and not tree.alias:
         tree = tree.this
+    for select in tree.find_all(exp.Select) if tree is not None else ():
+        if not select.expressions:
+            raise ctx.error("SELECT needs a list of what to show, e.g. SELECT * FROM events", select)
     if not isinstance(tree, exp.Query):
         refused = f"; {tree.key.upper()} was refused" if tree is not None else ""
         raise ctx.error(f"only SELECT queries are allowed{refused}", tokens[0])
@@ -136,23 +151,11 @@ def _parse_condition(tokens: list[Token], ctx: Context) -> exp.Expr:
     try:
         parsed = AuditQL().parser().parse_into(exp.Condition, tokens, ctx.text)
     except ParseError as error:
-        raise _parse_error(error, ctx, f"write a condition such as {_EXAMPLE}") from None
+        raise explain(error, tokens, ctx, WHERE) from None
     condition = parsed[0] if parsed else None
     if condition is None:
         raise ctx.error(f"the query is empty; write a condition such as {_EXAMPLE}")
     return condition
-
-
-def _parse_error(error: ParseError, ctx: Context, advice: str) -> Exception:
-    detail = error.errors[0] if error.errors else {}
-    line, col, token = detail.get("line"), detail.get("col"), detail.get("highlight") or ""
-    what = detail.get("description") or "unexpected input"
-    if line is not None and col is not None:
-        # sqlglot reports the column where the offending token ends; the caret goes under its start.
-        start_col = max(int(col) - len(token) + 1, 1) if "\n" not in token else int(col)
-        near = f" at '{token}'" if token else ""
-        return QueryError(f"{what}{near}; {advice}", ctx.text, int(line), start_col)
-    return ctx.error(f"{what}; {advice}")
 
 
 def _is_rest(tree: exp.Query) -> bool:
@@ -166,14 +169,21 @@ def _is_rest(tree: exp.Query) -> bool:
 
 
 def _rest_to_events(select: exp.Query, ctx: Context) -> exp.Select:
-    """Validate Gigya's REST shape and point it at `events`; only WHERE/ORDER BY/START/LIMIT may vary."""
+    """Validate Gigya's REST shape and point it at `events`; only WHERE/ORDER BY/START/LIMIT may vary.
+
+    audit.search itself refuses anything else ("The SELECT statement may only be used to select all fields
+    ( * )"); for counts and groups the refusal shows the same query as SQL over `events`."""
     assert isinstance(select, exp.Select)
     extra = sorted(k for k, v in select.args.items() if v and k not in _REST_CLAUSES)
     if extra or len(select.expressions) != 1 or not isinstance(select.expressions[0], exp.Star):
+        aggregates = bool(extra and {"group", "having"} & set(extra)) or any(
+            s.find(exp.AggFunc) for s in select.expressions
+        )
+        what = "counts or groups" if aggregates else "other columns"
         raise ctx.error(
-            "the REST form is SELECT * FROM auditLog [WHERE …] [ORDER BY …] [START n] [LIMIT n]; "
-            "for other columns or aggregation write SQL over the events table",
-            select,
+            "the REST form (audit.search) selects only *: SELECT * FROM auditLog [WHERE …] [ORDER BY …] "
+            f"[START n] [LIMIT n]; for {what} write SQL over events: {_as_sql(ctx.text, select)}",
+            select.expressions[0] if select.expressions else select,
         )
     table = select.args["from_"].this
     if table.alias or select.find(exp.Subquery, exp.Exists):
@@ -181,6 +191,35 @@ def _rest_to_events(select: exp.Query, ctx: Context) -> exp.Select:
     rest = select.copy()
     rest.set("from_", exp.From(this=events_table()))
     return rest
+
+
+def _as_sql(text: str, select: exp.Select) -> str:
+    """The user's REST statement with `auditLog` replaced by `events` (START n becomes OFFSET n), shortened;
+    `SELECT * … GROUP BY k` becomes `SELECT k, count(*) … GROUP BY k`."""
+    sql = re.sub(r"\bauditLog\b", "events", " ".join(text.split()), flags=re.IGNORECASE)
+    group = select.args.get("group")
+    if group is not None and isinstance(select.expressions[0], exp.Star):
+        keys = ", ".join(k.sql(dialect="duckdb") for k in group.expressions)
+        sql = re.sub(r"^\s*SELECT\s+\*", f"SELECT {keys}, count(*)", sql, flags=re.IGNORECASE)
+    sql = re.sub(r"\bSTART\s+(\d+)", r"OFFSET \1", sql, flags=re.IGNORECASE)
+    return sql if len(sql) <= 120 else sql[:117] + "…"
+
+
+def _refuse_aggregates(condition: exp.Expr, ctx: Context) -> None:
+    """`count(*) > 5` as a Gigya condition: audit.search has no aggregation, so point at the SQL form."""
+    aggregate = condition.find(exp.AggFunc)
+    if aggregate is not None:
+        raise ctx.error(
+            f"{aggregate.sql_name().lower()}(…) is not available in a Gigya condition (audit.search cannot "
+            "aggregate); write SQL over events, e.g. SELECT count(*) FROM events WHERE errCode != 0",
+            aggregate,
+        )
+
+
+def _refuse_empty_in(tree: exp.Expr, ctx: Context) -> None:
+    for node in tree.find_all(exp.In):
+        if not node.expressions and node.args.get("query") is None and node.args.get("unnest") is None:
+            raise ctx.error("IN needs at least one value, e.g. errCode IN (0, 400006)", node)
 
 
 def _refuse_rest_start(tree: exp.Query, ctx: Context) -> None:

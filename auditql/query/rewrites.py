@@ -14,13 +14,15 @@ from functools import reduce
 
 from sqlglot import exp
 
-from auditql.query.comparisons import ORDERING, numeric_aggregates, typed_comparisons
+from auditql.query.arrays import array_elements
+from auditql.query.comparisons import ORDERING, numeric_aggregates, numeric_order, typed_comparisons
 from auditql.query.context import Context
 from auditql.query.dialect import GIGYA_OPERATOR, WordMatch
 from auditql.query.names import RawField, resolve_names
+from auditql.query.patterns import check_pattern, full_match, word_search
 from auditql.query.times import vendor_times
 from auditql.query.trees import replace_all
-from auditql.query.values import bound_literal, derived, is_string, literal_value, word_pattern
+from auditql.query.values import bound_literal, is_string, literal_value
 from auditql.schema import COLUMN_TYPES
 
 Rewrite = Callable[[exp.Expr, Context], exp.Expr]
@@ -72,17 +74,18 @@ def bind_placeholders(tree: exp.Expr, ctx: Context) -> exp.Expr:
 
 
 def gigya_operators(tree: exp.Expr, ctx: Context) -> exp.Expr:
-    """`x contains 'word'` -> a case-insensitive whole-word regexp match; `now()` -> CURRENT_TIMESTAMP."""
-    for node in list(tree.find_all(WordMatch, exp.Anonymous)):
+    """`x contains 'word'` -> a whole-word search, `x regex 'p'` -> a full match of a checked pattern
+    (query/patterns.py); every other constant pattern is checked too; `now()` -> CURRENT_TIMESTAMP."""
+    for node in list(tree.find_all(WordMatch, exp.Anonymous, exp.RegexpLike, exp.RegexpFullMatch)):
         if isinstance(node, exp.Anonymous):
             if node.name.lower() == "now":  # every other DuckDB function sqlglot has no node for stays
                 node.replace(exp.CurrentTimestamp())
-            continue
-        word = node.expression
-        if not is_string(word):
-            raise ctx.error("contains needs a quoted word on its right, e.g. message contains 'denied'", word)
-        pattern = derived(word_pattern(str(literal_value(word))), word)
-        node.replace(exp.RegexpLike(this=node.this, expression=pattern))
+        elif isinstance(node, WordMatch):
+            node.replace(word_search(node.this, node.expression, ctx))
+        elif node.meta.get(GIGYA_OPERATOR):
+            node.replace(full_match(node.this, node.expression, ctx))
+        elif is_string(node.expression):
+            check_pattern(str(literal_value(node.expression)), node.expression, ctx)
     return tree
 
 
@@ -161,7 +164,9 @@ REWRITES: tuple[Rewrite, ...] = (
     resolve_names,
     gigya_operators,
     timestamps_keep_offsets,
+    array_elements,
     vendor_times,
     typed_comparisons,
     numeric_aggregates,
+    numeric_order,
 )

@@ -1,4 +1,4 @@
-"""Literal values: points in time, words for `contains`, and values bound from `params`.
+"""Literal values: points in time, and values bound from `params`.
 
 A value a notebook user binds (`:name`, `{name}`) must reach DuckDB as a bound parameter, never as
 SQL text — but the rewrites still need to know whether it is a number, a string or a time. So a bound
@@ -20,6 +20,10 @@ from auditql.query.context import Context
 BOUND = "bound"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DIGITS = re.compile(r"-?\d+(\.\d+)?")
+# ingest's aq_epoch: (magnitude below, units per second); a larger number is not a time
+_EPOCH_UNITS = ((1e11, 1), (1e14, 1e3), (1e17, 1e6))
+# ISO 8601's `T` separator and `Z` zone, written lower-case (Python's fromisoformat wants them upper-case)
+_ISO_LOWER = re.compile(r"(?<=\d)t(?=\d)|(?<=\d)z$")
 _TIME_EXAMPLES = "e.g. '2015-08-16T00:00:00Z', '2015-08-16T02:00:00+02:00', '2015-08-16' or 1439683200000"
 
 
@@ -95,7 +99,15 @@ def time_point(node: exp.Expr, ctx: Context) -> exp.Expr:
 
 
 def parse_point(value: object) -> datetime | None:
-    """ISO 8601 (with Z, an offset or none = UTC), a bare date, or epoch milliseconds (number or digits)."""
+    """ISO 8601 (with Z, an offset or none = UTC; `t`/`z` in either case), a bare date, or an epoch number.
+
+    An epoch number is read by its magnitude exactly as ingest reads one (engine.TIME_MACROS, `aq_epoch`):
+    below 1e11 seconds, below 1e14 milliseconds, below 1e17 microseconds; so `1439683200` and
+    `1439683200000` are the same instant, as they are in the archive.
+
+        >>> parse_point(1439683200) == parse_point("1439683200000") == parse_point("2015-08-16t00:00:00z")
+        True
+    """
     if isinstance(value, datetime):
         return _as_utc(value)
     if isinstance(value, date):
@@ -104,19 +116,19 @@ def parse_point(value: object) -> datetime | None:
         value = Decimal(value.strip())
     try:
         if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-            return _EPOCH + timedelta(milliseconds=float(value))
+            return _epoch(float(value))
         if isinstance(value, str):
-            return _as_utc(datetime.fromisoformat(value.strip()))
+            return _as_utc(datetime.fromisoformat(_ISO_LOWER.sub(lambda m: m.group().upper(), value.strip())))
     except (ValueError, OverflowError):
         return None
     return None
 
 
-def word_pattern(word: str) -> str:
-    """RE2 pattern for `contains`: the word (or phrase) case-insensitively, with no letter, digit or _
-    right before or after it."""
-    escaped = re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", word)
-    return rf"(?i)(^|[^\pL\pN_]){escaped}([^\pL\pN_]|$)"
+def _epoch(number: float) -> datetime | None:
+    for limit, unit in _EPOCH_UNITS:
+        if abs(number) < limit:
+            return _EPOCH + timedelta(seconds=number / unit)
+    return None
 
 
 def _as_utc(point: datetime) -> datetime:

@@ -46,6 +46,9 @@ SUITES: dict[str, str | None] = {
     "tests/test_value_lists.py": "query input and bound values",
     "tests/test_dialects.py": "dialects",
     "tests/test_postgres.py": "dialects",
+    "tests/test_query_errors.py": "query errors",
+    "tests/test_gigya_documented.py": "gigya semantics",
+    "tests/test_gigya_dialects.py": "gigya semantics",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 

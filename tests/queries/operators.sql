@@ -20,11 +20,11 @@ SELECT <columns> FROM "events" WHERE TRY_CAST("status_code" AS DOUBLE) >= 400000
 
 # title: a raw field against a number: TRY_CAST of its string form
 errCode != 0
-SELECT <columns> FROM "events" WHERE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) <> 0 ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE NOT (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) = 0 END) ORDER BY "time", "source_file", "source_row"
 
 # title: a raw field against a string: its string form
 errCode = '0'
-SELECT <columns> FROM "events" WHERE ("raw" ->> '$.errCode') = '0' ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.errCode[*]'), '0'), FALSE) ELSE ("raw" ->> '$.errCode') = '0' END) ORDER BY "time", "source_file", "source_row"
 
 # title: number on the left
 0 < errCode
@@ -36,7 +36,7 @@ SELECT <columns> FROM "events" WHERE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) >
 
 # title: raw field against a boolean compares with 'true' / 'false'
 isActive = TRUE
-SELECT <columns> FROM "events" WHERE ("raw" ->> '$.isActive') = 'true' ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.isActive', '[') AND JSON_TYPE("raw", '$.isActive') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.isActive[*]'), 'true'), FALSE) ELSE ("raw" ->> '$.isActive') = 'true' END) ORDER BY "time", "source_file", "source_row"
 
 # title: AND binds tighter than OR; parentheses and NOT are kept
 NOT (vendor = 'a' OR vendor = 'b') AND (outcome = 'failure')
@@ -56,15 +56,15 @@ SELECT <columns> FROM "events" WHERE "category" IN ('login', 'logout') AND NOT "
 
 # title: Gigya's lower-case in(...) with double-quoted strings
 errCode in("0","400006")
-SELECT <columns> FROM "events" WHERE ("raw" ->> '$.errCode') IN ('0', '400006') ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(("raw" ->> '$.errCode[*]') && ['0', '400006'], FALSE) ELSE ("raw" ->> '$.errCode') IN ('0', '400006') END) ORDER BY "time", "source_file", "source_row"
 
 # title: IN with numbers only compares numerically
 errCode IN (0, 400006)
-SELECT <columns> FROM "events" WHERE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) IN (0, 400006) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]) && [0, 400006], FALSE) ELSE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) IN (0, 400006) END) ORDER BY "time", "source_file", "source_row"
 
 # title: IN with numbers and strings types each element
 errCode IN (0, 'n/a')
-SELECT <columns> FROM "events" WHERE (TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) IN (0) OR ("raw" ->> '$.errCode') IN ('n/a')) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.errCode[*]'), 'n/a') OR ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE (TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) IN (0) OR ("raw" ->> '$.errCode') IN ('n/a')) END) ORDER BY "time", "source_file", "source_row"
 
 # title: BETWEEN numbers
 errCode BETWEEN 400000 AND 499999
@@ -84,23 +84,23 @@ SELECT <columns> FROM "events" WHERE "actor_email" IS NULL AND NOT ("raw" ->> '$
 
 # title: contains is a case-insensitive whole-word match
 errMessage contains 'Invalid'
-SELECT <columns> FROM "events" WHERE REGEXP_MATCHES(("raw" ->> '$.errMessage'), '(?i)(^|[^\pL\pN_])Invalid([^\pL\pN_]|$)') ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE (CASE WHEN (STARTS_WITH("raw" ->> '$.errMessage', '[') OR STARTS_WITH("raw" ->> '$.errMessage', '{')) AND JSON_TYPE("raw", '$.errMessage') IN ('ARRAY', 'OBJECT') THEN REGEXP_MATCHES(REGEXP_REPLACE(CASE WHEN JSON_TYPE("raw", '$.errMessage') = 'ARRAY' THEN ARRAY_TO_STRING("raw" ->> '$.errMessage[*]', CHR(31)) ELSE "raw" ->> '$.errMessage' END, '"(?:[^"\\]|\\.)*"\s*:', ' ', 'g'), '(?i)(^|[^\pL\pN])Invalid([^\pL\pN]|$)') ELSE REGEXP_MATCHES(("raw" ->> '$.errMessage'), '(?i)(^|[^\pL\pN])Invalid([^\pL\pN]|$)') END) ORDER BY "time", "source_file", "source_row"
 
 # title: contains escapes regular-expression characters in the word
 message contains 'a.b (c)'
-SELECT <columns> FROM "events" WHERE REGEXP_MATCHES("message", '(?i)(^|[^\pL\pN_])a\.b \(c\)([^\pL\pN_]|$)') ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE REGEXP_MATCHES("message", '(?i)(^|[^\pL\pN])a\.b \(c\)([^\pL\pN]|$)') ORDER BY "time", "source_file", "source_row"
 
 # title: NOT contains
 message NOT contains "denied"
-SELECT <columns> FROM "events" WHERE NOT REGEXP_MATCHES("message", '(?i)(^|[^\pL\pN_])denied([^\pL\pN_]|$)') ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE NOT REGEXP_MATCHES("message", '(?i)(^|[^\pL\pN])denied([^\pL\pN]|$)') ORDER BY "time", "source_file", "source_row"
 
 # title: regex
 endpoint regex '^accounts\.(login|logout)$'
-SELECT <columns> FROM "events" WHERE REGEXP_MATCHES(("raw" ->> '$.endpoint'), '^accounts\.(login|logout)$') ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE REGEXP_FULL_MATCH(("raw" ->> '$.endpoint'), '(?s)^accounts\.(login|logout)$') ORDER BY "time", "source_file", "source_row"
 
 # title: NOT regex with a double-quoted pattern
 endpoint NOT regex "^socialize"
-SELECT <columns> FROM "events" WHERE NOT REGEXP_MATCHES(("raw" ->> '$.endpoint'), '^socialize') ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE NOT REGEXP_FULL_MATCH(("raw" ->> '$.endpoint'), '(?s)^socialize') ORDER BY "time", "source_file", "source_row"
 
 # title: TRUE, FALSE, NULL literals
 TRUE AND NOT FALSE AND actor_id IS NOT NULL

@@ -8,15 +8,15 @@ SELECT <columns> FROM "events" WHERE "actor_name" = $1 ORDER BY "time", "source_
 
 # title: a number keeps the numeric rule for raw fields
 # params: {"code": 0}
-# bound: [0]
+# bound: [0, 0]
 errCode = $code
-SELECT <columns> FROM "events" WHERE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) = $1 ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), $1), FALSE) ELSE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) = $2 END) ORDER BY "time", "source_file", "source_row"
 
 # title: a {name} placeholder, and a value used twice
 # params: {"login": "a@b.c"}
-# bound: ["a@b.c", "a@b.c"]
+# bound: ["a@b.c", "a@b.c", "a@b.c"]
 params.loginID = {login} OR actor_email = :login
-SELECT <columns> FROM "events" WHERE ("raw" ->> '$.params.loginID') = $1 OR "actor_email" = $2 ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.params.loginID', '[') AND JSON_TYPE("raw", '$.params.loginID') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.params.loginID[*]'), $1), FALSE) ELSE ("raw" ->> '$.params.loginID') = $2 END) OR "actor_email" = $3 ORDER BY "time", "source_file", "source_row"
 
 # title: a time value compared with time is normalized to UTC before binding
 # params: {"since": "2015-08-16T02:00:00+02:00"}
@@ -32,7 +32,7 @@ SELECT <columns> FROM "events" WHERE "time" >= CAST($1 AS TIMESTAMPTZ) ORDER BY 
 
 # title: contains binds the derived pattern, not the word pasted into SQL
 # params: {"word": "a.b"}
-# bound: ["(?i)(^|[^\\pL\\pN_])a\\.b([^\\pL\\pN_]|$)"]
+# bound: ["(?i)(^|[^\\pL\\pN])a\\.b([^\\pL\\pN]|$)"]
 message contains :word
 SELECT <columns> FROM "events" WHERE REGEXP_MATCHES("message", $1) ORDER BY "time", "source_file", "source_row"
 
@@ -46,7 +46,7 @@ SELECT <columns> FROM "events" WHERE "event_id" IN ($1, $2, $3) ORDER BY "time",
 # params: {"none": null, "yes": true}
 # bound: []
 actor_email IS :none OR flag = :yes
-SELECT <columns> FROM "events" WHERE "actor_email" IS NULL OR ("raw" ->> '$.flag') = 'true' ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM "events" WHERE "actor_email" IS NULL OR (CASE WHEN STARTS_WITH("raw" ->> '$.flag', '[') AND JSON_TYPE("raw", '$.flag') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.flag[*]'), 'true'), FALSE) ELSE ("raw" ->> '$.flag') = 'true' END) ORDER BY "time", "source_file", "source_row"
 
 # title: parameters are numbered in the order they appear
 # params: {"a": "1", "b": 2}

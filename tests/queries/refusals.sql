@@ -176,12 +176,12 @@ ERROR: unterminated "…": add the closing "
 # title: garbage after a condition
 # caret: 1:7
 x = 1 garbage
-ERROR: at 'garbage'; write a condition such as
+ERROR: unexpected 'garbage': AND or OR is missing before it
 
 # title: an operator with nothing after it
-# caret: 1:3
+# caret: 1:5
 x = 
-ERROR: write a condition such as
+ERROR: a value is missing after '='
 
 # title: an empty query
 ;
