@@ -78,6 +78,11 @@ QUERIES: list[tuple[str, dict[str, Any], int]] = [
     ("\"Performed By\" = 'External Org User'", KEYS, 11),
     ("params.loginID LIKE '%@example.com'", KEYS, 15),
     ("httpReq.SDK = 'js_latest' AND httpReq.country IS NOT NULL", KEYS, 44),
+    # regex is a full match and contains a whole word in any case (query/patterns.py writes PostgreSQL's forms)
+    ("endpoint regex 'accounts\\.(login|logout)'", KEYS, 43),
+    ("endpoint regex 'socialize\\..*' AND errCode != 0", KEYS, 1),
+    ("errMessage contains 'invalid'", KEYS, 6),
+    ("errMessage not contains 'loginid'", KEYS, 2),
     ("actor_name = :who", {**KEYS, "params": {"who": "alex.example@example.com"}}, 2),
     ('SELECT * FROM auditLog WHERE errCode in ("403042", "400006") ORDER BY @timestamp DESC START 1 LIMIT 3', KEYS, 3),
     ("SELECT vendor, count(*) AS n FROM events GROUP BY vendor ORDER BY n DESC", {}, 5),
