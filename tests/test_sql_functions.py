@@ -104,6 +104,16 @@ ANALYST: list[tuple[str, list[str]]] = [
             'sap_cdc,"[""create"",""delete"",""login"",""logout"",""read"",""update""]",7,"[10,20]"',
         ],
     ),
+    (  # QUALIFY filters on a SELECT alias, as DuckDB allows
+        "SELECT source_row, count(*) OVER (PARTITION BY vendor ORDER BY time, source_row ROWS BETWEEN 2 PRECEDING "
+        "AND CURRENT ROW) AS last3 FROM events WHERE vendor = 'resolver' QUALIFY last3 = 2 ORDER BY time, source_row",
+        ["source_row,last3", "22,2"],
+    ),
+    (  # sqlglot wraps any_value in IGNORE NULLS; it is still checked (and allowed) by the name typed
+        "SELECT any_value(vendor) FILTER (WHERE vendor = 'resolver') AS v, upper(any_value(category) FILTER "
+        "(WHERE category = 'logout')) AS c FROM events",
+        ["v,c", "resolver,LOGOUT"],
+    ),
     (
         "SELECT 1 << 4 AS shifted, 12 & 10 AS anded, 12 | 3 AS ored, xor(12, 10) AS xored, ~0 AS inverted, "
         "{'a': 1}.a AS field, [10, 20, 30][2] AS second FROM events LIMIT 1",

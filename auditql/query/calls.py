@@ -75,6 +75,10 @@ def call_name(node: exp.Func, text: str) -> str | None:
     if isinstance(node, exp.Anonymous):
         return node.name
     start, end = node.meta.get("start"), node.meta.get("end")
+    if start is None and isinstance(node.parent, (exp.IgnoreNulls, exp.RespectNulls)):
+        # sqlglot wraps `any_value(x)` in IGNORE NULLS (DuckDB's any_value skips them) and keeps the
+        # position on the wrapper
+        start, end = node.parent.meta.get("start"), node.parent.meta.get("end")
     if start is None or end is None:
         return None
     written = text[start : end + 1]

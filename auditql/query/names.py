@@ -8,7 +8,8 @@ The rules (spec: query-language.md, "Names"):
 - Quoting decides what a dot means, never the data: `params.loginID` is the key `loginID` inside the
   object `params`, while `"a.b"` is one key named `a.b` (a CSV header), and `"a.b".c` is `c` inside it.
 - In SQL, a leading part that names a table or alias in scope (`e.actor_name`) is a qualifier; names in
-  ORDER BY / GROUP BY / HAVING that match a SELECT alias stay aliases; names over a CTE or subquery are
+  ORDER BY / GROUP BY / HAVING / QUALIFY that match a SELECT alias stay aliases (in WHERE a name is a field, as
+  DuckDB prefers a column to an alias there); names over a CTE or subquery are
   that derived table's columns and are left alone.
 
 Raw fields become `RawField` nodes here; rewrites decide whether each is read as text, number or time
@@ -179,8 +180,8 @@ def _is_events(source: t.Any) -> bool:
 
 
 def _in_output_clause(column: exp.Column) -> bool:
-    clause = column.find_ancestor(exp.Order, exp.Group, exp.Having, exp.Where, exp.Select)
-    return isinstance(clause, (exp.Order, exp.Group, exp.Having))
+    clause = column.find_ancestor(exp.Order, exp.Group, exp.Having, exp.Qualify, exp.Where, exp.Select)
+    return isinstance(clause, (exp.Order, exp.Group, exp.Having, exp.Qualify))
 
 
 def _is_lambda_parameter(column: exp.Column) -> bool:

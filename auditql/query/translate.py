@@ -120,7 +120,7 @@ def _translate(
         tree.set("expressions", options.projection(columns, ctx))
     for rewrite in REWRITES:
         tree = rewrite(tree, ctx)
-    warnings += [w for p in raw_field_paths(tree) if (w := ctx.catalog.unknown_field_warning(p))]
+    warnings += [_alias_hint(w, p, tree) for p in raw_field_paths(tree) if (w := ctx.catalog.unknown_field_warning(p))]
     tree = options.default_order(tree, parsed.form)
     tree = options.restrict(tree, parsed.form, since, until, vendor, ctx)
     tree = options.cap_rows(tree, limit, ctx)
@@ -133,6 +133,16 @@ def _translate(
     sql = tree.sql(dialect=AuditQL, identify=True)
     check_sql(sql, ctx)
     return Translation(sql=sql, params=values, warnings=warnings, form=parsed.form, tree=tree)
+
+
+def _alias_hint(warning: str, path: str, tree: exp.Expr) -> str:
+    """An unknown field that is also a SELECT alias was most likely meant as the alias, in WHERE: say why not."""
+    if path.lower() not in {a.alias.lower() for a in tree.find_all(exp.Alias)}:
+        return warning
+    return (
+        f"{warning} ('{path}' is also a SELECT alias, but in WHERE a name is a field of the record: repeat the "
+        "expression, or filter in an outer query)"
+    )
 
 
 def _bind_parameters(tree: exp.Expr) -> tuple[exp.Expr, list[object]]:
