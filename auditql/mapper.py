@@ -178,7 +178,10 @@ def _content_key(mapping: Mapping, vendor: str, records: Records) -> tuple[str, 
         f"epoch_ms(date_trunc('{unit}', _parsed))::VARCHAR" if c == "time" else _key_value(c, sql_ident(c))
         for c in mapping.identity.content
     ]
-    return f"{prefix} || md5(to_json([{', '.join(values)}])::VARCHAR)", None
+    key = f"{prefix} || md5(to_json([{', '.join(values)}])::VARCHAR)"
+    if not mapping.identity.twins:  # no export drops the id: only an id-less record needs a content key
+        key = f"CASE WHEN event_id IS NULL THEN {key} END"
+    return key, None
 
 
 def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:
