@@ -101,8 +101,8 @@ class _Fields:
 def _ilike(value: str, patterns: tuple[str, ...]) -> str:
     """SQL: `value ILIKE p ESCAPE '\\'` for any of `patterns`, written as `lower(value) LIKE lower(p)`, which is
     what DuckDB's ILIKE computes (it lowercases both sides with the same function) — but ILIKE copies the
-    value into a new lowercased buffer for every test: Gigya's 19 category patterns cost 0.5 s per 250,000
-    records that way, 0.1–0.4 s this way."""
+    value into a new lowercased buffer for every test (Gigya's 19 category patterns, 250,000 records: 0.134 s
+    that way, 0.105 s this way)."""
     low = f"lower({value})"
     return " OR ".join(f"{low} LIKE lower({sql_str(p)}) ESCAPE '\\'" for p in patterns)
 
