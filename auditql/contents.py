@@ -223,7 +223,8 @@ def _check_events(con: duckdb.DuckDBPyConnection, events: str, part: str | None,
 # id-less content key C, max(M - I, 0), M the most id-less copies of C in one file, I the ids with key C.
 _RULE_SQL = """
 WITH d AS (SELECT event_key, content_key, source_file, sha256 FROM deliveries),
-ids AS (SELECT event_key, 1 AS want, min(source_file) AS file FROM d WHERE event_key <> content_key GROUP BY ALL),
+ids AS (SELECT event_key, 1 AS want, min(source_file) AS file FROM d WHERE event_key IS DISTINCT FROM content_key
+        GROUP BY ALL),  -- an id record of a mapping without id-less twins has no content key
 i AS (SELECT content_key, count(DISTINCT event_key) AS i FROM d WHERE event_key <> content_key GROUP BY ALL),
 per_file AS (SELECT content_key, source_file, count(*) AS m FROM d WHERE event_key = content_key
              GROUP BY content_key, source_file, sha256),

@@ -58,7 +58,7 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
                    e.event_key IS NULL OR i.full > e.full OR (i.full = e.full AND (e.source_file > {file}
                      OR (e.source_file = {file} AND e.source_row > i.source_row))) AS better
             FROM (SELECT event_key, source_row, {FULL} AS full FROM _aq_staged
-                  WHERE {GOOD} AND event_key <> content_key
+                  WHERE {GOOD} AND event_key IS DISTINCT FROM content_key
                   QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY {FULL} DESC, source_row) = 1) i
             LEFT JOIN (SELECT event_key, source_file, source_row, {FULL} AS full FROM events
                        WHERE event_key IN (SELECT event_key FROM _aq_staged)) e USING (event_key)"""
@@ -134,11 +134,19 @@ def _all_new(con: duckdb.DuckDBPyConnection) -> bool:
     on record already: then each is an event and the rule has nothing to decide (a third of the ingest's
     dedup work on a fresh million-row export). Asked before this file's deliveries are recorded."""
     distinct = con.execute(
-        f"SELECT count(DISTINCT event_key) = count(*) AND count(DISTINCT content_key) = count(*) "
+        f"SELECT count(DISTINCT event_key) = count(*), bool_and(content_key IS NULL OR content_key = event_key) "
         f"FROM _aq_staged WHERE {GOOD}"
     ).fetchone()
     if not (distinct and distinct[0]):
         return False
+    # Where every content key is its record's event key (no id) or absent (an id without id-less twins), distinct
+    # event keys are distinct content keys: the second count is needed only for ids that carry a content key.
+    if not distinct[1]:
+        twins = con.execute(
+            f"SELECT count(DISTINCT content_key) = count(content_key) FROM _aq_staged WHERE {GOOD}"
+        ).fetchone()
+        if not (twins and twins[0]):
+            return False
     for column in ("event_key", "content_key"):
         seen = con.execute(
             f"SELECT EXISTS (SELECT 1 FROM deliveries SEMI JOIN (SELECT {column} FROM _aq_staged WHERE {GOOD}) "

@@ -31,6 +31,8 @@ DEFAULT_TIME_FORMATS: tuple[str, ...] = (
     "%d %b %Y %H:%M:%S",
     "%b %d, %Y %I:%M:%S %p",
 )
+# How DuckDB writes a JSON number it read as a double (`json_extract_string`): with a fraction or an exponent.
+DOUBLE_TEXT = r"-?[0-9]+(\.[0-9]+([eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)"
 # Columns whose value is copied unchanged from one field (so queries may read the typed column instead).
 VERBATIM_COLUMNS = frozenset(FIELD_COLUMNS) - {"time"}
 
@@ -76,13 +78,33 @@ class _Fields:
             return self.records.relation
         paths = ", ".join(sql_str(json_path(p)) for p in self.paths)
         values = f"json_extract_string(raw, [{paths}])"
-        if self.records.needs_canonical_json:  # JSON as written: a number a double changes is taken from the text
-            dotted = "[" + ", ".join(sql_str(p) for p in self.paths) + "]"
-            values = (
-                f"CASE WHEN regexp_matches(raw::VARCHAR, {sql_str(LONG_NUMBER)}) "
-                f"THEN aq_exact_values(raw::VARCHAR, {dotted}, {values}) ELSE {values} END"
-            )
-        return f"(SELECT *, {values} AS {self.COLUMN} FROM {self.records.relation})"
+        if not self.records.needs_canonical_json:
+            return f"(SELECT *, {values} AS {self.COLUMN} FROM {self.records.relation})"
+        # JSON as written: a number a double changes is taken from the text. Only a value DuckDB wrote as a
+        # double (`0.1`, `1e-7`, `100000.0`: a `.` or an exponent; integers and big integers it writes as
+        # written) can differ from its text, so the record's whole text is searched for a long number only
+        # when one of its extracted values looks like that: 0.12 s less per 250,000 Gigya records.
+        dotted = "[" + ", ".join(sql_str(p) for p in self.paths) + "]"
+        extracted = f"{self.COLUMN}_as_double"
+        exact = (
+            f"CASE WHEN NOT coalesce(list_bool_or(list_transform({extracted}, "
+            f"lambda v: regexp_full_match(v, {sql_str(DOUBLE_TEXT)}))), false) "
+            f"THEN {extracted} WHEN regexp_matches(raw::VARCHAR, {sql_str(LONG_NUMBER)}) "
+            f"THEN aq_exact_values(raw::VARCHAR, {dotted}, {extracted}) ELSE {extracted} END"
+        )
+        return (
+            f"(SELECT * EXCLUDE ({extracted}), {exact} AS {self.COLUMN} "
+            f"FROM (SELECT *, {values} AS {extracted} FROM {self.records.relation}))"
+        )
+
+
+def _ilike(value: str, patterns: tuple[str, ...]) -> str:
+    """SQL: `value ILIKE p ESCAPE '\\'` for any of `patterns`, written as `lower(value) LIKE lower(p)`, which is
+    what DuckDB's ILIKE computes (it lowercases both sides with the same function) — but ILIKE copies the
+    value into a new lowercased buffer for every test (Gigya's 19 category patterns, 250,000 records: 0.134 s
+    that way, 0.105 s this way)."""
+    low = f"lower({value})"
+    return " OR ".join(f"{low} LIKE lower({sql_str(p)}) ESCAPE '\\'" for p in patterns)
 
 
 def _rule_case(
@@ -102,7 +124,7 @@ def _rule_case(
             if not found:
                 continue
             target = _coalesce([fields.value(f) for f in found])
-        cond = " OR ".join(f"{target} ILIKE {sql_str(p)} ESCAPE '\\'" for p in rule.like)
+        cond = _ilike(target, rule.like)
         branches.append(f"WHEN {cond} THEN {sql_str(rule.then)}")
     fallback = sql_str(default) if default else "NULL"
     if not branches:
@@ -127,7 +149,7 @@ def _parties(mapping: Mapping, exprs: dict[str, str], fields: _Fields, index: di
         value = _coalesce([fields.value(f) for f in present])
         cond = f"{value} IS NOT NULL"
         if party.like:
-            cond = "(" + " OR ".join(f"{value} ILIKE {sql_str(p)} ESCAPE '\\'" for p in party.like) + ")"
+            cond = f"({_ilike(value, party.like)})"
         whens.append(cond)
         types.append(sql_str(party.actor_type) if party.actor_type else "NULL")
         for c in ACTOR_COLUMNS:
@@ -165,7 +187,10 @@ def _content_key(mapping: Mapping, vendor: str, records: Records) -> tuple[str, 
         f"epoch_ms(date_trunc('{unit}', _parsed))::VARCHAR" if c == "time" else _key_value(c, sql_ident(c))
         for c in mapping.identity.content
     ]
-    return f"{prefix} || md5(to_json([{', '.join(values)}])::VARCHAR)", None
+    key = f"{prefix} || md5(to_json([{', '.join(values)}])::VARCHAR)"
+    if not mapping.identity.twins:  # no export drops the id: only an id-less record needs a content key
+        key = f"CASE WHEN event_id IS NULL THEN {key} END"
+    return key, None
 
 
 def plan(mapping: Mapping, records: Records, vendor: str) -> Plan:

@@ -46,6 +46,23 @@ def test_bench_quick_runs_every_section(tmp_path: Path) -> None:
     assert "ANSWERS DIFFER" not in doc and "DISAGREES" not in doc and "OUTPUTS DIFFER" not in doc
 
 
+def test_before_after_pairs_two_trees_format_by_format(tmp_path: Path) -> None:
+    # This tree against itself: the runner's own plumbing (each tree's bench run, parsed, paired, tabled).
+    args = ["--before", str(ROOT), "--size", "500", "--repeat", "1", "--pairs", "2", "--formats", "resolver_csv"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.before_after", *args, "--work", str(tmp_path / "w")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert [ln.split(":")[0] for ln in lines[:4]] == ["resolver_csv before", "resolver_csv after"] * 2
+    assert "| format | before (vs by hand) | after (vs by hand) | after / before, per pair | median |" in lines
+    (row,) = [ln for ln in lines if ln.startswith("| resolver_csv |")]
+    assert len(row.split("|")[4].split(",")) == 2  # one ratio per pair
+
+
 def test_query_cache_is_keyed_by_content_not_mtime(tmp_path: Path, monkeypatch) -> None:
     """Touching a file (same bytes, new mtime) reuses the cached archive; changing its bytes does not."""
     from auditql import api

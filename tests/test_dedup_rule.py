@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, rows, run_auditql
+from tests.conftest import DATA, edit, rows, run_auditql
 
 ADOBE = [
     rec
@@ -132,6 +132,32 @@ def test_id_less_repeats_beyond_the_ids_stay_events(tmp_path: Path) -> None:
         ingest(tmp_path / db, *order)
     assert rows(tmp_path / "a.duckdb", "SELECT count(*), count(event_id) FROM events") == [(2, 1)]
     assert archive(tmp_path / "a.duckdb") == archive(tmp_path / "b.duckdb")
+
+
+def test_gigya_declares_no_id_less_twins_so_its_id_records_get_no_content_key(tmp_path: Path) -> None:
+    # sap_cdc.toml: `twins = false` (no SAP export drops callID). Records with a callID get no content key; a
+    # record saved without one is identified by its content among id-less records only, so the same call
+    # saved without its callID is an event of its own, in either order, and verify holds.
+    with_ids = tmp_path / "pages.ndjson"
+    with_ids.write_text("".join(json.dumps(gigya(f"c{i}", f"2015-08-16T09:0{i}:00.000Z")) + "\n" for i in range(3)))
+    without = tmp_path / "saved_without_callid.ndjson"
+    without.write_text(json.dumps(gigya(None, "2015-08-16T09:00:00.000Z")) + "\n")
+    for order, db in (((with_ids, without), "a.duckdb"), ((without, with_ids), "b.duckdb")):
+        reports = ingest(tmp_path / db, *order)
+        assert sorted((f["added"], f["duplicates"]) for f in reports) == [(1, 0), (3, 0)]
+        assert run_auditql("verify", "--db", tmp_path / db, "--no-rehash").returncode == 0
+    assert archive(tmp_path / "a.duckdb") == archive(tmp_path / "b.duckdb")
+    delivered = rows(
+        tmp_path / "a.duckdb",
+        "SELECT event_id IS NULL, count(*), count(d.content_key) FROM deliveries d JOIN events USING (event_key) "
+        "GROUP BY ALL ORDER BY ALL",
+    )
+    assert delivered == [(False, 3, 0), (True, 1, 1)]
+    # The rule still counts the id records: deleting one is named.
+    edit(tmp_path / "a.duckdb", "DELETE FROM events WHERE event_id = 'c1'")
+    done = run_auditql("verify", "--db", tmp_path / "a.duckdb", "--no-rehash")
+    assert done.returncode == 5
+    assert f"{with_ids}: events table: 1 event it delivered is missing (deleted)" in done.stdout
 
 
 def test_resolver_same_second_repeats_stay_two_and_overlap_counts_once(tmp_path: Path) -> None:

@@ -100,6 +100,10 @@ def test_a_typod_table_names_its_header_line_and_the_nearest_table() -> None:
          "my.toml:19: [[outcome]] #1 needs exactly one of `when` (a canonical column) or `field`"),
         ('time = ["signin_at"]\n', "", "my.toml:8: missing 'time' in [columns]"),
         ("[[sample]]\nformat", "[[sample]]\nformat = 1\nformat", "my.toml:26: Cannot overwrite a value (column 15)"),
+        ("[columns]", '[identity]\ncontent = ["time"]\ntwins = "no"\n\n[columns]',
+         "my.toml:10: identity.twins must be true or false"),
+        ("[columns]", '[identity]\ncontent = ["time"]\ntwins = false\n\n[columns]',
+         "my.toml:10: identity.twins = false needs an id: map `event_id` in [columns]"),
     ],
 )  # fmt: skip
 def test_every_problem_names_its_line(old: str, new: str, expected: str) -> None:

@@ -64,10 +64,13 @@ class Party:
 @dataclass(frozen=True)
 class Identity:
     """What identifies an event that carries no vendor id: these canonical columns' values (time at
-    `precision`). An id-bearing record gets the same content key, so an id-less twin meets it."""
+    `precision`). An id-bearing record gets the same content key, so an id-less twin meets it — unless the
+    mapping declares that no export of the vendor drops the id (`twins = false`): then id-bearing records
+    get no content key at all, which saves computing, storing and weighing one per record."""
 
     content: tuple[str, ...]
     precision: str = "ms"
+    twins: bool = True
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def _identity(data: dict) -> Identity | None:
     raw = data.get("identity")
     if raw is None:
         return None
-    return Identity(_str_list(raw["content"]), raw.get("precision", "ms"))
+    return Identity(_str_list(raw["content"]), raw.get("precision", "ms"), raw.get("twins", True))
 
 
 def _parties(data: dict) -> tuple[Party, ...]:
@@ -164,6 +167,8 @@ def _meaning(data: dict) -> Problems:
                 problems.append(((column, i), f"{where} needs exactly one of `when` (a canonical column) or `field`"))
     if "identity" in data and not _str_list(data["identity"]["content"]):
         problems.append((("identity", "content"), "identity.content must name at least one canonical column"))
+    if data.get("identity", {}).get("twins") is False and not _str_list(data.get("columns", {}).get("event_id", [])):
+        problems.append((("identity", "twins"), "identity.twins = false needs an id: map `event_id` in [columns]"))
     for i, p in enumerate(data.get("actor", [])):
         if not any(k in p for k in ("id", "name", "email")):
             problems.append((("actor", i), f"[[actor]] #{i + 1} names no field: give `id`, `name` or `email`"))

@@ -22,6 +22,7 @@ KINDS: dict[str, str] = {
     "strings": "a string or an array of strings",
     "groups": "an array whose items are strings or arrays of strings",
     "scalar": "a string, number or boolean",
+    "boolean": "true or false",
 }
 
 
@@ -93,6 +94,7 @@ MAPPING = Table(
                     required=True,
                 ),
                 "precision": Value("string", "how finely `time` counts", ("ms", "s", "min"), "precision"),
+                "twins": Value("boolean", "whether some export of the vendor leaves out the id it has elsewhere"),
             },
         ),
         "columns": Table("canonical column -> source fields (synonyms)", _columns(), required=True),
@@ -190,6 +192,8 @@ def _strings(kind: str, value: object) -> list | None:
 
 
 def _value_problem(spec: Value, value: object, path: tuple[str | int, ...]) -> str | None:
+    if spec.kind == "boolean":
+        return None if isinstance(value, bool) else f"{_key(path)} must be {KINDS['boolean']}"
     if spec.kind == "scalar":
         return None if isinstance(value, str | int | float | bool) else f"{_key(path)} must be {KINDS['scalar']}"
     strings = _strings(spec.kind, value)
