@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from auditql import engine, lockdown
+from auditql import connections, lockdown
 from auditql.dataset.layout import (
     CATALOG_TABLES,
     EVENTS,
@@ -52,7 +52,7 @@ def open_reader(root, memory_limit: int | None = None) -> duckdb.DuckDBPyConnect
             f"create it with `auditql export --to {root}` or `auditql ingest --db {root} FILES…`"
         )
     manifest = read_manifest(root)
-    con = duckdb.connect()
+    con = connections.in_memory()
     try:
         _open(con, root, manifest)
         lockdown.lock(con, memory_limit)
@@ -64,7 +64,7 @@ def open_reader(root, memory_limit: int | None = None) -> duckdb.DuckDBPyConnect
 
 def _open(con: duckdb.DuckDBPyConnection, root, manifest: dict) -> duckdb.DuckDBPyConnection:
     """Catalog tables in a hidden schema, `events` in the default one, and the query connection; unlocked."""
-    engine.no_progress_bar(con)
+    connections.no_progress_bar(con)
     con.execute("SET TimeZone = 'UTC'")
     events = root / EVENTS
     parts = sorted(events.rglob("*.parquet"))
@@ -88,7 +88,7 @@ def _open(con: duckdb.DuckDBPyConnection, root, manifest: dict) -> duckdb.DuckDB
         con.register(PARQUET, dataset)
         con.execute(f"CREATE VIEW memory.main.{ALL_ROWS} AS SELECT * FROM {PARQUET}")
         con.execute(f"CREATE VIEW memory.main.events AS SELECT {_canonical_select(columns)} FROM {ALL_ROWS}")
-    engine.query_macros(con)
+    connections.query_macros(con)
     query = lockdown.add_query_connection(con)
     if dataset is not None:
         query.register(PARQUET, dataset)
