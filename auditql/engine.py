@@ -24,6 +24,7 @@ from auditql.custody import MANIFEST_DDL
 from auditql.errors import ArchiveBusy, ArchiveDamaged, ArchiveMissing, damage_detail, is_damage
 from auditql.formats import MAX_LINE_BYTES
 from auditql.schema import events_ddl
+from auditql.sql import error_line
 
 ARCHIVE_DDL: tuple[str, ...] = (
     events_ddl(),
@@ -123,7 +124,7 @@ def _connect(path: Path, read_only: bool, notify=None, attach_as: str | None = N
                     raise _busy(path, exc) from None
                 if is_damage(exc):
                     raise ArchiveDamaged(path, damage_detail(exc)) from None
-                raise ArchiveMissing(f"{path}: cannot open archive: {str(exc).splitlines()[0]}") from None
+                raise ArchiveMissing(f"{path}: cannot open archive: {error_line(exc, keep_class=True)}") from None
             if notify and not told:
                 notify(f"{path}: archive busy, waiting up to {LOCK_WAIT_SECONDS:.0f}s …")
                 told = True

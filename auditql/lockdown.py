@@ -33,6 +33,7 @@ import duckdb
 
 from auditql import connections
 from auditql.errors import QueryError
+from auditql.sql import error_line
 
 # catalog connection -> its query connection; weak, so a closed and dropped connection takes its entry along
 _QUERY_CONNECTIONS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection] = (
@@ -113,6 +114,6 @@ def pattern_error(pattern: str) -> str | None:
         try:
             con.execute("SELECT regexp_full_match('', $1)", [pattern]).fetchall()
         except duckdb.Error as error:
-            first = str(error).splitlines()[0] if str(error) else "it does not compile"
+            first = error_line(error, keep_class=True, empty="it does not compile")
             return _RE2_PREFIX.sub("", first).strip() or "it does not compile"
     return None

@@ -38,6 +38,7 @@ from auditql.dataset.layout import (
 from auditql.errors import ArchiveMissing
 from auditql.query import Translation
 from auditql.schema import COLUMNS, events_ddl
+from auditql.sql import error_line, sql_str
 
 ALL_ROWS = "_aq_dataset"  # the Parquet rows with their partition columns; `events` hides those
 PARQUET = "_aq_parquet"  # the Arrow dataset over the part files, registered on both connections
@@ -118,7 +119,9 @@ def _arrow_dataset(files: list, base, keys) -> Any:
             partition_base_dir=str(base),
         )
     except (OSError, pa.ArrowException) as error:
-        raise ArchiveMissing(f"{base}: cannot read the dataset's Parquet files: {str(error).splitlines()[0]}") from None
+        raise ArchiveMissing(
+            f"{base}: cannot read the dataset's Parquet files: {error_line(error, keep_class=True)}"
+        ) from None
 
 
 def prune(con: duckdb.DuckDBPyConnection, translation: Translation) -> Translation:
@@ -208,7 +211,7 @@ def _partition_conditions(where: exp.Expr | None, keys: set[str]) -> list[str]:
                 high = min(high, day) if high else day
     conditions = []
     if "vendor" in keys and vendors is not None:
-        names = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(vendors)) or "NULL"
+        names = ", ".join(sql_str(v) for v in sorted(vendors)) or "NULL"
         conditions.append(f'"vendor" IN ({names})')
     if "date" in keys and low is not None:
         conditions.append(f"\"date\" >= DATE '{low.isoformat()}'")
