@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -63,12 +64,8 @@ def archive_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 def archive_attached(path: Path, name: str) -> duckdb.DuckDBPyConnection:
     """An in-memory database with the archive at `path` attached read-only as `name`."""
-    con = _connect()
-    try:
+    with closed_on_error(_connect()) as con:
         con.execute(f'ATTACH ? AS "{name}" (READ_ONLY)', [str(path)])
-    except BaseException:
-        con.close()
-        raise
     return con
 
 
@@ -85,25 +82,39 @@ def probe() -> duckdb.DuckDBPyConnection:
 def parquet_writer(progress_bar: bool = False) -> duckdb.DuckDBPyConnection:
     """In-memory, UTC, for writing Parquet files from Arrow streams. progress_bar: leave DuckDB's default
     (only `export`'s custody entry did so; its COPY of a few rows never lasts long enough to draw one)."""
-    con = _connect()
-    try:
-        if not progress_bar:
-            no_progress_bar(con)
-        con.execute("SET TimeZone = 'UTC'")
-    except BaseException:
-        con.close()
-        raise
+    with closed_on_error(_connect()) as con:
+        if progress_bar:
+            con.execute("SET TimeZone = 'UTC'")
+        else:
+            utc_and_quiet(con)
     return con
 
 
 def scratch() -> duckdb.DuckDBPyConnection:
     """In-memory connection with the ingest macros, for looking at files without an archive."""
     con = _connect()
-    con.execute("SET TimeZone = 'UTC'")
-    no_progress_bar(con)
+    utc_and_quiet(con)
     for macro in TIME_MACROS:
         con.execute(macro)
     return con
+
+
+@contextmanager
+def closed_on_error(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Set up `con` in the block; should that fail, close it before the error travels on (a connection left
+    open would hold its database, and an archive file's lock, until the garbage collector came by)."""
+    try:
+        yield con
+    except BaseException:
+        con.close()
+        raise
+
+
+def utc_and_quiet(con: duckdb.DuckDBPyConnection) -> None:
+    """What every connection that reads or writes events gets: times in UTC (a TIMESTAMPTZ shown in the
+    machine's zone would differ between machines) and no progress bar."""
+    con.execute("SET TimeZone = 'UTC'")
+    no_progress_bar(con)
 
 
 def no_progress_bar(con: duckdb.DuckDBPyConnection) -> None:

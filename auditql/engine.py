@@ -156,8 +156,7 @@ def writer(path: Path, notify=None, memory_limit: int | None = None) -> Iterator
     remove_stale_unpack_dirs()
     con = _connect(path, read_only=False, notify=notify)
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        connections.no_progress_bar(con)
+        connections.utc_and_quiet(con)
         limit = connections.default_memory_limit() if memory_limit is None else memory_limit
         if limit:
             duck = connections.set_budget(con, int(limit))
@@ -233,10 +232,8 @@ def reader(path: Path, notify=None, memory_limit: int | None = None) -> duckdb.D
 
         return open_reader(path, memory_limit=memory_limit)
     hidden = lockdown.hidden_name()
-    con = _connect(path, read_only=True, notify=notify, attach_as=hidden)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        connections.no_progress_bar(con)
+    with connections.closed_on_error(_connect(path, read_only=True, notify=notify, attach_as=hidden)) as con:
+        connections.utc_and_quiet(con)
         con.execute(f"SET search_path = '{hidden}.main,memory.main'")
         connections.query_macros(con)
         stored = con.execute(
@@ -246,7 +243,4 @@ def reader(path: Path, notify=None, memory_limit: int | None = None) -> duckdb.D
             con.execute(f'CREATE VIEW memory.main.events AS SELECT * FROM "{hidden}".main.events')
         lockdown.add_query_connection(con)
         lockdown.lock(con, memory_limit)
-    except BaseException:
-        con.close()
-        raise
     return con

@@ -51,8 +51,7 @@ def hidden_name() -> str:
 def add_query_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """The query connection for `con` (opened now, before `lock` runs): default search path, UTC."""
     query = con.cursor()
-    query.execute("SET TimeZone = 'UTC'")
-    connections.no_progress_bar(query)
+    connections.utc_and_quiet(query)
     _QUERY_CONNECTIONS[con] = query
     return query
 

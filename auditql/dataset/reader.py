@@ -53,20 +53,15 @@ def open_reader(root, memory_limit: int | None = None) -> duckdb.DuckDBPyConnect
             f"create it with `auditql export --to {root}` or `auditql ingest --db {root} FILES…`"
         )
     manifest = read_manifest(root)
-    con = connections.in_memory()
-    try:
+    with connections.closed_on_error(connections.in_memory()) as con:
         _open(con, root, manifest)
         lockdown.lock(con, memory_limit)
-    except BaseException:
-        con.close()
-        raise
     return con
 
 
 def _open(con: duckdb.DuckDBPyConnection, root, manifest: dict) -> duckdb.DuckDBPyConnection:
     """Catalog tables in a hidden schema, `events` in the default one, and the query connection; unlocked."""
-    connections.no_progress_bar(con)
-    con.execute("SET TimeZone = 'UTC'")
+    connections.utc_and_quiet(con)
     events = root / EVENTS
     parts = sorted(events.rglob("*.parquet"))
     if not parts:
