@@ -17,12 +17,12 @@ CALL = re.compile(r"\bduckdb\.connect\(")
 
 def test_duckdb_connect_is_called_in_one_place_only() -> None:
     calls = [
-        f"{path.relative_to(PACKAGE)}:{n}"
+        str(path.relative_to(PACKAGE))
         for path in sorted(PACKAGE.rglob("*.py"))
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for line in path.read_text(encoding="utf-8").splitlines()
         if CALL.search(line)
     ]
-    assert calls == ["connections.py:56"]
+    assert calls == ["connections.py"]
 
 
 def setting(con: duckdb.DuckDBPyConnection, name: str) -> object:
