@@ -407,14 +407,14 @@ def query(
 
 def parse_when(text: str, now: datetime | None = None) -> datetime:
     """`7d`, `12h`, `30m`, `2w` (that long ago) or an ISO date/time (UTC unless it has an offset)."""
-    import re
     from datetime import UTC, timedelta
 
+    from auditql.sql import duration
+
     now = now or datetime.now(UTC)
-    m = re.fullmatch(r"\s*(\d+)\s*([smhdw])\s*", text)
-    if m:
-        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
-        return now - timedelta(**{unit: int(m.group(1))})
+    ago = duration(text, {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"})
+    if ago:
+        return now - timedelta(**{ago[1]: ago[0]})
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -21,6 +21,7 @@ from prompt_toolkit.document import Document
 from auditql.identities import PERSON
 from auditql.output import safe_text
 from auditql.schema import COLUMN_NAMES
+from auditql.sql import sql_ident
 
 # What a dot-command's argument completes to: fixed choices, or one of these kinds.
 PATH, VENDOR, COMMAND, QUERY = "<path>", "<vendor>", "<command>", "<query>"
@@ -220,8 +221,8 @@ def _name_text(name: str, kind: str, quoted: bool) -> str:
     if kind == "function":
         return {"now": "now()", "current_date": "current_date"}.get(name, name + "(")
     if quoted:
-        return '"' + name.replace('"', '""') + '"'
-    return ".".join(s if _PLAIN_NAME.fullmatch(s) else '"' + s.replace('"', '""') + '"' for s in name.split("."))
+        return sql_ident(name)
+    return ".".join(s if _PLAIN_NAME.fullmatch(s) else sql_ident(s) for s in name.split("."))
 
 
 def _keywords(words: Iterable[str], partial: str) -> list[Suggestion]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -20,11 +19,12 @@ from pathlib import Path
 
 import duckdb
 
-from auditql import lockdown
+from auditql import connections, lockdown
 from auditql.custody import MANIFEST_DDL
 from auditql.errors import ArchiveBusy, ArchiveDamaged, ArchiveMissing, damage_detail, is_damage
 from auditql.formats import MAX_LINE_BYTES
 from auditql.schema import events_ddl
+from auditql.sql import error_line
 
 ARCHIVE_DDL: tuple[str, ...] = (
     events_ddl(),
@@ -80,19 +80,6 @@ def refresh_column_values(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-# Time parsing in SQL: ISO 8601 with Z / offset / none (UTC), vendor strptime formats, and epoch seconds,
-# milliseconds or microseconds told apart by magnitude. TIMESTAMPTZ, never TIMESTAMP: the latter silently
-# drops offsets.
-TIME_MACROS: tuple[str, ...] = (
-    """CREATE OR REPLACE TEMP MACRO aq_epoch(x) AS CASE
-         WHEN abs(x) < 1e11 THEN to_timestamp(x)
-         WHEN abs(x) < 1e14 THEN to_timestamp(x / 1e3)
-         WHEN abs(x) < 1e17 THEN to_timestamp(x / 1e6) END""",
-    """CREATE OR REPLACE TEMP MACRO aq_parse_time(s, fmts) AS CASE
-         WHEN s IS NULL THEN NULL
-         WHEN regexp_full_match(s, '\\s*-?[0-9]+(\\.[0-9]+)?\\s*') THEN aq_epoch(TRY_CAST(trim(s) AS DOUBLE))
-         ELSE coalesce(TRY_CAST(s AS TIMESTAMPTZ), TRY_CAST(try_strptime(trim(s), fmts) AS TIMESTAMPTZ)) END""",
-)
 EARLIEST, LATEST = "1990-01-01 00:00:00+00", "2100-01-01 00:00:00+00"
 LOCK_WAIT_SECONDS = float(os.environ.get("AUDITQL_LOCK_WAIT", "10"))
 
@@ -127,7 +114,9 @@ def _connect(path: Path, read_only: bool, notify=None, attach_as: str | None = N
     told = False
     while True:
         try:
-            return _attached(path, attach_as) if attach_as else duckdb.connect(str(path), read_only=read_only)
+            if attach_as:
+                return connections.archive_attached(path, attach_as)
+            return connections.archive_file(path, read_only=read_only)
         except duckdb.Error as exc:
             waitable = _is_lock_error(exc) or (is_damage(exc) and _being_created(path))
             if not waitable or time.monotonic() >= deadline:
@@ -135,7 +124,7 @@ def _connect(path: Path, read_only: bool, notify=None, attach_as: str | None = N
                     raise _busy(path, exc) from None
                 if is_damage(exc):
                     raise ArchiveDamaged(path, damage_detail(exc)) from None
-                raise ArchiveMissing(f"{path}: cannot open archive: {str(exc).splitlines()[0]}") from None
+                raise ArchiveMissing(f"{path}: cannot open archive: {error_line(exc, keep_class=True)}") from None
             if notify and not told:
                 notify(f"{path}: archive busy, waiting up to {LOCK_WAIT_SECONDS:.0f}s …")
                 told = True
@@ -156,66 +145,6 @@ def _being_created(path: Path) -> bool:
     return begun and st.st_size < _HEADER_BYTES and time.time() - st.st_mtime < LOCK_WAIT_SECONDS
 
 
-def _attached(path: Path, name: str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    try:
-        con.execute(f'ATTACH ? AS "{name}" (READ_ONLY)', [str(path)])
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
-def default_memory_limit() -> int:
-    """Half the machine's RAM, in bytes: room for DuckDB to work in, with the rest left to everything else."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-    except (ValueError, OSError, AttributeError):  # no sysconf (Windows): DuckDB's own default applies
-        return 0
-
-
-# What DuckDB allocates beyond its own memory_limit (scan buffers, per-thread state, the allocator's caches):
-# measured 60-90 MB over the limit at 48-256 MB limits, ingesting a 4x larger NDJSON file.
-DUCKDB_OVERSHOOT = 64 * 2**20
-SMALL_LIMIT = 128 * 2**20  # below this DuckDB gets one thread: each thread's buffers need room of their own
-DUCKDB_MINIMUM = 48 * 2**20  # a JSON document read needs a 32 MB buffer, plus room to work in
-
-
-def _resident_bytes() -> int:
-    """This process's resident memory now (Linux), else its peak so far (macOS/BSD), else an estimate."""
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, AttributeError):
-        pass
-    try:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
-    except (ImportError, OSError):
-        return 64 * 2**20
-
-
-def duckdb_budget(limit: int) -> tuple[int, int | None]:
-    """(DuckDB's memory_limit, its thread count or None for the default) for a whole-process budget `limit`.
-
-    `--memory-limit` bounds the ingest process, not DuckDB alone: the interpreter and libraries already
-    resident, and what DuckDB allocates outside its own limit, come off the top; DuckDB keeps at least half
-    (a 4x larger file still ingests, spilling) and never less than it needs to read a JSON document at all.
-    Measured: a 1 GB NDJSON at --memory-limit 256MiB peaked at 415 MB when DuckDB was given all 256 MB, at
-    278 MB this way."""
-    duck = max(limit // 2, limit - _resident_bytes() - DUCKDB_OVERSHOOT, DUCKDB_MINIMUM)
-    return duck, (1 if duck < SMALL_LIMIT else None)
-
-
-def no_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
-    """DuckDB draws its progress bar on stdout, even into a pipe or the user's --format csv/json output.
-    Inside Jupyter it would draw a widget instead, and refuses the setting without ipywidgets: nothing to do."""
-    with suppress(duckdb.InvalidInputException):
-        con.execute("SET enable_progress_bar = false")
-
-
 @contextmanager
 def writer(path: Path, notify=None, memory_limit: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Read-write connection for one ingest; the schema is created on first use; closed on exit.
@@ -227,19 +156,15 @@ def writer(path: Path, notify=None, memory_limit: int | None = None) -> Iterator
     remove_stale_unpack_dirs()
     con = _connect(path, read_only=False, notify=notify)
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        no_progress_bar(con)
-        limit = default_memory_limit() if memory_limit is None else memory_limit
+        connections.utc_and_quiet(con)
+        limit = connections.default_memory_limit() if memory_limit is None else memory_limit
         if limit:
-            duck, threads = duckdb_budget(int(limit))
-            con.execute(f"SET memory_limit = '{duck}B'")
-            if threads:
-                con.execute(f"SET threads = {threads}")
+            duck = connections.set_budget(con, int(limit))
             con.execute("SET temp_directory = ?", [str(path.parent / (path.name + ".tmp"))])
             con.execute(f"SET VARIABLE aq_line_cap = {min(MAX_LINE_BYTES, duck // 8)}")
         for ddl in ARCHIVE_DDL:
             con.execute(ddl)
-        for macro in TIME_MACROS:
+        for macro in connections.TIME_MACROS:
             con.execute(macro)
         yield con
     finally:
@@ -307,12 +232,10 @@ def reader(path: Path, notify=None, memory_limit: int | None = None) -> duckdb.D
 
         return open_reader(path, memory_limit=memory_limit)
     hidden = lockdown.hidden_name()
-    con = _connect(path, read_only=True, notify=notify, attach_as=hidden)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        no_progress_bar(con)
+    with connections.closed_on_error(_connect(path, read_only=True, notify=notify, attach_as=hidden)) as con:
+        connections.utc_and_quiet(con)
         con.execute(f"SET search_path = '{hidden}.main,memory.main'")
-        query_macros(con)
+        connections.query_macros(con)
         stored = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'events'", [hidden]
         ).fetchall()
@@ -320,25 +243,4 @@ def reader(path: Path, notify=None, memory_limit: int | None = None) -> duckdb.D
             con.execute(f'CREATE VIEW memory.main.events AS SELECT * FROM "{hidden}".main.events')
         lockdown.add_query_connection(con)
         lockdown.lock(con, memory_limit)
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
-def query_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """The time macros on a query's database: a vendor time field in a query (`"Date and Time" >= '…'`)
-    is parsed by the same `aq_parse_time` ingest used (query/times.py). In the in-memory default catalog,
-    where the query connection finds them; users cannot call them (the allowlist refuses the names)."""
-    for macro in TIME_MACROS:
-        con.execute(macro.replace("CREATE OR REPLACE TEMP MACRO", "CREATE OR REPLACE MACRO memory.main."))
-
-
-def scratch() -> duckdb.DuckDBPyConnection:
-    """In-memory connection with the ingest macros, for looking at files without an archive."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    no_progress_bar(con)
-    for macro in TIME_MACROS:
-        con.execute(macro)
     return con

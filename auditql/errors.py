@@ -134,8 +134,9 @@ def is_damage(exc: BaseException) -> bool:
 
 def damage_detail(exc: BaseException) -> str:
     """DuckDB's damage error in one short line, without its class prefix."""
-    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    text = re.sub(r"^[A-Za-z ]+Error: ", "", text)
+    from auditql.sql import error_line
+
+    text = error_line(exc)
     return text if len(text) <= 160 else text[:159] + "…"
 
 

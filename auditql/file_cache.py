@@ -107,8 +107,10 @@ def _sound(db: Path, expect_sources: bool) -> bool:
         return False
     import duckdb
 
+    from auditql import connections
+
     try:
-        con = duckdb.connect(str(db), read_only=True)
+        con = connections.archive_file(db, read_only=True)
     except duckdb.Error:
         return False
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from auditql import archives, canonical, engine, formats
+from auditql import archives, canonical, connections, engine, formats
 from auditql.errors import AuditqlError
 from auditql.ingest import expand
 from auditql.mapper import canonical_columns, plan
@@ -36,7 +36,7 @@ def inspect(
 ) -> Iterator[str]:
     registry = load_registry(list(mappings))
     forced = registry[vendor] if vendor else None
-    con = engine.scratch()
+    con = connections.scratch()
     canonical.register(con)
     try:
         for path in expand(paths):

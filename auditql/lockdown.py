@@ -31,7 +31,9 @@ import weakref
 
 import duckdb
 
+from auditql import connections
 from auditql.errors import QueryError
+from auditql.sql import error_line
 
 # catalog connection -> its query connection; weak, so a closed and dropped connection takes its entry along
 _QUERY_CONNECTIONS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection] = (
@@ -49,10 +51,7 @@ def hidden_name() -> str:
 def add_query_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """The query connection for `con` (opened now, before `lock` runs): default search path, UTC."""
     query = con.cursor()
-    query.execute("SET TimeZone = 'UTC'")
-    from auditql.engine import no_progress_bar
-
-    no_progress_bar(query)
+    connections.utc_and_quiet(query)
     _QUERY_CONNECTIONS[con] = query
     return query
 
@@ -61,18 +60,13 @@ def lock(con: duckdb.DuckDBPyConnection, memory_limit: int | None = None) -> Non
     """Lock the database `con` belongs to: no file access of any kind, bounded memory, settings frozen.
 
     memory_limit: bytes for the whole process (default: half the RAM; 0: DuckDB's own default), split as
-    engine.duckdb_budget splits an ingest's."""
-    from auditql.engine import default_memory_limit, duckdb_budget
-
-    limit = default_memory_limit() if memory_limit is None else memory_limit
+    connections.duckdb_budget splits an ingest's."""
+    limit = connections.default_memory_limit() if memory_limit is None else memory_limit
     if limit:
         query = _QUERY_CONNECTIONS.get(con)
         if query is not None:
             _BUDGETS[query] = int(limit)
-        duck, threads = duckdb_budget(int(limit))
-        con.execute(f"SET memory_limit = '{duck}B'")
-        if threads:
-            con.execute(f"SET threads = {threads}")
+        connections.set_budget(con, int(limit))
     con.execute("SET temp_directory = ''")  # spilling would write files: fail with "out of memory" instead
     con.execute("SET catalog_error_max_schemas = 0")  # "did you mean aq_….sources?" would name the hidden tables
     con.execute("SET enable_external_access = false")
@@ -112,13 +106,13 @@ def pattern_error(pattern: str) -> str | None:
     and with a small memory limit: the pattern is a bound value, never SQL text."""
     with _PATTERN_CHECKER_LOCK:
         if not _PATTERN_CHECKER:
-            con = duckdb.connect()
+            con = connections.in_memory()
             lock(con, memory_limit=256 * 2**20)
             _PATTERN_CHECKER.append(con)
         con = _PATTERN_CHECKER[0]
         try:
             con.execute("SELECT regexp_full_match('', $1)", [pattern]).fetchall()
         except duckdb.Error as error:
-            first = str(error).splitlines()[0] if str(error) else "it does not compile"
+            first = error_line(error, keep_class=True, empty="it does not compile")
             return _RE2_PREFIX.sub("", first).strip() or "it does not compile"
     return None

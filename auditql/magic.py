@@ -28,6 +28,7 @@ from auditql.completer import Snapshot, Suggestion, suggest
 from auditql.errors import AuditqlError, QueryError, UsageError, environment_error
 from auditql.output import safe_text
 from auditql.query.allowlist import ALLOWED_FUNCTION_NAMES
+from auditql.sql import seconds
 
 
 @dataclass(frozen=True)
@@ -283,13 +284,10 @@ def _expander(scopes: tuple[Mapping[str, Any], ...]) -> Any:
 def _seconds(text: str | None) -> float | None:
     if text is None:
         return api.DEFAULT_TIMEOUT
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < float("inf"):
+    value = seconds(text)
+    if value is None:
         raise UsageError(f"--timeout needs a number of seconds (0 = no limit), not {text!r}")
-    return seconds
+    return value
 
 
 def _say(*messages: str) -> None:

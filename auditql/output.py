@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from auditql.errors import UsageError
+from auditql.sql import error_line
 
 # Characters a terminal may act on or that reorder what is shown: C0 (but \n and \t, handled below), DEL,
 # C1 (U+009B is a one-character CSI on some terminals), line/paragraph separators, bidi marks, overrides
@@ -67,9 +68,7 @@ def error_text(exc: BaseException, limit: int = ERROR_CHARS) -> str:
     >>> error_text(ValueError("x" * 400), limit=20)
     'xxxxxxxxxxxxxxxxxxx… (381 more characters)'
     """
-    text = str(exc).strip()
-    text = text.splitlines()[0] if text else type(exc).__name__
-    text = re.sub(r"^[A-Za-z ]+Error: ", "", text)
+    text = error_line(exc)
     if len(text) <= limit:
         return text
     return text[: limit - 1] + f"… ({len(text) - limit + 1:,} more characters)"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from auditql.errors import QueryError, UsageError
+from auditql.sql import error_line
 
 DEFAULT_MASTER = "local[2]"
 LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")  # errors only, on stderr
@@ -108,10 +109,7 @@ def run_arrow(
         except Exception as exc:  # Spark raises AnalysisException, Py4JJavaError, … for queries it cannot run
             if group.expired:
                 raise group.error() from None
-            text = str(exc).strip()
-            raise QueryError(
-                f"the query failed in Spark: {text.splitlines()[0] if text else type(exc).__name__}"
-            ) from None
+            raise QueryError(f"the query failed in Spark: {error_line(exc, keep_class=True)}") from None
 
 
 class JobGroup:

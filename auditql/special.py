@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from auditql import sql
 from auditql.completer import COMMAND, PATH, QUERY, VENDOR
 from auditql.errors import UsageError
 from auditql.filekind import not_regular
@@ -289,11 +290,8 @@ def _timeout(session: Session, arg: str) -> None:
     if arg.lower() in ("off", "none", "0"):
         session.timeout = None
         return
-    try:
-        seconds = float(arg.lower().removesuffix("s"))
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds < float("inf"):
+    seconds = sql.seconds(arg)
+    if not seconds:
         raise UsageError(f"{arg} is not a number of seconds. Try: .timeout 60, .timeout off")
     session.timeout = seconds
 

@@ -6,7 +6,6 @@ last query's SQL is wrapped, bucketed with `time_bucket`, and counted — never 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,8 +14,14 @@ import duckdb
 from auditql.errors import QueryError, UsageError
 from auditql.lockdown import query_connection
 from auditql.output import iso_time
+from auditql.sql import duration, error_line
 
 INTERVALS = {"minute": "1 minute", "hour": "1 hour", "day": "1 day", "week": "1 week", "month": "1 month"}
+_INTERVAL_UNITS = {
+    spelled: unit
+    for unit, spellings in {"minute": ("m", "min"), "hour": ("h",), "day": ("d",), "week": ("w",)}.items()
+    for spelled in (*spellings, unit, unit + "s")
+}  # `15m`, `15 min`, `15 minutes`, `6h`, `2 days`, `1w` …
 AUTO_STEPS = ("1 minute", "10 minutes", "1 hour", "6 hours", "1 day", "1 week", "1 month", "1 year")
 TARGET_BUCKETS = 40
 
@@ -50,11 +55,10 @@ def parse_interval(text: str | None) -> str | None:
     text = text.strip().lower()
     if text in INTERVALS:
         return INTERVALS[text]
-    m = re.fullmatch(r"(\d+)\s*(m|min|minutes?|h|hours?|d|days?|w|weeks?)", text)
-    if not m:
+    parsed = duration(text, _INTERVAL_UNITS)
+    if not parsed:
         raise UsageError(f"{text!r} is not an interval. Try one of: {', '.join(INTERVALS)}, 15m, 6h, 2d")
-    unit = {"m": "minute", "h": "hour", "d": "day", "w": "week"}[m.group(2)[0]]
-    return f"{int(m.group(1))} {unit}s"
+    return f"{parsed[0]} {parsed[1]}s"
 
 
 def timeline(
@@ -76,7 +80,7 @@ def timeline(
     except duckdb.BinderException:
         raise QueryError("the timeline needs a result with a `time` column") from None
     except duckdb.Error as exc:
-        raise QueryError(f"cannot draw the timeline: {str(exc).splitlines()[0]}") from None
+        raise QueryError(f"cannot draw the timeline: {error_line(exc, keep_class=True)}") from None
     return Timeline(step, [(b, int(n)) for b, n in rows])
 
 

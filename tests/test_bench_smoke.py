@@ -92,14 +92,14 @@ def test_ingest_memory_limit_is_applied_and_validated(cli, tmp_path: Path, expec
     assert result.exit_code == 0, result.output
     sap_cdc = expected["vendors"]["sap_cdc"]["unique_events"]
     assert sum(f["added"] for f in json.loads(result.stdout)) == sap_cdc
-    from auditql import engine
+    from auditql import connections, engine
 
     with engine.writer(db, memory_limit=64 * 10**6) as con:  # DuckDB's minimum: the process holds more already
         assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "48.0 MiB"
         assert con.execute("SELECT current_setting('threads')").fetchone()[0] == 1
         assert con.execute("SELECT getvariable('aq_line_cap')").fetchone()[0] == 6 * 2**20
-    duck, threads = engine.duckdb_budget(4 * 2**30)  # large: all but what is resident and the reserve
-    assert 4 * 2**30 - engine.DUCKDB_OVERSHOOT - 2**30 < duck < 4 * 2**30 - engine.DUCKDB_OVERSHOOT
+    duck, threads = connections.duckdb_budget(4 * 2**30)  # large: all but what is resident and the reserve
+    assert 4 * 2**30 - connections.DUCKDB_OVERSHOOT - 2**30 < duck < 4 * 2**30 - connections.DUCKDB_OVERSHOOT
     assert threads is None
     bad = cli("ingest", "--db", db, "--memory-limit", "lots", SAMPLES / "sap_cdc")
     assert bad.exit_code == 2 and "'lots' is not a size" in bad.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import rows, run_auditql
 
-from auditql import engine, formats
+from auditql import connections, formats
 from auditql.vendors import load_registry
 from auditql.vendors.timefield import find_time_field, says_time
 
@@ -27,7 +27,7 @@ def ingest(tmp_path: Path, name: str, text: str) -> tuple[int, dict, Path, str]:
 def found_in(tmp_path: Path, name: str, text: str) -> str | None:
     path = tmp_path / name
     path.write_text(text)
-    con = engine.scratch()
+    con = connections.scratch()
     try:
         return find_time_field(con, formats.read(con, path, name), load_registry()["generic"])
     finally:

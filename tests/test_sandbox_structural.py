@@ -24,7 +24,7 @@ import pexpect
 import pytest
 from conftest import ROOT, run_auditql
 
-from auditql import api, engine, lockdown
+from auditql import api, connections, engine, lockdown
 from auditql.errors import QueryError
 from auditql.query import Translation, translate
 from auditql.query.context import Context
@@ -175,7 +175,7 @@ def test_every_query_connection_has_a_memory_limit(sample_db: Path) -> None:
         limit, spill = query.execute(
             "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
         ).fetchall()[0]
-        # DuckDB's share of the process budget (engine.duckdb_budget): at least half, never more than all of it
+        # DuckDB's share of the process budget (connections.duckdb_budget): at least half, never more than all of it
         assert limit.endswith(" MiB") and 256 <= float(limit.split()[0]) <= 512
         assert spill == ""  # no temporary folder: nothing is ever written, past the limit the query stops
     finally:
@@ -183,7 +183,8 @@ def test_every_query_connection_has_a_memory_limit(sample_db: Path) -> None:
     con = engine.reader(sample_db)  # default: half the RAM, never DuckDB's own 80%
     try:
         (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchall()[0]
-        assert float(limit.split()[0]) * (2**30 if "GiB" in limit else 2**20) <= engine.default_memory_limit() + 2**20
+        whole = connections.default_memory_limit()
+        assert float(limit.split()[0]) * (2**30 if "GiB" in limit else 2**20) <= whole + 2**20
     finally:
         con.close()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, rows
 
-from auditql import engine, formats
+from auditql import connections, formats
 from auditql.errors import UsageError
 from auditql.ingest import ingest
 from auditql.vendors import load_registry
@@ -29,7 +29,7 @@ from auditql.vendors.detect import detect, resolve
     ],
 )
 def test_each_sample_is_detected_as_its_vendor(path: str, vendor: str) -> None:
-    con = engine.scratch()
+    con = connections.scratch()
     records = formats.read(con, SAMPLES / path, path)
     assert detect(records.fields, load_registry()).name == vendor
 
@@ -86,7 +86,7 @@ def test_synonym_headers_feed_the_same_columns(tmp_path: Path) -> None:
     ],
 )
 def test_time_formats(text: str, utc: str | None) -> None:
-    con = engine.scratch()
+    con = connections.scratch()
     got = con.execute(
         "SELECT aq_parse_time(nullif(?, ''), ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %H:%M:%S'])::VARCHAR", [text]
     ).fetchone()[0]

@@ -22,7 +22,7 @@ class MemorySize(click.ParamType):
     def convert(self, value, param, ctx):
         import re
 
-        from auditql.engine import default_memory_limit
+        from auditql.connections import default_memory_limit
 
         text = str(value).strip().upper()
         m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%|[KMG]I?B|B)?", text)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from auditql import engine, lockdown
+from auditql import connections, engine, lockdown
 from auditql.dataset.layout import (
     CATALOG_TABLES,
     DEFAULT_PARTITION_BY,
@@ -139,10 +139,8 @@ def _partition_keys(wanted: tuple[str, ...] | None, names: list[str], explicit: 
 
 def _write_events(reader, columns: list[tuple[str, str]], keys: tuple[str, ...], folder: Path) -> int:
     """Stream the Arrow batches into Parquet files, one folder per partition value (or flat when none)."""
-    writer = duckdb.connect()
-    engine.no_progress_bar(writer)
+    writer = connections.parquet_writer()
     try:
-        writer.execute("SET TimeZone = 'UTC'")
         writer.register("_aq_result", reader)
         select = ", ".join(
             f'"{name}"::VARCHAR AS "{name}"' if name == "raw" or kind == "JSON" else f'"{name}"'
@@ -168,10 +166,8 @@ def _write_deliveries(deliveries, partial: Path, subset: bool, whole: bool) -> N
     """`deliveries` as the dataset's catalog table: whole for the whole archive; for a query's result, the
     deliveries of the events it holds (by `event_key`) and the id-less copies each such event absorbed
     (same content key, no id); none for a result without `event_key` (its rows are no events to add to)."""
-    writer = duckdb.connect()
-    engine.no_progress_bar(writer)
+    writer = connections.parquet_writer()
     try:
-        writer.execute("SET TimeZone = 'UTC'")
         writer.register("_aq_deliveries", deliveries)
         query = "SELECT * FROM _aq_deliveries"
         exported = partial / EVENTS / "**" / "*.parquet"
@@ -212,9 +208,8 @@ def _record_export(manifest, partial: Path, db: Path, text: str, rows: int, whol
         )
     finally:
         reader.close()
-    con = duckdb.connect()
+    con = connections.parquet_writer(progress_bar=True)
     try:
-        con.execute("SET TimeZone = 'UTC'")
         con.register("_aq_manifest", manifest)
         for ddl in custody.MANIFEST_DDL:
             con.execute(ddl)

@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from auditql import archives, engine
+from auditql import archives, connections, engine
 from auditql.dataset import publish, replaced
 from auditql.dataset.layout import (
     CATALOG_TABLES,
@@ -194,10 +194,8 @@ def _fresh_manifest() -> dict:
 
 def _write_column_values(parts: list[Path], hive: bool, target: Path) -> None:
     """The value dictionary over the whole dataset, rebuilt by the same SQL the archive uses."""
-    con = duckdb.connect()
-    engine.no_progress_bar(con)
+    con = connections.parquet_writer()
     try:
-        con.execute("SET TimeZone = 'UTC'")
         con.execute('CREATE TABLE column_values ("column" VARCHAR, value VARCHAR, n BIGINT)')
         if parts:
             files = "[" + ", ".join(sql_path(p) for p in parts) + "]"  # a view takes no parameters

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from auditql.errors import ArchiveBusy, UsageError
+from auditql.sql import sql_str
 
 EVENTS = "events"
 META = "_auditql"
@@ -71,7 +72,7 @@ def part_files(root: Path) -> list[Path]:
 
 def sql_path(path: Path) -> str:
     """A filesystem path as a SQL string literal."""
-    return "'" + str(path).replace("'", "''") + "'"
+    return sql_str(str(path))
 
 
 def read_manifest(root: Path) -> dict[str, Any]:

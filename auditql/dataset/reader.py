@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from auditql import engine, lockdown
+from auditql import connections, lockdown
 from auditql.dataset.layout import (
     CATALOG_TABLES,
     EVENTS,
@@ -38,6 +38,7 @@ from auditql.dataset.layout import (
 from auditql.errors import ArchiveMissing
 from auditql.query import Translation
 from auditql.schema import COLUMNS, events_ddl
+from auditql.sql import error_line, sql_str
 
 ALL_ROWS = "_aq_dataset"  # the Parquet rows with their partition columns; `events` hides those
 PARQUET = "_aq_parquet"  # the Arrow dataset over the part files, registered on both connections
@@ -52,20 +53,15 @@ def open_reader(root, memory_limit: int | None = None) -> duckdb.DuckDBPyConnect
             f"create it with `auditql export --to {root}` or `auditql ingest --db {root} FILES…`"
         )
     manifest = read_manifest(root)
-    con = duckdb.connect()
-    try:
+    with connections.closed_on_error(connections.in_memory()) as con:
         _open(con, root, manifest)
         lockdown.lock(con, memory_limit)
-    except BaseException:
-        con.close()
-        raise
     return con
 
 
 def _open(con: duckdb.DuckDBPyConnection, root, manifest: dict) -> duckdb.DuckDBPyConnection:
     """Catalog tables in a hidden schema, `events` in the default one, and the query connection; unlocked."""
-    engine.no_progress_bar(con)
-    con.execute("SET TimeZone = 'UTC'")
+    connections.utc_and_quiet(con)
     events = root / EVENTS
     parts = sorted(events.rglob("*.parquet"))
     if not parts:
@@ -88,7 +84,7 @@ def _open(con: duckdb.DuckDBPyConnection, root, manifest: dict) -> duckdb.DuckDB
         con.register(PARQUET, dataset)
         con.execute(f"CREATE VIEW memory.main.{ALL_ROWS} AS SELECT * FROM {PARQUET}")
         con.execute(f"CREATE VIEW memory.main.events AS SELECT {_canonical_select(columns)} FROM {ALL_ROWS}")
-    engine.query_macros(con)
+    connections.query_macros(con)
     query = lockdown.add_query_connection(con)
     if dataset is not None:
         query.register(PARQUET, dataset)
@@ -118,7 +114,9 @@ def _arrow_dataset(files: list, base, keys) -> Any:
             partition_base_dir=str(base),
         )
     except (OSError, pa.ArrowException) as error:
-        raise ArchiveMissing(f"{base}: cannot read the dataset's Parquet files: {str(error).splitlines()[0]}") from None
+        raise ArchiveMissing(
+            f"{base}: cannot read the dataset's Parquet files: {error_line(error, keep_class=True)}"
+        ) from None
 
 
 def prune(con: duckdb.DuckDBPyConnection, translation: Translation) -> Translation:
@@ -208,7 +206,7 @@ def _partition_conditions(where: exp.Expr | None, keys: set[str]) -> list[str]:
                 high = min(high, day) if high else day
     conditions = []
     if "vendor" in keys and vendors is not None:
-        names = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(vendors)) or "NULL"
+        names = ", ".join(sql_str(v) for v in sorted(vendors)) or "NULL"
         conditions.append(f'"vendor" IN ({names})')
     if "date" in keys and low is not None:
         conditions.append(f"\"date\" >= DATE '{low.isoformat()}'")

@@ -1,11 +1,13 @@
-"""What every format reader shares: the `Records` a reader hands to a vendor mapping, SQL quoting for names
-that come from untrusted files, the line-size options, and DuckDB error text fit to print."""
+"""What every format reader shares: the `Records` a reader hands to a vendor mapping, the line-size options,
+and DuckDB error text fit to print. SQL quoting for names that come from untrusted files lives in
+auditql/sql.py; it is imported here because every reader takes it from `auditql.formats`."""
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
+
+from auditql.sql import error_line, sql_ident, sql_str
 
 MAX_LINE_BYTES = 64 * 1024 * 1024  # one CSV row or NDJSON record; bigger is a rejected line, not a crash
 # The CSV reader holds buffers of at least twice the longest line, so under a memory limit the writer lowers
@@ -43,15 +45,6 @@ REJECT_REASON = (
 )
 
 
-def sql_str(value: str) -> str:
-    """A SQL string literal. Field names come from untrusted files, so they are always quoted this way."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def sql_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def json_path(field_path: str) -> str:
     """DuckDB JSON path for a dotted field path; each segment quoted so spaces and @ survive."""
     parts = field_path.split(".")
@@ -87,5 +80,4 @@ class Records:
 
 def first_line(exc: BaseException) -> str:
     """DuckDB's error text, first line only and without its class prefix: short and safe to print."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return re.sub(r"^[A-Za-z ]+Error: ", "", text)[:300]
+    return error_line(exc)[:300]

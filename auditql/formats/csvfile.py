@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from auditql import textfile
+from auditql import connections, textfile
 from auditql.errors import InputError
 from auditql.formats.common import (
     MAX_BUFFER_BYTES,
@@ -117,7 +117,7 @@ def _load_csv(
 def _strict_parse_ok(path: Path, names: list[str], delimiter: str, encoding: str) -> bool:
     """Whether DuckDB's strict parser takes the file as is, asked on a connection of its own: a failed
     statement on the ingest's connection would abort its transaction."""
-    probe = duckdb.connect()
+    probe = connections.probe()
     try:
         columns = _columns(names)
         scan = _scan_sql(path, [columns[n] for n in names], delimiter, encoding)

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import duckdb
 
-from auditql import canonical, textfile
+from auditql import canonical, connections, textfile
 from auditql.errors import InputError
 from auditql.formats import errorpages, jsonshape
 from auditql.formats.common import (
@@ -66,7 +66,7 @@ def _line_shape(path: Path) -> tuple[bool, bool]:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
         return False, one_line
-    probe = duckdb.connect()
+    probe = connections.probe()
     try:
         row = probe.execute("SELECT CASE WHEN json_valid($1) THEN json_type($1) END", [text]).fetchone()
     finally:

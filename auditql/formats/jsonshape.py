@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from auditql import connections
 from auditql.formats.common import sql_str
 
 SAMPLE = 1000  # records whose structures seed the signature's paths
@@ -67,7 +68,7 @@ def _paths_usable(keys: set[str]) -> bool:
     scratch connection: a failed statement on the ingest's connection would abort its transaction."""
     if not keys:
         return True
-    probe = duckdb.connect()
+    probe = connections.probe()
     try:
         doc = json.dumps(dict.fromkeys(keys, 1), ensure_ascii=False)
         row = probe.execute("SELECT json_type(?, ?::VARCHAR[])", [doc, ["$" + _quote(k) for k in keys]]).fetchone()

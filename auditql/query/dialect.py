@@ -42,7 +42,7 @@ class WordMatch(exp.Expression, exp.Binary, exp.Predicate):
 
 
 class ParseTime(exp.Expression, exp.Func):
-    """`aq_parse_time(text, [formats])`: ingest's own time parser (engine.TIME_MACROS, on every query
+    """`aq_parse_time(text, [formats])`: ingest's own time parser (connections.TIME_MACROS, on every query
     connection too), for raw fields that a vendor's mapping reads as the event time (see query/times.py).
     Generated only: users' text never parses into it (sqlglot's function registry does not know it)."""
 

@@ -24,6 +24,7 @@ from sqlglot import exp
 
 from auditql.query.context import Context
 from auditql.query.values import derived, literal_value
+from auditql.sql import sql_str
 
 # RE2 and the engines below treat these as operators; escaped, a word is matched literally.
 _METACHARACTERS = re.compile(r"([\\.^$|?*+()\[\]{}])")
@@ -148,4 +149,4 @@ def _escape(word: str) -> str:
 
 def _quoted(pattern: str) -> str:
     shown = pattern if len(pattern) <= 60 else pattern[:57] + "…"
-    return "'" + shown.replace("'", "''") + "'"
+    return sql_str(shown)

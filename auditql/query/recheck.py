@@ -28,7 +28,7 @@ from auditql.query.functions import ALLOWED
 from auditql.query.tables import check_tables
 from auditql.query.types import check_type, check_unit
 
-# Functions the rewrites generate that sqlglot reads back as anonymous calls (engine.TIME_MACROS).
+# Functions the rewrites generate that sqlglot reads back as anonymous calls (connections.TIME_MACROS).
 GENERATED_FUNCTIONS = frozenset({"aq_parse_time"})
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?|\.[0-9]+([eE][+-]?[0-9]+)?")
 _BOUND = re.compile(r"[0-9]{1,6}")  # $1, $2, … : the only placeholders translate() leaves in the SQL

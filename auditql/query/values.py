@@ -101,7 +101,7 @@ def time_point(node: exp.Expr, ctx: Context) -> exp.Expr:
 def parse_point(value: object) -> datetime | None:
     """ISO 8601 (with Z, an offset or none = UTC; `t`/`z` in either case), a bare date, or an epoch number.
 
-    An epoch number is read by its magnitude exactly as ingest reads one (engine.TIME_MACROS, `aq_epoch`):
+    An epoch number is read by its magnitude exactly as ingest reads one (connections.TIME_MACROS, `aq_epoch`):
     below 1e11 seconds, below 1e14 milliseconds, below 1e17 microseconds; so `1439683200` and
     `1439683200000` are the same instant, as they are in the archive.
 
