@@ -41,7 +41,10 @@ def query_text(text: str | None, file: str | None) -> str:
     elif text == "-":
         source, label = _read("-", "query"), "standard input"
     elif text is None:
-        raise UsageError("no query: give one as an argument, with -f FILE, or `-` to read it from standard input")
+        raise UsageError(
+            "no query: give one as an argument, with -f FILE, or `-` to read it from standard input "
+            "(or only --since, --until or --vendor for every event they select)"
+        )
     else:
         _refuse_file_name(text)
         return text

@@ -129,8 +129,21 @@ def test_empty_and_unreadable_query_sources(cli, sample_db: Path, tmp_path: Path
         f"error: {latin} is not UTF-8 text (byte 18); save it as UTF-8"
     )
     assert only_error(cli("query", "--db", sample_db), 2) == (
-        "error: no query: give one as an argument, with -f FILE, or `-` to read it from standard input"
+        "error: no query: give one as an argument, with -f FILE, or `-` to read it from standard input "
+        "(or only --since, --until or --vendor for every event they select)"
     )
+
+
+def test_since_until_or_vendor_alone_list_every_event_they_select(cli, sample_db: Path) -> None:
+    """`query --since … --until …` with no query: every event in the window (64 on 2025-11-20 in the samples,
+    the same as the WHERE clause written out); `--vendor` alone: all of that vendor's (99 Resolver events)."""
+    window = cli("query", "--db", sample_db, "--format", "csv", "--since", "2025-11-20", "--until", "2025-11-21")
+    assert window.exit_code == 0, window.stderr
+    spelled = cli("query", "--db", sample_db, "--format", "csv", "time >= '2025-11-20' AND time < '2025-11-21'")
+    assert window.stdout == spelled.stdout
+    assert len(window.stdout.splitlines()) == 1 + 64
+    resolver = cli("query", "--db", sample_db, "--format", "csv", "--columns", "vendor", "--vendor", "resolver")
+    assert resolver.stdout.splitlines() == ["vendor"] + ["resolver"] * 99
 
 
 # --- --param ------------------------------------------------------------------------------------------------

@@ -111,6 +111,7 @@ def query(
       auditql query "endpoint LIKE 'socialize%' AND @timestamp > '2015-08-16T00:00:00.000Z'"
       auditql query --format json "SELECT vendor, count(*) AS n FROM events GROUP BY vendor"
       auditql query "outcome = 'failure'" sample_data/
+      auditql query --since 7d --vendor sap_cdc
       auditql query -f examples/queries/failed-calls.sql --param code=403042 --param logins=@examples/queries/logins.txt
     """
     from auditql.query_input import Bound, parse_params, query_text
@@ -118,6 +119,8 @@ def query(
     if query_file is not None and text is not None:  # with -f, every positional argument is a path
         paths = (_existing(text), *paths)
         text = None
+    if text is None and query_file is None and (since or until or vendor):
+        text = "TRUE"  # `query --since 7d` alone: every event in the window (the WHERE form, so the usual columns)
     text = query_text(text, query_file)
     bound = Bound(parse_params(params))
     with _translator_frozen():
