@@ -169,6 +169,8 @@ def check_tree(tree: exp.Expr, ctx: Context) -> None:
             )
         elif isinstance(node, (exp.Limit, exp.Offset)):
             _check_count(node, ctx)
+        elif isinstance(node, exp.Literal) and not node.is_string:
+            _check_number(node, ctx)
     if parser_built:
         check_parser_calls(ctx.text, ctx.error)
     check_tables(tree, ctx)
@@ -184,6 +186,14 @@ def check_generated(tree: exp.Expr, ctx: Context) -> None:
             check_call(node, ctx.text, ctx.error)  # a call the user typed, still under its own name
             continue
         raise ctx.error(f"internal error: {kind.__name__} reached the generated SQL; please report it")
+
+
+def _check_number(node: exp.Literal, ctx: Context) -> None:
+    """sqlglot reads `0E` (an exponent without digits) as a number; every later step would fail on it."""
+    try:
+        float(node.name)
+    except ValueError:
+        raise ctx.error(f"'{node.name}' is not a number", node) from None
 
 
 def _check_count(node: exp.Limit | exp.Offset, ctx: Context) -> None:

@@ -207,3 +207,8 @@ ERROR: a $$…$$ string is not allowed in a query; rewrite it without (see docs/
 # title: lateral joins
 SELECT * FROM events, LATERAL (SELECT 1)
 ERROR: LATERAL is not allowed
+
+# title: an exponent without digits is not a number (sqlglot reads `0E` as one)
+# caret: 1:1
+0E<0
+ERROR: '0E' is not a number
