@@ -202,17 +202,10 @@ def run(
     """
     started = time.perf_counter()
     con = query_connection(con)
-    with Deadline(con, timeout) as deadline:
-        try:
-            cursor = con.execute(translation.sql, translation.params or None)
-            rows = cursor.fetchmany(limit + 1) if limit is not None else cursor.fetchall()
-            description = cursor.description or []
-        except duckdb.InterruptException:
-            raise deadline.error() from None
-        except duckdb.OutOfMemoryException:
-            raise out_of_memory(con) from None
-        except duckdb.Error as exc:
-            raise _failed(exc) from None
+    with Deadline(con, timeout) as deadline, _query_errors(con, deadline):
+        cursor = con.execute(translation.sql, translation.params or None)
+        rows = cursor.fetchmany(limit + 1) if limit is not None else cursor.fetchall()
+        description = cursor.description or []
     truncated = limit is not None and len(rows) > limit
     return Result(
         columns=[d[0] for d in description],
@@ -224,6 +217,18 @@ def run(
         elapsed=time.perf_counter() - started,
         warnings=list(translation.warnings),
     )
+
+
+@contextlib.contextmanager
+def _query_errors(con: duckdb.DuckDBPyConnection, deadline: Deadline) -> Iterator[None]:
+    """DuckDB's errors while a query runs or its rows are fetched, as auditql's: an interrupt is the
+    deadline's, out of memory names the budget, anything else is the query's (or a damaged file's)."""
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise deadline.error() from None
+    except duckdb.Error as exc:
+        raise _failed(exc, con) from None
 
 
 def _failed(exc: duckdb.Error, con: duckdb.DuckDBPyConnection | None = None) -> Exception:
@@ -255,12 +260,8 @@ class Stream(Table):
     def batches(self) -> Iterator[list[tuple]]:
         while True:
             want = BATCH_ROWS if self.limit is None else min(BATCH_ROWS, self.limit + 1 - self.count)
-            try:
+            with _query_errors(self.con, self.deadline):
                 rows = self.con.fetchmany(want)
-            except duckdb.InterruptException:
-                raise self.deadline.error() from None
-            except duckdb.Error as exc:
-                raise _failed(exc, self.con) from None
             if self.deadline.expired:
                 raise self.deadline.error()
             if self.limit is not None and self.count + len(rows) > self.limit:
@@ -285,14 +286,8 @@ def stream(
     con = query_connection(con)
     started = time.perf_counter()
     with Deadline(con, timeout) as deadline:
-        try:
+        with _query_errors(con, deadline):
             con.execute(translation.sql, translation.params or None)
-        except duckdb.InterruptException:
-            raise deadline.error() from None
-        except duckdb.OutOfMemoryException:
-            raise out_of_memory(con) from None
-        except duckdb.Error as exc:
-            raise _failed(exc) from None
         yield Stream(con, deadline, limit, started)
 
 
@@ -319,13 +314,9 @@ def arrow_stream(con: duckdb.DuckDBPyConnection, translation: Translation, timeo
                     raise deadline.error()
                 yield batch
 
-        try:
+        with _query_errors(con, deadline):
             # a relation, not a cursor: DuckDB streams Arrow batches directly instead of copying rows
             reader = con.sql(translation.sql, params=translation.params or None).to_arrow_reader(BATCH_ROWS * 16)
-        except duckdb.InterruptException:
-            raise deadline.error() from None
-        except duckdb.Error as exc:
-            raise _failed(exc, con) from None
         try:
             yield pa.RecordBatchReader.from_batches(reader.schema, batches(reader))
         finally:
