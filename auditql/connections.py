@@ -60,15 +60,16 @@ STORAGE_VERSION = "v1.5.0"
 
 
 def _connect(
-    database: str = ":memory:", read_only: bool = False, config: dict[str, str] | None = None
+    database: str = ":memory:", read_only: bool = False, storage: str | None = None
 ) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(database, read_only=read_only, config=config or {})
+    if storage is None:
+        return duckdb.connect(database, read_only=read_only)
+    return duckdb.connect(database, read_only=read_only, config={"storage_compatibility_version": storage})
 
 
 def archive_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     """The archive file itself; raises duckdb.Error as DuckDB does (a lock held elsewhere, damage)."""
-    config = None if read_only else {"storage_compatibility_version": STORAGE_VERSION}
-    return _connect(str(path), read_only=read_only, config=config)
+    return _connect(str(path), read_only=read_only, storage=None if read_only else STORAGE_VERSION)
 
 
 def archive_attached(path: Path, name: str) -> duckdb.DuckDBPyConnection:
