@@ -62,9 +62,8 @@ STORAGE_VERSION = "v1.5.0"
 def _connect(
     database: str = ":memory:", read_only: bool = False, storage: str | None = None
 ) -> duckdb.DuckDBPyConnection:
-    if storage is None:
-        return duckdb.connect(database, read_only=read_only)
-    return duckdb.connect(database, read_only=read_only, config={"storage_compatibility_version": storage})
+    config = {} if storage is None else {"storage_compatibility_version": storage}
+    return duckdb.connect(database, read_only=read_only, config=config)
 
 
 def archive_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
