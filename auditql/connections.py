@@ -62,7 +62,9 @@ STORAGE_VERSION = "v1.5.0"
 def _connect(
     database: str = ":memory:", read_only: bool = False, storage: str | None = None
 ) -> duckdb.DuckDBPyConnection:
-    config = {} if storage is None else {"storage_compatibility_version": storage}
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if storage is not None:
+        config["storage_compatibility_version"] = storage
     return duckdb.connect(database, read_only=read_only, config=config)
 
 
