@@ -135,8 +135,33 @@ class DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """The engines' versions too: a query's answer and an archive's storage depend on them (read from the
+    installed packages' metadata only when asked, so `--version` imports neither and other commands pay nothing)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    python = sys.version.split()[0]
+    click.echo(f"auditql {__version__} (DuckDB {installed('duckdb')}, sqlglot {installed('sqlglot')}, Python {python})")
+    ctx.exit()
+
+
 @click.group(cls=DefaultGroup, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="auditql")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """Query every SaaS vendor's audit-log exports as one archive.
 

@@ -152,3 +152,15 @@ def test_help_does_not_import_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_version_names_the_engines_it_runs_on() -> None:
+    import duckdb
+    import sqlglot
+
+    done = run_auditql("--version")
+    assert done.returncode == 0, done.stderr
+    python = sys.version.split()[0]
+    assert (
+        done.stdout == f"auditql 0.1.0 (DuckDB {duckdb.__version__}, sqlglot {sqlglot.__version__}, Python {python})\n"
+    )
