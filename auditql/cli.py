@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from auditql import __version__
-from auditql.errors import AuditqlError, ExitCode, QueryError, environment_error
+from auditql.errors import AuditqlError, ExitCode, QueryError, UsageError, environment_error
 from auditql.output import json_text, safe_text
 
 EXIT_CODES = (
@@ -162,14 +162,61 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     callback=_print_version,
     help="Show the version and exit.",
 )
-def main() -> None:
+@click.pass_context
+@handle_errors
+def main(ctx: click.Context) -> None:
     """Query every SaaS vendor's audit-log exports as one archive.
 
     \b
     Example:
       auditql ingest sample_data/
       auditql query "category = 'login' AND outcome = 'failure'"
+
+    Settings: config.toml in your user config folder, or $AUDITQL_CONFIG (docs/config.md).
     """
+    ctx.default_map = command_defaults(ctx)
+
+
+def command_defaults(ctx: click.Context) -> dict[str, dict[str, Any]]:
+    """The settings file's `[command]` tables as click's default_map, every key and value checked against the
+    command's own options first, so a typo or a wrong type stops with the file and key named."""
+    from auditql import config
+
+    settings = config.load()
+    group = ctx.command
+    assert isinstance(group, click.Group)
+    defaults: dict[str, dict[str, Any]] = {}
+    for name, table in settings.commands.items():
+        command = group.commands.get(name)
+        if command is None:
+            known = ", ".join(sorted(group.commands))
+            raise UsageError(f"{settings.path}: [{name}] is not a command (commands: {known})")
+        defaults[name] = {}
+        for key, value in table.items():
+            option = _option(command, name, key, settings.path)
+            try:
+                option.type_cast_value(ctx, value)
+            except click.BadParameter as exc:
+                raise UsageError(f"{settings.path}: [{name}] {key}: {exc.message}") from None
+            defaults[name][option.name or key] = value
+    return defaults
+
+
+def _option(command: click.Command, name: str, key: str, path: Path) -> click.Option:
+    for param in command.params:
+        longs = {o.lstrip("-").replace("-", "_") for o in param.opts if o.startswith("--")}
+        if isinstance(param, click.Option) and key.replace("-", "_") in longs | {param.name}:
+            return param
+    known = ", ".join(
+        sorted(
+            o.lstrip("-")
+            for p in command.params
+            if isinstance(p, click.Option)
+            for o in p.opts
+            if o.startswith("--") and o != "--help"
+        )
+    )
+    raise UsageError(f"{path}: [{name}] has no setting {key!r} (options of `auditql {name}`: {known})")
 
 
 def emit_json(value: Any) -> None:

@@ -44,6 +44,7 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.delenv("AUDITQL_DB", raising=False)
     monkeypatch.delenv("AUDITQL_MAPPINGS", raising=False)
+    monkeypatch.delenv("AUDITQL_CONFIG", raising=False)
     monkeypatch.delenv("AUDITQL_CACHE", raising=False)
     monkeypatch.setenv("TZ", "UTC")
 
