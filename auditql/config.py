@@ -76,7 +76,7 @@ def _load(path: Path, _stamp: int) -> Config:
             known = ", ".join(sorted(TOP_LEVEL))
             raise UsageError(f"{path}: unknown setting {key!r} (known: {known}, or a [command] table)")
         if not isinstance(value, str) or not value.strip():
-            raise UsageError(f"{path}: {key} must be a path in quotes, for example {key} = \"~/audit\"")
+            raise UsageError(f'{path}: {key} must be a path in quotes, for example {key} = "~/audit"')
     return Config(
         path,
         db=_path(data.get("db")),
