@@ -38,7 +38,7 @@ def slow_functions(junit: Path, threshold: float) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("junit", type=Path, help="a --junitxml file from a full run")
-    parser.add_argument("--threshold", type=float, default=0.3, help="seconds (default 0.3)")
+    parser.add_argument("--threshold", type=float, default=0.2, help="seconds (default 0.2)")
     args = parser.parse_args()
     names = [
         *WHOLE_MODULES,
