@@ -36,7 +36,7 @@ def test_output_sends_every_result_to_a_file_until_output_alone(session: Session
     assert run(session, ".mode csv") == ""
     assert run(session, f".output {target}") == ""
     shown = run(session, FAILED_LOGINS)
-    assert shown.startswith(f"10 rows in ") and shown.endswith(f"s → {target}\n")
+    assert shown.startswith("10 rows in ") and shown.endswith(f"s → {target}\n")
     assert run(session, RESOLVER_DELETES).startswith("20 rows in ")
     assert run(session, ".output") == ""
     shown = run(session, RESOLVER_DELETES)  # back on the screen
