@@ -92,7 +92,7 @@ FIRST = [
     ('"Performed By" = \'G', ["'Gray Mock'"]),
     ('"Performed By" IN (', ["'Emery Test'", "'Gray Mock'"]),
     ("params.x_provider != 'g", ["'google'"]),
-    ("SELECT * FROM auditLog WHERE endpoint = \"so", ['"socialize.login"']),
+    ('SELECT * FROM auditLog WHERE endpoint = "so', ['"socialize.login"']),
     (".run ", ["failed_logins", "deletes"]),
     (".run f", ["failed_logins"]),
 ]
