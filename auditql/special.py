@@ -356,22 +356,41 @@ def _explain(session: Session, arg: str) -> None:
         session.show(session.last.translation.sql)
 
 
-@special_command(".timeline", "[INTERVAL]", choices=("minute", "hour", "day", "week", "month", "15m", "6h"))
+@special_command(".timeline", "[INTERVAL] [split] [FILE.svg]",
+                 choices=("hour", "day", "week", "month", "year", "15m", "6h", "split"))  # fmt: skip
 def _timeline(session: Session, arg: str) -> None:
-    """Histogram over time of every event the last query matched (not just the rows shown): hour, day, 6h…"""
+    """Events of the last query per hour, day, week, month, year… over a real time axis (empty buckets too).
+    Every event it matched counts, not just the rows shown. `split`: stacked by vendor; FILE.svg: an image."""
     from auditql import api
     from auditql.timeline import parse_interval, timeline
 
     if session.last is None:
         raise UsageError("no query yet: run one, then .timeline")
-    parse_interval(arg)  # a bad interval is reported before the archive is opened
+    words = arguments(arg)
+    split = any(w.lower() in ("split", "vendor", "vendors") for w in words)
+    image = next((Path(w).expanduser() for w in words if w.lower().endswith(".svg")), None)
+    rest = [w for w in words if w.lower() not in ("split", "vendor", "vendors") and not w.lower().endswith(".svg")]
+    if len(rest) > 1:
+        raise UsageError(f"{' '.join(rest)} is not one interval. Try: .timeline day, .timeline month split")
+    interval = rest[0] if rest else None
+    parse_interval(interval)  # a bad interval is reported before the archive is opened
     text = session.last.text
 
     def draw(con: duckdb.DuckDBPyConnection) -> Timeline:
         t = api.prepare(con, text)
-        return timeline(con, t.sql, t.params, arg or None)
+        return timeline(con, t.sql, t.params, interval, by_vendor=split)
 
     chart = session.archive(draw)
+    if image is not None:
+        from auditql.destination import output_file
+        from auditql.timeline_svg import svg
+
+        if kind := not_regular(image):
+            raise UsageError(f"{image}: {kind}, not a file: nothing written; give a file name")
+        with output_file(image) as fh:
+            fh.write(svg(chart, text))
+        session.say(f"{len(chart.filled())} buckets of {chart.interval}, {chart.total} events → {image}", "note")
+        return
     session.show(chart.bars(width=max(10, min(60, session.size().columns - 40))))
 
 
