@@ -54,13 +54,13 @@ def timeline(
 ) -> None:  # fmt: skip
     """Count the events a query matches (every event without one) per time bucket, empty buckets included,
     so gaps show. A bucket too fine for the span (days over ten years) is made coarser, and the first line
-    says so.
+    says so. `--svg FILE` also draws it as an image: `auditql timeline --split --svg events.svg`.
 
     \b
     Example:
       auditql timeline --by year
-      auditql timeline "category = 'login' AND outcome = 'failure'" --by day --since 30d --split
-      auditql timeline --vendor sap_cdc --by month --svg sap_cdc.svg
+      auditql timeline "category = 'login' AND outcome = 'failure'" --by day --since 2025-11-15 --split
+      auditql timeline --vendor sap_cdc --by month --format csv
     """
     from auditql import api, engine, output
     from auditql.timeline import parse_interval
@@ -83,7 +83,6 @@ def timeline(
         con.close()
     if svg_file is not None:
         _write_svg(chart, svg_file, text or "")
-        return
     if fmt == "bars":
         width = max(10, min(60, shutil.get_terminal_size().columns - 40))
         click.echo(output.terminal_text(chart.bars(width), sys.stdout))

@@ -52,6 +52,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_connections.py": "architecture",
     "tests/test_sql_helpers.py": "architecture",
     "tests/test_repl_commands.py": "repl habits",
+    "tests/test_timeline.py": "timeline",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 
