@@ -203,6 +203,7 @@ def writer(path: Path, notify=None, memory_limit: int | None = None) -> Iterator
     con = _connect(path, read_only=False, notify=notify)
     try:
         connections.utc_and_quiet(con)
+        connections.track_progress(con)  # a big file's load shows how far it is (auditql/progress.py)
         limit = connections.default_memory_limit() if memory_limit is None else memory_limit
         if limit:
             duck = connections.set_budget(con, int(limit))

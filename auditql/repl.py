@@ -26,7 +26,7 @@ from typing import Any, TextIO, TypeVar, cast
 
 import duckdb
 
-from auditql import api, engine, saved_queries, special
+from auditql import api, engine, progress, saved_queries, special
 from auditql.completer import Snapshot
 from auditql.errors import AuditqlError, QueryError, UsageError, environment_error
 from auditql.identities import PERSON
@@ -113,7 +113,8 @@ class Session:
         """Open the archive read-only, run `work` (Ctrl-C cancels it), refresh what completion knows, close."""
         con = engine.reader(self.db, notify=lambda m: self.say(m, "note"))
         try:
-            value = cancellable(con, work)
+            with progress.query(con, sys.stderr, progress.wanted(sys.stderr) and self.out.isatty()):
+                value = cancellable(con, work)
             self.refresh(con)
             return value
         finally:
