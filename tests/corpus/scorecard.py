@@ -53,6 +53,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_sql_helpers.py": "architecture",
     "tests/test_repl_commands.py": "repl habits",
     "tests/test_timeline.py": "timeline",
+    "tests/test_progress.py": "progress",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 
