@@ -10,7 +10,7 @@ decade shows as empty buckets instead of 2015 sitting directly above 2025. A buc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 
@@ -31,6 +31,7 @@ AUTO_STEPS = ("1 minute", "10 minutes", "1 hour", "6 hours", "1 day", "1 week", 
 TARGET_BUCKETS = 40  # an automatic interval aims at about this many buckets
 MAX_BUCKETS = 400  # a chosen interval giving more than this over the span is made coarser (and said so)
 _SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2629746, "year": 31556952}
+_INSTANT = timedelta(microseconds=1)  # `until` is exclusive: its last bucket is the one just before it
 GLYPHS = "█▓▒░#=+*"  # one per vendor in a stacked text bar; the legend says which
 
 
@@ -115,15 +116,20 @@ def timeline(
     params: list | dict | None = None,
     interval: str | None = None,
     by_vendor: bool = False,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Timeline:
     """Histogram of the `time` column of `sql` (a translated query) in buckets of `interval`, with the time
-    axis from its first to its last bucket; `by_vendor` counts each vendor apart (the result needs a
-    `vendor` column). Runs where user SQL runs (the query connection, which sees `events` only)."""
+    axis from its first to its last bucket, or over the whole window `since`..`until` (exclusive) when
+    given; `by_vendor` counts each vendor apart (the result needs a `vendor` column). Runs where user SQL
+    runs (the query connection, which sees `events` only)."""
     asked = parse_interval(interval)
     con = query_connection(con)
     try:
         span = con.execute(f"SELECT min(time), max(time) FROM ({sql})", params or None).fetchone()
         first, last = (span[0], span[1]) if span else (None, None)
+        if first is not None and last is not None:
+            first, last = min(first, since or first), max(last, (until - _INSTANT) if until else last)
         step, note = _step(asked, first, last)
         vendor = "vendor::VARCHAR" if by_vendor else "''"
         rows = con.execute(
@@ -136,8 +142,9 @@ def timeline(
             axis = [
                 r[0]
                 for r in con.execute(
-                    f"SELECT unnest(generate_series(?::TIMESTAMPTZ, ?::TIMESTAMPTZ, INTERVAL '{step}'))",
-                    [rows[0][0], rows[-1][0]],
+                    f"SELECT unnest(generate_series(time_bucket(INTERVAL '{step}', ?::TIMESTAMPTZ), "
+                    f"time_bucket(INTERVAL '{step}', ?::TIMESTAMPTZ), INTERVAL '{step}'))",
+                    [first, last],
                 ).fetchall()
             ]
     except duckdb.BinderException:

@@ -143,3 +143,13 @@ def test_year_is_an_interval() -> None:
     assert parse_interval("year") == "1 year" and parse_interval("2d") == "2 days"
     with pytest.raises(Exception, match="is not an interval"):
         parse_interval("0d")
+
+
+def test_since_and_until_set_the_axis(cli, sample_db: Path) -> None:
+    result = cli("timeline", "--db", sample_db, "category = 'login' AND outcome = 'failure'", "--by", "day",
+                 "--since", "2025-11-17", "--until", "2025-11-23")  # fmt: skip
+    assert result.exit_code == 0
+    assert [line.split()[:2] for line in result.stdout.splitlines()[1:]] == [
+        ["2025-11-17T00:00:00.000Z", "0"], ["2025-11-18T00:00:00.000Z", "0"], ["2025-11-19T00:00:00.000Z", "1"],
+        ["2025-11-20T00:00:00.000Z", "10"], ["2025-11-21T00:00:00.000Z", "1"], ["2025-11-22T00:00:00.000Z", "0"],
+    ]  # fmt: skip

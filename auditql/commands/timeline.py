@@ -69,16 +69,12 @@ def timeline(
     parse_interval(interval)  # a bad interval is reported before the archive is opened
     con = engine.reader(resolve_db(db), notify=err)
     try:
-        t = api.prepare(
-            con,
-            text or "TRUE",  # no query: every event (in the window --since/--until/--vendor give)
-            since=api.parse_when(since) if since else None,
-            until=api.parse_when(until) if until else None,
-            vendor=vendor,
-        )
+        start, end = (api.parse_when(since) if since else None), (api.parse_when(until) if until else None)
+        # no query: every event (in the window --since/--until/--vendor give)
+        t = api.prepare(con, text or "TRUE", since=start, until=end, vendor=vendor)
         for w in t.warnings:
             err(f"warning: {w}")
-        chart = count(con, t.sql, t.params, interval, by_vendor=split)
+        chart = count(con, t.sql, t.params, interval, by_vendor=split, since=start, until=end)
     finally:
         con.close()
     if svg_file is not None:
