@@ -119,9 +119,14 @@ def test_the_repl_shows_progress_while_a_query_runs(sample_db: Path, tmp_path: P
 
 @pytest.mark.parametrize(
     ("share", "drawn"),
-    [(0, "▕                    ▏   0%"), (0.53, "▕██████████▌         ▏  53%"), (0.52, "▕██████████          ▏  52%"), (1, "▕████████████████████▏ 100%"),
-     (1.7, "▕████████████████████▏ 100%")],
-)  # fmt: skip
+    [
+        (0, "▕                    ▏   0%"),
+        (0.53, "▕██████████▌         ▏  53%"),
+        (0.52, "▕██████████          ▏  52%"),
+        (1, "▕████████████████████▏ 100%"),
+        (1.7, "▕████████████████████▏ 100%"),
+    ],
+)
 def test_bar(share: float, drawn: str) -> None:
     assert progress.bar(share) == drawn
 

@@ -135,3 +135,22 @@ def test_saved_queries_file_is_replaced_whole(tmp_path: Path) -> None:
     assert sorted(p.name for p in path.parent.iterdir()) == ["queries.json"]  # no partial file left
     with pytest.raises(Exception, match="not a name for a saved query"):
         saved_queries.save(path, "../x", "vendor = 'x'")
+
+
+def test_read_runs_the_query_in_a_file(session: Session, tmp_path: Path) -> None:
+    query = tmp_path / "failed logins.sql"
+    query.write_text(
+        f"-- failed logins on 20 November\n{FAILED_LOGINS.replace(' AND time >=', chr(10) + '  AND time >=')}\n"
+    )
+    assert "10 rows in" in run(session, f".read '{query}'")
+    assert session.last is not None and "AND time >=" in session.last.text
+    assert run(session, f".read {tmp_path / 'nope.sql'}") == (
+        f"error: cannot read query file {tmp_path / 'nope.sql'}: No such file or directory\n"
+    )
+    assert (
+        run(session, f".read {tmp_path}")
+        == f"error: {tmp_path}: a folder, not a file: nothing read; give a file name\n"
+    )
+    assert run(session, ".read") == "error: give one file, e.g. .read failed_logins.sql\n"
+    (tmp_path / "empty.sql").write_text("-- nothing here\n")
+    assert run(session, f".read {tmp_path / 'empty.sql'}").startswith("error: the query is empty;")

@@ -180,6 +180,21 @@ def test_tab_completes_a_value_of_a_raw_vendor_field(child: pexpect.spawn) -> No
     assert re.search(r"5 rows in [\d.]+s", text)
 
 
+def test_read_mode_once_and_tables_as_in_the_duckdb_cli(child: pexpect.spawn, home: Path) -> None:
+    (home / "q.sql").write_text("-- deletes in Resolver\nvendor = 'resolver'\n  AND category = 'delete'\n")
+    text = submit(child, f".read {home / 'q.sql'}", FOOTER)
+    assert re.search(r"20 rows in [\d.]+s", text)
+    submit(child, ".mode csv", "")
+    submit(child, f".once {home / 'once.csv'}", "")
+    text = submit(child, "vendor = 'resolver' AND category = 'delete'", r"20 rows in [\d.]+s → \S+once.csv")
+    assert "Remove User from Group" not in text  # the rows went to the file
+    rows = (home / "once.csv").read_text().splitlines()
+    assert rows[0].startswith("time,vendor,") and len(rows) == 21
+    submit(child, ".mode table", "")
+    text = submit(child, ".tables", r"auditLog[^\r\n]*\r\n")
+    assert "events" in text
+
+
 def test_bare_help_shows_the_help(child: pexpect.spawn) -> None:
     text = submit(child, "help", r"Ctrl-D quits\r\n")
     assert ".save NAME [QUERY]" in text and ".output [FILE]" in text and "error" not in text
