@@ -95,7 +95,6 @@ def refresh_column_values(con: duckdb.DuckDBPyConnection) -> None:
 def _refresh_field_values(con: duckdb.DuckDBPyConnection) -> None:
     """The raw fields' values per vendor (see FIELD_VALUES_PREFIX); nothing where no `fields` table is (a
     dataset's value dictionary is built from its Parquet files alone)."""
-    from auditql.formats.common import json_path
 
     has_fields = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'fields' AND schema_name = 'main'"
@@ -110,11 +109,18 @@ def _refresh_field_values(con: duckdb.DuckDBPyConnection) -> None:
         if not counts.get(vendor):
             continue
         # leaves only: `httpReq` is an object whose text is JSON, `httpReq.country` a value
-        leaves = [f for f in names if not any(g.startswith(f + ".") for g in names)][:MAX_FIELDS_PER_VENDOR]
+        leaves = [f for f in names if f and not any(g.startswith(f + ".") for g in names)][:MAX_FIELDS_PER_VENDOR]
         share = min(100.0, FIELD_SAMPLE_ROWS * 100.0 / counts[vendor])
-        sample = f"TABLESAMPLE {share:.6f}% (system, 7)" if share < 100 else ""
-        con.execute(
-            f"""INSERT INTO column_values
+        with suppress(duckdb.Error):  # a name no JSON path can spell: that vendor's values are not offered
+            _insert_field_values(con, vendor, leaves, share)
+
+
+def _insert_field_values(con: duckdb.DuckDBPyConnection, vendor: str, leaves: list[str], share: float) -> None:
+    from auditql.formats.common import json_path
+
+    sample = f"TABLESAMPLE {share:.6f}% (system, 7)" if share < 100 else ""
+    con.execute(
+        f"""INSERT INTO column_values
             WITH extracted AS (
               SELECT unnest(?::VARCHAR[]) AS field, unnest(json_extract_string(raw, ?::VARCHAR[])) AS value
               FROM events {sample} WHERE vendor = ?),
@@ -122,8 +128,8 @@ def _refresh_field_values(con: duckdb.DuckDBPyConnection) -> None:
             few AS (SELECT field FROM counted GROUP BY field
                     HAVING count(*) <= {MAX_VALUES_PER_FIELD} AND max(length(value)) <= {MAX_FIELD_VALUE_CHARS})
             SELECT ? || field, value, n FROM counted SEMI JOIN few USING (field)""",
-            [leaves, [json_path(f) for f in leaves], vendor, FIELD_VALUES_PREFIX],
-        )
+        [leaves, [json_path(f) for f in leaves], vendor, FIELD_VALUES_PREFIX],
+    )
 
 
 EARLIEST, LATEST = "1990-01-01 00:00:00+00", "2100-01-01 00:00:00+00"

@@ -154,3 +154,26 @@ def test_read_runs_the_query_in_a_file(session: Session, tmp_path: Path) -> None
     assert run(session, ".read") == "error: give one file, e.g. .read failed_logins.sql\n"
     (tmp_path / "empty.sql").write_text("-- nothing here\n")
     assert run(session, f".read {tmp_path / 'empty.sql'}").startswith("error: the query is empty;")
+
+
+def test_field_values_are_bounded_and_survive_odd_field_names(tmp_path: Path) -> None:
+    """Only fields with few distinct, short values are kept; a field name no JSON path spells (empty) does not
+    stop the rest, nor the ingest that rebuilds the dictionary."""
+    from auditql import engine
+
+    db = tmp_path / "a.duckdb"
+    with engine.writer(db) as con:
+        con.execute(
+            "INSERT INTO events (time, vendor, raw) SELECT TIMESTAMPTZ '2025-01-01' + to_seconds(i), 'v', "
+            "json_object('code', (i % 3)::VARCHAR, 'id', i::VARCHAR, 'long', repeat('x', 300), "
+            "'Quote \"q\"', 'yes', '', 'empty name') FROM range(200) t(i)"
+        )
+        con.execute(
+            "INSERT INTO fields VALUES ('v', 'code'), ('v', 'id'), ('v', 'long'), ('v', 'Quote \"q\"'), ('v', '')"
+        )
+        engine.refresh_column_values(con)
+        kept = con.execute(
+            'SELECT "column", list(value ORDER BY n DESC, value) FROM column_values '
+            "WHERE \"column\" LIKE 'field:%' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    assert kept == [('field:Quote "q"', ["yes"]), ("field:code", ["0", "1", "2"])]  # not `id` (200), not `long`

@@ -184,13 +184,16 @@ def test_read_mode_once_and_tables_as_in_the_duckdb_cli(child: pexpect.spawn, ho
     (home / "q.sql").write_text("-- deletes in Resolver\nvendor = 'resolver'\n  AND category = 'delete'\n")
     text = submit(child, f".read {home / 'q.sql'}", FOOTER)
     assert re.search(r"20 rows in [\d.]+s", text)
-    submit(child, ".mode csv", "")
-    submit(child, f".once {home / 'once.csv'}", "")
+    child.send(".mode csv\r")  # says nothing: the next command's answer shows it was done
+    assert "format csv" in submit(child, ".mode", r"format csv\r\n")
+    child.send(f".once {home / 'once.csv'}\r")
+    assert "limit 1000" in submit(child, ".limit", r"limit \d+\r\n")
     text = submit(child, "vendor = 'resolver' AND category = 'delete'", r"20 rows in [\d.]+s → \S+once.csv")
     assert "Remove User from Group" not in text  # the rows went to the file
     rows = (home / "once.csv").read_text().splitlines()
     assert rows[0].startswith("time,vendor,") and len(rows) == 21
-    submit(child, ".mode table", "")
+    child.send(".mode table\r")
+    assert "format table" in submit(child, ".mode", r"format table\r\n")
     text = submit(child, ".tables", r"auditLog[^\r\n]*\r\n")
     assert "events" in text
 
