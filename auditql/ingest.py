@@ -176,9 +176,8 @@ class Ingestor:
             before = _snapshot(path)
             if watcher is not None:
                 watcher.file(display, before.size)
-            scanned = textfile.scan_file(  # one read: hash, lines
-                path, lines=formats.sniff_kind(path) != "parquet", on_read=watcher.read if watcher else None
-            )
+            told = {"on_read": watcher.read} if watcher is not None else {}  # bytes read, for the progress line
+            scanned = textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet", **told)  # hash, lines
             if watcher is not None:
                 watcher.loading(scanned.layout.lines if scanned.layout else None)
         except OSError as exc:
