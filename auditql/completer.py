@@ -24,7 +24,7 @@ from auditql.schema import COLUMN_NAMES
 from auditql.sql import sql_ident
 
 # What a dot-command's argument completes to: fixed choices, or one of these kinds.
-PATH, VENDOR, COMMAND, QUERY = "<path>", "<vendor>", "<command>", "<query>"
+PATH, VENDOR, COMMAND, QUERY, SAVED = "<path>", "<vendor>", "<command>", "<query>", "<saved>"
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,9 @@ class Snapshot:
     functions: Sequence[str] = ()
     commands: Mapping[str, str] = field(default_factory=dict)  # ".name" -> one-line help
     arguments: Mapping[str, Sequence[str] | str] = field(default_factory=dict)  # ".name" -> choices or kind
+    # raw field -> its values, most frequent first: only fields with few distinct values (ingest decides)
+    field_values: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    saved: Sequence[str] = ()  # names of saved queries (`.run NAME`)
 
     def vendors(self) -> list[str]:
         return sorted({*self.fields, *self.values.get("vendor", ())})
@@ -117,7 +120,7 @@ def suggest(text: str, snap: Snapshot) -> list[Suggestion]:
         return []
     place, column, taken = _place(before)
     if place == "value":
-        values = [v for v in (snap.values.get(column, ()) if column else ()) if v not in taken]
+        values = [v for v in _known_values(snap, column) if v not in taken]
         found = _values(values, partial, column or "")
         if found or partial[:1] in ("'", '"'):
             return found
@@ -175,8 +178,21 @@ def _in_list(before: list[_Token]) -> tuple[str | None, set[str]] | None:
     return None
 
 
+def _known_values(snap: Snapshot, name: str | None) -> Sequence[str]:
+    """The values kept for a canonical column (lower-case name) or a raw field (its name, any case)."""
+    if name is None:
+        return ()
+    if name in COLUMN_NAMES or name == PERSON:
+        return snap.values.get(name, ())
+    found = snap.field_values.get(name)
+    if found is None:
+        found = next((v for f, v in snap.field_values.items() if f.lower() == name.lower()), ())
+    return found
+
+
 def _column_at(before: list[_Token], i: int) -> str | None:
-    """The canonical column named by token i (a name, or `lower(name)`), lower-cased; None otherwise."""
+    """The column or raw field named by token i (a name, or `lower(name)`): a canonical column lower-cased,
+    a raw field as written; None when token i names nothing."""
     if i < 0:
         return None
     t = before[i]
@@ -188,8 +204,8 @@ def _column_at(before: list[_Token], i: int) -> str | None:
         name = t.text
     else:
         return None
-    name = TIME_ALIASES.get(name.lower(), name.lower())
-    return name if name in COLUMN_NAMES or name == PERSON else None
+    canonical = TIME_ALIASES.get(name.lower(), name.lower())
+    return canonical if canonical in COLUMN_NAMES or canonical == PERSON else name
 
 
 def _values(values: Iterable[str], partial: str, column: str) -> list[Suggestion]:
@@ -267,6 +283,8 @@ def _command_suggestions(text: str, snap: Snapshot) -> list[Suggestion]:
         choices: Sequence[str] = snap.vendors()
     elif spec == COMMAND:
         choices = list(snap.commands)
+    elif spec == SAVED:
+        choices = snap.saved
     elif spec == PATH or isinstance(spec, str):
         return []
     else:

@@ -135,6 +135,14 @@ def no_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("SET enable_progress_bar = false")
 
 
+def track_progress(con: duckdb.DuckDBPyConnection) -> None:
+    """Let `con.query_progress()` report how far a running query is (auditql/progress.py draws it on a
+    terminal): DuckDB tracks progress only with its progress bar on, so the bar is on and its printing off."""
+    with suppress(duckdb.InvalidInputException):  # Jupyter without ipywidgets refuses the setting
+        con.execute("SET enable_progress_bar_print = false")
+        con.execute("SET enable_progress_bar = true")
+
+
 def query_macros(con: duckdb.DuckDBPyConnection) -> None:
     """The time macros on a query's database: a vendor time field in a query (`"Date and Time" >= '…'`)
     is parsed by the same `aq_parse_time` ingest used (query/times.py). In the in-memory default catalog,

@@ -127,6 +127,7 @@ class Ingestor:
         self.forced = registry[vendor] if vendor else None
         self.limits = limits or archives.Limits()
         self._canonical_registered = False
+        self.watcher: Any = None  # progress.Ingest on a terminal: told each file, its bytes read, its load
         custody.begin(con, __version__)
 
     def path(self, path: Path, display: str) -> list[FileResult]:
@@ -170,9 +171,15 @@ class Ingestor:
         again after DuckDB read it, and refused whole if it changed (or vanished) in between."""
         result = FileResult(display)
         con = self.con
+        watcher = self.watcher
         try:
             before = _snapshot(path)
-            scanned = textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet")  # one read: hash, lines
+            if watcher is not None:
+                watcher.file(display, before.size)
+            told = {"on_read": watcher.read} if watcher is not None else {}  # bytes read, for the progress line
+            scanned = textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet", **told)  # hash, lines
+            if watcher is not None:
+                watcher.loading(scanned.layout.lines if scanned.layout else None)
         except OSError as exc:
             error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
             failed = FileResult(display, error=error, status="failed")
@@ -185,6 +192,8 @@ class Ingestor:
             _unchanged(path, display, before)
             custody.append(con, _custody_entry(result, before.size, digest, container, written))
             con.execute("COMMIT")
+            if watcher is not None:
+                watcher.done(result.read)
             return result
         except AuditqlError as exc:
             _rollback(con)
@@ -396,6 +405,9 @@ def ingest(
     files = list(expand(paths))
     with engine.writer(db, notify=notify, memory_limit=memory_limit) as con:
         ingestor = Ingestor(con, registry, vendor, limits)
+        if hasattr(progress, "watch"):  # a progress line (auditql/progress.py), not just a message per file
+            ingestor.watcher = progress
+            progress.watch(con)  # type: ignore[union-attr]
         for i, path in enumerate(files, 1):
             if progress:
                 progress(f"[{i}/{len(files)}] {display_name(path)}")

@@ -1,8 +1,9 @@
 """How the REPL reads what is typed: syntax highlighting, its colours, and where a statement ends.
 
 Highlighting reuses the completion engine's tokenizer, so what is coloured as a string is exactly what
-completion treats as one. `statement_complete` is the Enter rule, a pure function: a one-line WHERE clause
-or dot-command runs on Enter; SQL (starting with SELECT or WITH) continues until a `;` or a blank line.
+completion treats as one. `statement_complete` is the Enter rule, a pure function: a WHERE clause or
+dot-command runs on Enter unless it is visibly unfinished (trailing AND/OR, an open parenthesis or quote);
+SQL (starting with SELECT or WITH) continues until a `;` or a blank line.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ KEYWORDS = frozenset(
 )
 NAMES = frozenset({*COLUMN_NAMES, "@timestamp", PERSON})
 SQL_STARTS = ("SELECT", "WITH")
+CONTINUE_WORDS = frozenset({"AND", "OR", "NOT"})  # a WHERE clause ending so goes on on the next line
 STYLE = {
     "keyword": "#5f87ff bold", "column": "#d7af00", "name": "#d7875f", "string": "#5faf5f", "number": "#af87ff",
     "function": "#00afaf", "operator": "#bcbcbc", "command": "#ff5fd7 bold",
@@ -83,14 +85,36 @@ STYLE = {
 
 
 def statement_complete(text: str) -> bool:
-    """Should Enter run `text`? Yes unless it is SQL still being written (no `;`, no blank line yet)."""
+    """Should Enter run `text`? Not while SQL is still being written (no `;`, no blank line yet), nor while a
+    WHERE clause is visibly unfinished: it ends in AND/OR/NOT, or leaves a parenthesis or a quote open. A
+    blank line runs whatever was typed (the query then says what is missing)."""
     stripped = text.strip()
     if not stripped or stripped.startswith(".") or stripped.endswith(";"):
         return True
-    if stripped.split(None, 1)[0].upper() not in SQL_STARTS:
-        return True
     last_line = text.rsplit("\n", 1)[-1] if "\n" in text else None
-    return last_line is not None and last_line.strip() == ""
+    if last_line is not None and last_line.strip() == "":
+        return True
+    if stripped.split(None, 1)[0].upper() in SQL_STARTS:
+        return False
+    return not unfinished(stripped)
+
+
+def unfinished(text: str) -> bool:
+    """A clause that cannot be complete: open quote, open parenthesis, or a trailing AND / OR / NOT.
+
+    >>> unfinished("category = 'login' AND"), unfinished("(a = 1 OR b = 2"), unfinished("actor_name = 'O''Br")
+    (True, True, True)
+    >>> unfinished("category = 'login' AND outcome = 'failure'")
+    False
+    """
+    tokens = [t for t in tokenize(text) if t.kind != "ws"]
+    if not tokens:
+        return False
+    last = tokens[-1]
+    if last.kind in ("str", "qname") and not last.closed:
+        return True
+    depth = sum(1 if t.text == "(" else -1 if t.text == ")" else 0 for t in tokens if t.kind == "punct")
+    return depth > 0 or (last.kind == "word" and last.upper in CONTINUE_WORDS)
 
 
 def key_bindings() -> KeyBindings:

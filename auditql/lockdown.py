@@ -52,6 +52,7 @@ def add_query_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConne
     """The query connection for `con` (opened now, before `lock` runs): default search path, UTC."""
     query = con.cursor()
     connections.utc_and_quiet(query)
+    connections.track_progress(query)  # silent: only auditql/progress.py shows it, on a terminal
     _QUERY_CONNECTIONS[con] = query
     return query
 

@@ -147,7 +147,7 @@ class Result(api.Result):
             counted = histogram.timeline(con, t.sql, t.params, interval)
         finally:
             con.close()
-        return Timeline(counted.interval, counted.buckets)
+        return Timeline(counted.interval, counted.buckets, counted.axis, counted.by_vendor, counted.note)
 
     def summary(self) -> str:
         shown = f"; showing the first {DISPLAY_ROWS}" if len(self.rows) > DISPLAY_ROWS else ""

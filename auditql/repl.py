@@ -26,7 +26,7 @@ from typing import Any, TextIO, TypeVar, cast
 
 import duckdb
 
-from auditql import api, engine, special
+from auditql import api, engine, progress, saved_queries, special
 from auditql.completer import Snapshot
 from auditql.errors import AuditqlError, QueryError, UsageError, environment_error
 from auditql.identities import PERSON
@@ -43,7 +43,43 @@ MIN_COLUMN_WIDTH = 10  # narrower than this and a table is unreadable: show it v
 STATS_QUERY = "SELECT count(*) AS events, min(time) AS first, max(time) AS last FROM events"
 # The value dictionary ingest keeps (engine.refresh_column_values); small, so read whole on each refresh.
 VALUES_SQL = 'SELECT "column", value FROM column_values ORDER BY "column", n DESC, value'
+# A bare word alone on the line does what it says, as in psql, sqlite3 and the DuckDB CLI.
+BARE_WORDS = {"exit": ".exit", "quit": ".quit", "help": ".help", "\\q": ".quit", "\\?": ".help"}
 COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "note": "\x1b[2m"}
+
+
+class Destination:
+    """Where `.output FILE` (every result until `.output` alone) or `.once FILE` (the next result) writes:
+    the whole result in the current format, not fitted to the terminal. `.once` goes through
+    `destination.output_file`, so the file appears complete or not at all."""
+
+    def __init__(self, path: Path, once: bool):
+        self.path, self.once = path, once
+        self.handle: TextIO | None = None
+
+    def write(self, table: Table, fmt: str) -> Path:
+        from auditql.destination import output_file
+        from auditql.errors import IOFailure, write_error_text
+        from auditql.output import render
+
+        if self.once:
+            with output_file(self.path) as fh:
+                render(table, fmt, fh)
+            return self.path
+        try:
+            if self.handle is None:
+                self.handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (open until .output)
+            render(table, fmt, self.handle)
+            self.handle.flush()
+        except OSError as exc:
+            raise IOFailure(write_error_text(exc, self.path)) from None
+        return self.path
+
+    def close(self) -> None:
+        if self.handle is not None:
+            with suppress(OSError):
+                self.handle.close()
+            self.handle = None
 
 
 @dataclass
@@ -70,13 +106,15 @@ class Session:
     stats: tuple[int, datetime | None, datetime | None] | None = None
     running: bool = True
     pager: str | None = field(default_factory=lambda: os.environ.get("PAGER") or DEFAULT_PAGER)
+    results_to: Destination | None = None  # `.output FILE` / `.once FILE`: query results go there, not the screen
 
     # --- the archive -------------------------------------------------------------------------------
     def archive(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Open the archive read-only, run `work` (Ctrl-C cancels it), refresh what completion knows, close."""
         con = engine.reader(self.db, notify=lambda m: self.say(m, "note"))
         try:
-            value = cancellable(con, work)
+            with progress.query(con, sys.stderr, progress.wanted(sys.stderr) and self.out.isatty()):
+                value = cancellable(con, work)
             self.refresh(con)
             return value
         finally:
@@ -86,14 +124,16 @@ class Session:
         """Toolbar numbers and the completion snapshot, from the archive's small catalog tables."""
         stats = api.run(con, api.prepare(con, STATS_QUERY)).rows[0]
         self.stats = (int(stats[0]), stats[1], stats[2])
-        values: dict[str, list[str]] = {}
-        for column, value in con.execute(VALUES_SQL).fetchall():
-            values.setdefault(column, []).append(value)
+        values, field_values = split_values(con.execute(VALUES_SQL).fetchall())
         catalog = api.catalog(con)
         with suppress(UsageError):  # a broken identities file is reported by the query that reads it
             values[PERSON] = [p.name for p in api.identities(catalog).people]
         commands, arguments = special.snapshot_commands()
-        self.snapshot = Snapshot(catalog.fields, values, ALLOWED_FUNCTION_NAMES, commands, arguments)
+        saved: list[str] = []
+        with suppress(UsageError):  # a damaged saved-queries file is reported by `.run`
+            saved = sorted(saved_queries.load(saved_queries.default_path()))
+        self.snapshot = Snapshot(catalog.fields, values, ALLOWED_FUNCTION_NAMES, commands, arguments,
+                                 field_values, saved)  # fmt: skip
 
     def run_query(self, text: str) -> None:
         """Translate and run one query, show the result and remember it for `.explain`, `.timeline`, `.export`."""
@@ -109,9 +149,16 @@ class Session:
             for warning in translated[0].warnings if translated else ():
                 self.say(f"warning: {warning}", "warning")
         self.last = Last(text, translated[0], result)
-        self.show(display_table(result, translated[0].form, self.fmt))
         footer = result.footer().replace("raise --limit", "raise .limit")
-        self.say(footer if self.timer else footer.rsplit(" in ", 1)[0], "note")
+        footer = footer if self.timer else footer.rsplit(" in ", 1)[0]
+        if self.results_to is not None:
+            where = self.results_to.write(display_table(result, translated[0].form, self.fmt), self.fmt)
+            if self.results_to.once:
+                self.results_to = None
+            self.say(f"{footer} → {where}", "note")
+            return
+        self.show(display_table(result, translated[0].form, self.fmt))
+        self.say(footer, "note")
 
     # --- the terminal ------------------------------------------------------------------------------
     def size(self) -> os.terminal_size:
@@ -125,7 +172,8 @@ class Session:
         )
         if not text.endswith("\n"):
             text += "\n"
-        if self.pager and self.out.isatty() and text.count("\n") > self.size().lines - 2:
+        tall = text.count("\n") > self.size().lines - 2
+        if self.pager and self.out.isatty() and tall and not typed_ahead(sys.stdin):
             page(text, self.pager, self.out)
         else:
             self.out.write(text)
@@ -144,7 +192,9 @@ class Session:
         if not text:
             return
         try:
-            if text.startswith("."):
+            if text.lower() in BARE_WORDS:  # what a newcomer types first; never a query (no WHERE is one word)
+                special.execute(self, BARE_WORDS[text.lower()])
+            elif text.startswith("."):
                 special.execute(self, text)
             else:
                 self.run_query(text)
@@ -162,6 +212,21 @@ class Session:
             if os.environ.get("AUDITQL_DEBUG"):
                 raise
             self.say(f"internal error: {type(exc).__name__}: {exc} (set AUDITQL_DEBUG=1; please report)", "error")
+
+
+def split_values(rows: list[tuple[str, str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The value dictionary's rows as (canonical column -> values, raw field -> values), in the order read
+    (most frequent first); a field two vendors share gets both vendors' values."""
+    values: dict[str, list[str]] = {}
+    fields: dict[str, list[str]] = {}
+    for column, value in rows:
+        if column.startswith(engine.FIELD_VALUES_PREFIX):
+            known = fields.setdefault(column[len(engine.FIELD_VALUES_PREFIX) :], [])
+            if value not in known:
+                known.append(value)
+        else:
+            values.setdefault(column, []).append(value)
+    return values, fields
 
 
 def cancellable(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
@@ -223,6 +288,35 @@ def fit(table: Table, fmt: str, width: int) -> str:
     return render_text(Table(headers, [""] * len(headers), clipped), "table", max_width=max(caps, default=1))
 
 
+def typed_ahead(stdin: TextIO) -> bool:
+    """Whether keys typed while the query ran are waiting: the pager would read them as its commands (`q`,
+    a space) and they would be lost, so the result is printed instead and the keys reach the next prompt.
+
+    In canonical mode the terminal reports only finished lines as readable; with ICANON off for an
+    instant, every pending byte counts. Switching it back on keeps them (Linux pushes them as a line)."""
+    try:
+        import fcntl
+        import struct
+        import termios
+    except ImportError:  # not POSIX: no pager race to avoid
+        return False
+    try:
+        fd = stdin.fileno()
+        if not os.isatty(fd):
+            return False
+        mode = termios.tcgetattr(fd)
+        raw = list(mode)
+        raw[3] = mode[3] & ~termios.ICANON
+        termios.tcsetattr(fd, termios.TCSANOW, raw)
+        try:
+            pending = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+        finally:
+            termios.tcsetattr(fd, termios.TCSANOW, mode)
+        return bool(pending)
+    except (OSError, ValueError, termios.error):
+        return False
+
+
 def page(text: str, pager: str, out: TextIO) -> None:
     """Through `$PAGER` (default `less -SRXF`: keeps scrollback, quits at once if the text fits)."""
     out.flush()
@@ -252,6 +346,15 @@ def history_path() -> Path:
     return Path(platformdirs.user_data_dir("auditql")) / "history"
 
 
+def private_file(path: Path) -> Path:
+    """Create `path` (and its folder) readable by its owner only: the history and saved queries hold names,
+    addresses and the questions of an investigation. An existing file is tightened to 0600 too."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    os.chmod(path, 0o600)
+    return path
+
+
 def toolbar(session: Session) -> str:
     """Archive, event count, time span, and the settings that change what a query shows."""
     home = str(Path.home())
@@ -279,8 +382,7 @@ def prompt_session(session: Session) -> Any:
     from auditql.completer import AuditCompleter
     from auditql.lexer import STYLE, QueryLexer, key_bindings
 
-    path = history_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = private_file(history_path())
     return PromptSession(
         message=[("class:prompt", "auditql> ")],
         prompt_continuation=lambda width, line, wrap: [("class:continuation", "...> ".rjust(width))],
@@ -312,3 +414,5 @@ def main(db: Path) -> None:
         except EOFError:
             break
         session.execute(line)
+    if session.results_to is not None:
+        session.results_to.close()

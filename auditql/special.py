@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditql import sql
-from auditql.completer import COMMAND, PATH, QUERY, VENDOR
+from auditql.completer import COMMAND, PATH, QUERY, SAVED, VENDOR
 from auditql.errors import UsageError
 from auditql.filekind import not_regular
 
@@ -181,9 +181,10 @@ def _ingest(session: Session, arg: str) -> None:
     session.archive(lambda con: None)  # completion and the toolbar learn the new fields, values and counts
 
 
-@special_command(".format", "NAME", choices=("table", "vertical", "csv", "json", "ndjson", "markdown"))
+@special_command(".format", "NAME", choices=("table", "vertical", "csv", "json", "ndjson", "markdown"),
+                 aliases=(".mode",))  # fmt: skip
 def _format(session: Session, arg: str) -> None:
-    """Set how results are shown: table, vertical, csv, json, ndjson or markdown."""
+    """Set how results are shown: table, vertical, csv, json, ndjson or markdown (`.mode` works too)."""
     from auditql.output import FORMATS
 
     if not arg:
@@ -209,7 +210,7 @@ def _limit(session: Session, arg: str) -> None:
 
 @special_command(".export", "FILE", choices=PATH)
 def _export(session: Session, arg: str) -> None:
-    """Write the last result, every column, to FILE (.csv .json .ndjson .md .txt by extension)."""
+    """Write the last result, every column, to FILE (.csv .json .ndjson .md .txt .parquet by extension)."""
     from auditql.destination import output_file
     from auditql.output import format_for, render
 
@@ -219,13 +220,114 @@ def _export(session: Session, arg: str) -> None:
         raise UsageError("give a file name, e.g. .export failed_logins.csv")
     path = Path(arguments(arg)[0]).expanduser()
     fmt = format_for(path)
-    if fmt == "parquet":
-        raise UsageError("for Parquet use: auditql query --output FILE.parquet QUERY")
     if kind := not_regular(path):  # a FIFO would block until read, a device swallow or refuse the rows
         raise UsageError(f"{path}: {kind}, not a file: nothing exported; give a file name")
+    if fmt == "parquet":
+        rows = session.archive(lambda con: _write_parquet(con, session, path))
+        session.say(f"{rows} rows → {path}", "note")
+        return
     with output_file(path) as fh:
         render(session.last.result, fmt, fh)
     session.say(f"{len(session.last.result.rows)} rows → {path}", "note")
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, session: Session, path: Path) -> int:
+    """The last query run again through the facade as Arrow batches, each written as it arrives (the same
+    rows as the table: its translation carries the `.limit`), so a large result never sits in memory."""
+    import pyarrow.parquet as pq
+
+    from auditql import api
+    from auditql.destination import output_file
+
+    assert session.last is not None
+    rows = 0
+    with (
+        output_file(path, binary=True) as fh,
+        api.arrow_stream(con, session.last.translation, session.timeout) as batches,
+        pq.ParquetWriter(fh, batches.schema, compression="zstd") as writer,
+    ):
+        for batch in batches:
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    return rows
+
+
+@special_command(".output", "[FILE]", choices=PATH)
+def _output(session: Session, arg: str) -> None:
+    """Send every query result to FILE (in the current .format) until `.output` alone brings them back."""
+    from auditql.repl import Destination
+
+    if session.results_to is not None:
+        session.results_to.close()
+        session.results_to = None
+    if arg:
+        session.results_to = Destination(_file_argument(arg, ".output results.csv"), once=False)
+
+
+@special_command(".once", "FILE", choices=PATH)
+def _once(session: Session, arg: str) -> None:
+    """Send the next query result to FILE (in the current .format); later ones come back to the screen."""
+    from auditql.repl import Destination
+
+    if not arg:
+        raise UsageError("give a file name, e.g. .once failed_logins.csv")
+    if session.results_to is not None:
+        session.results_to.close()
+    session.results_to = Destination(_file_argument(arg, ".once results.csv"), once=True)
+
+
+def _file_argument(arg: str, example: str) -> Path:
+    names = arguments(arg)
+    if len(names) != 1:
+        raise UsageError(f"give one file name, e.g. {example}")
+    path = Path(names[0]).expanduser()
+    if kind := not_regular(path):
+        raise UsageError(f"{path}: {kind}, not a file; give a file name")
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder; give a file name")
+    return path
+
+
+@special_command(".tables")
+def _tables(session: Session, arg: str) -> None:
+    """List the tables a query may read: `events` and the Gigya REST form's `auditLog`."""
+    from auditql.completer import TABLES
+    from auditql.output import Table
+
+    session.show(Table(["table", "meaning"], ["", ""], [tuple(t) for t in TABLES]))
+
+
+@special_command(".save", "NAME [QUERY]")
+def _save(session: Session, arg: str) -> None:
+    """Keep the last query (or QUERY) as NAME for `.run NAME`, in this and later sessions."""
+    from auditql import saved_queries
+
+    name, _, text = arg.partition(" ")
+    if not name:
+        raise UsageError("give a name, e.g. .save failed_logins")
+    text = text.strip() or (session.last.text if session.last else "")
+    if not text:
+        raise UsageError("no query yet: run one first, or give it: .save NAME category = 'login'")
+    path = saved_queries.default_path()
+    saved_queries.save(path, name, text)
+    session.say(f"saved {name} → {path}", "note")
+
+
+@special_command(".run", "[NAME]", choices=SAVED)
+def _run(session: Session, arg: str) -> None:
+    """Run the query saved as NAME; without NAME, list the saved queries."""
+    from auditql import saved_queries
+    from auditql.output import Table
+
+    path = saved_queries.default_path()
+    if not arg:
+        saved = saved_queries.load(path)
+        if not saved:
+            session.say("no saved queries yet: run a query, then .save NAME", "note")
+        else:
+            session.show(Table(["name", "query"], ["", ""], sorted(saved.items())))
+        return
+    session.run_query(saved_queries.get(path, arg.strip()))
 
 
 @special_command(".read", "FILE", choices=PATH)
@@ -254,22 +356,41 @@ def _explain(session: Session, arg: str) -> None:
         session.show(session.last.translation.sql)
 
 
-@special_command(".timeline", "[INTERVAL]", choices=("minute", "hour", "day", "week", "month", "15m", "6h"))
+@special_command(".timeline", "[INTERVAL] [split] [FILE.svg]",
+                 choices=("hour", "day", "week", "month", "year", "15m", "6h", "split"))  # fmt: skip
 def _timeline(session: Session, arg: str) -> None:
-    """Histogram over time of every event the last query matched (not just the rows shown): hour, day, 6h…"""
+    """Events of the last query per hour, day, week, month, year… over a real time axis (empty buckets too).
+    Every event it matched counts, not just the rows shown. `split`: stacked by vendor; FILE.svg: an image."""
     from auditql import api
     from auditql.timeline import parse_interval, timeline
 
     if session.last is None:
         raise UsageError("no query yet: run one, then .timeline")
-    parse_interval(arg)  # a bad interval is reported before the archive is opened
+    words = arguments(arg)
+    split = any(w.lower() in ("split", "vendor", "vendors") for w in words)
+    image = next((Path(w).expanduser() for w in words if w.lower().endswith(".svg")), None)
+    rest = [w for w in words if w.lower() not in ("split", "vendor", "vendors") and not w.lower().endswith(".svg")]
+    if len(rest) > 1:
+        raise UsageError(f"{' '.join(rest)} is not one interval. Try: .timeline day, .timeline month split")
+    interval = rest[0] if rest else None
+    parse_interval(interval)  # a bad interval is reported before the archive is opened
     text = session.last.text
 
     def draw(con: duckdb.DuckDBPyConnection) -> Timeline:
         t = api.prepare(con, text)
-        return timeline(con, t.sql, t.params, arg or None)
+        return timeline(con, t.sql, t.params, interval, by_vendor=split)
 
     chart = session.archive(draw)
+    if image is not None:
+        from auditql.destination import output_file
+        from auditql.timeline_svg import svg
+
+        if kind := not_regular(image):
+            raise UsageError(f"{image}: {kind}, not a file: nothing written; give a file name")
+        with output_file(image) as fh:
+            fh.write(svg(chart, text))
+        session.say(f"{len(chart.filled())} buckets of {chart.interval}, {chart.total} events → {image}", "note")
+        return
     session.show(chart.bars(width=max(10, min(60, session.size().columns - 40))))
 
 

@@ -20,14 +20,16 @@ TYPED = [
     ("values after =", "category = 'lo"),
     ("values after IN (", "vendor IN ('sap_cdc', "),
     ("values of actor_name", "actor_name = 'Da"),
+    ("values of a raw vendor field", "endpoint = 'acc"),
+    ("values of a raw field in IN (", "errCode IN ('0', "),
 ]
 
 
 def snapshot(con) -> Snapshot:  # type: ignore[no-untyped-def]
-    values: dict[str, list[str]] = {}
-    for column, value in con.execute(VALUES_SQL).fetchall():
-        values.setdefault(column, []).append(value)
-    return Snapshot(api.catalog(con).fields, values)
+    from auditql.repl import split_values
+
+    values, field_values = split_values(con.execute(VALUES_SQL).fetchall())
+    return Snapshot(api.catalog(con).fields, values, field_values=field_values)
 
 
 def _median_ms(fn, runs: int = 30) -> tuple[float, object]:  # type: ignore[no-untyped-def]

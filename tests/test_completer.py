@@ -7,7 +7,7 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from auditql.completer import COMMAND, PATH, QUERY, VENDOR, AuditCompleter, Snapshot, suggest
+from auditql.completer import COMMAND, PATH, QUERY, SAVED, VENDOR, AuditCompleter, Snapshot, suggest
 from auditql.lexer import QueryLexer, statement_complete, statement_text
 
 SNAP = Snapshot(
@@ -24,7 +24,10 @@ SNAP = Snapshot(
     functions=["count", "lower", "now", "current_date"],
     commands={".help": "help", ".format": "format", ".fields": "fields", ".explain": "sql", ".ingest": "add"},
     arguments={".format": ("table", "csv", "json"), ".fields": VENDOR, ".help": COMMAND, ".explain": QUERY,
-               ".ingest": PATH},
+               ".ingest": PATH, ".run": SAVED},
+    field_values={"endpoint": ["accounts.login", "socialize.login", "accounts.getAccountInfo"],
+                  "Performed By": ["Emery Test", "Gray Mock"], "params.x_provider": ["site", "google"]},
+    saved=["failed_logins", "deletes"],
 )  # fmt: skip
 
 
@@ -80,6 +83,18 @@ FIRST = [
     (".fields s", ["sap_cdc"]),
     (".help fo", [".format"]),
     (".explain outcome = 'f", ["'failure'"]),
+    # values of raw vendor fields that have few of them (the value dictionary ingest keeps)
+    ("endpoint = '", ["'accounts.login'", "'socialize.login'", "'accounts.getAccountInfo'"]),
+    ("endpoint = 'soc", ["'socialize.login'"]),
+    ("ENDPOINT = 'acc", ["'accounts.login'", "'accounts.getAccountInfo'"]),
+    ("endpoint in ('accounts.login', ", ["'socialize.login'", "'accounts.getAccountInfo'"]),
+    ("endpoint LIKE 'socialize", ["'socialize.login'"]),
+    ('"Performed By" = \'G', ["'Gray Mock'"]),
+    ('"Performed By" IN (', ["'Emery Test'", "'Gray Mock'"]),
+    ("params.x_provider != 'g", ["'google'"]),
+    ('SELECT * FROM auditLog WHERE endpoint = "so', ['"socialize.login"']),
+    (".run ", ["failed_logins", "deletes"]),
+    (".run f", ["failed_logins"]),
 ]
 
 
@@ -172,6 +187,21 @@ ENTER = [
     ("SELECT vendor\nFROM events\n", True),
     ("SELECT vendor\nFROM events\n   ", True),
     ("SELECT * FROM auditLog WHERE errCode = 0", False),
+    # a WHERE clause visibly unfinished goes on to the next line; a blank line runs it anyway
+    ("category = 'login' AND", False),
+    ("category = 'login' and ", False),
+    ("outcome = 'failure' OR", False),
+    ("category = 'login' AND NOT", False),
+    ("(vendor = 'sap_cdc' OR vendor = 'resolver'", False),
+    ("vendor IN ('sap_cdc',\n'resolver'", False),
+    ("vendor IN ('sap_cdc',\n'resolver')", True),
+    ("actor_name = 'O''Br", False),
+    ('"Performed By = 1', False),
+    ("category = 'login' AND\noutcome = 'failure'", True),
+    ("category = 'login' AND\n", True),
+    ("message = 'a (b'", True),  # a parenthesis inside a string is text
+    ("brand = 'AND'", True),
+    ("exit", True),
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -159,11 +160,55 @@ def test_a_bad_query_is_one_clear_message(child: pexpect.spawn) -> None:
     assert re.search(r"\d+ rows in", text)
 
 
+def test_a_where_clause_ending_in_and_or_an_open_parenthesis_goes_on(child: pexpect.spawn) -> None:
+    child.send("category = 'login' AND\r")  # issue 16: this ran (and failed) at once
+    child.expect(r"\.\.\.> ")
+    text = submit(child, "outcome = 'failure' AND time >= '2025-11-20' AND time < '2025-11-21'", FOOTER)
+    assert re.search(r"10 rows in [\d.]+s", text) and "error" not in text
+    child.send("(vendor = 'resolver' OR vendor = 'nobody'\r")
+    child.expect(r"\.\.\.> ")
+    text = submit(child, ") AND category = 'delete'", FOOTER)
+    assert re.search(r"20 rows in [\d.]+s", text)
+
+
+def test_tab_completes_a_value_of_a_raw_vendor_field(child: pexpect.spawn) -> None:
+    child.send("errCode = '40")
+    child.expect("'403042'")  # the most frequent of the field's values starting so
+    child.send("\t")
+    time.sleep(0.3)
+    text = submit(child, " ", FOOTER)
+    assert re.search(r"5 rows in [\d.]+s", text)
+
+
+def test_read_mode_once_and_tables_as_in_the_duckdb_cli(child: pexpect.spawn, home: Path) -> None:
+    (home / "q.sql").write_text("-- deletes in Resolver\nvendor = 'resolver'\n  AND category = 'delete'\n")
+    text = submit(child, f".read {home / 'q.sql'}", FOOTER)
+    assert re.search(r"20 rows in [\d.]+s", text)
+    child.send(".mode csv\r")  # says nothing: the next command's answer shows it was done
+    assert "format csv" in submit(child, ".mode", r"format csv\r\n")
+    child.send(f".once {home / 'once.csv'}\r")
+    assert "limit 1000" in submit(child, ".limit", r"limit \d+\r\n")
+    text = submit(child, "vendor = 'resolver' AND category = 'delete'", r"20 rows in [\d.]+s → \S+once.csv")
+    assert "Remove User from Group" not in text  # the rows went to the file
+    rows = (home / "once.csv").read_text().splitlines()
+    assert rows[0].startswith("time,vendor,") and len(rows) == 21
+    child.send(".mode table\r")
+    assert "format table" in submit(child, ".mode", r"format table\r\n")
+    text = submit(child, ".tables", r"auditLog[^\r\n]*\r\n")
+    assert "events" in text
+
+
+def test_bare_help_shows_the_help(child: pexpect.spawn) -> None:
+    text = submit(child, "help", r"Ctrl-D quits\r\n")
+    assert ".save NAME [QUERY]" in text and ".output [FILE]" in text and "error" not in text
+
+
 def test_ctrl_d_exits_and_history_is_on_disk(child: pexpect.spawn, home: Path) -> None:
     child.sendeof()
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+    assert stat.S_IMODE((home / "data" / "auditql" / "history").stat().st_mode) == 0o600
     history = (home / "data" / "auditql" / "history").read_text()
     assert "SELECT vendor, count(*) AS n\n+FROM events GROUP BY vendor ORDER BY vendor;" in history
     assert "zzz garbage" not in history
@@ -202,3 +247,31 @@ def test_without_a_terminal_it_says_to_use_query(cli, sample_db: Path) -> None:
     result = cli("repl", "--db", str(sample_db))
     assert result.exit_code == 2
     assert "the REPL needs a terminal" in result.stderr
+
+
+def test_bare_exit_leaves(sample_db: Path, tmp_path: Path) -> None:
+    proc = spawn(["repl", "--db", str(sample_db)], tmp_path)
+    proc.expect("auditql> ")
+    proc.send("exit\r")
+    proc.expect(pexpect.EOF)
+    proc.close()
+    assert proc.exitstatus == 0
+
+
+def test_the_pager_does_not_swallow_what_was_typed_ahead(sample_db: Path, tmp_path: Path) -> None:
+    """A result taller than the screen goes to `less`; keys typed while the query ran would be read by less
+    as its commands and lost. Typed ahead, they reach the next prompt instead, and the result is printed."""
+    proc = spawn(["repl", "--db", str(sample_db)], tmp_path, PAGER="less -SRXF")
+    proc.expect("auditql> ")
+    slow_and_tall = ("SELECT a.source_row % 70 AS r, count(*) AS n FROM events a, events b, events c, "
+                     "(SELECT vendor FROM events LIMIT 4) d GROUP BY 1 ORDER BY 1;")  # fmt: skip
+    proc.send(slow_and_tall + "\r")
+    time.sleep(1.0)  # the query runs (a few seconds): what is typed now waits in the terminal
+    proc.send("vendor = 'resolver' AND category = 'delete'\r")
+    proc.expect(r"60 rows in [\d.]+s")
+    proc.expect(r"20 rows in [\d.]+s")  # the typed-ahead query ran
+    proc.expect("auditql> ")
+    proc.send(".quit\r")
+    proc.expect(pexpect.EOF)
+    proc.close()
+    assert proc.exitstatus == 0

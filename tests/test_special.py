@@ -176,7 +176,12 @@ def test_export_the_last_result_with_every_column(session: Session, tmp_path: Pa
     assert run(session, f".export {tmp_path / 'x.csv'}") == f"10 rows → {tmp_path / 'x.csv'}\n"
     rows = list(csv.reader((tmp_path / "x.csv").open()))
     assert rows[0] == list(COLUMN_NAMES) and len(rows) == 11
-    assert "Parquet" in run(session, f".export {tmp_path / 'x.parquet'}")
+    assert run(session, f".export {tmp_path / 'x.parquet'}") == f"10 rows → {tmp_path / 'x.parquet'}\n"
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(tmp_path / "x.parquet")
+    assert table.column_names == list(COLUMN_NAMES) and table.num_rows == 10
+    assert sorted(table.column("category").to_pylist()) == ["login"] * 10
 
 
 def test_timeline_counts_the_last_querys_events(session: Session) -> None:

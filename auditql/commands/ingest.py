@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -45,6 +46,7 @@ class MemorySize(click.ParamType):
     type=MemorySize(),
     help="Memory the ingest may use, e.g. 2GB or 25% (default: half the RAM); DuckDB spills to disk beyond it.",
 )
+@click.option("--quiet", "-q", is_flag=True, help="No progress line on the terminal while files are read.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @handle_errors
 def ingest(
@@ -53,6 +55,7 @@ def ingest(
     mappings: tuple[Path, ...],
     fmt: str,
     memory_limit: int | None,
+    quiet: bool,
     paths: tuple[Path, ...],
 ) -> None:
     """Ingest audit exports (files, folders recursively, .zip/.gz archives).
@@ -64,19 +67,16 @@ def ingest(
     Example:
       auditql ingest sample_data/
     """
+    from auditql import progress
     from auditql.ingest import ingest as run_ingest
 
     target = resolve_db(db)  # a folder means a Parquet dataset (docs/scale.md): same arguments, same accounting
-    show_progress = sys.stderr.isatty()
-    report = run_ingest(
-        paths,
-        target,
-        vendor=vendor,
-        mappings=mappings,
-        progress=(lambda m: click.echo(safe_text(m), err=True)) if show_progress else None,
-        notify=err,
-        memory_limit=memory_limit,
-    )
+    # on a terminal only: which file, how much of it is read, records per second (auditql/progress.py)
+    line = progress.Ingest(sys.stderr) if progress.wanted(sys.stderr, quiet, fmt) else None
+    with line or nullcontext():
+        report = run_ingest(
+            paths, target, vendor=vendor, mappings=mappings, progress=line, notify=err, memory_limit=memory_limit
+        )
     if fmt == "json":
         emit_json([f.to_dict() for f in report.files])
     else:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 import click
 
@@ -77,6 +77,7 @@ DIALECTS = ("spark", "trino", "bigquery", "snowflake", "postgres", "duckdb")
     help="Bind :NAME / $NAME / {NAME} in the query (repeatable). A number-looking VALUE is a number; "
     "quote it ('0') to keep it text; @FILE reads one value per line into a list for IN (:NAME).",
 )
+@click.option("--quiet", "-q", is_flag=True, help="No progress line on the terminal while a long query runs.")
 @click.argument("text", metavar="[QUERY|-]", required=False)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @handle_errors
@@ -98,6 +99,7 @@ def query(
     memory_limit: str | None,
     query_file: str | None,
     params: tuple[str, ...],
+    quiet: bool,
     text: str | None,
     paths: tuple[Path, ...],
 ) -> None:
@@ -167,12 +169,19 @@ def query(
                     with _opened(output) as out:
                         _render(result, fmt, out, raw_csv)
                     _footer(result, fmt, output)
-            elif fmt == "parquet":
-                write_parquet(con, t, output, timeout)
             else:
-                # streamed: rows are written as DuckDB delivers them, and --timeout covers the writing too
-                with _opened(output) as out, api.stream(con, t, limit, timeout) as result:
-                    _render(result, fmt, out, raw_csv)
+                from auditql import progress
+
+                # DuckDB's share done, on a terminal's stderr until the first row is written (progress.py)
+                show = progress.wanted(sys.stderr, quiet, fmt)
+                with progress.query(con, sys.stderr, show) as line:
+                    if fmt == "parquet":
+                        write_parquet(con, t, output, timeout, before_report=line.stop if line else None)
+                        return
+                    # streamed: rows are written as DuckDB delivers them, and --timeout covers the writing too
+                    with _opened(output) as opened, api.stream(con, t, limit, timeout) as result:
+                        out = cast(TextIO, progress.Guarded(opened, line)) if line else opened
+                        _render(result, fmt, out, raw_csv)
                 _footer(result, fmt, output)
         finally:
             con.close()
@@ -258,8 +267,9 @@ def _run_on_spark(target: Path, translation, limit, master, fmt: str, output: Pa
     return None
 
 
-def write_parquet(con, translation, path: Path | None, timeout: float | None = None) -> None:
-    """Parquet through Arrow, a batch at a time: the query connection is sandboxed and cannot COPY to files."""
+def write_parquet(con, translation, path: Path | None, timeout: float | None = None, before_report=None) -> None:
+    """Parquet through Arrow, a batch at a time: the query connection is sandboxed and cannot COPY to files.
+    before_report: called before the row count is printed (clears the progress line)."""
     if path is None:
         raise UsageError("--format parquet needs --output FILE.parquet")
     import pyarrow.parquet as pq
@@ -276,4 +286,6 @@ def write_parquet(con, translation, path: Path | None, timeout: float | None = N
         for batch in batches:
             writer.write_batch(batch)
             rows += batch.num_rows
+    if before_report is not None:
+        before_report()
     err(f"{rows} rows → {path}")

@@ -54,6 +54,9 @@ SUITES: dict[str, str | None] = {
     "tests/test_gigya_dialects.py": "gigya semantics",
     "tests/test_connections.py": "architecture",
     "tests/test_sql_helpers.py": "architecture",
+    "tests/test_repl_commands.py": "repl habits",
+    "tests/test_timeline.py": "timeline",
+    "tests/test_progress.py": "progress",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 
