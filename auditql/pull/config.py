@@ -23,8 +23,9 @@ from typing import Any
 from auditql.errors import UsageError
 
 # Settings every source may have: how much to re-read before the last covered time (dedup makes overlap free),
-# and how far back the first pull goes when nothing has been pulled yet.
-COMMON_OPTIONS: dict[str, float] = {"overlap_hours": 2, "first_days": 90}
+# how far back the first pull goes when nothing has been pulled yet, and the wait before the first retry of a
+# 429/5xx without Retry-After (doubling each time).
+COMMON_OPTIONS: dict[str, float] = {"overlap_hours": 2, "first_days": 90, "retry_seconds": 1}
 
 
 @dataclass

@@ -40,7 +40,14 @@ class RunFolder:
 
     @classmethod
     def create(cls, root: Path, source: str, started: datetime) -> RunFolder:
-        return cls(root / source / started.strftime("%Y-%m-%d") / started.strftime("%H%M%SZ"))
+        """A new folder named by the run's start (UTC); a second run in the same second gets `-2`, …"""
+        base = root / source / started.strftime("%Y-%m-%d") / started.strftime("%H%M%SZ")
+        path, n = base, 1
+        while path.exists():
+            n += 1
+            path = base.with_name(f"{base.name}-{n}")
+        path.mkdir(parents=True)
+        return cls(path)
 
     def landed(self, name: str) -> Path | None:
         path = self.path / safe_name(name)

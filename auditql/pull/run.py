@@ -59,8 +59,6 @@ class Options:
     since: datetime | None = None
     until: datetime | None = None
     dry_run: bool = False
-    backoff: float = 1.0
-    poll_wait: float = 2.0
     now: datetime | None = None
     notify: Callable[[str], None] | None = None
 
@@ -75,7 +73,8 @@ def pull_one(source: Source, db: Path, options: Options, secrets: Secrets) -> Ou
     flow = FLOWS[source.vendor]
     root = landing_root(db)
     state = State(root, source.name, db)
-    now = (options.now or datetime.now(UTC)).replace(second=0, microsecond=0)
+    started = options.now or datetime.now(UTC)
+    now = started.replace(second=0, microsecond=0)
     pending = state.pending()
     if options.since is None and options.until is None and pending is not None:
         since, until, folder = pending.since, pending.until, RunFolder(pending.folder)
@@ -89,14 +88,15 @@ def pull_one(source: Source, db: Path, options: Options, secrets: Secrets) -> Ou
             since = mark - timedelta(hours=source.option("overlap_hours"))
         else:
             since = until - timedelta(days=source.option("first_days"))
-        folder = RunFolder.create(root, source.name, now)
+        folder = RunFolder(root / source.name / "(not created: dry run)") if options.dry_run else None
+        folder = folder or RunFolder.create(root, source.name, started)
         if pending is not None:
             outcome.notes.append(f"an unfinished run ({fmt(pending.since)} to {fmt(pending.until)}) was set aside")
     if since >= until:
         raise PullError(f"source {source.name}: --since ({fmt(since)}) must be before --until ({fmt(until)})")
     outcome.since, outcome.until, outcome.folder = fmt(since), fmt(until), str(folder.path)
-    http = Http(source.name, secrets, backoff=options.backoff)
-    job = Job(source, http, folder, since, until, secrets, poll_wait=options.poll_wait)
+    http = Http(source.name, secrets, backoff=source.option("retry_seconds"))
+    job = Job(source, http, folder, since, until, secrets)
     if options.dry_run:
         for name in source.secret_env:  # a missing variable is worth knowing before the real run
             try:

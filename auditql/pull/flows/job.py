@@ -25,7 +25,6 @@ class Job:
     since: datetime
     until: datetime
     secrets: Secrets
-    poll_wait: float = 2.0  # seconds between polls of an export job (tests: 0)
     landed: int = 0
     reused: int = 0
     notes: list[str] = field(default_factory=list)

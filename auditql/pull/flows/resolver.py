@@ -26,7 +26,7 @@ from auditql.pull.http import Auth, Reply
 
 SETTINGS: dict[str, str | None] = {"base_url": ""}
 SECRETS = ("api_token",)
-OPTIONS: dict[str, float] = {"row_cap": 50_000, "max_polls": 300}
+OPTIONS: dict[str, float] = {"row_cap": 50_000, "max_polls": 300, "poll_seconds": 2}
 DATE_COLUMN = "Date and Time"
 DATE_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M:%S")
 
@@ -86,7 +86,7 @@ def _export(job: Job, auth: Auth, start: int, end: int, name: str) -> bytes:
             _rows(job, data.content, name)  # refuse a cut or renamed file before it lands
             job.land(name, data, request={"dateStart": start, "dateEnd": end})
             return data.content
-        time.sleep(job.poll_wait)
+        time.sleep(job.source.option("poll_seconds"))
     raise job.shape(
         None,
         f"the export job {job_id} to finish (still running after {job.source.option('max_polls'):g} polls)",
