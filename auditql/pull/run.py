@@ -88,8 +88,10 @@ def pull_one(source: Source, db: Path, options: Options, secrets: Secrets) -> Ou
             since = mark - timedelta(hours=source.option("overlap_hours"))
         else:
             since = until - timedelta(days=source.option("first_days"))
-        folder = RunFolder(root / source.name / "(not created: dry run)") if options.dry_run else None
-        folder = folder or RunFolder.create(root, source.name, started)
+        if options.dry_run:
+            folder = RunFolder(root / source.name / "(a new folder per run)")
+        else:
+            folder = RunFolder.create(root, source.name, started)
         if pending is not None:
             outcome.notes.append(f"an unfinished run ({fmt(pending.since)} to {fmt(pending.until)}) was set aside")
     if since >= until:
