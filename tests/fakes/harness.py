@@ -106,3 +106,40 @@ client_secret_env = "PORTAL_CLIENT_SECRET"
 def write_sources(fakes: Fakes, path: Path, **kwargs: object) -> Path:
     path.write_text(sources_toml(fakes, **kwargs), encoding="utf-8")  # type: ignore[arg-type]
     return path
+
+
+EXPECTED = {"sas_ci360": 16, "resolver": 19, "sap_cdc": 22, "adobe_cja": 16, "broadcom_portal": 14}
+
+
+def vendor_counts(db: Path) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return dict(con.execute("SELECT vendor, count(*) FROM events GROUP BY vendor ORDER BY vendor").fetchall())
+    finally:
+        con.close()
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def secrets_found(root: Path, *texts: str) -> list[str]:
+    """Where any fake secret appears: every file under `root` (bytes), and each given text (stdout, stderr)."""
+    found = []
+    for name, value in SECRETS.items():
+        needle = value.encode()
+        for path in root.rglob("*"):
+            if path.is_file() and needle in path.read_bytes():
+                found.append(f"{name} in {path}")
+        for i, text in enumerate(texts):
+            if value in text:
+                found.append(f"{name} in output {i}")
+    return found
