@@ -70,7 +70,7 @@ class RunFolder:
         return path
 
     def files(self) -> list[tuple[Path, dict[str, Any]]]:
-        """Every landed file with its origin, in name order (the order the flow fetched them)."""
+        """Every landed file with its origin, in the order they were fetched."""
         if not self.path.is_dir():
             return []
         found = []
@@ -78,7 +78,7 @@ class RunFolder:
             if path.name.startswith(".") or not _origin_path(path).is_file():
                 continue
             found.append((path, json.loads(_origin_path(path).read_text(encoding="utf-8"))))
-        return found
+        return sorted(found, key=lambda item: (item[1].get("requested_at", ""), item[0].name))
 
 
 def safe_name(name: str) -> str:

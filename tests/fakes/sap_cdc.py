@@ -28,6 +28,7 @@ class FakeGigya(Fake):
         self.cursors: dict[str, dict[str, Any]] = {}
         self.expire_after_pages: int | None = None  # expire every open cursor once this many pages were served
         self.pages = 0
+        self.rate_limited = 0  # answer this many calls with error 403048 (rate limit) first
 
     def add_event(self, when: datetime) -> None:
         record = dict(self.records[0])
@@ -53,6 +54,9 @@ class FakeGigya(Fake):
         form = request.form
         if (form.get("apiKey"), form.get("userKey"), form.get("secret")) != (API_KEY, self.user_key, self.secret):
             return Reply.json(self.envelope(403003, 403, errorMessage="Invalid request signature"))
+        if self.rate_limited:
+            self.rate_limited -= 1
+            return Reply.json(self.envelope(403048, 403, errorMessage="Rate limit exceeded"))
         if "cursorId" in form:
             cursor = self.cursors.get(form["cursorId"])
             expired = self.expire_after_pages is not None and self.pages >= self.expire_after_pages
