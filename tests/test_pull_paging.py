@@ -3,9 +3,9 @@ pages shifting while events arrive, Gigya's cursor expiring, Broadcom's 90-day w
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -143,8 +143,7 @@ def test_gigya_rate_limit_error_is_waited_on_and_an_error_envelope_is_one_line(f
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_broadcom_is_asked_90_days_at_a_time_and_answers_zips(fakes, tmp_path, fmt) -> None:
-    extra = "" if fmt == "csv" else ""
-    sources = harness.write_sources(fakes, tmp_path / "s.toml", extra=extra)
+    sources = harness.write_sources(fakes, tmp_path / "s.toml")
     text = sources.read_text().replace(
         'client_secret_env = "PORTAL_CLIENT_SECRET"', f'client_secret_env = "PORTAL_CLIENT_SECRET"\nformat = "{fmt}"'
     )
@@ -155,7 +154,7 @@ def test_broadcom_is_asked_90_days_at_a_time_and_answers_zips(fakes, tmp_path, f
     spans = [(int(r.query["startTs"]), int(r.query["endTs"])) for r in fakes.portal.requests("/tenant-admin/")]
     assert len(spans) == 4 and all(end - start <= 90 * DAY_MS for start, end in spans)
     assert spans[0][0] == 1735689600000 and spans[-1][1] == 1764547200000
-    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))  # no gap between windows
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))  # no gap between windows
     assert vendor_counts(db) == {"broadcom_portal": 14}
     member = f"audits.{fmt}"
     assert query(db, f"SELECT count(*) FROM manifest WHERE kind = 'member' AND source_file LIKE '%!{member}'") == [(4,)]
