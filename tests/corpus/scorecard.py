@@ -51,6 +51,10 @@ SUITES: dict[str, str | None] = {
     "tests/test_gigya_dialects.py": "gigya semantics",
     "tests/test_connections.py": "architecture",
     "tests/test_sql_helpers.py": "architecture",
+    "tests/test_pull_e2e.py": "pull from vendor APIs",
+    "tests/test_pull_paging.py": "pull from vendor APIs",
+    "tests/test_pull_errors.py": "pull from vendor APIs",
+    "tests/test_pull_resume.py": "pull from vendor APIs",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 
