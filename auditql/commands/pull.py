@@ -44,8 +44,8 @@ def pull(
 
     \b
     Example:
-      auditql pull --dry-run
-      auditql pull ci360 --since 7d
+      auditql pull --sources examples/pull-sources.toml --dry-run
+      auditql pull --sources examples/pull-sources.toml ci360 --since 7d --dry-run
     """
     from auditql.api import parse_when
     from auditql.pull import config
@@ -92,5 +92,5 @@ def pull(
         for f in o.files:
             if f.get("error"):
                 err(f"rejected file: {f['error']}")
-    if not all(o.ok for o in outcomes) or (dry_run and any(o.notes for o in outcomes)):
+    if not all(o.ok for o in outcomes):
         sys.exit(ExitCode.REJECTED)

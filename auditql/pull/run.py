@@ -104,7 +104,7 @@ def pull_one(source: Source, db: Path, options: Options, secrets: Secrets) -> Ou
             try:
                 job.secret(name)
             except PullError as exc:
-                outcome.notes.append(str(exc))
+                outcome.notes.append(str(exc).removeprefix(f"source {source.name}: "))
         outcome.plan = secrets.redact(flow.describe(job))
         return outcome
     if not outcome.resumed:
