@@ -194,3 +194,18 @@ def test_no_sources_file_says_where_it_looked(tmp_path: Path) -> None:
     assert result.stderr.strip() == (
         f"error: {tmp_path / 'none.toml'}: no sources file; write one as docs/pull.md shows, or pass --sources FILE"
     )
+
+
+def test_a_source_being_pulled_is_not_pulled_twice_at_once(fakes, tmp_path) -> None:
+    import fcntl
+
+    sources = harness.write_sources(fakes, tmp_path / "s.toml")
+    db = tmp_path / "a.duckdb"
+    (tmp_path / "pulled" / "cja").mkdir(parents=True)
+    with (tmp_path / "pulled" / "cja" / ".lock").open("a+b") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # what a running pull of `cja` holds
+        result = pull("--sources", sources, "--db", db, "cja", "resolver")
+    assert result.exit_code == 1
+    assert one_error(result) == "error: source cja: another auditql pull is running for it; try again later"
+    assert vendor_counts(db) == {"resolver": 19}
+    assert fakes.cja.log == []

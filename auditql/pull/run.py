@@ -21,7 +21,7 @@ from auditql.pull.flows.job import Job
 from auditql.pull.http import Http
 from auditql.pull.landing import RunFolder, landing_root
 from auditql.pull.secrets import Secrets
-from auditql.pull.state import State, fmt
+from auditql.pull.state import State, fmt, source_lock
 
 
 @dataclass
@@ -69,6 +69,16 @@ def pull(sources: list[Source], db: Path, options: Options, secrets: Secrets | N
 
 
 def pull_one(source: Source, db: Path, options: Options, secrets: Secrets) -> Outcome:
+    if options.dry_run:
+        return _pull_one(source, db, options, secrets)
+    try:
+        with source_lock(landing_root(db), source.name):
+            return _pull_one(source, db, options, secrets)
+    except PullError as exc:
+        return Outcome(source.name, source.vendor, error=secrets.redact(str(exc)))
+
+
+def _pull_one(source: Source, db: Path, options: Options, secrets: Secrets) -> Outcome:
     outcome = Outcome(source.name, source.vendor)
     flow = FLOWS[source.vendor]
     root = landing_root(db)

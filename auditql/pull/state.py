@@ -14,6 +14,9 @@ pull's default window. The mark only advances after the run's files were ingeste
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,3 +85,26 @@ class State:
         if old is None or parse(old) < until:
             mine["covered_until"] = fmt(until)
         self._write(mine)
+
+
+@contextmanager
+def source_lock(root: Path, source: str) -> Iterator[None]:
+    """One pull per source at a time: a second would fetch the same pending run again. The operating system
+    drops the lock when its process ends, however it ends (a killed pull leaves no stale lock)."""
+    from auditql.pull.errors import PullError
+
+    folder = root / source
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("a+b") as fh:
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise PullError(f"source {source}: another auditql pull is running for it; try again later") from None
+        yield
