@@ -135,3 +135,23 @@ def test_dry_run_names_a_missing_secret_variable_not_its_value(fakes, tmp_path: 
     assert result.stderr.splitlines()[-1] == (
         "note: ci360: environment variable CI360_API_PASSWORD (api_password) is not set"
     )
+
+
+def test_pull_into_a_parquet_dataset_folder(fakes, tmp_path: Path) -> None:
+    sources = harness.write_sources(fakes, tmp_path / "sources.toml")
+    dataset = tmp_path / "dataset"
+    dataset.mkdir()
+    result = pull("--sources", sources, "--db", dataset, "resolver", "gigya")
+    assert result.exit_code == 0, result.output
+    manifest = dataset / "_auditql" / "manifest.parquet"
+    import duckdb
+
+    rows = duckdb.connect().execute("SELECT kind, origin FROM read_parquet(?) ORDER BY seq", [str(manifest)]).fetchall()
+    assert [k for k, _ in rows] == ["start"] + ["file"] * 7
+    assert [json.loads(o)["source"] for _, o in rows[1:]] == ["resolver"] * 2 + ["gigya"] * 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset", "pulled", "sources.toml"]
+
+    from auditql.cli import main
+
+    verified = CliRunner().invoke(main, ["verify", "--db", str(dataset)], catch_exceptions=False)
+    assert verified.exit_code == 0 and "events: 41" in verified.stdout
