@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from tests.fakes import harness
 from tests.fakes.harness import EXPECTED, SECRETS, query, secrets_found, vendor_counts
 
-DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
 
 
 @pytest.fixture
@@ -155,3 +156,26 @@ def test_pull_into_a_parquet_dataset_folder(fakes, tmp_path: Path) -> None:
 
     verified = CliRunner().invoke(main, ["verify", "--db", str(dataset)], catch_exceptions=False)
     assert verified.exit_code == 0 and "events: 41" in verified.stdout
+
+
+def test_a_terminal_sees_a_progress_line_per_source_and_a_pipe_does_not(fakes, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import pexpect
+
+    sources = harness.write_sources(fakes, tmp_path / "sources.toml")
+    args = ["-m", "auditql", "pull", "--sources", str(sources), "--db", str(tmp_path / "a.duckdb"), "resolver"]
+    env = {**os.environ, **SECRETS}
+    child = pexpect.spawn(sys.executable, args, env=env, cwd=str(ROOT), encoding="utf-8", timeout=120)
+    child.expect(r"\rresolver: (\d+) requests, (\d+) responses landed, \d+ kB\x1b\[K")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "resolver (resolver)" in (child.before or "") and "19 events added" in (child.before or "")
+    piped = subprocess.run(
+        [sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert piped.returncode == 0 and "\r" not in piped.stderr and "\x1b" not in piped.stderr
+    assert secrets_found(tmp_path, piped.stdout, piped.stderr) == []

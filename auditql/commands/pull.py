@@ -24,6 +24,7 @@ from auditql.output import safe_text
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be asked of each source; fetch and write nothing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress line (it is shown only on a terminal anyway).")
 @click.argument("names", nargs=-1, metavar="[SOURCE]...")
 @handle_errors
 def pull(
@@ -33,6 +34,7 @@ def pull(
     sources_file: Path | None,
     dry_run: bool,
     fmt: str,
+    quiet: bool,
     names: tuple[str, ...],
 ) -> None:
     """Fetch every configured source's new audit records and ingest them.
@@ -64,9 +66,12 @@ def pull(
         until=parse_when(until) if until else None,
         dry_run=dry_run,
         notify=err,
+        progress=_progress_line if sys.stderr.isatty() and fmt == "text" and not quiet else None,
     )
     target = resolve_db(db)
     outcomes = run_pull(sources, target, options)
+    if options.progress is not None:
+        click.echo("\r\x1b[K", err=True, nl=False)
     if fmt == "json":
         emit_json([o.to_dict() for o in outcomes])
     else:
@@ -94,3 +99,8 @@ def pull(
                 err(f"rejected file: {f['error']}")
     if not all(o.ok for o in outcomes):
         sys.exit(ExitCode.REJECTED)
+
+
+def _progress_line(text: str) -> None:
+    """One line on the terminal, rewritten in place: carriage return, the text, clear to the end of the line."""
+    click.echo(f"\r{safe_text(text)}\x1b[K", err=True, nl=False)

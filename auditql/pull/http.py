@@ -90,6 +90,7 @@ class Http:
     transport: httpx.BaseTransport | None = None
     requests: int = 0
     received: int = 0
+    on_reply: Callable[[], None] | None = None  # after each answer: a progress line
     _client: httpx.Client | None = field(default=None, repr=False)
 
     def client(self) -> httpx.Client:
@@ -151,6 +152,8 @@ class Http:
                 raise self.error(public, f"request failed: {_reason(exc)}") from None
             else:
                 self.received += len(content)
+                if self.on_reply is not None:
+                    self.on_reply()
                 status = response.status_code
                 if 200 <= status < 300:
                     return Reply(status, content, dict(response.headers), method, public, started)

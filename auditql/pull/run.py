@@ -61,6 +61,7 @@ class Options:
     dry_run: bool = False
     now: datetime | None = None
     notify: Callable[[str], None] | None = None
+    progress: Callable[[str], None] | None = None  # a line per answer, replacing the one before (a terminal)
 
 
 def pull(sources: list[Source], db: Path, options: Options, secrets: Secrets | None = None) -> list[Outcome]:
@@ -109,6 +110,14 @@ def _pull_one(source: Source, db: Path, options: Options, secrets: Secrets) -> O
     outcome.since, outcome.until, outcome.folder = fmt(since), fmt(until), str(folder.path)
     http = Http(source.name, secrets, backoff=source.option("retry_seconds"))
     job = Job(source, http, folder, since, until, secrets)
+    if options.progress is not None:
+        show = options.progress
+
+        def report() -> None:
+            size = f"{http.received / 1e6:.1f} MB" if http.received >= 100_000 else f"{http.received / 1e3:.0f} kB"
+            show(f"{source.name}: {http.requests} requests, {job.landed} responses landed, {size}")
+
+        http.on_reply = report
     if options.dry_run:
         for name in source.secret_env:  # a missing variable is worth knowing before the real run
             try:
