@@ -80,7 +80,7 @@ def run(job: Job) -> None:
             with zipfile.ZipFile(io.BytesIO(reply.content)) as zf:
                 bad = zf.testzip()
         except (zipfile.BadZipFile, OSError, EOFError):
-            raise job.shape(reply, "a zip file (cut short, or not a zip)", PATH) from None
+            raise job.shape("a zip file (cut short, or not a zip)", PATH) from None
         if bad is not None:
-            raise job.shape(reply, f"a zip whose members are intact ({bad!r} fails its CRC)", PATH)
+            raise job.shape(f"a zip whose members are intact ({bad!r} fails its CRC)", PATH)
         job.land(name, reply)

@@ -43,7 +43,7 @@ class Job:
         self.landed += 1
         return self.folder.land(name, reply, self.source.name, self.source.vendor, **extra)
 
-    def shape(self, reply: Reply | None, what: str, path: str) -> ShapeError:
+    def shape(self, what: str, path: str) -> ShapeError:
         return ShapeError(
             self.secrets.redact(f"source {self.source.name}: {path}: unexpected response: expected {what}")
         )
@@ -55,14 +55,14 @@ def json_object(job: Job, reply: Reply, path: str, fields: dict[str, type | tupl
     try:
         data = json.loads(reply.content)
     except ValueError:
-        raise job.shape(reply, f"{expected} (not JSON, or cut short)", path) from None
+        raise job.shape(f"{expected} (not JSON, or cut short)", path) from None
     if not isinstance(data, dict):
-        raise job.shape(reply, expected, path)
+        raise job.shape(expected, path)
     for key, kind in fields.items():
         if key not in data:
-            raise job.shape(reply, f"{expected} (no {key!r}; fields: {', '.join(sorted(data)[:12])})", path)
+            raise job.shape(f"{expected} (no {key!r}; fields: {', '.join(sorted(data)[:12])})", path)
         if not isinstance(data[key], kind):
-            raise job.shape(reply, f"{expected} ({key!r} of the wrong type)", path)
+            raise job.shape(f"{expected} ({key!r} of the wrong type)", path)
     return data
 
 

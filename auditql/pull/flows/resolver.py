@@ -60,9 +60,9 @@ def run(job: Job) -> None:
             return
         if last is None or last >= end:
             raise job.shape(
-                None,
-                f"fewer than {cap} rows per second: {cap} rows end at {last}, the dateEnd asked; "
-                "events in that second cannot be paged past without losing some",
+                f"fewer than {cap} rows in one second, but the {cap} rows up to dateEnd "
+                f"{datetime.fromtimestamp(end, UTC):%Y-%m-%dT%H:%M:%SZ} all end in it; "
+                "that second cannot be paged past without losing events",
                 "/audit/user/export",
             )
         end = last
@@ -76,9 +76,7 @@ def _export(job: Job, auth: Auth, start: int, end: int, name: str) -> bytes:
         status = job.http.get(f"{base}/object/job/{job_id}", auth=auth)
         body = json_object(job, status, "/object/job/{id}", {})
         if str(body.get("status", "")).lower() in ("failed", "error", "cancelled"):
-            raise job.shape(
-                status, f"a finished export job (job {job_id} says {body.get('status')!r})", "/object/job/{id}"
-            )
+            raise job.shape(f"a finished export job (job {job_id} says {body.get('status')!r})", "/object/job/{id}")
         url = body.get("signedURL")
         if isinstance(url, str) and url.startswith("http"):
             job.secrets.add(url.partition("?")[2])  # the signature is a credential
@@ -88,7 +86,6 @@ def _export(job: Job, auth: Auth, start: int, end: int, name: str) -> bytes:
             return data.content
         time.sleep(job.source.option("poll_seconds"))
     raise job.shape(
-        None,
         f"the export job {job_id} to finish (still running after {job.source.option('max_polls'):g} polls)",
         "/object/job/{id}",
     )
@@ -100,7 +97,7 @@ def _rows(job: Job, content: bytes, name: str) -> tuple[int, int | None]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None or DATE_COLUMN not in header:
-        raise job.shape(None, f"a CSV with a {DATE_COLUMN!r} column ({name})", "/audit/user/export download")
+        raise job.shape(f"a CSV with a {DATE_COLUMN!r} column ({name})", "/audit/user/export download")
     at = header.index(DATE_COLUMN)
     rows, last = 0, None
     for row in reader:

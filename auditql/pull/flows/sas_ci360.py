@@ -70,7 +70,7 @@ def run(job: Job) -> None:
         body = json_object(job, reply, "/marketingAdmin/auditRecords", {"count": int, "items": list})
         items = body["items"]
         if body["count"] != len(items) or not all(isinstance(u, str) and u.startswith("http") for u in items):
-            raise job.shape(reply, "'count' equal to the number of 'items', each a URL", "/marketingAdmin/auditRecords")
+            raise job.shape("'count' equal to the number of 'items', each a URL", "/marketingAdmin/auditRecords")
         for url in items:
             name = basename(urlsplit(url).path) or "audit.parquet"
             name = name if name.endswith(".parquet") else f"{name}.parquet"
@@ -78,5 +78,5 @@ def run(job: Job) -> None:
                 continue
             data = job.http.get(url, signed=True)
             if len(data.content) < 12 or data.content[:4] != b"PAR1" or data.content[-4:] != b"PAR1":
-                raise job.shape(data, "a Parquet file (PAR1 at both ends; cut short?)", urlsplit(url).path)
+                raise job.shape("a Parquet file (PAR1 at both ends; cut short?)", urlsplit(url).path)
             job.land(name, data)
