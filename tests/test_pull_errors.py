@@ -4,6 +4,7 @@ path and what was expected, exit 1, nothing already stored is lost, and a retry 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,47 @@ def test_a_source_being_pulled_is_not_pulled_twice_at_once(fakes, tmp_path) -> N
     assert one_error(result) == "error: source cja: another auditql pull is running for it; try again later"
     assert vendor_counts(db) == {"resolver": 19}
     assert fakes.cja.log == []
+
+
+def test_each_flow_resumes_an_unfinished_run_without_asking_again(fakes, tmp_path) -> None:
+    """A run stopped part way (here: a vendor failing for good on one request) leaves its run pending; the next
+    `auditql pull` continues it in the same folder and asks only for what did not land."""
+    sources = harness.write_sources(fakes, tmp_path / "s.toml")
+    db = tmp_path / "a.duckdb"
+    fakes.resolver.fault("/dl/", "status", status=503, skip=1)  # the second export's download
+    fakes.gigya.fault("/audit.search", "status", status=503, skip=2)  # the third page
+    fakes.portal.fault("/tenant-admin/", "status", status=503, skip=1)  # the second 90-day window
+    for _ in range(4):
+        for fake, prefix in (
+            (fakes.resolver, "/dl/"),
+            (fakes.gigya, "/audit.search"),
+            (fakes.portal, "/tenant-admin/"),
+        ):
+            fake.fault(prefix, "status", status=503)
+    window = ("--since", "2025-01-01", "--until", "2025-12-01")
+    first = pull("--sources", sources, "--db", db, "resolver", "gigya", "portal", *window)
+    assert first.exit_code == 1
+    errors = [line for line in first.stderr.splitlines() if line.startswith("error:")]
+    assert [re.sub(r"/dl/\w+\.csv", "/dl/JOB.csv", line) for line in errors] == [
+        f"error: source {name}: {path}: HTTP 503; gave up after 5 attempts"
+        for name, path in (
+            ("resolver", "/dl/JOB.csv"),
+            ("gigya", "/audit.search"),
+            ("portal", "/tenant-admin/1.0/audits/export"),
+        )
+    ]
+    assert vendor_counts(db) == {"resolver": 13, "sap_cdc": 10}  # what landed is stored; the first window is empty
+    before = {name: len(f.log) for name, f in (("r", fakes.resolver), ("g", fakes.gigya), ("p", fakes.portal))}
+
+    again = pull("--sources", sources, "--db", db, "resolver", "gigya", "portal", "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert [(s["source"], s["resumed"], s["since"], s["until"]) for s in json.loads(again.stdout)] == [
+        (name, True, "2025-01-01T00:00:00Z", "2025-12-01T00:00:00Z") for name in ("resolver", "gigya", "portal")
+    ]
+    resolver_calls = fakes.resolver.log[before["r"] :]
+    assert [json.loads(r.body)["dateEnd"] for r in resolver_calls if r.path == "/audit/user/export"] == [1760432405]
+    gigya_calls = fakes.gigya.log[before["g"] :]
+    assert "@timestamp <= '2025-11-18T15:00:00.050Z'" in gigya_calls[0].form["query"]
+    portal_spans = [int(r.query["startTs"]) for r in fakes.portal.log[before["p"] :] if r.path.startswith("/tenant-")]
+    assert len(portal_spans) == 3  # the first window landed before the failure
+    assert vendor_counts(db) == {"broadcom_portal": 14, "resolver": 19, "sap_cdc": 22}
