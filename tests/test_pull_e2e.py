@@ -179,3 +179,20 @@ def test_a_terminal_sees_a_progress_line_per_source_and_a_pipe_does_not(fakes, t
     )
     assert piped.returncode == 0 and "\r" not in piped.stderr and "\x1b" not in piped.stderr
     assert secrets_found(tmp_path, piped.stdout, piped.stderr) == []
+
+
+def test_an_edited_origin_breaks_the_chain(fakes, tmp_path: Path) -> None:
+    import duckdb
+
+    sources = harness.write_sources(fakes, tmp_path / "sources.toml")
+    db = tmp_path / "archive.duckdb"
+    assert pull("--sources", sources, "--db", db, "resolver").exit_code == 0
+    con = duckdb.connect(str(db))  # what a user with the duckdb package does
+    seq = con.execute("SELECT min(seq) FROM manifest WHERE origin IS NOT NULL").fetchone()[0]
+    con.execute("UPDATE manifest SET origin = replace(origin, '\"status\":200', '\"status\":201') WHERE seq = ?", [seq])
+    con.close()
+    from auditql.cli import main
+
+    verified = CliRunner().invoke(main, ["verify", "--db", str(db)], catch_exceptions=False)
+    assert verified.exit_code == 5
+    assert f"entry {seq} (" in verified.output and "edited — its content no longer matches its hash" in verified.output
