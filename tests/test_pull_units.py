@@ -97,3 +97,18 @@ def test_the_sources_file_defaults_to_the_user_config_folder(tmp_path: Path, mon
     broken = CliRunner().invoke(main, ["pull", "--dry-run"], catch_exceptions=False)
     assert broken.exit_code == 2
     assert broken.stderr.startswith(f"error: {config / 'sources.toml'}: not valid TOML: ")
+
+
+def test_a_window_given_with_an_offset_is_asked_in_utc(tmp_path: Path, monkeypatch) -> None:
+    from auditql.cli import main
+
+    sources = tmp_path / "s.toml"
+    sources.write_text(
+        '[sources.c]\nvendor = "sas_ci360"\ngateway = "https://g.example.com"\ntenant_id = "t"\n'
+        'client_secret_env = "A"\napi_user_env = "B"\napi_password_env = "C"\n'
+    )
+    args = ["pull", "--sources", str(sources), "--db", str(tmp_path / "a.duckdb"), "--dry-run"]
+    result = CliRunner().invoke(main, [*args, "--since", "2025-10-01T02:00+02:00", "--until", "2025-10-01T12:00Z"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("c (sas_ci360) 2025-10-01T00:00:00Z → 2025-10-01T12:00:00Z: would GET ")
+    assert "dataRangeStartTimeStamp=2025-10-01T00:00Z&dataRangeEndTimeStamp=2025-10-01T12:00Z" in result.stdout

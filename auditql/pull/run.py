@@ -105,6 +105,7 @@ def _pull_one(source: Source, db: Path, options: Options, secrets: Secrets) -> O
             folder = RunFolder.create(root, source.name, started)
         if pending is not None:
             outcome.notes.append(f"an unfinished run ({fmt(pending.since)} to {fmt(pending.until)}) was set aside")
+    since, until = since.astimezone(UTC), until.astimezone(UTC)  # every vendor is asked in UTC
     if since >= until:
         raise PullError(f"source {source.name}: --since ({fmt(since)}) must be before --until ({fmt(until)})")
     outcome.since, outcome.until, outcome.folder = fmt(since), fmt(until), str(folder.path)
