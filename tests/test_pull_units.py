@@ -112,3 +112,18 @@ def test_a_window_given_with_an_offset_is_asked_in_utc(tmp_path: Path, monkeypat
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("c (sas_ci360) 2025-10-01T00:00:00Z → 2025-10-01T12:00:00Z: would GET ")
     assert "dataRangeStartTimeStamp=2025-10-01T00:00Z&dataRangeEndTimeStamp=2025-10-01T12:00Z" in result.stdout
+
+
+def test_since_after_until_is_one_line_and_creates_nothing(tmp_path: Path, monkeypatch) -> None:
+    from auditql.cli import main
+
+    sources = tmp_path / "s.toml"
+    sources.write_text('[sources.r]\nvendor = "resolver"\nbase_url = "https://r.example.com"\napi_token_env = "R"\n')
+    monkeypatch.setenv("R", "r-token-value-2")
+    args = ["pull", "--sources", str(sources), "--db", str(tmp_path / "a.duckdb"), "--since", "2025-10-02"]
+    result = CliRunner().invoke(main, [*args, "--until", "2025-10-01"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: source r: --since (2025-10-02T00:00:00Z) must be before --until (2025-10-01T00:00:00Z)"
+    )
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [".lock", "s.toml"]

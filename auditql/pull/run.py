@@ -99,6 +99,8 @@ def _pull_one(source: Source, db: Path, options: Options, secrets: Secrets) -> O
             since = mark - timedelta(hours=source.option("overlap_hours"))
         else:
             since = until - timedelta(days=source.option("first_days"))
+        if since.astimezone(UTC) >= until.astimezone(UTC):
+            raise PullError(f"source {source.name}: --since ({fmt(since)}) must be before --until ({fmt(until)})")
         if options.dry_run:
             folder = RunFolder(root / source.name / "(a new folder per run)")
         else:
@@ -106,8 +108,6 @@ def _pull_one(source: Source, db: Path, options: Options, secrets: Secrets) -> O
         if pending is not None:
             outcome.notes.append(f"an unfinished run ({fmt(pending.since)} to {fmt(pending.until)}) was set aside")
     since, until = since.astimezone(UTC), until.astimezone(UTC)  # every vendor is asked in UTC
-    if since >= until:
-        raise PullError(f"source {source.name}: --since ({fmt(since)}) must be before --until ({fmt(until)})")
     outcome.since, outcome.until, outcome.folder = fmt(since), fmt(until), str(folder.path)
     http = Http(source.name, secrets, backoff=source.option("retry_seconds"))
     job = Job(source, http, folder, since, until, secrets)
