@@ -27,7 +27,9 @@ SETTINGS: dict[str, str | None] = {"data_center": "us1", "base_url": None, "api_
 SECRETS = ("user_key", "secret")
 OPTIONS: dict[str, float] = {"page_size": 1000, "max_reopen": 20}
 PATH = "/audit.search"
-RATE_LIMITED = {403048, 500028, 429}  # "rate limit exceeded" family (Response Codes and Errors page)
+# "Api rate limit exceeded" (statusCode 403), as a live Gigya answer shows (gscounters.us1.gigya.com, stored in the
+# pages corpus); the Response Codes and Errors page lists no other rate-limit code.
+RATE_LIMITED = {403048}
 TIME = "%Y-%m-%dT%H:%M:%S.000Z"
 
 
