@@ -56,8 +56,8 @@ class FakeCJA(Fake):
             return Reply.json({"error_code": "401013", "message": "Oauth token is not valid"}, 401)
         self.tokens[token] += 1
         q = request.query
-        start = datetime.fromisoformat(q["startDate"].replace("Z", "+00:00"))
-        end = datetime.fromisoformat(q["endDate"].replace("Z", "+00:00"))
+        start = datetime.fromisoformat(q["startDate"])  # documented: YYYY-01-01T00:00:00-07
+        end = datetime.fromisoformat(q["endDate"])
         size, number = int(q.get("pageSize", 100)), int(q.get("pageNumber", 0))
         found = sorted((r for r in self.records if start <= _when(r) <= end), key=_when, reverse=True)
         content = found[number * size : (number + 1) * size]

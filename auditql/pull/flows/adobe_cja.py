@@ -10,8 +10,11 @@ headers x-api-key (the client id), x-gw-ims-org-id, Authorization: Bearer. Pages
 Why shifting pages are harmless: a record created while paging pushes older ones down, so a page may repeat
 a record of the page before it (never skip one older than the window's end, which is fixed for the run). Each
 record carries its `id`, and the archive keeps one event per id. A record created inside the window after its
-page was read is caught by the next pull's overlap. Not published: the date format of startDate/endDate
-(ISO 8601 UTC with milliseconds is sent) and a page-size limit (100, the default, is used; `page_size` option).
+page was read is caught by the next pull's overlap. startDate/endDate are sent in the documented form
+(`2021-08-01T00:00:00-07`, here with offset +00). Not published: whether endDate is inclusive (the window's end
+is where the next pull's overlap begins, so either way nothing is missed) and a page-size limit (100, the
+default, is used; `page_size` option). Without dates the API returns only "the last 1000 audit log records":
+dates are always sent.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ SETTINGS: dict[str, str | None] = {
 SECRETS = ("client_id", "client_secret")
 OPTIONS: dict[str, float] = {"page_size": 100, "max_pages": 100_000}
 PATH = "/auditlogs/api/v1/auditlogs"
-TIME = "%Y-%m-%dT%H:%M:%S.000Z"
+TIME = "%Y-%m-%dT%H:%M:%S+00"  # the documented form is `YYYY-01-01T00:00:00-07`: seconds and an hour offset
 
 
 def _auth(job: Job) -> TokenAuth:
