@@ -58,6 +58,9 @@ STATUSES = ("started", "ingested", "presented again", "unpacked", "failed", "exp
 # What an entry commits to of the rows its file wrote (digests.py); hashed only when not NULL, so the
 # entries written before they existed keep their hashes.
 DIGEST_COLUMNS = digests.ENTRY_COLUMNS
+# `origin`: for a file `auditql pull` fetched, the request it answered (JSON: source, vendor, method, URL without
+# secrets, HTTP status, time, SHA-256 of the bytes served; docs/pull.md). Like the digests, hashed only when set.
+OPTIONAL_COLUMNS = (*DIGEST_COLUMNS, "origin")
 MANIFEST_DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS manifest (
   seq BIGINT NOT NULL, prev_hash VARCHAR NOT NULL, entry_hash VARCHAR NOT NULL,
@@ -66,14 +69,14 @@ MANIFEST_DDL: tuple[str, ...] = (
   records_read BIGINT, added BIGINT, duplicates BIGINT, rejected BIGINT,
   ingested_at TIMESTAMPTZ, tool_version VARCHAR, note VARCHAR,
   deliveries_digest VARCHAR, rejects_digest VARCHAR, sources_digest VARCHAR, events_digest VARCHAR)""",
-    *(f"ALTER TABLE manifest ADD COLUMN IF NOT EXISTS {c} VARCHAR" for c in DIGEST_COLUMNS),
+    *(f"ALTER TABLE manifest ADD COLUMN IF NOT EXISTS {c} VARCHAR" for c in OPTIONAL_COLUMNS),
 )
 
 # The hashed columns as text exactly as `entry_hash` covers them (see the module docstring).
 _HASHED_SELECT = (
     "seq, prev_hash, kind, status, source_file, path, member, sha256, bytes, vendor, format, records_read, "
     f"added, duplicates, rejected, strftime(ingested_at AT TIME ZONE 'UTC', '{TIME_FORMAT}') AS ingested_at, "
-    "tool_version, note, " + ", ".join(DIGEST_COLUMNS)
+    "tool_version, note, " + ", ".join(OPTIONAL_COLUMNS)
 )
 
 
@@ -88,7 +91,7 @@ def sha256_file(path: Path) -> str:
 def canonical(entry: dict[str, Any]) -> bytes:
     """The bytes `entry_hash` is computed over: every field but `entry_hash` itself (a digest column only
     when it is not NULL)."""
-    fields = {k: v for k, v in entry.items() if k != "entry_hash" and not (k in DIGEST_COLUMNS and v is None)}
+    fields = {k: v for k, v in entry.items() if k != "entry_hash" and not (k in OPTIONAL_COLUMNS and v is None)}
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -119,6 +122,7 @@ class Entry:
     rejects_digest: str | None = None
     sources_digest: str | None = None
     events_digest: str | None = None
+    origin: str | None = None  # JSON: the request a pulled file answered (see OPTIONAL_COLUMNS)
 
 
 def append(con: duckdb.DuckDBPyConnection, entry: Entry, now: datetime | None = None) -> str:
@@ -303,7 +307,7 @@ def _check_chain(con: duckdb.DuckDBPyConnection, result: Verification, anchor: s
     file). An edited entry is reported once; the walk continues from its stored hash."""
     present = {name for (name,) in con.execute("SELECT name FROM pragma_table_info('manifest')").fetchall()}
     hashed = _HASHED_SELECT
-    for column in DIGEST_COLUMNS:  # read-only, an archive made before them is not migrated: they are NULL
+    for column in OPTIONAL_COLUMNS:  # read-only, an archive made before them is not migrated: they are NULL
         if column not in present:
             hashed = hashed.replace(f", {column}", f", NULL AS {column}")
     cur = con.execute(f"SELECT {hashed}, entry_hash FROM manifest ORDER BY seq")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -121,8 +121,10 @@ class Ingestor:
         registry: Registry,
         vendor: str | None = None,
         limits: archives.Limits | None = None,
+        origins: Mapping[Path, dict] | None = None,
     ):
         self.con = con
+        self.origins = origins or {}  # per file `auditql pull` fetched: the request it answered (custody.py)
         self.registry = registry
         self.forced = registry[vendor] if vendor else None
         self.limits = limits or archives.Limits()
@@ -139,8 +141,9 @@ class Ingestor:
             packed = archives.is_archive(path) or path.suffix.lower() in (".zip", ".gz")
         except OSError:  # gone or unreadable since it was listed: `file` says so in one line
             packed = False
+        origin = _origin_text(self.origins.get(path.resolve()))
         if not packed:
-            return [self.file(path, display)]
+            return [self.file(path, display, origin=origin)]
         try:
             before = _snapshot(path)
             digest = sha256_file(path)
@@ -155,6 +158,7 @@ class Ingestor:
                     raise InputError(display, "archive holds no data files")
                 _unchanged(path, display, before)  # the members are what the recorded hash covers
                 entry = custody.Entry("archive", "unpacked", display, display, digest, size, tool_version=__version__)
+                entry.origin = origin
                 entry.note = f"{len(members)} member(s)"
                 custody.record(self.con, entry)
                 return [self.file(m.path, m.display_name, container=display) for m in members]
@@ -164,7 +168,7 @@ class Ingestor:
             custody.record(self.con, entry)
             return [FileResult(display, error=str(exc), status="failed")]
 
-    def file(self, path: Path, display: str, container: str | None = None) -> FileResult:
+    def file(self, path: Path, display: str, container: str | None = None, origin: str | None = None) -> FileResult:
         """One file (or archive member): its events, sources row and custody entry in one transaction.
 
         The recorded hash must cover exactly the bytes stored: the file is stat'ed before it is hashed and
@@ -190,7 +194,7 @@ class Ingestor:
         try:
             written = self._load(path, display, scanned, result, before.size)
             _unchanged(path, display, before)
-            custody.append(con, _custody_entry(result, before.size, digest, container, written))
+            custody.append(con, _custody_entry(result, before.size, digest, container, written, origin))
             con.execute("COMMIT")
             if watcher is not None:
                 watcher.done(result.read)
@@ -207,7 +211,7 @@ class Ingestor:
         if not path.exists():  # whatever the read tripped over, this is what happened
             error = f"{display}: disappeared while it was being read; nothing from it stored"
         failed = FileResult(display, vendor=result.vendor, format=result.format, error=error, status="failed")
-        custody.record(con, _custody_entry(failed, before.size, digest, container))
+        custody.record(con, _custody_entry(failed, before.size, digest, container, origin=origin))
         return failed
 
     def _load(
@@ -353,8 +357,18 @@ def _unchanged(path: Path, display: str, before: _Snapshot) -> None:
         raise InputError(display, "changed while it was being read; nothing from it stored")
 
 
+def _origin_text(origin: dict | None) -> str | None:
+    """A pulled file's origin as the JSON text its custody entry stores (keys sorted: one spelling per origin)."""
+    return None if origin is None else json.dumps(origin, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _custody_entry(
-    result: FileResult, size: int | None, digest: str | None, container: str | None, written: dict | None = None
+    result: FileResult,
+    size: int | None,
+    digest: str | None,
+    container: str | None,
+    written: dict | None = None,
+    origin: str | None = None,
 ) -> custody.Entry:
     """A file's custody entry; a member's `path` is its archive's (that is what exists on disk later)."""
     member = result.source_file.removeprefix(container + "!") if container else None
@@ -374,6 +388,7 @@ def _custody_entry(
         rejected=result.rejected,
         tool_version=__version__,
         note=result.error,
+        origin=origin,
         **(written or {}),
     )
 
@@ -393,18 +408,23 @@ def ingest(
     progress: Callable[[str], None] | None = None,
     notify: Callable[[str], None] | None = None,
     memory_limit: int | None = None,
+    origins: Mapping[Path, dict] | None = None,
 ) -> Report:
     """Ingest into the archive at `db`: a DuckDB file, or a folder holding a Parquet dataset (docs/scale.md),
-    so every front end (CLI, REPL `.ingest`, `%auditql ingest`) handles both the same way."""
+    so every front end (CLI, REPL `.ingest`, `%auditql ingest`) handles both the same way.
+
+    origins: per file (resolved path), the request `auditql pull` fetched it with; stored in its custody entry."""
     if db.is_dir():
         from auditql.dataset import ingest_into
 
-        return ingest_into(paths, db, vendor, mappings, limits, progress, notify, memory_limit=memory_limit)
+        return ingest_into(
+            paths, db, vendor, mappings, limits, progress, notify, memory_limit=memory_limit, origins=origins
+        )
     registry = load_registry(list(mappings))
     report = Report()
     files = list(expand(paths))
     with engine.writer(db, notify=notify, memory_limit=memory_limit) as con:
-        ingestor = Ingestor(con, registry, vendor, limits)
+        ingestor = Ingestor(con, registry, vendor, limits, origins)
         if hasattr(progress, "watch"):  # a progress line (auditql/progress.py), not just a message per file
             ingestor.watcher = progress
             progress.watch(con)  # type: ignore[union-attr]

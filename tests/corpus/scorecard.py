@@ -57,6 +57,11 @@ SUITES: dict[str, str | None] = {
     "tests/test_repl_commands.py": "repl habits",
     "tests/test_timeline.py": "timeline",
     "tests/test_progress.py": "progress",
+    "tests/test_pull_e2e.py": "pull from vendor APIs",
+    "tests/test_pull_paging.py": "pull from vendor APIs",
+    "tests/test_pull_errors.py": "pull from vendor APIs",
+    "tests/test_pull_resume.py": "pull from vendor APIs",
+    "tests/test_pull_units.py": "pull from vendor APIs",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 
