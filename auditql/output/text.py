@@ -159,7 +159,7 @@ NULL = "NULL"
 
 
 def display_text(value: Any, column_type: str = "") -> str:
-    """A cell as a table shows it: escaped for the terminal, NULL for SQL NULL.
+    r"""A cell as a table shows it: escaped for the terminal, NULL for SQL NULL.
 
     >>> display_text(None), display_text(""), display_text("a\x1bb")
     ('NULL', '', 'a\\x1bb')

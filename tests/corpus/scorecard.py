@@ -51,6 +51,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_gigya_dialects.py": "gigya semantics",
     "tests/test_connections.py": "architecture",
     "tests/test_sql_helpers.py": "architecture",
+    "tests/test_tables.py": "tables and reports",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 
