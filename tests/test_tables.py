@@ -240,3 +240,27 @@ def test_tables_are_drawn_in_one_place() -> None:
     sources = {p: p.read_text() for p in (ROOT / "auditql").rglob("*.py")}
     assert [p.name for p, s in sources.items() if re.search(r"^\s*(from|import) tabulate", s, re.M)] == []
     assert [p.name for p, s in sources.items() if "wcwidth" in s] == ["box.py"]
+
+
+def test_the_repl_fits_its_table_to_the_terminal(sample_db: Path, tmp_path: Path) -> None:
+    """The real REPL on an 80-column pty: the WHERE view's 8 columns do not fit, so the middle ones hide."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env = {**clean, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "TERM": "xterm-256color",
+           "PAGER": "cat", "TZ": "UTC", "PROMPT_TOOLKIT_NO_CPR": "1"}  # fmt: skip
+    child = pexpect.spawn(sys.executable, ["-m", "auditql", "repl", "--db", str(sample_db)], cwd=str(ROOT), env=env,
+                          encoding="utf-8", dimensions=(60, 80), timeout=30)  # fmt: skip
+    try:
+        child.expect("auditql> ")
+        child.send("category = 'login' AND outcome = 'failure' AND time >= '2025-11-20' AND time < '2025-11-21'")
+        child.send("\r")
+        child.expect(r"10 rows, 8 columns \(\d shown\) in [\d.]+s")
+        shown = ANSI.sub("", child.before + child.after).splitlines()
+        header = next(i for i, line in enumerate(shown) if line.startswith("time "))
+        assert shown[header].split() == ["time", "vendor", "…", "target_name"]
+        assert shown[header + 2] == "2025-11-20T07:41:19.902Z  adobe_cja        …  casey.placeholder@example.org"
+        assert max(len(line) for line in shown[header : header + 12]) <= 80
+        assert shown[-1].startswith("10 rows, 8 columns (3 shown) in ")
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+    finally:
+        child.terminate(force=True)
