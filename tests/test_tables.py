@@ -264,3 +264,12 @@ def test_the_repl_fits_its_table_to_the_terminal(sample_db: Path, tmp_path: Path
         child.expect(pexpect.EOF)
     finally:
         child.terminate(force=True)
+
+
+def test_the_widest_column_is_shortened_first() -> None:
+    """A long user agent gives way before a name or an action is cut (all three are shortenable text)."""
+    table = Table(["action", "actor", "user_agent"], ["VARCHAR"] * 3,
+                  [("Unsuccessful Impersonate User", "alex.example@example.com", "Mozilla/5.0 " * 8)])  # fmt: skip
+    lines = render_text(table, "table", width=90).splitlines()
+    assert lines[2] == "Unsuccessful Impersonate User  alex.example@example.com  Mozilla/5.0 Mozilla/5.0 Mozilla/…"
+    assert len(lines[2]) == 90

@@ -2,10 +2,10 @@
 fits them (https://duckdb.org/docs/stable/clients/cli/output_formats, `.maxrows` / `.maxwidth` in
 https://duckdb.org/docs/stable/clients/cli/dot_commands):
 
-- Given a `width` (the terminal's), a table wider than it first shortens its long text columns, cutting a
-  value with "…" only where it must; a time, number or UUID is never cut, and a header is cut only as a last
-  resort. When shortening is not enough, columns are hidden from the middle outwards, keeping the first and
-  the last, and a "…" column marks where: the caller's footer says "22 columns (8 shown)".
+- Given a `width` (the terminal's), a table wider than it first shortens its long text columns, the widest
+  first, cutting a value with "…" only where it must; a time, number or UUID is never cut, and a header is
+  cut only as a last resort. When shortening is not enough, columns are hidden from the middle outwards,
+  keeping the first and the last, and a "…" column marks where: the footer says "22 columns (8 shown)".
 - Given `max_rows`, a longer result shows its first and last rows with "·" between (the rows in between are
   read and counted, never held): the footer says "145000 rows (40 shown)".
 - SQL NULL shows as `NULL`; an empty string as nothing (`text.NULL`).
@@ -106,13 +106,22 @@ def _total(layout: Layout) -> int:
 
 
 def _shorten(natural: list[int], floor: list[int], need: int) -> list[int]:
-    """Take `need` columns from the widths above their floors, in proportion to how far above they are."""
-    room = [w - f for w, f in zip(natural, floor, strict=True)]
-    cut = [r * need // sum(room) for r in room]
-    for c in range(len(cut)):  # what integer division left over, from the left
-        extra = min(need - sum(cut), room[c] - cut[c])
-        cut[c] += extra
-    return [w - k for w, k in zip(natural, cut, strict=True)]
+    """Take `need` columns from the widest first: every column is capped at one common width (never below its
+    floor), the largest cap that fits. DuckDB shortens in proportion instead; capping keeps short columns
+    (a name, an action) whole and cuts the one long value (a user agent, `raw`) that made the table wide."""
+    goal = sum(natural) - need
+
+    def capped(cap: int) -> list[int]:
+        return [max(f, min(w, cap)) for w, f in zip(natural, floor, strict=True)]
+
+    low, high = 0, max(natural)
+    while low < high:  # the largest cap whose widths fit the goal
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if sum(capped(mid)) <= goal else (low, mid - 1)
+    widths = capped(low)
+    for c in range(len(widths)):  # what is left goes back from the left, up to each column's natural width
+        widths[c] += max(min(goal - sum(widths), natural[c] - widths[c]), 0)
+    return widths
 
 
 def _middle_out(n: int) -> Iterator[int]:
