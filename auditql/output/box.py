@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any, TextIO
 
-from wcwidth import wcswidth
-
 from auditql.output.rows import Rows, Shown
 from auditql.output.text import display_text, safe_text
 
@@ -41,6 +39,10 @@ _WHOLE = re.compile(
 
 def width_of(text: str) -> int:
     """Columns `text` takes on a terminal (East Asian wide characters take two)."""
+    if text.isascii():  # escaped text (`safe_text`) has no control characters: one column each
+        return len(text)
+    from wcwidth import wcswidth  # ~20 ms to import: only a table with non-ASCII text pays it
+
     width = wcswidth(text)
     return width if width >= 0 else len(text)  # -1: a character wcwidth cannot measure; count it as one
 
