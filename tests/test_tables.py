@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -248,10 +249,12 @@ def test_the_repl_fits_its_table_to_the_terminal(sample_db: Path, tmp_path: Path
     env = {**clean, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "TERM": "xterm-256color",
            "PAGER": "cat", "TZ": "UTC", "PROMPT_TOOLKIT_NO_CPR": "1"}  # fmt: skip
     child = pexpect.spawn(sys.executable, ["-m", "auditql", "repl", "--db", str(sample_db)], cwd=str(ROOT), env=env,
-                          encoding="utf-8", dimensions=(60, 80), timeout=30)  # fmt: skip
+                          encoding="utf-8", dimensions=(60, 80), timeout=90)  # fmt: skip
     try:
+        child.expect(r"\d+ events")  # the archive is open: the prompt follows
         child.expect("auditql> ")
         child.send("category = 'login' AND outcome = 'failure' AND time >= '2025-11-20' AND time < '2025-11-21'")
+        time.sleep(0.3)  # as a user types: the line is shown before Enter runs it (tests/test_repl_pty.py)
         child.send("\r")
         child.expect(r"10 rows, 8 columns \(\d shown\) in [\d.]+s")
         shown = ANSI.sub("", child.before + child.after).splitlines()
