@@ -231,6 +231,10 @@ def _query_errors(con: duckdb.DuckDBPyConnection, deadline: Deadline) -> Iterato
         raise deadline.error() from None
     except duckdb.Error as exc:
         raise _failed(exc, con) from None
+    except RuntimeError as exc:  # Ctrl-C (a notebook's interrupt button) while DuckDB runs: it cancelled the query
+        if str(exc) != "Query interrupted":
+            raise
+        raise KeyboardInterrupt from None
 
 
 def _failed(exc: duckdb.Error, con: duckdb.DuckDBPyConnection | None = None) -> Exception:

@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from auditql import __version__
-from auditql.errors import AuditqlError, ExitCode, QueryError, environment_error
+from auditql.errors import AuditqlError, ExitCode, QueryError, UsageError, environment_error
 from auditql.output import json_text, safe_text
 
 EXIT_CODES = (
@@ -135,16 +135,88 @@ class DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """The engines' versions too: a query's answer and an archive's storage depend on them (read from the
+    installed packages' metadata only when asked, so `--version` imports neither and other commands pay nothing)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    python = sys.version.split()[0]
+    click.echo(f"auditql {__version__} (DuckDB {installed('duckdb')}, sqlglot {installed('sqlglot')}, Python {python})")
+    ctx.exit()
+
+
 @click.group(cls=DefaultGroup, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="auditql")
-def main() -> None:
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
+@click.pass_context
+@handle_errors
+def main(ctx: click.Context) -> None:
     """Query every SaaS vendor's audit-log exports as one archive.
 
     \b
     Example:
       auditql ingest sample_data/
       auditql query "category = 'login' AND outcome = 'failure'"
+
+    Settings: config.toml in your user config folder, or $AUDITQL_CONFIG (docs/config.md).
     """
+    ctx.default_map = command_defaults(ctx)
+
+
+def command_defaults(ctx: click.Context) -> dict[str, dict[str, Any]]:
+    """The settings file's `[command]` tables as click's default_map, every key and value checked against the
+    command's own options first, so a typo or a wrong type stops with the file and key named."""
+    from auditql import config
+
+    settings = config.load()
+    group = ctx.command
+    assert isinstance(group, click.Group)
+    defaults: dict[str, dict[str, Any]] = {}
+    for name, table in settings.commands.items():
+        command = group.commands.get(name)
+        if command is None:
+            known = ", ".join(sorted(group.commands))
+            raise UsageError(f"{settings.path}: [{name}] is not a command (commands: {known})")
+        defaults[name] = {}
+        for key, value in table.items():
+            option = _option(command, name, key, settings.path)
+            try:
+                option.type_cast_value(ctx, value)
+            except click.BadParameter as exc:
+                raise UsageError(f"{settings.path}: [{name}] {key}: {exc.message}") from None
+            defaults[name][option.name or key] = value
+    return defaults
+
+
+def _option(command: click.Command, name: str, key: str, path: Path) -> click.Option:
+    for param in command.params:
+        longs = {o.lstrip("-").replace("-", "_") for o in param.opts if o.startswith("--")}
+        if isinstance(param, click.Option) and key.replace("-", "_") in longs | {param.name}:
+            return param
+    known = ", ".join(
+        sorted(
+            o.lstrip("-")
+            for p in command.params
+            if isinstance(p, click.Option)
+            for o in p.opts
+            if o.startswith("--") and o != "--help"
+        )
+    )
+    raise UsageError(f"{path}: [{name}] has no setting {key!r} (options of `auditql {name}`: {known})")
 
 
 def emit_json(value: Any) -> None:

@@ -53,13 +53,24 @@ SMALL_LIMIT = 128 * 2**20  # below this DuckDB gets one thread: each thread's bu
 DUCKDB_MINIMUM = 48 * 2**20  # a JSON document read needs a 32 MB buffer, plus room to work in
 
 
-def _connect(database: str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(database, read_only=read_only)
+# The storage version new archive files are written at: the DuckDB CLI people have installed (`duckdb-cli` 1.5.6,
+# the newest on PyPI) cannot open a file written at DuckDB 2.0's default ("latest"). The version is stored in the
+# file when it is created, so later writes by any DuckDB keep it (PITFALLS.md; tests/test_duckdb_cli.py).
+STORAGE_VERSION = "v1.5.0"
+
+
+def _connect(
+    database: str = ":memory:", read_only: bool = False, storage: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if storage is not None:
+        config["storage_compatibility_version"] = storage
+    return duckdb.connect(database, read_only=read_only, config=config)
 
 
 def archive_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     """The archive file itself; raises duckdb.Error as DuckDB does (a lock held elsewhere, damage)."""
-    return _connect(str(path), read_only=read_only)
+    return _connect(str(path), read_only=read_only, storage=None if read_only else STORAGE_VERSION)
 
 
 def archive_attached(path: Path, name: str) -> duckdb.DuckDBPyConnection:

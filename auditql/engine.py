@@ -85,10 +85,16 @@ LOCK_WAIT_SECONDS = float(os.environ.get("AUDITQL_LOCK_WAIT", "10"))
 
 
 def default_db_path() -> Path:
-    """`$AUDITQL_DB`, else `archive.duckdb` in the user's data directory (XDG on Linux)."""
+    """`$AUDITQL_DB`, else the settings file's `db`, else `archive.duckdb` in the user's data directory (XDG on
+    Linux)."""
     env = os.environ.get("AUDITQL_DB")
     if env:
         return Path(env).expanduser()
+    from auditql import config
+
+    chosen = config.load().db
+    if chosen is not None:
+        return chosen
     import platformdirs
 
     return Path(platformdirs.user_data_dir("auditql")) / "archive.duckdb"

@@ -47,7 +47,7 @@ OPTIONS: dict[str, Option] = {
     "--columns": Option("A,B", "comma-separated columns to return (canonical or raw field names)"),
     "--explain": Option("", "print the DuckDB SQL that would run, and stop"),
     "--timeout": Option("SECONDS", "cancel the query after this long (default 300; 0 = no limit)"),
-    "-o": Option("NAME", "also store the result in this notebook variable"),
+    "-o": Option("NAME", "also store the result in this notebook variable (JupySQL's `NAME <<` too)"),
     "--mapping": Option("FILE", "ingest only: a mapping TOML adding or overriding a vendor", repeat=True),
     "--help": Option("", "show this help"),
 }
@@ -61,6 +61,8 @@ SUBCOMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
 # A following word that makes `open …` / `ingest …` a query about a field of that name instead.
 _NOT_A_PATH = re.compile(r"\s*(=|!=|<|>|(?i:like|ilike|in|is|not|between|contains|regex)\b)")
 _TOKEN = re.compile(r"""\s*((?:"[^"]*"|'[^']*'|[^\s"']+)+|\S+)""")
+_ASSIGN = re.compile(r"\s*([A-Za-z_]\w*)\s*<<\s*")
+_TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
 _QUOTED = re.compile(r""""([^"]*)"|'([^']*)'""")
 
 
@@ -161,6 +163,8 @@ class AuditqlMagics(Magics):
             _say(exc.render())
         except AuditqlError as exc:
             _say(f"error: {exc}")
+        except KeyboardInterrupt:  # the kernel's interrupt button: DuckDB has cancelled the query already
+            _say("interrupted: the query was cancelled")
         except Exception as exc:
             explained = environment_error(exc, self.archive)  # a damaged archive, a write the system refused
             if explained is None:
@@ -169,6 +173,8 @@ class AuditqlMagics(Magics):
         return None
 
     def _dispatch(self, line: str, cell: str | None, scopes: tuple[Mapping[str, Any], ...]) -> Any:
+        if assign := _ASSIGN.match(line):  # JupySQL's `%%sql result << …` habit: the same as `-o result`
+            line = f"-o {assign.group(1)} {line[assign.end() :]}"
         first, _, rest = line.strip().partition(" ")
         subcommand = cell is None and first in SUBCOMMANDS and not _NOT_A_PATH.match(rest)
         allowed = SUBCOMMANDS[first][1] if subcommand else QUERY_OPTIONS
@@ -186,6 +192,7 @@ class AuditqlMagics(Magics):
                 raise UsageError(f"put the query in the cell body, not after %%auditql: {text!r}")
             text = cell
         hidden = getattr(self.shell, "user_ns_hidden", {})
+        _refuse_templates(text, scopes)
         return self.query(text, options, notebook.Namespace(scopes, hidden))
 
     def database(self, given: str | None) -> Path:
@@ -271,6 +278,19 @@ def _expander(scopes: tuple[Mapping[str, Any], ...]) -> Any:
             return text
 
     return expand
+
+
+def _refuse_templates(text: str, scopes: tuple[Mapping[str, Any], ...]) -> None:
+    """JupySQL pastes `{{name}}` into the query text; here it would stay literal text and silently match
+    nothing (`actor_name = '{{who}}'`). When `name` is a notebook variable, say how auditql binds it instead."""
+    for found in _TEMPLATE.finditer(text):
+        name = found.group(1)
+        if any(name in scope for scope in scopes):
+            raise UsageError(
+                f"{{{{{name}}}}} is JupySQL's template syntax, which pastes text into the query; auditql binds "
+                f"notebook values instead: write :{name} where the value goes, without quotes "
+                f"(for example actor_name = :{name})"
+            )
 
 
 def _seconds(text: str | None) -> float | None:

@@ -18,6 +18,22 @@ SAMPLES = ROOT / "sample_data"
 DATA = ROOT / "tests" / "data"
 
 
+def _slow_tests() -> frozenset[str]:
+    listing = ROOT / "tests" / "slow_tests.txt"
+    lines = listing.read_text().splitlines() if listing.exists() else []
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `slow` what a timed run found slow (tests/slow_tests.txt, tools/slow_tests.py) and every Spark test,
+    so `pytest -m "not slow"` is the quick loop; CI runs everything."""
+    slow = _slow_tests()
+    for item in items:
+        named = item.nodeid.split("[")[0]
+        if named in slow or named.split("::")[0] in slow or item.get_closest_marker("spark"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the developer's own archive, cache, mappings or history."""
@@ -28,6 +44,7 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.delenv("AUDITQL_DB", raising=False)
     monkeypatch.delenv("AUDITQL_MAPPINGS", raising=False)
+    monkeypatch.delenv("AUDITQL_CONFIG", raising=False)
     monkeypatch.delenv("AUDITQL_CACHE", raising=False)
     monkeypatch.setenv("TZ", "UTC")
 

@@ -152,3 +152,32 @@ def test_help_does_not_import_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_version_names_the_engines_it_runs_on() -> None:
+    import duckdb
+    import sqlglot
+
+    done = run_auditql("--version")
+    assert done.returncode == 0, done.stderr
+    python = sys.version.split()[0]
+    assert (
+        done.stdout == f"auditql 0.1.0 (DuckDB {duckdb.__version__}, sqlglot {sqlglot.__version__}, Python {python})\n"
+    )
+
+
+def test_ctrl_c_during_a_query_is_one_line_and_exit_130(sample_db: Path) -> None:
+    import signal
+    import time
+
+    query = "SELECT count(*) FROM events a, events b, events c, events d WHERE a.raw <> d.raw"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "auditql", "query", "--db", str(sample_db), "--timeout", "0", query],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)  # past start-up: the query runs in DuckDB (it would take minutes)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (130, "", "interrupted\n")

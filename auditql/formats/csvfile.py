@@ -71,6 +71,23 @@ def _header(path: Path, display: str, codec: str) -> tuple[list[str], str]:
     return names, delimiter
 
 
+def _renamed(path: Path, codec: str, delimiter: str, names: list[str]) -> list[str]:
+    """Say where a header name was not kept as written (repeated, or empty): raw holds one key per column, so
+    nothing is lost, but a reader looking for the file's own name must know the stored one."""
+    header = next(csv.reader(io.StringIO(_first_line(path, codec, MAX_LINE_BYTES)), delimiter=delimiter))
+    changed = [(i, written.strip(), stored) for i, (written, stored) in enumerate(zip(header, names, strict=True), 1)
+               if written.strip() != stored]  # fmt: skip
+    notes = [
+        f"column {i} repeats the header name {written!r}: stored as {stored!r}"
+        if written
+        else f"column {i} has no header name: stored as {stored!r}"
+        for i, written, stored in changed[:5]
+    ]
+    if len(changed) > 5:
+        notes.append(f"{len(changed) - 5} more header names were renamed the same way")
+    return notes
+
+
 def _columns(names: list[str]) -> dict[str, str]:
     """Field -> column: the file's names, unless two differ only in case or one is a reader's own name."""
     lowered = {n.lower() for n in names}
@@ -143,6 +160,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, known: te
             source, encoding, codec = Path(tmp) / "utf8.csv", "utf-8", "utf-8"
             notes = [textfile.transcode(path, source)]
         names, delimiter = _header(source, display, codec)
+        notes.extend(_renamed(source, codec, delimiter, names))
         if layout is not None and layout.endings > 1 and not _strict_parse_ok(source, names, delimiter, encoding):
             # DuckDB's strict parser refuses a file that mixes line endings (an export appended to by two
             # tools). Strict mode stays on (off, it silently drops extra columns); a copy with every line

@@ -20,10 +20,16 @@ __all__ = ["BUILT_IN", "GENERIC", "Mapping", "Registry", "load_registry", "norma
 
 
 def user_mapping_dir() -> Path:
-    """`$AUDITQL_MAPPINGS`, else `<user config dir>/auditql/mappings`: every `*.toml` there is loaded."""
+    """`$AUDITQL_MAPPINGS`, else the settings file's `mappings`, else `<user config dir>/auditql/mappings`: every
+    `*.toml` there is loaded."""
     env = os.environ.get("AUDITQL_MAPPINGS")
     if env:
         return Path(env)
+    from auditql import config
+
+    chosen = config.load().mappings
+    if chosen is not None:
+        return chosen
     import platformdirs
 
     return Path(platformdirs.user_config_dir("auditql")) / "mappings"

@@ -196,9 +196,10 @@ def csv_cases() -> list[Case]:
             "two columns named Subject",
             f"{RESOLVER_HEADER},Subject\n{resolver_row(1)},second subject\n".encode(),
             CLEAN,
-            "stored; the second column kept as Subject_2 in raw, exit 0",
+            "stored; the second column kept as Subject_2 in raw and a note says so, exit 0",
             0,
             1,
+            notes=("column 8 repeats the header name 'Subject': stored as 'Subject_2'",),
             checks=(
                 (
                     "SELECT target_name, json_extract_string(raw, '$.Subject_2') FROM events "
