@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import shutil
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +26,7 @@ from typing import Any
 from auditql import api, engine
 from auditql import timeline as histogram
 from auditql.errors import UsageError
-from auditql.output import Table, draw, footer_text, iso_time
+from auditql.output import Table, draw, footer_text, is_terminal, iso_time
 from auditql.output.html import escape, html_table
 from auditql.query import Translation
 
@@ -156,13 +158,15 @@ class Result(api.Result):
         return footer_text(self.row_count(), limit_hint=LIMIT_HINT) + shown
 
     def __repr__(self) -> str:
-        """The first rows as the terminal table draws them, fitted to the terminal (IPython's console)."""
+        """The first rows as the terminal table draws them, fitted to the terminal in IPython's console (or to
+        $COLUMNS); in a notebook kernel, which has no terminal, the text view is as wide as its values."""
         keep = list(range(len(self.columns)))
         if set(api.TABLE_COLUMNS) < set(self.columns):  # a whole canonical row is unreadable in a terminal
             keep = [self.columns.index(c) for c in api.TABLE_COLUMNS]
         page = Table([self.columns[i] for i in keep], [self.types[i] for i in keep],
                      [[row[i] for i in keep] for row in self.rows[:DISPLAY_ROWS]])  # fmt: skip
-        text, shown = draw(page, "table", width=shutil.get_terminal_size().columns)
+        fits = "COLUMNS" in os.environ or is_terminal(sys.stdout)
+        text, shown = draw(page, "table", width=shutil.get_terminal_size().columns if fits else None)
         more = f", {len(self.columns)} columns ({shown.columns_shown} shown: see .columns, .dicts(), .to_arrow())"
         return text + self.summary() + (more if shown.columns_shown < len(self.columns) else "")
 
