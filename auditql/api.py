@@ -22,7 +22,7 @@ from auditql import engine
 from auditql.errors import QueryError, UsageError, is_damage
 from auditql.identities import Identities, load_identities
 from auditql.lockdown import out_of_memory, query_connection
-from auditql.output import Table, error_text
+from auditql.output import RowCount, dicts, error_text
 from auditql.query import Catalog, Translation, translate
 from auditql.query.catalog import TimeFields
 
@@ -32,8 +32,9 @@ if TYPE_CHECKING:  # ingest is imported where it runs: a one-shot query should n
 
 
 @dataclass
-class Result(Table):
-    """Rows of one query plus how they were obtained; `truncated` says a limit cut further rows."""
+class Result:
+    """Rows of one query plus how they were obtained; `truncated` says a limit cut further rows. Output
+    draws it as it draws any rows (`output.Rows`); its footer is a fact (`row_count`) each front end words."""
 
     columns: list[str]
     types: list[str]
@@ -47,13 +48,14 @@ class Result(Table):
     def __len__(self) -> int:
         return len(self.rows)
 
-    def footer(self) -> str:
-        return footer(len(self.rows), self.limit, self.truncated, self.elapsed)
+    def batches(self) -> Iterator[list[tuple]]:
+        yield self.rows
 
+    def dicts(self) -> list[dict[str, Any]]:
+        return dicts(self.columns, self.types, self.rows)
 
-def footer(n: int, limit: int | None, truncated: bool, elapsed: float) -> str:
-    more = f" (limit {limit} reached: more rows exist; raise --limit)" if truncated else ""
-    return f"{n} row{'s' if n != 1 else ''}{more} in {elapsed:.3f}s"
+    def row_count(self) -> RowCount:
+        return RowCount(len(self.rows), self.limit, self.truncated, self.elapsed)
 
 
 def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
@@ -249,14 +251,14 @@ def _failed(exc: duckdb.Error, con: duckdb.DuckDBPyConnection | None = None) -> 
 BATCH_ROWS = 2048
 
 
-class Stream(Table):
+class Stream:
     """A query's rows as DuckDB delivers them, a batch at a time (memory stays one batch, however large the
     result), under the query's deadline: a timeout that fires while rows are written cancels the query at
-    the next batch. `footer()` counts what was delivered."""
+    the next batch. `row_count()` counts what was delivered."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, deadline: Deadline, limit: int | None, started: float):
         description = con.description or []
-        super().__init__([d[0] for d in description], [str(d[1]) for d in description], [])
+        self.columns, self.types = [d[0] for d in description], [str(d[1]) for d in description]
         self.con, self.deadline, self.limit, self.started = con, deadline, limit, started
         self.count = 0
         self.truncated = False
@@ -277,8 +279,8 @@ class Stream(Table):
             if len(rows) < want or self.truncated:
                 return
 
-    def footer(self) -> str:
-        return footer(self.count, self.limit, self.truncated, time.perf_counter() - self.started)
+    def row_count(self) -> RowCount:
+        return RowCount(self.count, self.limit, self.truncated, time.perf_counter() - self.started)
 
 
 @contextlib.contextmanager

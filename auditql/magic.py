@@ -225,25 +225,17 @@ class AuditqlMagics(Magics):
         return result
 
     def ingest(self, paths: list[Path], options: dict[str, Any]) -> None:
-        from tabulate import tabulate
-
         from auditql.ingest import ingest
+        from auditql.output import render
+        from auditql.output.reports import ingest_messages, ingest_table
 
         if not paths:
             raise UsageError("ingest needs files or folders: %auditql ingest [--db PATH] PATH…")
         db = self.database(options.get("--db"))
         mappings = [Path(m) for m in options.get("--mapping", [])]
         report = ingest(paths, db, vendor=options.get("--vendor"), mappings=mappings)
-        counts = ("read", "added", "duplicates", "rejected")
-        rows = [[safe_text(f.source_file), f.vendor or "-", f.read, f.added, f.duplicates,
-                 f.rejected if f.error is None else "FILE"] for f in report.files]  # fmt: skip
-        rows.append(["total", "", *(sum(getattr(f, k) for f in report.files) for k in counts)])
-        print(tabulate(rows, headers=["file", "vendor", *counts], disable_numparse=True))
-        for f in report.files:
-            if f.error:
-                _say(f"rejected file: {f.error}")
-            elif f.rejected:
-                _say(f"{f.source_file}: {f.rejected} records rejected (see `auditql rejects`)")
+        render(ingest_table(report), "table", sys.stdout)
+        _say(*(m.text for m in ingest_messages(report)))
         self.archive = db
         self.remember(db)
         print(f"archive: {safe_text(db)} (used by the queries that follow)")

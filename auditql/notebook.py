@@ -13,9 +13,11 @@ Audit fields are attacker-controlled text: every header and value is HTML-escape
 from __future__ import annotations
 
 import base64
-import html
 import io
+import os
 import re
+import shutil
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +26,13 @@ from typing import Any
 from auditql import api, engine
 from auditql import timeline as histogram
 from auditql.errors import UsageError
-from auditql.output import Table, cell_text, iso_time, render_text, safe_text
+from auditql.output import Table, draw, footer_text, is_terminal, iso_time
+from auditql.output.html import escape, html_table
 from auditql.query import Translation
 
 DISPLAY_ROWS = 50  # rows a result shows; all rows stay in the result
-CELL_CHARS = 200  # a `raw` JSON cell can be kilobytes: clip it for display only
+# How `%auditql` raises its row limit, for the footer of a result that a limit cut.
+LIMIT_HINT = "%auditql --limit N"
 
 
 class Namespace(Mapping[str, object]):
@@ -151,29 +155,23 @@ class Result(api.Result):
 
     def summary(self) -> str:
         shown = f"; showing the first {DISPLAY_ROWS}" if len(self.rows) > DISPLAY_ROWS else ""
-        return self.footer() + shown
+        return footer_text(self.row_count(), limit_hint=LIMIT_HINT) + shown
 
     def __repr__(self) -> str:
+        """The first rows as the terminal table draws them, fitted to the terminal in IPython's console (or to
+        $COLUMNS); in a notebook kernel, which has no terminal, the text view is as wide as its values."""
         keep = list(range(len(self.columns)))
-        hidden = ""
         if set(api.TABLE_COLUMNS) < set(self.columns):  # a whole canonical row is unreadable in a terminal
             keep = [self.columns.index(c) for c in api.TABLE_COLUMNS]
-            hidden = f" ({len(self.columns) - len(keep)} more columns: see .columns, .dicts(), .to_arrow())"
         page = Table([self.columns[i] for i in keep], [self.types[i] for i in keep],
                      [[row[i] for i in keep] for row in self.rows[:DISPLAY_ROWS]])  # fmt: skip
-        return render_text(page, "table") + self.summary() + hidden
+        fits = "COLUMNS" in os.environ or is_terminal(sys.stdout)
+        text, shown = draw(page, "table", width=shutil.get_terminal_size().columns if fits else None)
+        more = f", {len(self.columns)} columns ({shown.columns_shown} shown: see .columns, .dicts(), .to_arrow())"
+        return text + self.summary() + (more if shown.columns_shown < len(self.columns) else "")
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{_escape(c)}</th>" for c in self.columns)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{_escape(cell_text(v, t))}</td>" for v, t in zip(row, self.types, strict=True))
-            + "</tr>"
-            for row in self.rows[:DISPLAY_ROWS]
-        )  # fmt: skip
-        return (
-            f'<table class="auditql-result"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-            f"<p>{_escape(self.summary())}</p>"
-        )
+        return html_table(self, DISPLAY_ROWS, self.summary())
 
 
 class Timeline(histogram.Timeline):
@@ -185,9 +183,9 @@ class Timeline(histogram.Timeline):
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{iso_time(start)}</td><td>{n}</td></tr>" for start, n in self.buckets)
         table = (
-            f'<table class="auditql-timeline"><thead><tr><th>{_escape(self.interval)} from</th>'
+            f'<table class="auditql-timeline"><thead><tr><th>{escape(self.interval)} from</th>'
             f"<th>events</th></tr></thead><tbody>{rows}</tbody></table>"
-            f"<p>{self.total} events in {len(self.buckets)} buckets of {_escape(self.interval)}</p>"
+            f"<p>{self.total} events in {len(self.buckets)} buckets of {escape(self.interval)}</p>"
         )
         try:
             figure = self.chart()
@@ -196,7 +194,7 @@ class Timeline(histogram.Timeline):
         png = io.BytesIO()
         figure.savefig(png, format="png", bbox_inches="tight")
         data = base64.b64encode(png.getvalue()).decode("ascii")
-        return f'<img alt="events per {_escape(self.interval)}" src="data:image/png;base64,{data}"/>' + table
+        return f'<img alt="events per {escape(self.interval)}" src="data:image/png;base64,{data}"/>' + table
 
     def chart(self) -> Any:
         """A matplotlib Figure of the histogram (needs matplotlib)."""
@@ -234,13 +232,6 @@ def _arrow_array(values: list, duckdb_type: str) -> Any:
 
 
 _UNIT_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "month": 30, "year": 365}
-
-
-def _escape(text: str) -> str:
-    text = safe_text(text)
-    if len(text) > CELL_CHARS:
-        text = text[: CELL_CHARS - 1] + "…"
-    return html.escape(text, quote=True)
 
 
 def _require(module: str, method: str) -> Any:

@@ -32,14 +32,13 @@ from auditql.errors import AuditqlError, QueryError, UsageError, environment_err
 from auditql.identities import PERSON
 from auditql.lexer import statement_text
 from auditql.lockdown import interrupt
-from auditql.output import Table, render_text, safe_text
+from auditql.output import Shown, Table, draw, footer_text, safe_text
 from auditql.query import Translation
 from auditql.query.allowlist import ALLOWED_FUNCTION_NAMES
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 1000
 DEFAULT_PAGER = "less -SRXF"
-MIN_COLUMN_WIDTH = 10  # narrower than this and a table is unreadable: show it vertically instead
 STATS_QUERY = "SELECT count(*) AS events, min(time) AS first, max(time) AS last FROM events"
 # The value dictionary ingest keeps (engine.refresh_column_values); small, so read whole on each refresh.
 VALUES_SQL = 'SELECT "column", value FROM column_values ORDER BY "column", n DESC, value'
@@ -57,7 +56,7 @@ class Destination:
         self.path, self.once = path, once
         self.handle: TextIO | None = None
 
-    def write(self, table: Table, fmt: str) -> Path:
+    def write(self, table: Table | api.Result, fmt: str) -> Path:
         from auditql.destination import output_file
         from auditql.errors import IOFailure, write_error_text
         from auditql.output import render
@@ -149,27 +148,29 @@ class Session:
             for warning in translated[0].warnings if translated else ():
                 self.say(f"warning: {warning}", "warning")
         self.last = Last(text, translated[0], result)
-        footer = result.footer().replace("raise --limit", "raise .limit")
-        footer = footer if self.timer else footer.rsplit(" in ", 1)[0]
+        table = display_table(result, translated[0].form, self.fmt)
         if self.results_to is not None:
-            where = self.results_to.write(display_table(result, translated[0].form, self.fmt), self.fmt)
+            where = self.results_to.write(table, self.fmt)
             if self.results_to.once:
                 self.results_to = None
+            footer = footer_text(result.row_count(), limit_hint=".limit", timer=self.timer)
             self.say(f"{footer} → {where}", "note")
             return
-        self.show(display_table(result, translated[0].form, self.fmt))
-        self.say(footer, "note")
+        shown = self.show(table)
+        self.say(footer_text(result.row_count(), shown, limit_hint=".limit", timer=self.timer), "note")
 
     # --- the terminal ------------------------------------------------------------------------------
     def size(self) -> os.terminal_size:
         return shutil.get_terminal_size()
 
-    def show(self, what: Table | str) -> None:
-        """A table in the current format sized to the terminal, or text; paged when taller than the screen."""
-        # text may echo the user's query (`.explain`): escaped like everything else that reaches the screen
-        text = (
-            safe_text(what, keep_newlines=True) if isinstance(what, str) else fit(what, self.fmt, self.size().columns)
-        )
+    def show(self, what: Table | api.Result | str) -> Shown | None:
+        """A table in the current format fitted to the terminal (columns that do not fit are hidden, as the
+        DuckDB CLI hides them), or text; paged when taller than the screen. Says what a table showed."""
+        shown = None
+        if isinstance(what, str):  # text may echo the user's query (`.explain`): escaped like everything else
+            text = safe_text(what, keep_newlines=True)
+        else:
+            text, shown = draw(what, self.fmt, width=self.size().columns, terminal=True)
         if not text.endswith("\n"):
             text += "\n"
         tall = text.count("\n") > self.size().lines - 2
@@ -178,6 +179,7 @@ class Session:
         else:
             self.out.write(text)
             self.out.flush()
+        return shown
 
     def say(self, message: str, kind: str = "") -> None:
         """A message (not data): escaped, coloured on a terminal."""
@@ -257,35 +259,13 @@ def cancellable(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyC
     return cast(T, box["value"])
 
 
-def display_table(result: api.Result, form: str, fmt: str) -> Table:
+def display_table(result: api.Result, form: str, fmt: str) -> Table | api.Result:
     """On screen, a WHERE / REST result shows the readable columns; `.export` still has every column."""
     if form == "sql" or fmt not in ("table", "markdown"):
         return result
     index = [result.columns.index(c) for c in api.TABLE_COLUMNS if c in result.columns]
     return Table([result.columns[i] for i in index], [result.types[i] for i in index],
                  [tuple(row[i] for i in index) for row in result.rows])  # fmt: skip
-
-
-def fit(table: Table, fmt: str, width: int) -> str:
-    """Render in `fmt`; a table wider than the terminal clips its widest columns (never a time), or turns
-    vertical when that would leave columns too narrow to read."""
-    if fmt != "table":
-        return render_text(table, fmt, terminal=True)
-    texts, headers = table.texts(safe_text), [safe_text(c) for c in table.columns]
-    cells = [max((len(row[i]) for row in texts), default=0) for i in range(len(headers))]
-    keep = ["TIME" in t.upper() for t in table.types]
-
-    def widths(cap: int) -> list[int]:  # tabulate pads headers by 2
-        return [max(len(h) + 2, c if k else min(c, cap)) for h, c, k in zip(headers, cells, keep, strict=True)]
-
-    cap = max(cells, default=0)
-    while cap > MIN_COLUMN_WIDTH and sum(widths(cap)) + 2 * (len(cells) - 1) > width:
-        cap -= 1
-    if sum(widths(cap)) + 2 * (len(cells) - 1) > width:
-        return render_text(table, "vertical")
-    caps = [c if k else cap for c, k in zip(cells, keep, strict=True)]
-    clipped = [[t if len(t) <= c else t[: c - 1] + "…" for t, c in zip(row, caps, strict=True)] for row in texts]
-    return render_text(Table(headers, [""] * len(headers), clipped), "table", max_width=max(caps, default=1))
 
 
 def typed_ahead(stdin: TextIO) -> bool:

@@ -164,20 +164,15 @@ def _sources(session: Session, arg: str) -> None:
 def _ingest(session: Session, arg: str) -> None:
     """Ingest files, folders or .zip/.gz exports into this archive (the same as `auditql ingest`)."""
     from auditql.ingest import ingest
-    from auditql.output import Table
+    from auditql.output.reports import ingest_messages, ingest_table
 
     paths = [Path(p).expanduser() for p in arguments(arg)]
     if not paths:
         raise UsageError("give the files or folders to ingest, e.g. .ingest sample_data/")
     report = ingest(paths, session.db, notify=lambda m: session.say(m, "note"))
-    rows = [(f.source_file, f.vendor or "-", f.format or "-", f.read, f.added, f.duplicates,
-             f.rejected if f.error is None else "FILE") for f in report.files]  # fmt: skip
-    session.show(Table(["file", "vendor", "format", "read", "added", "duplicates", "rejected"], [""] * 7, rows))
-    for f in report.files:
-        if f.error:
-            session.say(f"rejected file: {f.error}", "error")
-        elif f.rejected:
-            session.say(f"{f.source_file}: {f.rejected} records rejected (auditql rejects lists them)", "warning")
+    session.show(ingest_table(report))
+    for message in ingest_messages(report):
+        session.say(message.text, message.kind)
     session.archive(lambda con: None)  # completion and the toolbar learn the new fields, values and counts
 
 

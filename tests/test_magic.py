@@ -237,16 +237,31 @@ def test_html_escapes_every_value_and_header(shell: InteractiveShell, tmp_path: 
     assert "<th>&lt;th onclick=x&gt;</th>" in header and "<th onclick" not in header
 
 
-def test_display_is_capped_and_says_how_many_rows_exist(shell: InteractiveShell, expected: dict) -> None:
+def test_display_is_capped_and_says_how_many_rows_exist(
+    shell: InteractiveShell, expected: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
     everything, n = line(shell, "vendor = 'sap_cdc'"), expected["vendors"]["sap_cdc"]["unique_events"]
     assert len(everything) == n
     page = everything._repr_html_()
     assert page.count("<tr>") == 1 + DISPLAY_ROWS
     assert f"{n} rows in" in page and f"showing the first {DISPLAY_ROWS}" in page
+    monkeypatch.setenv("COLUMNS", "200")  # the text view fits the terminal, as the REPL's table does
     text = repr(everything)
     assert text.splitlines()[0].split() == ["time", "vendor", "action", "category", "outcome", "actor_name",
                                             "source_ip", "target_name"]  # fmt: skip
-    assert f"{n} rows in" in text and "more columns" in text
+    assert f"{n} rows in" in text and text.endswith(", 22 columns (8 shown: see .columns, .dicts(), .to_arrow())")
+    monkeypatch.setenv("COLUMNS", "60")
+    narrow = repr(everything)
+    assert narrow.splitlines()[:3] == ["time                      vendor   …  target_name",
+                                       "------------------------  -------  -  -----------",
+                                       "2015-08-15T22:10:05.101Z  sap_cdc  …  NULL"]  # fmt: skip
+    assert narrow.endswith(", 22 columns (3 shown: see .columns, .dicts(), .to_arrow())")
+    assert max(len(t) for t in narrow.splitlines()[:-1]) <= 60
+
+
+def test_html_shows_null_apart_from_the_empty_string(shell: InteractiveShell) -> None:
+    page = line(shell, "SELECT NULL AS missing, '' AS blank, '<b>' AS tag FROM events LIMIT 1")._repr_html_()
+    assert '<tr><td class="null">NULL</td><td></td><td>&lt;b&gt;</td></tr>' in page
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import threading
@@ -18,7 +19,7 @@ from conftest import repl_output as run
 
 from auditql import engine, special
 from auditql.errors import QueryError
-from auditql.repl import Session, cancellable, fit
+from auditql.repl import Session, cancellable
 from auditql.schema import COLUMN_NAMES
 
 FAILED_LOGINS = "category = 'login' AND outcome = 'failure' AND time >= '2025-11-20' AND time < '2025-11-21'"
@@ -227,13 +228,39 @@ def test_control_characters_in_data_are_shown_escaped(tmp_path: Path) -> None:
         assert "\x1b" not in text and "\x07" not in text and "Alex\\x1b[2J\\x07Example" in text
 
 
-def test_fit_clips_wide_tables_keeps_times_and_turns_vertical_when_narrow(session: Session) -> None:
-    run(session, FAILED_LOGINS)
-    assert session.last is not None
-    from auditql.repl import display_table
+def test_a_table_fits_the_terminal_as_duckbox_does(session: Session) -> None:
+    """Wide enough: every column whole. Narrower: long text is cut with "…" (never a time). Narrower still:
+    middle columns are hidden behind a "…" column, the first and last kept, and the footer says so."""
+    wide = run(session, FAILED_LOGINS).splitlines()
+    assert wide[0].split() == ["time", "vendor", "action", "category", "outcome", "actor_name", "source_ip",
+                               "target_name"]  # fmt: skip
+    assert "…" not in "".join(wide) and re.fullmatch(r"10 rows in [\d.]+s", wide[-1])
+    session.size = lambda: os.terminal_size((110, 50))  # type: ignore[method-assign]
+    mid = run(session, FAILED_LOGINS).splitlines()
+    assert max(map(len, mid[:-1])) <= 110
+    assert mid[0].split() == ["time", "vendor", "action", "…", "source_ip", "target_name"]
+    assert mid[2].startswith("2025-11-20T07:41:19.902Z  adobe_cja        LOGIN_FAILED")
+    assert mid[2].endswith("…  NULL           casey.placeholder@e…")  # cut to fit, never a time
+    assert re.fullmatch(r"10 rows, 8 columns \(5 shown\) in [\d.]+s", mid[-1])
+    session.size = lambda: os.terminal_size((60, 50))  # type: ignore[method-assign]
+    narrow = run(session, FAILED_LOGINS).splitlines()
+    assert max(map(len, narrow[:-1])) <= 60
+    assert narrow[0].split() == ["time", "…", "target_name"]
+    assert narrow[2] == "2025-11-20T07:41:19.902Z  …  casey.placeholder@example.org"
+    assert re.fullmatch(r"10 rows, 8 columns \(2 shown\) in [\d.]+s", narrow[-1])
 
-    table = display_table(session.last.result, "where", "table")
-    wide, mid, narrow = (fit(table, "table", w) for w in (200, 120, 60))
-    assert max(map(len, wide.splitlines())) <= 200 and "…" not in wide
-    assert max(map(len, mid.splitlines())) <= 120 and "…" in mid and "2025-11-20T07:41:19.902Z" in mid
-    assert narrow.startswith("-[ row 1 ]")
+
+def test_a_long_header_is_shown_whole_when_it_fits(session: Session) -> None:
+    """The REPL used to cut `count(*) FILTER (WHERE outcome = 'failure')` to `FILTE…` on a wide screen."""
+    text = run(session, "SELECT vendor, count(*) FILTER (WHERE outcome = 'failure') AS failures_counted_for_the_report "
+                        "FROM events GROUP BY vendor ORDER BY vendor;")  # fmt: skip
+    assert text.splitlines()[0].split() == ["vendor", "failures_counted_for_the_report"]
+
+
+def test_null_and_the_empty_string_look_different(session: Session) -> None:
+    text = run(session, "SELECT 'a' AS k, NULL AS missing, '' AS blank;")
+    assert text.splitlines()[:3] == ["k  missing  blank", "-  -------  -----", "a  NULL"]
+    run(session, ".format vertical")
+    assert run(session, "SELECT NULL AS missing, '' AS blank;").splitlines()[1:3] == ["missing | NULL", "blank   | "]
+    run(session, ".format csv")
+    assert run(session, "SELECT NULL AS missing, '' AS blank;").splitlines()[:2] == ["missing,blank", ","]

@@ -15,10 +15,10 @@ from auditql.output import safe_text
 
 
 def _table(rows: list[list[object]], headers: list[str]) -> None:
-    from tabulate import tabulate
+    """A listing drawn by the one table renderer (fitted to the terminal, NULL shown as NULL)."""
+    from auditql.output import Table, render
 
-    clean = [[safe_text("" if v is None else v) for v in row] for row in rows]
-    click.echo(tabulate(clean, headers=headers, disable_numparse=True))
+    render(Table(headers, [""] * len(headers), rows), "table", sys.stdout)
 
 
 @main.command()
@@ -131,7 +131,7 @@ def schema(fmt: str) -> None:
 
 @main.command()
 @db_option
-@click.option("--format", "fmt", default="table", help="table|csv|json|ndjson|markdown")
+@click.option("--format", "fmt", default="table", help="table|vertical|csv|json|ndjson|markdown")
 @click.option("--event", "event_key", metavar="EVENT_KEY", help="list every file and row that delivered this event")
 @handle_errors
 def sources(db: Path | None, fmt: str, event_key: str | None) -> None:
@@ -161,7 +161,7 @@ def sources(db: Path | None, fmt: str, event_key: str | None) -> None:
 
 @main.command()
 @db_option
-@click.option("--format", "fmt", default="table", help="table|csv|json|ndjson|markdown")
+@click.option("--format", "fmt", default="table", help="table|vertical|csv|json|ndjson|markdown")
 @handle_errors
 def rejects(db: Path | None, fmt: str) -> None:
     """List rejected records: file, line or row, reason, and the record as read.

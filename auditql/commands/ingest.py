@@ -10,7 +10,6 @@ import click
 
 from auditql.cli import db_option, emit_json, err, handle_errors, main, mapping_option, resolve_db
 from auditql.errors import ExitCode
-from auditql.output import safe_text
 
 SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
 
@@ -80,47 +79,16 @@ def ingest(
     if fmt == "json":
         emit_json([f.to_dict() for f in report.files])
     else:
-        from tabulate import tabulate
+        from auditql.output import render
+        from auditql.output.reports import ingest_table
 
-        rows = [
-            [
-                safe_text(f.source_file),
-                f.vendor or "-",
-                f.format or "-",
-                f.read,
-                f.added,
-                f.duplicates,
-                f.rejected if f.error is None else "FILE",
-            ]
-            for f in report.files
-        ]
-        total = [
-            sum(f.read for f in report.files),
-            sum(f.added for f in report.files),
-            sum(f.duplicates for f in report.files),
-            sum(f.rejected for f in report.files),
-        ]
-        rows.append(["total", "", "", *total])
-        click.echo(
-            tabulate(
-                rows,
-                headers=["file", "vendor", "format", "read", "added", "duplicates", "rejected"],
-                disable_numparse=True,
-            )
-        )
+        render(ingest_table(report), "table", sys.stdout)
         click.echo(f"archive: {target}", err=True)
-        if report.head:  # kept outside the archive, it is what catches a chain rewritten whole (docs/custody.md)
-            click.echo(f"custody head: {report.head} (check later with `auditql verify --anchor HASH`)", err=True)
-        for f in report.files:  # what a reader needs to trust the counts: encodings, error pages, subsets
-            for note in f.notes:
-                click.echo(f"note: {safe_text(f.source_file)}: {safe_text(note)}", err=True)
-    for f in report.files:
-        if f.error:
-            err(f"rejected file: {f.error}")
-        for r in f.rejects[:20]:
-            where = f"line {r['line']}: " if r["line"] is not None else f"row {r['row']}: " if r["row"] else ""
-            err(f"rejected record: {f.source_file}: {where}{r['reason']}")
-        if len(f.rejects) > 20:
-            err(f"… and {len(f.rejects) - 20} more rejected records in {f.source_file} (see `auditql rejects`)")
+    from auditql.output.reports import ingest_messages
+
+    for message in ingest_messages(report):
+        if fmt == "json" and message.kind == "note":
+            continue  # with --format json, stderr says only what went wrong (notes are in each file's JSON)
+        err(message.text)
     if not report.ok:
         sys.exit(ExitCode.REJECTED)

@@ -24,12 +24,19 @@ DIALECTS = ("spark", "trino", "bigquery", "snowflake", "postgres", "duckdb")
     "--format",
     "fmt",
     default=None,
-    help="table|csv|json|ndjson|markdown|parquet (default: table, or from --output's extension).",
+    help="table|vertical|csv|json|ndjson|markdown|parquet (default: table, or from --output's extension).",
 )
 @click.option(
     "--output", "-o", type=click.Path(path_type=Path), help="Write to this file (it appears only when complete)."
 )
 @click.option("--limit", type=click.IntRange(min=0), help="At most N rows (the output says when rows were cut).")
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    default=None,
+    help="On a terminal, a table or vertical view shows at most N rows, the first and last (default 40, like "
+    "DuckDB's .maxrows; 0 = all); the rest are counted. A pipe or --output file always gets every row.",
+)
 @click.option(
     "--columns",
     help="Comma-separated columns to show (canonical or raw field names); for SQL, which of the result's "
@@ -86,6 +93,7 @@ def query(
     fmt: str | None,
     output: Path | None,
     limit: int | None,
+    max_rows: int | None,
     columns: str | None,
     since: str | None,
     until: str | None,
@@ -167,8 +175,8 @@ def query(
                 result = _run_on_spark(target, t, limit, spark_master, fmt, output, timeout)
                 if result is not None:
                     with _opened(output) as out:
-                        _render(result, fmt, out, raw_csv)
-                    _footer(result, fmt, output)
+                        shown = _render(result, fmt, out, raw_csv, max_rows)
+                    _footer(result, fmt, output, shown)
             else:
                 from auditql import progress
 
@@ -181,8 +189,8 @@ def query(
                     # streamed: rows are written as DuckDB delivers them, and --timeout covers the writing too
                     with _opened(output) as opened, api.stream(con, t, limit, timeout) as result:
                         out = cast(TextIO, progress.Guarded(opened, line)) if line else opened
-                        _render(result, fmt, out, raw_csv)
-                _footer(result, fmt, output)
+                        shown = _render(result, fmt, out, raw_csv, max_rows)
+                _footer(result, fmt, output, shown)
         finally:
             con.close()
 
@@ -225,18 +233,32 @@ def _opened(path: Path | None) -> Iterator[TextIO]:
         yield fh
 
 
-def _render(result, fmt: str, out: TextIO, raw_csv: bool) -> None:
+def _render(result, fmt: str, out: TextIO, raw_csv: bool, max_rows: int | None):
+    """Draw the rows; a table or vertical view on a terminal shows a screenful (`--max-rows`), a pipe or
+    file gets them all."""
     from auditql import output
 
-    output.render(result, fmt, out, raw_csv=raw_csv)
+    if not output.is_terminal(out) or fmt not in ("table", "vertical"):
+        max_rows = None
+    elif max_rows is None:
+        max_rows = output.SCREEN_ROWS
+    return output.render(result, fmt, out, raw_csv=raw_csv, max_rows=max_rows or None)
 
 
-def _footer(result, fmt: str, path: Path | None) -> None:
-    """How many rows went where (on stderr: stdout holds only data, unless it is a table for reading)."""
+def _footer(result, fmt: str, path: Path | None, shown) -> None:
+    """How many rows went where (on stderr: stdout holds only data, unless it is a table for reading), and
+    how to see what a screen hid."""
+    from auditql.output import footer_text
+
+    text = footer_text(result.row_count(), shown)
     if path is not None:
-        err(f"{result.footer()} → {path}")
-    elif fmt == "table" or result.truncated:
-        err(result.footer())
+        err(f"{text} → {path}")
+    elif fmt == "table" or result.truncated or shown.hides_rows:
+        err(text)
+    if shown.hides_rows:
+        err("note: a terminal shows the first and last rows; every row: --max-rows 0, a pipe, or --output FILE")
+    if shown.hides_columns:
+        err("note: columns that do not fit the terminal are hidden (…); pick them with --columns, or --format vertical")
 
 
 def _run_on_spark(target: Path, translation, limit, master, fmt: str, output: Path | None, timeout=None):

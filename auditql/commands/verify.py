@@ -5,6 +5,7 @@ problem by entry and file, and a verdict, and exits 5 (`ExitCode.VERIFY_FAILED`)
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,31 +65,13 @@ def verify(db: Path | None, fmt: str, no_rehash: bool, anchor: str | None) -> No
 
 
 def _print_table(result: Verification, rehash: bool) -> None:
-    from tabulate import tabulate
+    from auditql.output import render
+    from auditql.output.reports import verify_lines, verify_table
 
     if result.files:
-        rows = [[safe_text(f.path), f.seq, f.recorded[:16], f.status] for f in result.files]
-        click.echo(tabulate(rows, headers=["source file", "entry", "recorded sha256", "now"], disable_numparse=True))
+        render(verify_table(result), "table", sys.stdout)
         click.echo()
-    head = f", head {result.head}" if result.head else ""
-    click.echo(f"chain: {result.entries} entries{head}")
-    click.echo(f"events: {result.events}")
-    checked = [f for f in result.files if f.status in ("ok", "changed")]
-    if rehash:
-        click.echo(f"source files: {len(checked)} re-hashed, {len(result.files) - len(checked)} not checked")
-    else:
-        click.echo("source files: not re-hashed (--no-rehash)")
     for warning in result.warnings:
         err(f"warning: {warning}")
-    for problem in result.problems:
-        click.echo(safe_text(f"PROBLEM: {problem}"))
-    if result.ok and result.entries and result.uncovered_contents:
-        n = len(result.uncovered_contents)
-        click.echo(
-            f"verified: the chain of custody holds; the content of {n} file{'s' if n != 1 else ''} is not covered "
-            "by content digests (ingested by an older auditql)"
-        )
-    elif result.ok and result.entries:
-        click.echo("verified: the chain of custody holds")
-    elif result.ok:
-        click.echo("nothing to verify: the archive has no custody entries")
+    for line in verify_lines(result, rehash):
+        click.echo(safe_text(line))

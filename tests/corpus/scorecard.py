@@ -62,6 +62,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_pull_errors.py": "pull from vendor APIs",
     "tests/test_pull_resume.py": "pull from vendor APIs",
     "tests/test_pull_units.py": "pull from vendor APIs",
+    "tests/test_tables.py": "tables and reports",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 
