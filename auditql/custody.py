@@ -46,7 +46,7 @@ from typing import Any
 
 import duckdb
 
-from auditql import contents, digests
+from auditql import contents, digests, tables
 
 GENESIS = "0" * 64
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -58,16 +58,7 @@ STATUSES = ("started", "ingested", "presented again", "unpacked", "failed", "exp
 # What an entry commits to of the rows its file wrote (digests.py); hashed only when not NULL, so the
 # entries written before they existed keep their hashes.
 DIGEST_COLUMNS = digests.ENTRY_COLUMNS
-MANIFEST_DDL: tuple[str, ...] = (
-    """CREATE TABLE IF NOT EXISTS manifest (
-  seq BIGINT NOT NULL, prev_hash VARCHAR NOT NULL, entry_hash VARCHAR NOT NULL,
-  kind VARCHAR, status VARCHAR, source_file VARCHAR, path VARCHAR, member VARCHAR,
-  sha256 VARCHAR, bytes BIGINT, vendor VARCHAR, format VARCHAR,
-  records_read BIGINT, added BIGINT, duplicates BIGINT, rejected BIGINT,
-  ingested_at TIMESTAMPTZ, tool_version VARCHAR, note VARCHAR,
-  deliveries_digest VARCHAR, rejects_digest VARCHAR, sources_digest VARCHAR, events_digest VARCHAR)""",
-    *(f"ALTER TABLE manifest ADD COLUMN IF NOT EXISTS {c} VARCHAR" for c in DIGEST_COLUMNS),
-)
+MANIFEST_DDL = tables.MANIFEST  # the table itself is defined with the others (tables.py)
 
 # The hashed columns as text exactly as `entry_hash` covers them (see the module docstring).
 _HASHED_SELECT = (

@@ -24,14 +24,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar, cast
 
-import duckdb
-
-from auditql import api, engine, special
+from auditql import api, special
 from auditql.completer import Snapshot
 from auditql.errors import AuditqlError, QueryError, UsageError, environment_error
 from auditql.identities import PERSON
 from auditql.lexer import statement_text
-from auditql.lockdown import interrupt
 from auditql.output import Table, render_text, safe_text
 from auditql.query import Translation
 from auditql.query.allowlist import ALLOWED_FUNCTION_NAMES
@@ -41,8 +38,6 @@ DEFAULT_LIMIT = 1000
 DEFAULT_PAGER = "less -SRXF"
 MIN_COLUMN_WIDTH = 10  # narrower than this and a table is unreadable: show it vertically instead
 STATS_QUERY = "SELECT count(*) AS events, min(time) AS first, max(time) AS last FROM events"
-# The value dictionary ingest keeps (engine.refresh_column_values); small, so read whole on each refresh.
-VALUES_SQL = 'SELECT "column", value FROM column_values ORDER BY "column", n DESC, value'
 COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "note": "\x1b[2m"}
 
 
@@ -72,9 +67,9 @@ class Session:
     pager: str | None = field(default_factory=lambda: os.environ.get("PAGER") or DEFAULT_PAGER)
 
     # --- the archive -------------------------------------------------------------------------------
-    def archive(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    def archive(self, work: Callable[[api.Connection], T]) -> T:
         """Open the archive read-only, run `work` (Ctrl-C cancels it), refresh what completion knows, close."""
-        con = engine.reader(self.db, notify=lambda m: self.say(m, "note"))
+        con = api.reader(self.db, notify=lambda m: self.say(m, "note"))
         try:
             value = cancellable(con, work)
             self.refresh(con)
@@ -82,13 +77,11 @@ class Session:
         finally:
             con.close()
 
-    def refresh(self, con: duckdb.DuckDBPyConnection) -> None:
+    def refresh(self, con: api.Connection) -> None:
         """Toolbar numbers and the completion snapshot, from the archive's small catalog tables."""
         stats = api.run(con, api.prepare(con, STATS_QUERY)).rows[0]
         self.stats = (int(stats[0]), stats[1], stats[2])
-        values: dict[str, list[str]] = {}
-        for column, value in con.execute(VALUES_SQL).fetchall():
-            values.setdefault(column, []).append(value)
+        values = api.value_lists(con)
         catalog = api.catalog(con)
         with suppress(UsageError):  # a broken identities file is reported by the query that reads it
             values[PERSON] = [p.name for p in api.identities(catalog).people]
@@ -99,7 +92,7 @@ class Session:
         """Translate and run one query, show the result and remember it for `.explain`, `.timeline`, `.export`."""
         translated: list[Translation] = []
 
-        def work(con: duckdb.DuckDBPyConnection) -> api.Result:
+        def work(con: api.Connection) -> api.Result:
             translated.append(api.prepare(con, text, limit=self.limit))
             return api.run(con, translated[0], self.limit, self.timeout)
 
@@ -164,7 +157,7 @@ class Session:
             self.say(f"internal error: {type(exc).__name__}: {exc} (set AUDITQL_DEBUG=1; please report)", "error")
 
 
-def cancellable(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+def cancellable(con: api.Connection, work: Callable[[api.Connection], T]) -> T:
     """Run `work(con)` in a worker thread; Ctrl-C (SIGINT reaches only the main thread) interrupts DuckDB.
 
     The main thread waits on an Event, not `Thread.join`: a KeyboardInterrupt inside `join` can leave
@@ -186,7 +179,7 @@ def cancellable(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyC
         try:
             done.wait(0.05)
         except KeyboardInterrupt:
-            interrupt(con)  # and its query connection, where user SQL runs
+            api.interrupt(con)  # and its query connection, where user SQL runs
     if "error" in box:
         raise box["error"]
     return cast(T, box["value"])

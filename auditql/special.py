@@ -19,8 +19,7 @@ from auditql.errors import UsageError
 from auditql.filekind import not_regular
 
 if TYPE_CHECKING:
-    import duckdb
-
+    from auditql import api
     from auditql.output import Table
     from auditql.repl import Session
     from auditql.timeline import Timeline
@@ -149,13 +148,12 @@ def _vendors(session: Session, arg: str) -> None:
 @special_command(".sources")
 def _sources(session: Session, arg: str) -> None:
     """List the ingested files: vendor, records read/added/duplicate/rejected, time span, SHA-256."""
-    from auditql import custody
+    from auditql import api
     from auditql.output import Table as Rows
 
-    def read(con: duckdb.DuckDBPyConnection) -> Table:
-        cursor = con.execute(custody.sources_sql(con))
-        rows = cursor.fetchall()
-        return Rows([d[0] for d in cursor.description], [str(d[1]) for d in cursor.description], rows)
+    def read(con: api.Connection) -> Table:
+        listed = api.listing(con, "sources")
+        return Rows(listed.columns, listed.types, listed.rows)
 
     session.show(session.archive(read))
 
@@ -163,7 +161,7 @@ def _sources(session: Session, arg: str) -> None:
 @special_command(".ingest", "PATH…", choices=PATH)
 def _ingest(session: Session, arg: str) -> None:
     """Ingest files, folders or .zip/.gz exports into this archive (the same as `auditql ingest`)."""
-    from auditql.ingest import ingest
+    from auditql.api import ingest
     from auditql.output import Table
 
     paths = [Path(p).expanduser() for p in arguments(arg)]
@@ -265,7 +263,7 @@ def _timeline(session: Session, arg: str) -> None:
     parse_interval(arg)  # a bad interval is reported before the archive is opened
     text = session.last.text
 
-    def draw(con: duckdb.DuckDBPyConnection) -> Timeline:
+    def draw(con: api.Connection) -> Timeline:
         t = api.prepare(con, text)
         return timeline(con, t.sql, t.params, arg or None)
 

@@ -9,12 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import duckdb
-
-from auditql.errors import QueryError, UsageError
-from auditql.lockdown import query_connection
+from auditql import api
+from auditql.errors import UsageError
 from auditql.output import iso_time
-from auditql.sql import duration, error_line
+from auditql.sql import duration
 
 INTERVALS = {"minute": "1 minute", "hour": "1 hour", "day": "1 day", "week": "1 week", "month": "1 month"}
 _INTERVAL_UNITS = {
@@ -61,27 +59,11 @@ def parse_interval(text: str | None) -> str | None:
     return f"{parsed[0]} {parsed[1]}s"
 
 
-def timeline(
-    con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None, interval: str | None = None
-) -> Timeline:
-    """Histogram of the `time` column of `sql` (a translated query) in buckets of `interval`; run where user
-    SQL runs (the query connection, which sees `events` only)."""
-    step = parse_interval(interval)
-    con = query_connection(con)
-    try:
-        if step is None:
-            span = con.execute(f"SELECT min(time), max(time) FROM ({sql})", params or None).fetchone()
-            step = _auto_step(span[0], span[1]) if span and span[0] is not None else "1 day"
-        rows = con.execute(
-            f"SELECT time_bucket(INTERVAL '{step}', time) AS bucket, count(*) FROM ({sql}) "
-            "WHERE time IS NOT NULL GROUP BY bucket ORDER BY bucket",
-            params or None,
-        ).fetchall()
-    except duckdb.BinderException:
-        raise QueryError("the timeline needs a result with a `time` column") from None
-    except duckdb.Error as exc:
-        raise QueryError(f"cannot draw the timeline: {error_line(exc, keep_class=True)}") from None
-    return Timeline(step, [(b, int(n)) for b, n in rows])
+def timeline(con: api.Connection, sql: str, params: list | dict | None = None, interval: str | None = None) -> Timeline:
+    """Histogram of the `time` column of `sql` (a translated query) in buckets of `interval`, counted by the
+    facade where user SQL runs (api.time_buckets)."""
+    step, buckets = api.time_buckets(con, sql, params, parse_interval(interval), _auto_step)
+    return Timeline(step, buckets)
 
 
 def _auto_step(first: datetime, last: datetime) -> str:

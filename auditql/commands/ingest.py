@@ -22,7 +22,7 @@ class MemorySize(click.ParamType):
     def convert(self, value, param, ctx):
         import re
 
-        from auditql.connections import default_memory_limit
+        from auditql.api import default_memory_limit
 
         text = str(value).strip().upper()
         m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%|[KMG]I?B|B)?", text)
@@ -64,7 +64,7 @@ def ingest(
     Example:
       auditql ingest sample_data/
     """
-    from auditql.ingest import ingest as run_ingest
+    from auditql.api import ingest as run_ingest
 
     target = resolve_db(db)  # a folder means a Parquet dataset (docs/scale.md): same arguments, same accounting
     show_progress = sys.stderr.isatty()

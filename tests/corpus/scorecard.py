@@ -51,6 +51,8 @@ SUITES: dict[str, str | None] = {
     "tests/test_gigya_dialects.py": "gigya semantics",
     "tests/test_connections.py": "architecture",
     "tests/test_sql_helpers.py": "architecture",
+    "tests/test_architecture.py": "architecture",
+    "tests/test_pruning.py": "partition pruning",
 }
 COMMAND = "python tests/corpus/scorecard.py"
 
