@@ -25,7 +25,6 @@ from auditql.errors import QueryError, UsageError, is_damage
 from auditql.identities import Identities, load_identities
 from auditql.lockdown import out_of_memory, query_connection
 from auditql.output import Table, error_text
-from auditql.sql import error_line
 
 if TYPE_CHECKING:  # imported where they run: `auditql ingest` need not load the translator, nor a query ingest
     from auditql.archives import Limits
@@ -547,42 +546,16 @@ def interrupt(con: Connection) -> None:
     cancel(con)
 
 
-# --- listings: the archive's own tables, as rows --------------------------------------------------------
-
-# The deliveries of one event: an id-bearing event also lists the id-less twins that met it by content.
-DELIVERIES_SQL = """
-SELECT d.source_file, d.source_row, d.line, d.sha256,
-       EXISTS (SELECT 1 FROM events e WHERE e.event_key = d.event_key AND e.source_file = d.source_file
-               AND e.source_row = d.source_row) AS shown,
-       d.raw IS NOT NULL AS differs, d.raw
-FROM deliveries d
-WHERE d.event_key = $1 OR (d.event_key = d.content_key AND d.content_key IN
-      (SELECT content_key FROM deliveries WHERE event_key = $1 AND event_key <> content_key))
-ORDER BY d.source_file, d.source_row"""
-REJECTS_SQL = (
-    "SELECT source_file, line, source_row, reason, record, ingested_at FROM rejects "
-    "ORDER BY ingested_at, source_file, line, source_row"
-)
-# The value dictionary ingest keeps (engine.refresh_column_values); small, so read whole.
-VALUES_SQL = 'SELECT "column", value FROM column_values ORDER BY "column", n DESC, value'
-
-
-def _listing_sql(con: Connection, name: str) -> str:
-    """The SQL of a listing: `sources` (every ingested file), `rejects`, `deliveries` (of one event_key)."""
-    if name == "sources":
-        from auditql import custody
-
-        return custody.sources_sql(con)
-    listings = {"rejects": REJECTS_SQL, "deliveries": DELIVERIES_SQL}
-    if name not in listings:
-        raise UsageError(f"{name} is not a listing. Try one of: sources, {', '.join(listings)}")
-    return listings[name]
+# --- listings: the archive's own tables, as rows (their SQL: listings.py) ----------------------------
 
 
 def listing(con: Connection, name: str, params: list | None = None) -> Result:
-    """A listing's rows, fetched whole (for the REPL's `.sources`: a screenful)."""
+    """A listing's rows (`sources`, `rejects`, `deliveries` of one event_key), fetched whole (for the REPL's
+    `.sources`: a screenful)."""
+    from auditql import listings
+
     started = time.perf_counter()
-    cursor = con.execute(_listing_sql(con, name), params or [])
+    cursor = con.execute(listings.listing_sql(con, name), params or [])
     rows = cursor.fetchall()
     description = cursor.description or []
     return Result(
@@ -594,7 +567,9 @@ def listing(con: Connection, name: str, params: list | None = None) -> Result:
 def stream_listing(con: Connection, name: str, params: list | None = None) -> Iterator[Stream]:
     """A listing's rows as DuckDB delivers them (a million rejects are never held whole); a column named
     `…_time` or `…_at` is typed as a time, so every output format writes it as one."""
-    con.execute(_listing_sql(con, name), params or [])
+    from auditql import listings
+
+    con.execute(listings.listing_sql(con, name), params or [])
     with Deadline(con, None) as deadline:
         rows = Stream(con, deadline, None, time.perf_counter())
         rows.types = ["TIMESTAMP WITH TIME ZONE" if c.endswith(("_time", "_at")) else "" for c in rows.columns]
@@ -603,10 +578,9 @@ def stream_listing(con: Connection, name: str, params: list | None = None) -> It
 
 def value_lists(con: Connection) -> dict[str, list[str]]:
     """The archive's value dictionary: per low-cardinality column, its values, most frequent first."""
-    values: dict[str, list[str]] = {}
-    for column, value in con.execute(VALUES_SQL).fetchall():
-        values.setdefault(column, []).append(value)
-    return values
+    from auditql import listings
+
+    return listings.value_lists(con)
 
 
 def time_buckets(
@@ -617,20 +591,7 @@ def time_buckets(
     choose_step: Callable[[datetime, datetime], str],
 ) -> tuple[str, list[tuple[datetime, int]]]:
     """Events of the translated query `sql` per `step` (a DuckDB interval such as `1 hour`; None: the one
-    `choose_step(first, last)` picks for its span), counted by DuckDB where user SQL runs (the query
-    connection, which sees `events` only). Returns (step, [(bucket start, count)])."""
-    con = query_connection(con)
-    try:
-        if step is None:
-            span = con.execute(f"SELECT min(time), max(time) FROM ({sql})", params or None).fetchone()
-            step = choose_step(span[0], span[1]) if span and span[0] is not None else "1 day"
-        rows = con.execute(
-            f"SELECT time_bucket(INTERVAL '{step}', time) AS bucket, count(*) FROM ({sql}) "
-            "WHERE time IS NOT NULL GROUP BY bucket ORDER BY bucket",
-            params or None,
-        ).fetchall()
-    except duckdb.BinderException:
-        raise QueryError("the timeline needs a result with a `time` column") from None
-    except duckdb.Error as exc:
-        raise QueryError(f"cannot draw the timeline: {error_line(exc, keep_class=True)}") from None
-    return step, [(b, int(n)) for b, n in rows]
+    `choose_step(first, last)` picks for its span), counted where user SQL runs. Returns (step, buckets)."""
+    from auditql import listings
+
+    return listings.time_buckets(query_connection(con), sql, params, step, choose_step)

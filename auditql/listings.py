@@ -1,0 +1,80 @@
+"""The archive's own tables as listings (every ingested file, the rejects, the deliveries of one event),
+its value dictionary, and a query's events counted per time bucket: the SQL front ends used to hold.
+
+Why here: `auditql sources`, `auditql rejects`, the REPL's `.sources`, completion's values and the
+`.timeline` / notebook histogram each wrote their SQL where they drew the result; front ends now ask the
+facade (api.py), which runs these, so they hold no SQL and never import DuckDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import duckdb
+
+from auditql.errors import QueryError, UsageError
+from auditql.sql import error_line
+
+# The deliveries of one event: an id-bearing event also lists the id-less twins that met it by content.
+DELIVERIES_SQL = """
+SELECT d.source_file, d.source_row, d.line, d.sha256,
+       EXISTS (SELECT 1 FROM events e WHERE e.event_key = d.event_key AND e.source_file = d.source_file
+               AND e.source_row = d.source_row) AS shown,
+       d.raw IS NOT NULL AS differs, d.raw
+FROM deliveries d
+WHERE d.event_key = $1 OR (d.event_key = d.content_key AND d.content_key IN
+      (SELECT content_key FROM deliveries WHERE event_key = $1 AND event_key <> content_key))
+ORDER BY d.source_file, d.source_row"""
+REJECTS_SQL = (
+    "SELECT source_file, line, source_row, reason, record, ingested_at FROM rejects "
+    "ORDER BY ingested_at, source_file, line, source_row"
+)
+# The value dictionary ingest keeps (engine.refresh_column_values); small, so read whole.
+VALUES_SQL = 'SELECT "column", value FROM column_values ORDER BY "column", n DESC, value'
+
+
+def listing_sql(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The SQL of a listing: `sources` (every ingested file), `rejects`, `deliveries` (of one event_key)."""
+    if name == "sources":
+        from auditql import custody
+
+        return custody.sources_sql(con)
+    listings = {"rejects": REJECTS_SQL, "deliveries": DELIVERIES_SQL}
+    if name not in listings:
+        raise UsageError(f"{name} is not a listing. Try one of: sources, {', '.join(listings)}")
+    return listings[name]
+
+
+def value_lists(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The archive's value dictionary: per low-cardinality column, its values, most frequent first."""
+    values: dict[str, list[str]] = {}
+    for column, value in con.execute(VALUES_SQL).fetchall():
+        values.setdefault(column, []).append(value)
+    return values
+
+
+def time_buckets(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: list | dict | None,
+    step: str | None,
+    choose_step: Callable[[datetime, datetime], str],
+) -> tuple[str, list[tuple[datetime, int]]]:
+    """Events of the translated query `sql` per `step` (a DuckDB interval such as `1 hour`; None: the one
+    `choose_step(first, last)` picks for its span), counted by DuckDB where user SQL runs (the query
+    connection, which sees `events` only: the caller passes it). Returns (step, [(bucket start, count)])."""
+    try:
+        if step is None:
+            span = con.execute(f"SELECT min(time), max(time) FROM ({sql})", params or None).fetchone()
+            step = choose_step(span[0], span[1]) if span and span[0] is not None else "1 day"
+        rows = con.execute(
+            f"SELECT time_bucket(INTERVAL '{step}', time) AS bucket, count(*) FROM ({sql}) "
+            "WHERE time IS NOT NULL GROUP BY bucket ORDER BY bucket",
+            params or None,
+        ).fetchall()
+    except duckdb.BinderException:
+        raise QueryError("the timeline needs a result with a `time` column") from None
+    except duckdb.Error as exc:
+        raise QueryError(f"cannot draw the timeline: {error_line(exc, keep_class=True)}") from None
+    return step, [(b, int(n)) for b, n in rows]
