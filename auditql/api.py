@@ -1,5 +1,8 @@
-"""The one surface the front ends (CLI, REPL, notebook magic) share: open an archive, read its catalog,
-translate and run a query, ingest files. Front ends parse input and print; they hold no SQL of their own.
+"""The one surface the front ends (CLI, REPL, notebook magic, Spark) share: open an archive, read its
+catalog, translate and run a query, ingest files, verify custody, export. Front ends parse input and print;
+they hold no SQL of their own and never import DuckDB (an import contract in pyproject.toml says so,
+tests/test_architecture.py runs it). Which storage an archive is (a DuckDB file or a Parquet dataset) is
+the `Archive`'s business (auditql/archive/), never a front end's.
 """
 
 from __future__ import annotations
@@ -7,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -18,17 +20,23 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from auditql import engine
+from auditql import archive, engine
 from auditql.errors import QueryError, UsageError, is_damage
 from auditql.identities import Identities, load_identities
 from auditql.lockdown import out_of_memory, query_connection
 from auditql.output import RowCount, dicts, error_text
-from auditql.query import Catalog, Translation, translate
-from auditql.query.catalog import TimeFields
 
-if TYPE_CHECKING:  # ingest is imported where it runs: a one-shot query should not load it
+if TYPE_CHECKING:  # imported where they run: `auditql ingest` need not load the translator, nor a query ingest
+    from auditql.archives import Limits
+    from auditql.custody import Verification
+    from auditql.dataset.export import ExportSummary
     from auditql.ingest import Report
+    from auditql.query import Catalog, Translation
+    from auditql.query.catalog import TimeFields
     from auditql.vendors.mapping import Mapping as VendorMapping
+
+# A reader connection, as front ends hold it: they pass it back to the functions here, never use it.
+Connection = archive.Connection
 
 
 @dataclass
@@ -75,6 +83,8 @@ def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
         verbatim[vendor] = {f: c for f, c in sorted(common)}
     # complete: ingest records every field of every record it stores (CSV headers, Parquet columns, the
     # merged structure of all JSON records), so a vendor without a field's first key never has it.
+    from auditql.query import Catalog
+
     return Catalog(
         fields={v: frozenset(s) for v, s in fields.items()},
         verbatim=verbatim,
@@ -83,7 +93,7 @@ def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
     )
 
 
-class _OnFirstRead(Mapping[str, TimeFields]):
+class _OnFirstRead(Mapping[str, "TimeFields"]):
     """A mapping built when first read: only a query that names a raw field needs the vendors' time fields,
     and building them parses every vendor mapping (~6 ms a one-shot query need not pay)."""
 
@@ -128,6 +138,7 @@ def time_fields(per_vendor: Mapping[str, list[dict[str, list[str]]]]) -> dict[st
     ingested with `--mapping FILE` still counts; its own time_formats are known only if that file is in
     the user mapping folder (otherwise ISO 8601, epoch and ingest's default formats apply)."""
     from auditql.mapper import DEFAULT_TIME_FORMATS
+    from auditql.query.catalog import TimeFields
     from auditql.vendors import normalize
 
     try:
@@ -364,11 +375,16 @@ def prepare(
     t = translate(text, cat, columns=columns, **options)
     if table_view and columns is None and t.form != "sql":
         t = translate(text, cat, columns=list(TABLE_COLUMNS), **options)
-    # On a Parquet dataset, read only the vendor/date partitions the query can match. Only
-    # auditql.dataset.reader opens dataset connections: when it was never imported, `con` is a DuckDB
-    # archive, and a one-shot query need not import the dataset package (export, ingest, pyarrow).
-    reader = sys.modules.get("auditql.dataset.reader")
-    return t if reader is None else reader.prune(con, t)
+    source = archive.opened_by(con)  # e.g. a Parquet dataset reads only the partitions the query can match
+    return t if source is None else source.prepare(con, t)
+
+
+def translate(text: str, cat: Catalog, **options: Any) -> Translation:
+    """The query core's `translate`, imported when first used: `auditql ingest` and `verify` go through this
+    module too, and need no translator (sqlglot alone costs ~60 ms to import)."""
+    from auditql.query import translate as translated
+
+    return translated(text, cat, **options)
 
 
 def identities(cat: Catalog | None = None) -> Identities:
@@ -395,7 +411,7 @@ def query(
     **options: Any,
 ) -> Result:
     """Translate and run one query on the archive at `db` (read-only, sandboxed connection)."""
-    con = engine.reader(db)
+    con = reader(db)
     try:
         return run(con, prepare(con, text, limit=limit, table_view=table_view, **options), limit, timeout)
     finally:
@@ -431,3 +447,165 @@ def archive_for_files(paths: Iterable[Path], notify: Callable[[str], None] | Non
     from auditql.ingest import expand
 
     return archive_for(sorted(expand(paths)), engine.cache_dir(), __version__, notify)
+
+
+# --- archives: open, ingest, custody, export ------------------------------------------------------------
+# Which storage `db` is (a DuckDB file, a Parquet dataset folder) is decided by `archive.at`, never here.
+
+
+def default_db_path() -> Path:
+    """`$AUDITQL_DB`, else `archive.duckdb` in the user's data directory."""
+    return engine.default_db_path()
+
+
+def default_memory_limit() -> int:
+    """Half the machine's RAM in bytes (what `--memory-limit 50%` means); 0 where it cannot be known."""
+    from auditql.connections import default_memory_limit as half_the_ram
+
+    return half_the_ram()
+
+
+def reader(db: Path, notify: Callable[[str], None] | None = None, memory_limit: int | None = None) -> Connection:
+    """A read-only, sandboxed reader of the archive at `db` (the caller closes it, or uses `opened`); pass it
+    to `prepare`, `run`, `stream`, `catalog` and the listings below. memory_limit: bytes for the process."""
+    return archive.at(db).reader(notify=notify, memory_limit=memory_limit)
+
+
+@contextlib.contextmanager
+def opened(
+    db: Path, notify: Callable[[str], None] | None = None, memory_limit: int | None = None
+) -> Iterator[Connection]:
+    """`reader(db)` for the length of a block, closed after it (an archive file's readers hold no lock, but
+    a reader left open holds its memory and, on Windows, the file)."""
+    con = reader(db, notify, memory_limit)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ingest(
+    paths: Iterable[Path],
+    db: Path,
+    vendor: str | None = None,
+    mappings: Iterable[Path] = (),
+    limits: Limits | None = None,
+    progress: Callable[[str], None] | None = None,
+    notify: Callable[[str], None] | None = None,
+    memory_limit: int | None = None,
+    **options: Any,
+) -> Report:
+    """Ingest files, folders and .zip/.gz exports into the archive at `db` (a DuckDB file, created when
+    missing, or a Parquet dataset folder), with the same accounting either way. `options` pass through to
+    the ingest (auditql/ingest.py) unchanged."""
+    into = archive.at(db)
+    return into.ingest(paths, vendor, mappings, limits, progress, notify, memory_limit=memory_limit, **options)
+
+
+def verify(db: Path, rehash: bool = True, anchor: str | None = None) -> Verification:
+    """Check the chain of custody of the archive at `db` (custody.py; a dataset names the part file of an
+    edited event). rehash: re-hash the source files still at their recorded path."""
+    source = archive.at(db)
+    con = source.reader()
+    try:
+        return source.verify(con, rehash=rehash, anchor=anchor)
+    finally:
+        con.close()
+
+
+def export(
+    db: Path,
+    target: Path,
+    text: str | None = None,
+    partition_by: tuple[str, ...] | None = None,
+    overwrite: bool = False,
+) -> ExportSummary:
+    """Write the archive at `db`, or the result of the query `text` on it, as a Parquet dataset at `target`
+    (docs/scale.md); the query runs sandboxed like any other."""
+    return archive.at(db).export(target, prepare, text, partition_by, overwrite)
+
+
+def parse_partition_by(text: str) -> tuple[str, ...]:
+    """`vendor,date` → ("vendor", "date"); `none` → no partitioning; a miss names the valid keys."""
+    from auditql.dataset.layout import parse_partition_by as parse
+
+    return parse(text)
+
+
+def is_dataset(db: Path) -> bool:
+    """Whether `db` is a Parquet dataset (what `--engine spark` reads) rather than a DuckDB file."""
+    return archive.at(db).kind == "dataset"
+
+
+def dataset_layout(db: Path) -> tuple[Path, list[str]]:
+    """A Parquet dataset's events folder (hive-partitioned part files) and its columns in order, for an
+    engine that reads the files itself (Spark)."""
+    from auditql.dataset.layout import EVENTS, read_manifest
+
+    return db / EVENTS, [c["name"] for c in read_manifest(db)["columns"]]
+
+
+def interrupt(con: Connection) -> None:
+    """Cancel whatever runs on a reader (Ctrl-C in the REPL), its query connection included."""
+    from auditql.lockdown import interrupt as cancel
+
+    cancel(con)
+
+
+# --- listings: the archive's own tables, as rows (their SQL: listings.py) ----------------------------
+
+
+def listing(con: Connection, name: str, params: list | None = None) -> Result:
+    """A listing's rows (`sources`, `rejects`, `deliveries` of one event_key), fetched whole (for the REPL's
+    `.sources`: a screenful)."""
+    from auditql import listings
+
+    started = time.perf_counter()
+    cursor = con.execute(listings.listing_sql(con, name), params or [])
+    rows = cursor.fetchall()
+    description = cursor.description or []
+    return Result(
+        [d[0] for d in description], [str(d[1]) for d in description], rows, elapsed=time.perf_counter() - started
+    )
+
+
+@contextlib.contextmanager
+def stream_listing(con: Connection, name: str, params: list | None = None) -> Iterator[Stream]:
+    """A listing's rows as DuckDB delivers them (a million rejects are never held whole); a column named
+    `…_time` or `…_at` is typed as a time, so every output format writes it as one."""
+    from auditql import listings
+
+    con.execute(listings.listing_sql(con, name), params or [])
+    with Deadline(con, None) as deadline:
+        rows = Stream(con, deadline, None, time.perf_counter())
+        rows.types = ["TIMESTAMP WITH TIME ZONE" if c.endswith(("_time", "_at")) else "" for c in rows.columns]
+        yield rows
+
+
+def query_progress(con: Connection) -> float:
+    """DuckDB's estimate of the running query's share done on `con`'s query connection, in percent (-1: none
+    running); safe to call from another thread while the query runs (progress.py)."""
+    return query_connection(con).query_progress()
+
+
+def value_lists(con: Connection) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The archive's value dictionary: per low-cardinality column, and per raw field with few values, its
+    values, most frequent first (for completion)."""
+    from auditql import listings
+
+    return listings.value_lists(con)
+
+
+def time_buckets(
+    con: Connection,
+    sql: str,
+    params: list | dict | None,
+    by_vendor: bool,
+    window: tuple[datetime | None, datetime | None],
+    choose_step: Callable[[datetime | None, datetime | None], tuple[str, str]],
+) -> tuple[str, str, list[tuple[datetime, str, int]], list[datetime]]:
+    """Events of the translated query `sql` per bucket, counted where user SQL runs (listings.time_buckets):
+    (step, note, [(bucket, vendor, count)], every bucket of the axis)."""
+    from auditql import listings
+
+    return listings.time_buckets(query_connection(con), sql, params, by_vendor, window, choose_step)

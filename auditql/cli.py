@@ -113,7 +113,7 @@ def mapping_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def resolve_db(db: Path | None) -> Path:
-    from auditql.engine import default_db_path
+    from auditql.api import default_db_path
 
     return db if db is not None else default_db_path()
 

@@ -13,7 +13,7 @@ The kinds, and what each one sets (each exactly what its callers set before this
 - `archive_file`: a DuckDB archive file, read-write for an ingest or read-only; settings are the caller's
   (engine.writer sets UTC, the budget and a temporary folder; file_cache reads it as it is).
 - `archive_attached`: an in-memory database with an archive file attached read-only under a hidden name,
-  for the sandboxed reader (engine.reader, then lockdown.lock).
+  for the sandboxed reader of an archive file (engine.open_reader, then lockdown.lock).
 - `in_memory`: an empty in-memory database, nothing set: the dataset reader and the pattern checker, which
   lockdown.lock then locks.
 - `probe`: the same for the format sniffers, which ask DuckDB one question on a connection of their own (a

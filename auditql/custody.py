@@ -46,7 +46,7 @@ from typing import Any
 
 import duckdb
 
-from auditql import contents, digests
+from auditql import contents, digests, tables
 
 GENESIS = "0" * 64
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -61,16 +61,7 @@ DIGEST_COLUMNS = digests.ENTRY_COLUMNS
 # `origin`: for a file `auditql pull` fetched, the request it answered (JSON: source, vendor, method, URL without
 # secrets, HTTP status, time, SHA-256 of the bytes served; docs/pull.md). Like the digests, hashed only when set.
 OPTIONAL_COLUMNS = (*DIGEST_COLUMNS, "origin")
-MANIFEST_DDL: tuple[str, ...] = (
-    """CREATE TABLE IF NOT EXISTS manifest (
-  seq BIGINT NOT NULL, prev_hash VARCHAR NOT NULL, entry_hash VARCHAR NOT NULL,
-  kind VARCHAR, status VARCHAR, source_file VARCHAR, path VARCHAR, member VARCHAR,
-  sha256 VARCHAR, bytes BIGINT, vendor VARCHAR, format VARCHAR,
-  records_read BIGINT, added BIGINT, duplicates BIGINT, rejected BIGINT,
-  ingested_at TIMESTAMPTZ, tool_version VARCHAR, note VARCHAR,
-  deliveries_digest VARCHAR, rejects_digest VARCHAR, sources_digest VARCHAR, events_digest VARCHAR)""",
-    *(f"ALTER TABLE manifest ADD COLUMN IF NOT EXISTS {c} VARCHAR" for c in OPTIONAL_COLUMNS),
-)
+MANIFEST_DDL = tables.MANIFEST  # the table itself is defined with the others (tables.py)
 
 # The hashed columns as text exactly as `entry_hash` covers them (see the module docstring).
 _HASHED_SELECT = (

@@ -22,12 +22,12 @@ from __future__ import annotations
 import duckdb
 
 from auditql.formats import sql_ident, sql_str
+from auditql.tables import DEDUP_SCRATCH, drop_scratch
 from auditql.vendors.mapping import FIELD_COLUMNS
 
 GOOD = "_time IS NOT NULL"
 # How full a copy is: the number of canonical columns it fills (the same expression over staged and stored rows).
 FULL = " + ".join(f"({sql_ident(c)} IS NOT NULL)::INTEGER" for c in FIELD_COLUMNS)
-TEMP_TABLES: tuple[str, ...] = ("_aq_ids", "_aq_groups", "_aq_drop", "_aq_new")
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> int:
@@ -124,8 +124,7 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
     else:
         added = _count(con, f"{insert_sql} SEMI JOIN _aq_new USING (source_row)")
         _keep_differing_raw(con, file, digest)
-    for table in TEMP_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    drop_scratch(con, DEDUP_SCRATCH)
     return added - dropped
 
 

@@ -20,36 +20,11 @@ from pathlib import Path
 import duckdb
 
 from auditql import connections, lockdown
-from auditql.custody import MANIFEST_DDL
 from auditql.errors import ArchiveBusy, ArchiveDamaged, ArchiveMissing, damage_detail, is_damage
 from auditql.formats import MAX_LINE_BYTES
-from auditql.schema import events_ddl
-from auditql.sql import error_line
+from auditql.sql import error_line, sql_ident, sql_str
+from auditql.tables import ARCHIVE_DDL
 
-ARCHIVE_DDL: tuple[str, ...] = (
-    events_ddl(),
-    """CREATE TABLE IF NOT EXISTS sources (
-      source_file VARCHAR, sha256 VARCHAR, bytes BIGINT, vendor VARCHAR, format VARCHAR, mapping VARCHAR,
-      records_read BIGINT, added BIGINT, duplicates BIGINT, rejected BIGINT,
-      first_time TIMESTAMPTZ, last_time TIMESTAMPTZ, ingested_at TIMESTAMPTZ, tool_version VARCHAR,
-      columns JSON)""",
-    """CREATE TABLE IF NOT EXISTS rejects (
-      source_file VARCHAR, line BIGINT, source_row BIGINT, reason VARCHAR, record VARCHAR,
-      ingested_at TIMESTAMPTZ)""",
-    # Every record that delivered an event: one row per (event, file, row), so every file an event came
-    # from is on record, not only the one whose copy `events` shows. `raw` is kept only where the copy
-    # differs from the stored event's (a CSV twin of a JSON record), or when a better copy replaced it.
-    # `digest` / `raw_digest`: the content the copy delivered (digests.py), which its file's custody entry
-    # commits to; an archive made before they existed gets them empty (not covered, says `verify`).
-    """CREATE TABLE IF NOT EXISTS deliveries (
-      event_key VARCHAR, content_key VARCHAR, source_file VARCHAR, sha256 VARCHAR, source_row BIGINT,
-      line BIGINT, raw JSON, digest VARCHAR, raw_digest VARCHAR)""",
-    "ALTER TABLE deliveries ADD COLUMN IF NOT EXISTS digest VARCHAR",
-    "ALTER TABLE deliveries ADD COLUMN IF NOT EXISTS raw_digest VARCHAR",
-    "CREATE TABLE IF NOT EXISTS fields (vendor VARCHAR, field VARCHAR)",
-    'CREATE TABLE IF NOT EXISTS column_values ("column" VARCHAR, value VARCHAR, n BIGINT)',
-    *MANIFEST_DDL,
-)
 # Low-cardinality columns whose distinct values are kept in `column_values` at ingest, so completion and
 # summaries stay instant on a 10-million-event archive.
 VALUE_COLUMNS: tuple[str, ...] = (
@@ -80,8 +55,8 @@ MAX_FIELD_VALUE_CHARS = 200
 def refresh_column_values(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild the value dictionary (top values per column by frequency, then the raw fields' few values)."""
     parts = " UNION ALL ".join(
-        f'SELECT \'{c}\' AS "column", "{c}"::VARCHAR AS value, count(*) AS n FROM events '
-        f'WHERE "{c}" IS NOT NULL GROUP BY ALL'
+        f'SELECT {sql_str(c)} AS "column", {sql_ident(c)}::VARCHAR AS value, count(*) AS n FROM events '
+        f"WHERE {sql_ident(c)} IS NOT NULL GROUP BY ALL"
         for c in VALUE_COLUMNS
     )
     con.execute("DELETE FROM column_values")
@@ -165,7 +140,7 @@ def _busy(path: Path, exc: duckdb.Error) -> ArchiveBusy:
 _HEADER_BYTES = 3 * 4096  # DuckDB's file header and two database headers
 
 
-def _connect(path: Path, read_only: bool, notify=None, attach_as: str | None = None) -> duckdb.DuckDBPyConnection:
+def connect(path: Path, read_only: bool, notify=None, attach_as: str | None = None) -> duckdb.DuckDBPyConnection:
     """Connect, waiting a little for another process's write lock (ingests are short) before giving up.
     attach_as: open an in-memory database instead, with the archive attached read-only under that name."""
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
@@ -212,7 +187,7 @@ def writer(path: Path, notify=None, memory_limit: int | None = None) -> Iterator
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_unpack_dirs()
-    con = _connect(path, read_only=False, notify=notify)
+    con = connect(path, read_only=False, notify=notify)
     try:
         connections.utc_and_quiet(con)
         connections.track_progress(con)  # a big file's load shows how far it is (auditql/progress.py)
@@ -280,26 +255,20 @@ def remove_stale_unpack_dirs() -> list[Path]:
     return removed
 
 
-def reader(path: Path, notify=None, memory_limit: int | None = None) -> duckdb.DuckDBPyConnection:
-    """Read-only, sandboxed connection to an archive (the caller closes it). auditql's own code reads the
-    catalog tables through it; user SQL runs on its query connection, which sees `events` only
-    (auditql/lockdown.py). memory_limit: bytes (default: half the RAM)."""
+def open_reader(path: Path, notify=None, memory_limit: int | None = None) -> duckdb.DuckDBPyConnection:
+    """Read-only, sandboxed connection to an archive file (the caller closes it), opened by the readers'
+    one sequence (lockdown.open_sandboxed): the file attached read-only under a hidden name, `events` a
+    view of its table. memory_limit: bytes (default: half the RAM). Callers go through
+    `auditql.archive.at(path).reader()`, which also knows datasets."""
     if not path.exists():
         raise ArchiveMissing(f"{path}: no archive here yet; run `auditql ingest --db {path} FILES…` first")
-    if path.is_dir():  # a Parquet dataset (docs/scale.md): sandboxed the same way, views over its files
-        from auditql.dataset.reader import open_reader
 
-        return open_reader(path, memory_limit=memory_limit)
-    hidden = lockdown.hidden_name()
-    with connections.closed_on_error(_connect(path, read_only=True, notify=notify, attach_as=hidden)) as con:
-        connections.utc_and_quiet(con)
+    def fill(con: duckdb.DuckDBPyConnection, hidden: str) -> None:
         con.execute(f"SET search_path = '{hidden}.main,memory.main'")
-        connections.query_macros(con)
         stored = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'events'", [hidden]
         ).fetchall()
         if stored[0][0]:  # an archive killed before its first commit has no tables: nothing to show
-            con.execute(f'CREATE VIEW memory.main.events AS SELECT * FROM "{hidden}".main.events')
-        lockdown.add_query_connection(con)
-        lockdown.lock(con, memory_limit)
-    return con
+            con.execute(f"CREATE VIEW memory.main.events AS SELECT * FROM {sql_ident(hidden)}.main.events")
+
+    return lockdown.open_sandboxed(lambda hidden: connect(path, True, notify, attach_as=hidden), fill, memory_limit)

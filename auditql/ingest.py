@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from auditql import __version__, archives, canonical, custody, dedup, digests, engine, formats, textfile
+from auditql import __version__, archives, canonical, custody, dedup, digests, engine, formats, tables, textfile
 from auditql.custody import sha256_file
 from auditql.errors import AuditqlError, InputError
 from auditql.filekind import not_regular
@@ -295,8 +295,7 @@ class Ingestor:
             [mapping.name, records.fields, mapping.name],
         )
         written = _content_digests(con, display)
-        for table in ("_aq_staged", "_aq_csv", "_aq_json", "_aq_lines"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        tables.drop_scratch(con, tables.FILE_SCRATCH)
         return written
 
     def _already_ingested(self, digest: str, result: FileResult) -> bool:
@@ -410,16 +409,10 @@ def ingest(
     memory_limit: int | None = None,
     origins: Mapping[Path, dict] | None = None,
 ) -> Report:
-    """Ingest into the archive at `db`: a DuckDB file, or a folder holding a Parquet dataset (docs/scale.md),
-    so every front end (CLI, REPL `.ingest`, `%auditql ingest`) handles both the same way.
+    """Ingest into the DuckDB archive file at `db`. Front ends call `api.ingest`, which also ingests into a
+    Parquet dataset (auditql/archive/); a dataset's ingest runs this on a scratch archive file.
 
     origins: per file (resolved path), the request `auditql pull` fetched it with; stored in its custody entry."""
-    if db.is_dir():
-        from auditql.dataset import ingest_into
-
-        return ingest_into(
-            paths, db, vendor, mappings, limits, progress, notify, memory_limit=memory_limit, origins=origins
-        )
     registry = load_registry(list(mappings))
     report = Report()
     files = list(expand(paths))

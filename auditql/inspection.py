@@ -14,6 +14,7 @@ from auditql.errors import AuditqlError
 from auditql.ingest import expand
 from auditql.mapper import canonical_columns, plan
 from auditql.output import Table, render_text
+from auditql.tables import READ_SCRATCH, drop_scratch
 from auditql.vendors import load_registry
 from auditql.vendors.detect import detect
 from auditql.vendors.mapping import RULE_COLUMNS
@@ -86,8 +87,7 @@ def describe(con, path: Path, display: str, registry, forced, sample: int) -> st
     table = Table(SAMPLE_COLUMNS, [str(cur.description[i][1]) for i in keep], [[r[i] for i in keep] for r in rows])
     lines.append(f"sample rows ({len(rows)}):")
     lines.append(render_text(table, "vertical"))
-    for t in ("_aq_csv", "_aq_json", "_aq_lines"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    drop_scratch(con, READ_SCRATCH)
     return "\n".join(lines)
 
 

@@ -9,8 +9,9 @@ made up at random for this connection (an attached catalog for a DuckDB file, a 
 dataset). The default catalog holds only a view `events` (and the time macros queries may generate). Two
 connections share that database:
 
-- the *catalog* connection, returned by `engine.reader`, whose search path includes the hidden tables:
-  auditql's own code reads `sources`, `fields`, `manifest`… through it, by their plain names;
+- the *catalog* connection, returned by an archive's reader (`auditql.archive`), whose search path
+  includes the hidden tables: auditql's own code reads `sources`, `fields`, `manifest`… through it, by
+  their plain names;
 - the *query* connection (`query_connection(con)`), with DuckDB's default search path: an unqualified name
   can only mean `events`, and DuckDB's "did you mean" hints are off, so an error never names the hidden
   catalog.
@@ -28,6 +29,7 @@ import re
 import secrets
 import threading
 import weakref
+from collections.abc import Callable
 
 import duckdb
 
@@ -74,8 +76,31 @@ def lock(con: duckdb.DuckDBPyConnection, memory_limit: int | None = None) -> Non
     con.execute("SET lock_configuration = true")
 
 
+def open_sandboxed(
+    connect: Callable[[str], duckdb.DuckDBPyConnection],
+    fill: Callable[[duckdb.DuckDBPyConnection, str], Callable[[duckdb.DuckDBPyConnection], None] | None],
+    memory_limit: int | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """The one open-and-lock sequence of every archive reader (a DuckDB file's, a dataset's), so both are
+    sandboxed alike: UTC and quiet, the catalog in a schema named by `hidden_name`, the time macros, the
+    query connection, then `lock`. `connect(hidden)` opens the connection (an archive file attaches itself
+    under the hidden name); `fill(con, hidden)` creates the catalog (in `hidden`) and `events` (in
+    memory.main), and may return a callback that readies the query connection as well (a dataset registers
+    its Arrow scan there). Closed again should any step fail."""
+    hidden = hidden_name()
+    with connections.closed_on_error(connect(hidden)) as con:
+        connections.utc_and_quiet(con)
+        on_query = fill(con, hidden)
+        connections.query_macros(con)
+        query = add_query_connection(con)
+        if on_query is not None:
+            on_query(query)
+        lock(con, memory_limit)
+    return con
+
+
 def query_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Where user SQL runs for a connection from `engine.reader`; any other connection is its own."""
+    """Where user SQL runs for a connection from an archive's reader; any other connection is its own."""
     return _QUERY_CONNECTIONS.get(con, con)
 
 

@@ -23,7 +23,7 @@ from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMa
 from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope, no_var_expand
 from IPython.utils.text import DollarFormatter
 
-from auditql import api, engine, notebook
+from auditql import api, notebook
 from auditql.completer import Snapshot, Suggestion, suggest
 from auditql.errors import AuditqlError, QueryError, UsageError, environment_error
 from auditql.output import safe_text
@@ -198,7 +198,7 @@ class AuditqlMagics(Magics):
     def database(self, given: str | None) -> Path:
         if given:
             return Path(given).expanduser()
-        return self.archive if self.archive is not None else engine.default_db_path()
+        return self.archive if self.archive is not None else api.default_db_path()
 
     def query(self, text: str, options: dict[str, Any], params: notebook.Namespace) -> Any:
         limit, name, columns = options.get("--limit"), options.get("-o"), options.get("--columns")
@@ -225,7 +225,7 @@ class AuditqlMagics(Magics):
         return result
 
     def ingest(self, paths: list[Path], options: dict[str, Any]) -> None:
-        from auditql.ingest import ingest
+        from auditql.api import ingest
         from auditql.output import render
         from auditql.output.reports import ingest_messages, ingest_table
 
@@ -244,7 +244,7 @@ class AuditqlMagics(Magics):
         if len(paths) != 1:
             raise UsageError("open takes one archive path: %auditql open PATH")
         db = paths[0].expanduser()
-        engine.reader(db).close()  # says clearly when there is no archive there
+        api.reader(db).close()  # says clearly when there is no archive there
         self.archive = db
         self.remember(db)
         print(f"archive: {safe_text(db)}")
@@ -255,7 +255,7 @@ class AuditqlMagics(Magics):
             key = (db, db.stat().st_mtime_ns)
             if key == self._snapshot_key:
                 return
-            con = engine.reader(db)
+            con = api.reader(db)
         except (OSError, AuditqlError):
             return
         try:

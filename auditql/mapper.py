@@ -15,6 +15,7 @@ from auditql.schema import COLUMN_NAMES
 from auditql.vendors.detect import field_index, resolve, spellings
 from auditql.vendors.mapping import (
     ACTOR_COLUMNS,
+    DEFAULT_TIME_FORMATS,
     DEFAULTS,
     FIELD_COLUMNS,
     PRECISIONS,
@@ -23,14 +24,6 @@ from auditql.vendors.mapping import (
     Rule,
 )
 
-DEFAULT_TIME_FORMATS: tuple[str, ...] = (
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%d %b %Y %H:%M:%S",
-    "%b %d, %Y %I:%M:%S %p",
-)
 # How DuckDB writes a JSON number it read as a double (`json_extract_string`): with a fraction or an exponent.
 DOUBLE_TEXT = r"-?[0-9]+(\.[0-9]+([eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)"
 # Columns whose value is copied unchanged from one field (so queries may read the typed column instead).

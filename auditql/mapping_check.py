@@ -90,7 +90,7 @@ def text(value: object) -> str:
 def _rows(db: Path) -> list[dict[str, object]]:
     if not db.exists():
         return []
-    con = engine.reader(db)
+    con = engine.open_reader(db)  # the scratch archive file this check just ingested into
     try:
         cur = con.execute("SELECT * EXCLUDE (raw) FROM events ORDER BY source_row")
         names = [d[0] for d in cur.description or []]

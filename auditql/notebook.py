@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditql import api, engine
+from auditql import api
 from auditql import timeline as histogram
 from auditql.errors import UsageError
 from auditql.output import Table, draw, footer_text, is_terminal, iso_time
@@ -84,22 +84,16 @@ class Request:
 
 def explain(db: Path, request: Request, limit: int | None = None) -> Translation:
     """The translation a query would run, without running it."""
-    con = engine.reader(db)
-    try:
+    with api.opened(db) as con:
         return request.prepare(con, limit)
-    finally:
-        con.close()
 
 
 def query(db: Path, request: Request, limit: int | None = None, timeout: float | None = api.DEFAULT_TIMEOUT) -> Result:
     """Run one query on the archive at `db` (read-only, closed again before returning); cancelled after
     `timeout` seconds (None or 0: no limit), so a runaway query cannot hang the kernel."""
-    con = engine.reader(db)
-    try:
+    with api.opened(db) as con:
         translation = request.prepare(con, limit)
         answer = api.run(con, translation, limit, timeout)
-    finally:
-        con.close()
     return Result(**vars(answer), db=db, translation=translation, request=request.pinned())
 
 
@@ -145,12 +139,9 @@ class Result(api.Result):
         if self.db is None or self.request is None:
             raise UsageError("this result does not know its archive; run the query with %auditql")
         every_match = Request(self.request.text, {**self.request.options, "columns": None})
-        con = engine.reader(self.db)
-        try:
+        with api.opened(self.db) as con:
             t = every_match.prepare(con)
             counted = histogram.timeline(con, t.sql, t.params, interval)
-        finally:
-            con.close()
         return Timeline(counted.interval, counted.buckets, counted.axis, counted.by_vendor, counted.note)
 
     def summary(self) -> str:

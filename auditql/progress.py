@@ -129,16 +129,14 @@ class Guarded:
 @contextmanager
 def query(con: Any, stream: TextIO, show: bool, label: str = "query") -> Iterator[Line | None]:
     """While the block runs, `label ▕███▏ 40% · 12s` from DuckDB's own estimate for the query running on
-    `con` (a connection from `engine.reader`: its query connection is watched); None when not shown."""
+    `con` (a connection from `api.reader`: its query connection is watched); None when not shown."""
     if not show:
         yield None
         return
-    from auditql.lockdown import query_connection
-
-    running = query_connection(con)
+    from auditql import api
 
     def describe() -> str | None:
-        done = running.query_progress()
+        done = api.query_progress(con)
         if done < 0:
             return None
         return f"{label} {bar(done / 100)} · {time.monotonic() - line.started:.0f}s · Ctrl-C cancels"

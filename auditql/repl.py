@@ -24,14 +24,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar, cast
 
-import duckdb
-
-from auditql import api, engine, progress, saved_queries, special
+from auditql import api, progress, saved_queries, special
 from auditql.completer import Snapshot
 from auditql.errors import AuditqlError, QueryError, UsageError, environment_error
 from auditql.identities import PERSON
 from auditql.lexer import statement_text
-from auditql.lockdown import interrupt
 from auditql.output import Shown, Table, draw, footer_text, safe_text
 from auditql.query import Translation
 from auditql.query.allowlist import ALLOWED_FUNCTION_NAMES
@@ -40,45 +37,9 @@ T = TypeVar("T")
 DEFAULT_LIMIT = 1000
 DEFAULT_PAGER = "less -SRXF"
 STATS_QUERY = "SELECT count(*) AS events, min(time) AS first, max(time) AS last FROM events"
-# The value dictionary ingest keeps (engine.refresh_column_values); small, so read whole on each refresh.
-VALUES_SQL = 'SELECT "column", value FROM column_values ORDER BY "column", n DESC, value'
 # A bare word alone on the line does what it says, as in psql, sqlite3 and the DuckDB CLI.
 BARE_WORDS = {"exit": ".exit", "quit": ".quit", "help": ".help", "\\q": ".quit", "\\?": ".help"}
 COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "note": "\x1b[2m"}
-
-
-class Destination:
-    """Where `.output FILE` (every result until `.output` alone) or `.once FILE` (the next result) writes:
-    the whole result in the current format, not fitted to the terminal. `.once` goes through
-    `destination.output_file`, so the file appears complete or not at all."""
-
-    def __init__(self, path: Path, once: bool):
-        self.path, self.once = path, once
-        self.handle: TextIO | None = None
-
-    def write(self, table: Table | api.Result, fmt: str) -> Path:
-        from auditql.destination import output_file
-        from auditql.errors import IOFailure, write_error_text
-        from auditql.output import render
-
-        if self.once:
-            with output_file(self.path) as fh:
-                render(table, fmt, fh)
-            return self.path
-        try:
-            if self.handle is None:
-                self.handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (open until .output)
-            render(table, fmt, self.handle)
-            self.handle.flush()
-        except OSError as exc:
-            raise IOFailure(write_error_text(exc, self.path)) from None
-        return self.path
-
-    def close(self) -> None:
-        if self.handle is not None:
-            with suppress(OSError):
-                self.handle.close()
-            self.handle = None
 
 
 @dataclass
@@ -105,12 +66,14 @@ class Session:
     stats: tuple[int, datetime | None, datetime | None] | None = None
     running: bool = True
     pager: str | None = field(default_factory=lambda: os.environ.get("PAGER") or DEFAULT_PAGER)
-    results_to: Destination | None = None  # `.output FILE` / `.once FILE`: query results go there, not the screen
+    results_to: special.Destination | None = (
+        None  # `.output FILE` / `.once FILE`: query results go there, not the screen
+    )
 
     # --- the archive -------------------------------------------------------------------------------
-    def archive(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    def archive(self, work: Callable[[api.Connection], T]) -> T:
         """Open the archive read-only, run `work` (Ctrl-C cancels it), refresh what completion knows, close."""
-        con = engine.reader(self.db, notify=lambda m: self.say(m, "note"))
+        con = api.reader(self.db, notify=lambda m: self.say(m, "note"))
         try:
             with progress.query(con, sys.stderr, progress.wanted(sys.stderr) and self.out.isatty()):
                 value = cancellable(con, work)
@@ -119,11 +82,11 @@ class Session:
         finally:
             con.close()
 
-    def refresh(self, con: duckdb.DuckDBPyConnection) -> None:
+    def refresh(self, con: api.Connection) -> None:
         """Toolbar numbers and the completion snapshot, from the archive's small catalog tables."""
         stats = api.run(con, api.prepare(con, STATS_QUERY)).rows[0]
         self.stats = (int(stats[0]), stats[1], stats[2])
-        values, field_values = split_values(con.execute(VALUES_SQL).fetchall())
+        values, field_values = api.value_lists(con)
         catalog = api.catalog(con)
         with suppress(UsageError):  # a broken identities file is reported by the query that reads it
             values[PERSON] = [p.name for p in api.identities(catalog).people]
@@ -138,7 +101,7 @@ class Session:
         """Translate and run one query, show the result and remember it for `.explain`, `.timeline`, `.export`."""
         translated: list[Translation] = []
 
-        def work(con: duckdb.DuckDBPyConnection) -> api.Result:
+        def work(con: api.Connection) -> api.Result:
             translated.append(api.prepare(con, text, limit=self.limit))
             return api.run(con, translated[0], self.limit, self.timeout)
 
@@ -216,22 +179,7 @@ class Session:
             self.say(f"internal error: {type(exc).__name__}: {exc} (set AUDITQL_DEBUG=1; please report)", "error")
 
 
-def split_values(rows: list[tuple[str, str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """The value dictionary's rows as (canonical column -> values, raw field -> values), in the order read
-    (most frequent first); a field two vendors share gets both vendors' values."""
-    values: dict[str, list[str]] = {}
-    fields: dict[str, list[str]] = {}
-    for column, value in rows:
-        if column.startswith(engine.FIELD_VALUES_PREFIX):
-            known = fields.setdefault(column[len(engine.FIELD_VALUES_PREFIX) :], [])
-            if value not in known:
-                known.append(value)
-        else:
-            values.setdefault(column, []).append(value)
-    return values, fields
-
-
-def cancellable(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+def cancellable(con: api.Connection, work: Callable[[api.Connection], T]) -> T:
     """Run `work(con)` in a worker thread; Ctrl-C (SIGINT reaches only the main thread) interrupts DuckDB.
 
     The main thread waits on an Event, not `Thread.join`: a KeyboardInterrupt inside `join` can leave
@@ -253,7 +201,7 @@ def cancellable(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyC
         try:
             done.wait(0.05)
         except KeyboardInterrupt:
-            interrupt(con)  # and its query connection, where user SQL runs
+            api.interrupt(con)  # and its query connection, where user SQL runs
     if "error" in box:
         raise box["error"]
     return cast(T, box["value"])

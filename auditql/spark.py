@@ -22,6 +22,8 @@ from typing import Any
 from auditql.errors import QueryError, UsageError
 from auditql.sql import error_line
 
+ALL_ROWS = "_aq_dataset"  # Spark's view of the dataset's rows with their partition columns (for pruning)
+
 DEFAULT_MASTER = "local[2]"
 LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")  # errors only, on stderr
 
@@ -50,14 +52,12 @@ def session(master: str | None = None) -> Any:
 
 
 def register(spark: Any, root: Path) -> None:
-    """Make `events` a view over the dataset at `root`, columns in canonical order; `_aq_dataset` keeps
-    the partition columns, for the same partition pruning the DuckDB path does (dataset.reader.narrow)."""
-    from auditql.dataset.layout import EVENTS, read_manifest
-    from auditql.dataset.reader import ALL_ROWS
+    """Make `events` a view over the dataset at `root`, columns in canonical order; `ALL_ROWS` keeps the
+    partition columns, for the same partition pruning the DuckDB path does (query/pruning.py)."""
+    from auditql.api import dataset_layout
 
-    manifest = read_manifest(root)
-    columns = [c["name"] for c in manifest["columns"]]
-    frame = spark.read.option("basePath", str(root / EVENTS)).parquet(str(root / EVENTS))
+    events, columns = dataset_layout(root)
+    frame = spark.read.option("basePath", str(events)).parquet(str(events))
     frame.createOrReplaceTempView(ALL_ROWS)
     frame.select(*[f"`{c}`" for c in columns]).createOrReplaceTempView("events")
 
@@ -80,12 +80,14 @@ def check(translation: Any) -> str:
 
 def spark_sql(spark: Any, translation: Any) -> str:
     """The translation in Spark SQL (checked), its `events` narrowed to the vendor/date partitions it can match."""
-    from auditql.dataset.reader import ALL_ROWS, narrow
+    from sqlglot import exp
+
+    from auditql.query.pruning import narrow
 
     check(translation)
     if translation.tree is not None:
-        canonical = ", ".join(f'"{c}"' for c in spark.table("events").columns)
-        tree = narrow(translation.tree, set(spark.table(ALL_ROWS).columns), canonical)
+        canonical: list[exp.Expr] = [exp.column(c, quoted=True) for c in spark.table("events").columns]
+        tree = narrow(translation.tree, set(spark.table(ALL_ROWS).columns), canonical, ALL_ROWS)
         if tree is not None:
             translation = dataclasses.replace(translation, tree=tree)
     return translation.to_dialect("spark")

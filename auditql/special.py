@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from auditql import sql
 from auditql.completer import COMMAND, PATH, QUERY, SAVED, VENDOR
@@ -19,13 +20,46 @@ from auditql.errors import UsageError
 from auditql.filekind import not_regular
 
 if TYPE_CHECKING:
-    import duckdb
-
+    from auditql import api
     from auditql.output import Table
     from auditql.repl import Session
     from auditql.timeline import Timeline
 
 Handler = Callable[["Session", str], None]
+
+
+class Destination:
+    """Where `.output FILE` (every result until `.output` alone) or `.once FILE` (the next result) writes:
+    the whole result in the current format, not fitted to the terminal. `.once` goes through
+    `destination.output_file`, so the file appears complete or not at all."""
+
+    def __init__(self, path: Path, once: bool):
+        self.path, self.once = path, once
+        self.handle: TextIO | None = None
+
+    def write(self, table: Table | api.Result, fmt: str) -> Path:
+        from auditql.destination import output_file
+        from auditql.errors import IOFailure, write_error_text
+        from auditql.output import render
+
+        if self.once:
+            with output_file(self.path) as fh:
+                render(table, fmt, fh)
+            return self.path
+        try:
+            if self.handle is None:
+                self.handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (open until .output)
+            render(table, fmt, self.handle)
+            self.handle.flush()
+        except OSError as exc:
+            raise IOFailure(write_error_text(exc, self.path)) from None
+        return self.path
+
+    def close(self) -> None:
+        if self.handle is not None:
+            with suppress(OSError):
+                self.handle.close()
+            self.handle = None
 
 
 @dataclass(frozen=True)
@@ -149,13 +183,12 @@ def _vendors(session: Session, arg: str) -> None:
 @special_command(".sources")
 def _sources(session: Session, arg: str) -> None:
     """List the ingested files: vendor, records read/added/duplicate/rejected, time span, SHA-256."""
-    from auditql import custody
+    from auditql import api
     from auditql.output import Table as Rows
 
-    def read(con: duckdb.DuckDBPyConnection) -> Table:
-        cursor = con.execute(custody.sources_sql(con))
-        rows = cursor.fetchall()
-        return Rows([d[0] for d in cursor.description], [str(d[1]) for d in cursor.description], rows)
+    def read(con: api.Connection) -> Table:
+        listed = api.listing(con, "sources")
+        return Rows(listed.columns, listed.types, listed.rows)
 
     session.show(session.archive(read))
 
@@ -163,7 +196,7 @@ def _sources(session: Session, arg: str) -> None:
 @special_command(".ingest", "PATH…", choices=PATH)
 def _ingest(session: Session, arg: str) -> None:
     """Ingest files, folders or .zip/.gz exports into this archive (the same as `auditql ingest`)."""
-    from auditql.ingest import ingest
+    from auditql.api import ingest
     from auditql.output.reports import ingest_messages, ingest_table
 
     paths = [Path(p).expanduser() for p in arguments(arg)]
@@ -226,7 +259,7 @@ def _export(session: Session, arg: str) -> None:
     session.say(f"{len(session.last.result.rows)} rows → {path}", "note")
 
 
-def _write_parquet(con: duckdb.DuckDBPyConnection, session: Session, path: Path) -> int:
+def _write_parquet(con: api.Connection, session: Session, path: Path) -> int:
     """The last query run again through the facade as Arrow batches, each written as it arrives (the same
     rows as the table: its translation carries the `.limit`), so a large result never sits in memory."""
     import pyarrow.parquet as pq
@@ -250,8 +283,6 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, session: Session, path: Path)
 @special_command(".output", "[FILE]", choices=PATH)
 def _output(session: Session, arg: str) -> None:
     """Send every query result to FILE (in the current .format) until `.output` alone brings them back."""
-    from auditql.repl import Destination
-
     if session.results_to is not None:
         session.results_to.close()
         session.results_to = None
@@ -262,8 +293,6 @@ def _output(session: Session, arg: str) -> None:
 @special_command(".once", "FILE", choices=PATH)
 def _once(session: Session, arg: str) -> None:
     """Send the next query result to FILE (in the current .format); later ones come back to the screen."""
-    from auditql.repl import Destination
-
     if not arg:
         raise UsageError("give a file name, e.g. .once failed_logins.csv")
     if session.results_to is not None:
@@ -371,7 +400,7 @@ def _timeline(session: Session, arg: str) -> None:
     parse_interval(interval)  # a bad interval is reported before the archive is opened
     text = session.last.text
 
-    def draw(con: duckdb.DuckDBPyConnection) -> Timeline:
+    def draw(con: api.Connection) -> Timeline:
         t = api.prepare(con, text)
         return timeline(con, t.sql, t.params, interval, by_vendor=split)
 

@@ -12,12 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import duckdb
-
-from auditql.errors import QueryError, UsageError
-from auditql.lockdown import query_connection
+from auditql import api
+from auditql.errors import UsageError
 from auditql.output import Table, iso_time
-from auditql.sql import duration, error_line
+from auditql.sql import duration
 
 INTERVALS = {
     "minute": "1 minute", "hour": "1 hour", "day": "1 day", "week": "1 week", "month": "1 month", "year": "1 year",
@@ -111,7 +109,7 @@ def parse_interval(text: str | None) -> str | None:
 
 
 def timeline(
-    con: duckdb.DuckDBPyConnection,
+    con: api.Connection,
     sql: str,
     params: list | dict | None = None,
     interval: str | None = None,
@@ -121,43 +119,19 @@ def timeline(
 ) -> Timeline:
     """Histogram of the `time` column of `sql` (a translated query) in buckets of `interval`, with the time
     axis from its first to its last bucket, or over the whole window `since`..`until` (exclusive) when
-    given; `by_vendor` counts each vendor apart (the result needs a `vendor` column). Runs where user SQL
-    runs (the query connection, which sees `events` only)."""
+    given; `by_vendor` counts each vendor apart (the result needs a `vendor` column). Counted by the facade
+    where user SQL runs (api.time_buckets)."""
     asked = parse_interval(interval)
-    con = query_connection(con)
-    try:
-        span = con.execute(f"SELECT min(time), max(time) FROM ({sql})", params or None).fetchone()
-        first, last = (span[0], span[1]) if span else (None, None)
-        if first is not None and last is not None:
-            first, last = min(first, since or first), max(last, (until - _INSTANT) if until else last)
-        step, note = _step(asked, first, last)
-        vendor = "vendor::VARCHAR" if by_vendor else "''"
-        rows = con.execute(
-            f"SELECT time_bucket(INTERVAL '{step}', time) AS bucket, {vendor} AS who, count(*) AS n "
-            f"FROM ({sql}) WHERE time IS NOT NULL GROUP BY ALL ORDER BY ALL",
-            params or None,
-        ).fetchall()
-        axis: list[datetime] = []
-        if rows:
-            axis = [
-                r[0]
-                for r in con.execute(
-                    f"SELECT unnest(generate_series(time_bucket(INTERVAL '{step}', ?::TIMESTAMPTZ), "
-                    f"time_bucket(INTERVAL '{step}', ?::TIMESTAMPTZ), INTERVAL '{step}'))",
-                    [first, last],
-                ).fetchall()
-            ]
-    except duckdb.BinderException:
-        needs = "`time` and `vendor` columns" if by_vendor else "a `time` column"
-        raise QueryError(f"the timeline needs a result with {needs}") from None
-    except duckdb.Error as exc:
-        raise QueryError(f"cannot draw the timeline: {error_line(exc, keep_class=True)}") from None
+    window = (since, (until - _INSTANT) if until else None)
+    step, note, rows, axis = api.time_buckets(
+        con, sql, params, by_vendor, window, lambda first, last: _step(asked, first, last)
+    )
     totals: dict[datetime, int] = {}
     split: dict[str, dict[datetime, int]] = {}
     for bucket, who, n in rows:
-        totals[bucket] = totals.get(bucket, 0) + int(n)
+        totals[bucket] = totals.get(bucket, 0) + n
         if by_vendor:
-            split.setdefault(who if who is not None else "(none)", {})[bucket] = int(n)
+            split.setdefault(who if who is not None else "(none)", {})[bucket] = n
     return Timeline(step, sorted(totals.items()), axis, split, note)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from auditql import api, engine
+from auditql import api
 from auditql.completer import Snapshot, suggest
 from bench.archive import Archive
 from bench.measure import Row, Section
@@ -43,7 +43,7 @@ def _median_ms(fn, runs: int = 30) -> tuple[float, object]:  # type: ignore[no-u
 
 def run(archive: Archive) -> Section:
     section = Section(f"7. REPL completion on the {archive.events:,}-event archive")
-    con = engine.reader(archive.db)
+    con = api.reader(archive.db)
     try:
         t_snap, snap = _median_ms(lambda: snapshot(con), 10)
     finally:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from auditql import api, engine
+from auditql import api
 from auditql.query import translate
 from bench.archive import Archive
 from bench.measure import Row, Section, median_of
@@ -77,7 +77,7 @@ def raw_files_sql(ndjson: list[Path], envelopes: list[Path], where: str) -> str:
 
 def run(archive: Archive, repeat: int) -> Section:
     section = Section(f"2. Queries on a {archive.events:,}-event archive (in-process)")
-    con = engine.reader(archive.db)
+    con = api.reader(archive.db)
     # Same database instance as `con` (DuckDB shares it within a process): UTC and sandbox settings apply.
     hand = duckdb.connect(str(archive.db), read_only=True)
     files = duckdb.connect()  # raw files need external access, which the archive's sandbox has turned off

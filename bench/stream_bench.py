@@ -28,8 +28,8 @@ SQL = "SELECT * FROM events"
 SORTED = "SELECT * FROM events ORDER BY time, source_file, source_row"
 # The pre-issue-14 path, still in the code base: api.run fetches every row, then output.render writes them.
 WHOLE = (
-    "import sys; from pathlib import Path; from auditql import api, engine, output; "
-    "con = engine.reader(Path(sys.argv[1])); t = api.prepare(con, sys.argv[2]); r = api.run(con, t, None, 0); "
+    "import sys; from pathlib import Path; from auditql import api, output; "
+    "con = api.reader(Path(sys.argv[1])); t = api.prepare(con, sys.argv[2]); r = api.run(con, t, None, 0); "
     "con.close(); output.render(r, 'csv', sys.stdout)"
 )
 # The floor: DuckDB alone running the same sorted query and writing each batch as it comes (no auditql).

@@ -250,7 +250,7 @@ def test_an_archive_another_process_is_creating_is_waited_for_not_called_damaged
 
     writer = threading.Thread(target=finish)
     writer.start()
-    con = engine._connect(db, read_only=True)
+    con = engine.connect(db, read_only=True)
     writer.join()
     assert con.execute("SELECT x FROM t").fetchall() == [(42,)]
     con.close()

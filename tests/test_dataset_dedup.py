@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from conftest import SAMPLES
 
-from auditql import engine
+from auditql import api as facade  # `api` names a fixture file below
 
 EXPORT_FILES = (".csv", ".json", ".ndjson", ".zip", ".parquet")
 # Three Adobe CJA events, as the UI's CSV download without ids and as one API page with them.
@@ -95,7 +95,7 @@ def _columns() -> str:
 
 def events(db: Path) -> list[tuple]:
     """Every stored row, every canonical column, as text, sorted: what `events` shows on either backend."""
-    con = engine.reader(db)
+    con = facade.reader(db)
     try:
         return con.execute(f"SELECT {_columns()} FROM events ORDER BY ALL").fetchall()
     finally:
@@ -103,7 +103,7 @@ def events(db: Path) -> list[tuple]:
 
 
 def deliveries(db: Path) -> list[tuple]:
-    con = engine.reader(db)
+    con = facade.reader(db)
     try:
         return con.execute(
             "SELECT event_key, content_key, source_file, sha256, source_row, line, raw::VARCHAR FROM deliveries "
@@ -132,7 +132,7 @@ def test_samples_into_a_dataset_match_the_archive(cli, sample_db: Path, tmp_path
 
     assert events(root) == events(sample_db)
     assert len(events(root)) == manifest(root)["rows"] == 492
-    con = engine.reader(root)
+    con = facade.reader(root)
     try:
         by_vendor = dict(con.execute("SELECT vendor, count(*) FROM events GROUP BY vendor").fetchall())
     finally:
@@ -173,7 +173,7 @@ def test_an_id_bearing_copy_replaces_id_less_rows_in_the_part_files(
     assert (page["read"], page["added"], page["duplicates"]) == (3, 0, 3)
     rows = events(root)
     assert len(rows) == manifest(root)["rows"] == 3
-    con = engine.reader(root)
+    con = facade.reader(root)
     try:
         assert con.execute("SELECT event_key, event_id IS NOT NULL, source_file FROM events ORDER BY 1").fetchall() == [
             (key, True, str(api)) for key in IDS
@@ -261,7 +261,7 @@ def test_queries_cannot_read_deliveries(cli, cja: tuple[Path, Path], tmp_path: P
             assert result.exit_code == 3
             assert "table 'deliveries' is not allowed; query the events table" in result.stderr
     # the reader reads the deliveries file in place (for verify) and still no other file of the dataset
-    con = engine.reader(root)
+    con = facade.reader(root)
     try:
         assert con.execute("SELECT count(*) FROM deliveries").fetchall() == [(6,)]
         with pytest.raises(duckdb.PermissionException):

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SAMPLES, rows
 
-from auditql import api, engine
-from auditql.dataset import export
+from auditql import api
+from auditql.api import export
 
 QUERIES = Path(__file__).parent / "queries"
 FAILED_LOGINS = "category = 'login' AND outcome = 'failure' AND time >= '2025-11-20' AND time < '2025-11-21'"
@@ -92,7 +92,7 @@ def test_export_schema_is_canonical(dataset: Path) -> None:
     assert str(schema.field("source_row").type) == "int64"
     assert "date" not in schema.names and "vendor" not in schema.names  # partition values live in folder names
     assert pq.ParquetFile(part_files(dataset)[0]).metadata.row_group(0).column(0).compression == "ZSTD"
-    con = engine.reader(dataset)
+    con = api.reader(dataset)
     try:
         described = {name: kind for name, kind, *_ in con.execute("DESCRIBE events").fetchall()}
     finally:
@@ -222,7 +222,7 @@ def test_fixture_queries_agree(dataset: Path, sample_db: Path, text: str, option
 
 
 def test_partition_pruning_shows_in_the_plan(dataset: Path) -> None:
-    con = engine.reader(dataset)
+    con = api.reader(dataset)
     try:
         t = api.prepare(con, "vendor = 'sap_cdc' AND time >= '2025-11-20' AND time < '2025-11-21T00:00:00Z'")
         plan = "\n".join(row[1] for row in con.execute("EXPLAIN " + t.sql, t.params or None).fetchall())
@@ -244,9 +244,9 @@ def test_partition_pruning_shows_in_the_plan(dataset: Path) -> None:
     import pyarrow.compute as pc
 
     from auditql.dataset.layout import EVENTS
-    from auditql.dataset.reader import _arrow_dataset
+    from auditql.dataset.reader import arrow_dataset
 
-    arrow = _arrow_dataset(part_files(dataset), dataset / EVENTS, ["vendor", "date"])
+    arrow = arrow_dataset(part_files(dataset), dataset / EVENTS, ["vendor", "date"])
     kept = arrow.get_fragments(
         filter=(pc.field("vendor") == "sap_cdc") & (pc.field("date") >= date(2025, 11, 20))
         & (pc.field("date") <= date(2025, 11, 21))
@@ -256,7 +256,7 @@ def test_partition_pruning_shows_in_the_plan(dataset: Path) -> None:
 
 
 def test_dataset_queries_stay_sandboxed(dataset: Path, cli) -> None:
-    con = engine.reader(dataset)
+    con = api.reader(dataset)
     try:
         with pytest.raises(duckdb.PermissionException):
             con.execute("SELECT * FROM read_csv('/etc/passwd')").fetchall()
@@ -305,7 +305,7 @@ def test_ingest_into_a_dataset_has_the_archive_accounting(cli, sample_db: Path, 
 
     for text in (FAILED_LOGINS, SOCIALIZE, "SELECT vendor, count(*) FROM events GROUP BY vendor"):
         assert answer(root, text) == answer(sample_db, text)
-    con = engine.reader(root)
+    con = api.reader(root)
     try:
         sources = con.execute("SELECT count(*), sum(added) FROM sources").fetchall()
         assert sources == [(len(expected["files"]), total["unique_events"])]

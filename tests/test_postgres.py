@@ -23,7 +23,7 @@ from conftest import rows
 from postgres_cluster import Cluster, binaries
 from sqlglot import exp
 
-from auditql import api, engine
+from auditql import api
 from auditql.query.safe_casts import postgres_try_cast
 from auditql.schema import COLUMNS
 
@@ -56,7 +56,7 @@ def pg(sample_db: Path) -> Iterator[Cluster]:
 
 def both(db: Path, pg: Cluster, text: str, **options: Any) -> tuple[list[list[str]], list[list[str]]]:
     """The query's rows from DuckDB (through auditql) and from PostgreSQL (its --dialect postgres text)."""
-    con = engine.reader(db)
+    con = api.reader(db)
     try:
         t = api.prepare(con, text, **options)
         duck = api.run(con, t)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from auditql import api, engine
+from auditql import api
 from auditql.query import translate
 
 
@@ -16,7 +16,7 @@ def quoted(path: str) -> str:
 
 
 def test_every_known_field_reads_the_same_values_with_and_without_the_skip(sample_db: Path) -> None:
-    con = engine.reader(sample_db)
+    con = api.reader(sample_db)
     try:
         complete = api.catalog(con)
         assert complete.complete

@@ -21,7 +21,7 @@ import pytest
 from conftest import DATA, count, run_auditql
 from conftest import repl_output as say
 
-from auditql import api, engine
+from auditql import api
 from auditql.errors import CONTEXT, QueryError
 from auditql.notebook import Request
 from auditql.notebook import query as notebook_query
@@ -305,7 +305,7 @@ def test_bidi_override_inside_a_string_is_data(cli, sample_db: Path) -> None:
 )
 def test_the_query_connection_refuses_on_its_own(sample_db: Path, sql: str, error: type[Exception]) -> None:
     """Defence in depth: were the allowlist bypassed, the reader connection itself still refuses."""
-    con = engine.reader(sample_db)
+    con = api.reader(sample_db)
     try:
         with pytest.raises(error):
             con.execute(sql)
@@ -461,7 +461,7 @@ def test_timeout_option_is_validated(cli, sample_db: Path) -> None:
 
 def test_timeout_zero_means_no_limit_and_default_is_generous(sample_db: Path) -> None:
     assert api.DEFAULT_TIMEOUT == 300
-    con = engine.reader(sample_db)
+    con = api.reader(sample_db)
     try:
         t = api.prepare(con, "SELECT count(*) AS n FROM events")
         assert api.run(con, t, timeout=0).rows == [(EVENTS,)]
@@ -472,7 +472,7 @@ def test_timeout_zero_means_no_limit_and_default_is_generous(sample_db: Path) ->
 
 
 def test_connection_stays_usable_after_a_timeout(sample_db: Path) -> None:
-    con = engine.reader(sample_db)
+    con = api.reader(sample_db)
     try:
         with pytest.raises(QueryError, match=r"timed out after 0\.5 s"):
             api.run(con, api.prepare(con, RUNAWAY), timeout=0.5)
@@ -485,7 +485,7 @@ def test_connection_stays_usable_after_a_timeout(sample_db: Path) -> None:
 
 def test_a_finished_query_is_never_interrupted_later(sample_db: Path) -> None:
     """The timer of a query that finished must not cancel the next one on the same connection."""
-    con = engine.reader(sample_db)
+    con = api.reader(sample_db)
     try:
         small = api.prepare(con, "SELECT count(*) AS n FROM events")
         assert api.run(con, small, timeout=0.2).rows == [(EVENTS,)]

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from auditql import api, engine
+from auditql import api
 from auditql.errors import AuditqlError, QueryError
 from auditql.query.functions import ALLOWED, CLASSIFIED
 
@@ -174,7 +174,7 @@ def sentinel_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> It
 
 @pytest.fixture(scope="module")
 def reader(sentinel_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = engine.reader(sentinel_db, memory_limit=512 * 2**20)
+    con = api.reader(sentinel_db, memory_limit=512 * 2**20)
     yield con
     con.close()
 

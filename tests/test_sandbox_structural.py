@@ -24,7 +24,7 @@ import pexpect
 import pytest
 from conftest import ROOT, run_auditql
 
-from auditql import api, connections, engine, lockdown
+from auditql import api, connections, lockdown
 from auditql.errors import QueryError
 from auditql.query import Translation, translate
 from auditql.query.context import Context
@@ -144,7 +144,7 @@ def raw_translation(sql: str) -> Translation:
     ],
 )
 def test_the_query_connection_sees_only_events_even_without_the_translator(sample_db: Path, sql: str) -> None:
-    con = engine.reader(sample_db)
+    con = api.reader(sample_db)
     try:
         with pytest.raises(QueryError) as caught:
             api.run(con, raw_translation(sql))
@@ -159,7 +159,7 @@ def test_the_query_connection_sees_only_events_even_without_the_translator(sampl
 
 
 def test_the_archive_file_is_attached_read_only_and_locks_still_work(sample_db: Path, tmp_path: Path) -> None:
-    con = engine.reader(sample_db)
+    con = api.reader(sample_db)
     try:
         code = f"import duckdb; duckdb.connect({str(sample_db)!r})"
         writer = __import__("subprocess").run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -169,7 +169,7 @@ def test_the_archive_file_is_attached_read_only_and_locks_still_work(sample_db: 
 
 
 def test_every_query_connection_has_a_memory_limit(sample_db: Path) -> None:
-    con = engine.reader(sample_db, memory_limit=512 * 2**20)
+    con = api.reader(sample_db, memory_limit=512 * 2**20)
     try:
         query = lockdown.query_connection(con)
         limit, spill = query.execute(
@@ -180,7 +180,7 @@ def test_every_query_connection_has_a_memory_limit(sample_db: Path) -> None:
         assert spill == ""  # no temporary folder: nothing is ever written, past the limit the query stops
     finally:
         con.close()
-    con = engine.reader(sample_db)  # default: half the RAM, never DuckDB's own 80%
+    con = api.reader(sample_db)  # default: half the RAM, never DuckDB's own 80%
     try:
         (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchall()[0]
         whole = connections.default_memory_limit()
@@ -215,7 +215,7 @@ def test_memory_limit_is_checked_as_a_size(sample_db: Path) -> None:
 
 @pytest.fixture(scope="module")
 def dataset(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from auditql.dataset import export
+    from auditql.api import export
 
     target = tmp_path_factory.mktemp("sandbox") / "dataset"
     export(sample_db, target)
@@ -237,7 +237,7 @@ def test_a_dataset_query_connection_cannot_write_its_own_files(dataset: Path) ->
         f"ATTACH '{dataset / 'x.duckdb'}' AS x",
         f"SELECT * FROM read_parquet('{quoted}')",
     ]
-    con = engine.reader(dataset)
+    con = api.reader(dataset)
     try:
         for sql in attempts:
             with pytest.raises(QueryError):
@@ -252,7 +252,7 @@ def test_a_dataset_query_connection_cannot_write_its_own_files(dataset: Path) ->
 
 
 def test_a_dataset_query_sees_only_events(dataset: Path) -> None:
-    con = engine.reader(dataset)
+    con = api.reader(dataset)
     try:
         for table in ("sources", "manifest", "deliveries", "fields"):
             with pytest.raises(QueryError, match=f"{table} does not exist"):
@@ -378,7 +378,7 @@ def test_every_front_end_runs_user_sql_on_the_query_connection(
     where only `events` exists; a new way of executing a query that skipped it would fail here."""
     import io
 
-    from auditql.dataset import export
+    from auditql.api import export
     from auditql.notebook import Request
     from auditql.notebook import query as notebook_query
     from auditql.repl import Session
@@ -399,7 +399,7 @@ def test_every_front_end_runs_user_sql_on_the_query_connection(
         export(sample_db, tmp_path / "subset", untranslated)
     from auditql.timeline import timeline
 
-    con = engine.reader(sample_db)
+    con = api.reader(sample_db)
     try:
         with pytest.raises(QueryError, match="sources does not exist"):
             timeline(con, untranslated)

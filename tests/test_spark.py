@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from conftest import run_auditql
 
-from auditql import api, engine
-from auditql.dataset import export
+from auditql import api
+from auditql.api import export
 from auditql.errors import QueryError
 
 pytestmark = [
@@ -86,7 +86,7 @@ def both(dataset: Path, spark: Any, text: str, options: dict[str, Any]) -> tuple
     for key in ("since", "until"):
         if key in options:
             options[key] = api.parse_when(options[key])
-    con = engine.reader(dataset)
+    con = api.reader(dataset)
     try:
         t = api.prepare(con, text, limit=limit, **options)
         return api.run(con, t, limit), spark_engine.run(spark, t, limit)
@@ -143,7 +143,7 @@ def test_window_frames_qualify_and_split_part_on_spark(dataset: Path, spark: Any
 def test_a_duckdb_only_function_is_refused_for_spark_in_one_line(dataset: Path) -> None:
     from auditql import spark as spark_engine
 
-    con = engine.reader(dataset)
+    con = api.reader(dataset)
     try:
         translation = api.prepare(con, "SELECT jaro_similarity(action, 'login') AS j FROM events")
     finally:
@@ -182,7 +182,7 @@ def test_person_from_an_identities_file_on_spark(
 def test_spark_reads_only_the_matching_partitions(dataset: Path, spark: Any) -> None:
     from auditql import spark as spark_engine
 
-    con = engine.reader(dataset)
+    con = api.reader(dataset)
     try:
         t = api.prepare(con, "vendor = 'sap_cdc' AND time >= '2025-11-20' AND time < '2025-11-21'")
     finally:
@@ -216,7 +216,7 @@ def test_timeout_cancels_the_spark_job_group(dataset: Path, spark: Any) -> None:
     from auditql import spark as spark_engine
     from auditql.errors import QueryError
 
-    con = engine.reader(dataset)
+    con = api.reader(dataset)
     try:
         runaway = api.prepare(
             con,

@@ -17,7 +17,7 @@ import pytest
 from conftest import SAMPLES
 from conftest import repl_output as run
 
-from auditql import engine, special
+from auditql import api, engine, special
 from auditql.errors import QueryError
 from auditql.repl import Session, cancellable
 from auditql.schema import COLUMN_NAMES
@@ -117,7 +117,7 @@ def test_cancel_a_running_query_with_ctrl_c(session: Session) -> None:
 
 
 def test_cancellable_returns_the_work_result(sample_db: Path) -> None:
-    con = engine.reader(sample_db)
+    con = api.reader(sample_db)
     try:
         assert cancellable(con, lambda c: c.execute("SELECT 42").fetchone()) == (42,)
         with pytest.raises(QueryError):

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from conftest import ROOT, rows, run_auditql
 
-from auditql import api, engine
+from auditql import api
 from auditql.errors import QueryError
 from auditql.query import translate
 from auditql.query.functions import ALLOWED, CLASSIFIED, REASONS, refusal_message
@@ -336,7 +336,7 @@ def test_every_allowed_functions_example_runs_sandboxed_with_duckdbs_answer(samp
     plain = duckdb.connect()
     plain.execute("SET TimeZone = 'UTC'")
     plain.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
-    con = engine.reader(sample_db)
+    con = api.reader(sample_db)
     checked, differing = 0, []
     try:
         found = examples()
@@ -412,7 +412,7 @@ OPERATORS = [
 @pytest.mark.parametrize("expression", OPERATORS)
 def test_operators_and_syntax_give_duckdbs_answer(sample_db: Path, expression: str) -> None:
     text = f"WITH one AS (SELECT * FROM events LIMIT 1) SELECT {expression} AS v FROM one"
-    con = engine.reader(sample_db)
+    con = api.reader(sample_db)
     try:
         got = api.run(con, api.prepare(con, text)).rows
     finally:

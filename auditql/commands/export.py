@@ -38,8 +38,8 @@ def export(db: Path | None, target: Path, partition_by: str | None, overwrite: b
       auditql export --overwrite --to /tmp/audit-dataset
       auditql export --overwrite --to /tmp/audit-failures --partition-by vendor "outcome = 'failure'"
     """
-    from auditql.dataset import export as run_export
-    from auditql.dataset import parse_partition_by
+    from auditql.api import export as run_export
+    from auditql.api import parse_partition_by
 
     keys = parse_partition_by(partition_by) if partition_by is not None else None
     summary = run_export(resolve_db(db), target, text, keys, overwrite)

@@ -145,18 +145,10 @@ def sources(db: Path | None, fmt: str, event_key: str | None) -> None:
       auditql sources --format json
       auditql sources --event 'adobe_cja:id:61573795d9409a491f1a9604'
     """
-    from auditql import custody, engine
-
     if event_key is not None:
-        _print(db, fmt, DELIVERIES_SQL, [event_key])
+        _print(db, fmt, "deliveries", [event_key])
         return
-
-    con = engine.reader(resolve_db(db))
-    try:
-        sql = custody.sources_sql(con)
-    finally:
-        con.close()
-    _print(db, fmt, sql)
+    _print(db, fmt, "sources")
 
 
 @main.command()
@@ -170,40 +162,15 @@ def rejects(db: Path | None, fmt: str) -> None:
     Example:
       auditql rejects
     """
-    _print(
-        db,
-        fmt,
-        "SELECT source_file, line, source_row, reason, record, ingested_at FROM rejects "
-        "ORDER BY ingested_at, source_file, line, source_row",
-    )
+    _print(db, fmt, "rejects")
 
 
-# The deliveries of one event: an id-bearing event also lists the id-less twins that met it by content.
-DELIVERIES_SQL = """
-SELECT d.source_file, d.source_row, d.line, d.sha256,
-       EXISTS (SELECT 1 FROM events e WHERE e.event_key = d.event_key AND e.source_file = d.source_file
-               AND e.source_row = d.source_row) AS shown,
-       d.raw IS NOT NULL AS differs, d.raw
-FROM deliveries d
-WHERE d.event_key = $1 OR (d.event_key = d.content_key AND d.content_key IN
-      (SELECT content_key FROM deliveries WHERE event_key = $1 AND event_key <> content_key))
-ORDER BY d.source_file, d.source_row"""
-
-
-def _print(db: Path | None, fmt: str, sql: str, params: list | None = None) -> None:
-    """Rows of an archive listing, written as DuckDB delivers them (a million rejects are never held whole)."""
-    import time
-
-    from auditql import api, engine
+def _print(db: Path | None, fmt: str, listing: str, params: list | None = None) -> None:
+    """Rows of an archive listing (api.stream_listing), written as DuckDB delivers them (a million rejects
+    are never held whole)."""
+    from auditql import api
     from auditql.output import check_format, render
 
     check_format(fmt)
-    con = engine.reader(resolve_db(db))
-    try:
-        con.execute(sql, params or [])
-        with api.Deadline(con, None) as deadline:
-            rows = api.Stream(con, deadline, None, time.perf_counter())
-            rows.types = ["TIMESTAMP WITH TIME ZONE" if c.endswith(("_time", "_at")) else "" for c in rows.columns]
-            render(rows, fmt, sys.stdout)
-    finally:
-        con.close()
+    with api.opened(resolve_db(db)) as con, api.stream_listing(con, listing, params) as rows:
+        render(rows, fmt, sys.stdout)

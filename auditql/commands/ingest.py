@@ -22,7 +22,7 @@ class MemorySize(click.ParamType):
     def convert(self, value, param, ctx):
         import re
 
-        from auditql.connections import default_memory_limit
+        from auditql.api import default_memory_limit
 
         text = str(value).strip().upper()
         m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%|[KMG]I?B|B)?", text)
@@ -67,7 +67,7 @@ def ingest(
       auditql ingest sample_data/
     """
     from auditql import progress
-    from auditql.ingest import ingest as run_ingest
+    from auditql.api import ingest as run_ingest
 
     target = resolve_db(db)  # a folder means a Parquet dataset (docs/scale.md): same arguments, same accounting
     # on a terminal only: which file, how much of it is read, records per second (auditql/progress.py)

@@ -134,7 +134,7 @@ def query(
     text = query_text(text, query_file)
     bound = Bound(parse_params(params))
     with _translator_frozen():
-        from auditql import api, engine
+        from auditql import api
         from auditql.output import check_format, format_for, terminal_text
 
         timeout = api.DEFAULT_TIMEOUT if timeout is None else timeout
@@ -151,7 +151,7 @@ def query(
             target = resolve_db(db)
         # read here, not by click: parsing a size loads DuckDB, which must load after the freeze above
         size = MemorySize().convert(memory_limit, None, click.get_current_context()) if memory_limit else None
-        con = engine.reader(target, notify=err, memory_limit=size)
+        con = api.reader(target, notify=err, memory_limit=size)
         try:
             t = api.prepare(
                 con,
@@ -263,10 +263,9 @@ def _footer(result, fmt: str, path: Path | None, shown) -> None:
 
 def _run_on_spark(target: Path, translation, limit, master, fmt: str, output: Path | None, timeout=None):
     """The same translation on Spark over the dataset at `target`; None when written as Parquet."""
-    from auditql import spark
-    from auditql.dataset import is_dataset
+    from auditql import api, spark
 
-    if not is_dataset(target):
+    if not api.is_dataset(target):
         raise UsageError(
             f"--engine spark reads a Parquet dataset and {target} is not one; "
             "run `auditql export --to DIR`, then use --db DIR"

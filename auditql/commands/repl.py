@@ -32,7 +32,7 @@ def repl(db: Path | None, paths: tuple[Path, ...]) -> None:
         raise click.UsageError("the REPL needs a terminal; to run queries from a script use `auditql query`")
     target = resolve_db(db)
     if paths:
-        from auditql.ingest import ingest
+        from auditql.api import ingest
 
         report = ingest(paths, target, notify=err)
         added = sum(f.added for f in report.files)

@@ -62,12 +62,12 @@ def timeline(
       auditql timeline "category = 'login' AND outcome = 'failure'" --by day --since 2025-11-15 --split
       auditql timeline --vendor sap_cdc --by month --format csv
     """
-    from auditql import api, engine, output
+    from auditql import api, output
     from auditql.timeline import parse_interval
     from auditql.timeline import timeline as count
 
     parse_interval(interval)  # a bad interval is reported before the archive is opened
-    con = engine.reader(resolve_db(db), notify=err)
+    con = api.reader(resolve_db(db), notify=err)
     try:
         start, end = (api.parse_when(since) if since else None), (api.parse_when(until) if until else None)
         # no query: every event (in the window --since/--until/--vendor give)

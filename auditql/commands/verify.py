@@ -42,19 +42,9 @@ def verify(db: Path | None, fmt: str, no_rehash: bool, anchor: str | None) -> No
       auditql verify
       auditql verify --format json --no-rehash
     """
-    from auditql import custody, engine
+    from auditql import api
 
-    path = resolve_db(db)
-    con = engine.reader(path)
-    try:
-        events, part = "events", None
-        if path.is_dir():  # a Parquet dataset: name the part file an edited event is in
-            from auditql.dataset.parts import events_with_parts
-
-            events, part = events_with_parts(con, path)
-        result = custody.verify(con, rehash=not no_rehash, anchor=anchor, events=events, part=part)
-    finally:
-        con.close()
+    result = api.verify(resolve_db(db), rehash=not no_rehash, anchor=anchor)
     if fmt == "json":
         emit_json(result.to_dict())
     else:

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import duckdb
 
-from auditql import connections, engine, lockdown
+from auditql import connections, lockdown
 from auditql.dataset.layout import (
     CATALOG_TABLES,
     DEFAULT_PARTITION_BY,
@@ -37,6 +39,10 @@ from auditql.dataset.layout import (
 from auditql.errors import IOFailure, QueryError, UsageError, environment_error
 from auditql.formats import first_line
 from auditql.schema import COLUMNS
+from auditql.sql import sql_ident
+
+if TYPE_CHECKING:
+    from auditql.query import Translation
 
 BATCH_ROWS = 100_000
 
@@ -50,20 +56,29 @@ class ExportSummary:
     warnings: list[str] = field(default_factory=list)
 
 
+class Source(Protocol):
+    """The archive exported (an `auditql.archive.Archive`): where it is, and its sandboxed reader."""
+
+    path: Path
+
+    def reader(self) -> duckdb.DuckDBPyConnection: ...
+
+
 def export(
-    db: Path,
+    source: Source,
     target: Path,
+    prepare: Callable[[duckdb.DuckDBPyConnection, str], Translation],
     text: str | None = None,
     partition_by: tuple[str, ...] | None = None,
     overwrite: bool = False,
 ) -> ExportSummary:
-    """Write the archive at `db` (or the result of `text`) as a dataset at `target`."""
-    from auditql import api
-
+    """Write the archive `source` (or the result of `text`, translated by `prepare` for that archive's
+    reader) as a dataset at `target`."""
+    db = source.path
     _check_target(target, overwrite)
-    con = engine.reader(db)
+    con = source.reader()
     try:
-        translation = api.prepare(con, text or "SELECT * FROM events ORDER BY time, source_file, source_row")
+        translation = prepare(con, text or "SELECT * FROM events ORDER BY time, source_file, source_row")
         present = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         catalog = {
             t: con.sql(f"SELECT * FROM {t}").to_arrow_table()
@@ -143,14 +158,15 @@ def _write_events(reader, columns: list[tuple[str, str]], keys: tuple[str, ...],
     try:
         writer.register("_aq_result", reader)
         select = ", ".join(
-            f'"{name}"::VARCHAR AS "{name}"' if name == "raw" or kind == "JSON" else f'"{name}"'
+            f"{sql_ident(name)}::VARCHAR AS {sql_ident(name)}" if name == "raw" or kind == "JSON" else sql_ident(name)
             for name, kind in columns
         )
-        select += "".join(f', {PARTITION_KEYS[k][0]} AS "{k}"' for k in keys if k not in {n for n, _ in columns})
+        present = {n for n, _ in columns}
+        select += "".join(f", {PARTITION_KEYS[k][0]} AS {sql_ident(k)}" for k in keys if k not in present)
         folder.mkdir(parents=True, exist_ok=True)
         options = "FORMAT parquet, COMPRESSION zstd"
         if keys:
-            options += ", FILENAME_PATTERN 'part-{uuid}', PARTITION_BY (" + ", ".join(f'"{k}"' for k in keys) + ")"
+            options += ", FILENAME_PATTERN 'part-{uuid}', PARTITION_BY (" + ", ".join(map(sql_ident, keys)) + ")"
             destination = folder
         else:
             destination = folder / "part-0.parquet"

@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from auditql import archives, connections, engine
+from auditql import archives, connections, engine, tables
 from auditql.dataset import publish, replaced
 from auditql.dataset.layout import (
     CATALOG_TABLES,
@@ -47,6 +47,7 @@ from auditql.errors import UsageError
 from auditql.ingest import Report
 from auditql.ingest import ingest as ingest_archive
 from auditql.schema import COLUMNS
+from auditql.sql import sql_ident
 
 SCRATCH_PREFIX = ".ingest-"
 
@@ -157,14 +158,14 @@ def _stage_new_parts(
     """The rows this ingest stored (not placeholders: those have no `raw`) as new part files; (rows, parts)."""
     keys = tuple(manifest.get("partition_by", []))
     names = [c["name"] for c in manifest["columns"]]
-    select = ", ".join(f'"{n}"::VARCHAR AS "{n}"' if n == "raw" else f'"{n}"' for n in names)
-    select += "".join(f', {PARTITION_KEYS[k][0]} AS "{k}"' for k in keys if k not in names)
+    select = ", ".join(f"{sql_ident(n)}::VARCHAR AS {sql_ident(n)}" if n == "raw" else sql_ident(n) for n in names)
+    select += "".join(f", {PARTITION_KEYS[k][0]} AS {sql_ident(k)}" for k in keys if k not in names)
     folder = publication.staging / "new"
     folder.mkdir(parents=True)
     options = "FORMAT parquet, COMPRESSION zstd"
     dest = folder / f"part-{uuid.uuid4()}.parquet"
     if keys:
-        options += f", FILENAME_PATTERN 'part-{{uuid}}', PARTITION_BY ({', '.join(keys)})"
+        options += f", FILENAME_PATTERN 'part-{{uuid}}', PARTITION_BY ({', '.join(map(sql_ident, keys))})"
         dest = folder
     row = con.execute(
         f"COPY (SELECT {select} FROM events WHERE raw IS NOT NULL ORDER BY time, source_file, source_row) "
@@ -196,7 +197,7 @@ def _write_column_values(parts: list[Path], hive: bool, target: Path) -> None:
     """The value dictionary over the whole dataset, rebuilt by the same SQL the archive uses."""
     con = connections.parquet_writer()
     try:
-        con.execute('CREATE TABLE column_values ("column" VARCHAR, value VARCHAR, n BIGINT)')
+        con.execute(tables.COLUMN_VALUES)
         if parts:
             files = "[" + ", ".join(sql_path(p) for p in parts) + "]"  # a view takes no parameters
             con.execute(

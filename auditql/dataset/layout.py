@@ -24,17 +24,17 @@ from typing import Any
 
 from auditql.errors import ArchiveBusy, UsageError
 from auditql.sql import sql_str
+from auditql.tables import CATALOG_TABLES, LARGE_CATALOG_TABLES
+
+__all__ = ["CATALOG_TABLES", "LARGE_CATALOG_TABLES"]  # re-exported: where a dataset keeps them
 
 EVENTS = "events"
 META = "_auditql"
 MANIFEST = "manifest.json"
 FORMAT_NAME = "auditql-dataset"
 FORMAT_VERSION = 1
-# `manifest` is the chain of custody (auditql/custody.py): carried along so `auditql verify --db DIR` holds.
-# `deliveries` (one row per good record ingested) is what dedup decides by, and what verify counts per file.
-CATALOG_TABLES: tuple[str, ...] = ("sources", "fields", "column_values", "rejects", "deliveries", "manifest")
-# Catalog tables as large as `events` itself: a reader reads them in place when asked, never at open.
-LARGE_CATALOG_TABLES: tuple[str, ...] = ("deliveries",)
+# The catalog tables (auditql/tables.py) travel as one Parquet file each: `manifest` is the chain of custody,
+# so `auditql verify --db DIR` holds; `deliveries` is what dedup decides by, and what verify counts per file.
 
 # Partition keys a dataset may be cut by: the folder name, the SQL that computes it from a row, and the
 # type engines should read the folder value as.
@@ -45,11 +45,6 @@ PARTITION_KEYS: dict[str, tuple[str, str]] = {
 # Which result column each key is computed from (a query result without it cannot be cut that way).
 PARTITION_SOURCE: dict[str, str] = {"vendor": "vendor", "date": "time"}
 DEFAULT_PARTITION_BY: tuple[str, ...] = ("vendor", "date")
-
-
-def is_dataset(path: Path) -> bool:
-    """`--db` names a dataset when it is an existing folder; a DuckDB archive is always a file."""
-    return path.is_dir()
 
 
 def parse_partition_by(text: str) -> tuple[str, ...]:

@@ -13,10 +13,9 @@ from pathlib import Path
 import duckdb
 
 from auditql.dataset.layout import EVENTS, read_manifest
-from auditql.dataset.reader import _arrow_dataset as arrow_dataset  # the files as the query view reads them
-from auditql.dataset.reader import _canonical_select as canonical_select  # the view `events` is, exactly
+from auditql.dataset.reader import arrow_dataset, canonical_select  # the files, and `events`, as a query reads them
 from auditql.schema import COLUMN_NAMES
-from auditql.sql import sql_str
+from auditql.sql import sql_ident, sql_str
 
 VIEW = "_aq_verify_events"
 PART = "_aq_part"
@@ -31,7 +30,7 @@ def events_with_parts(con: duckdb.DuckDBPyConnection, root: Path) -> tuple[str, 
         return "events", None
     manifest = read_manifest(root)
     columns = [c["name"] for c in manifest["columns"]]
-    extra = "".join(f', "{c}"' for c in columns if c not in COLUMN_NAMES)  # a query result's own columns
+    extra = "".join(f", {sql_ident(c)}" for c in columns if c not in COLUMN_NAMES)  # a query result's own columns
     prefix = sql_str(str(root / EVENTS) + "/")
     con.register(PARTS, _with_file_names(files, root / EVENTS, list(manifest.get("partition_by", []))))
     con.execute(

@@ -23,6 +23,7 @@ import duckdb
 from auditql.dataset.layout import sql_path
 from auditql.dataset.publish import Publication
 from auditql.schema import COLUMN_NAMES
+from auditql.sql import sql_ident
 
 KEY = ("event_key", "source_file", "source_row")
 _SAME_ROW = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in KEY)
@@ -50,7 +51,7 @@ def seed(con: duckdb.DuckDBPyConnection, parts: list[Path], columns: list[str], 
     read = f"read_parquet($files, filename = true, hive_partitioning = {str(hive).lower()}, union_by_name = true)"
     where = " WHERE s.vendor = $vendor" if vendor else ""
     params = {"files": files, **({"vendor": vendor} if vendor else {})}
-    stored = ", ".join(f'"{c}"' for c in COLUMN_NAMES if c != "raw" and c in columns)
+    stored = ", ".join(sql_ident(c) for c in COLUMN_NAMES if c != "raw" and c in columns)
     con.execute(f"INSERT INTO events ({stored}) SELECT {stored} FROM {read} s{where}", params)
     con.execute(
         f"INSERT INTO _aq_seeded SELECT s.event_key, s.source_file, s.source_row, p.part "

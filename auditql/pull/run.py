@@ -145,7 +145,7 @@ def _pull_one(source: Source, db: Path, options: Options, secrets: Secrets) -> O
 
 def _ingest(folder: RunFolder, db: Path, outcome: Outcome, options: Options) -> None:
     """Everything this run landed (also what an interrupted attempt landed and ingested: presented again)."""
-    from auditql.ingest import ingest
+    from auditql.api import ingest
 
     landed = folder.files()
     if not landed:

@@ -49,6 +49,15 @@ ACTOR_COLUMNS: tuple[str, ...] = ("actor_id", "actor_name", "actor_email")
 # How finely `time` identifies an event in a content key: the coarsest precision any of the vendor's
 # formats writes (a UI download in whole seconds must meet the API's milliseconds).
 PRECISIONS: dict[str, str] = {"ms": "millisecond", "s": "second", "min": "minute"}
+# The time formats every mapping's own `time_formats` are followed by (what vendors commonly write).
+DEFAULT_TIME_FORMATS: tuple[str, ...] = (
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%d %b %Y %H:%M:%S",
+    "%b %d, %Y %I:%M:%S %p",
+)
 
 
 @dataclass(frozen=True)

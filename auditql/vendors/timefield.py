@@ -20,10 +20,9 @@ import duckdb
 from auditql.engine import EARLIEST, LATEST
 from auditql.errors import InputError
 from auditql.formats import Records, json_path, sql_str
-from auditql.mapper import DEFAULT_TIME_FORMATS
 from auditql.vendors import GENERIC
 from auditql.vendors.detect import resolve
-from auditql.vendors.mapping import Mapping
+from auditql.vendors.mapping import DEFAULT_TIME_FORMATS, Mapping
 
 SAMPLE_RECORDS = 1000
 SHARE = 0.9  # of the sampled records whose value must be a time

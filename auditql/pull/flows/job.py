@@ -8,13 +8,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from auditql.pull.config import Source
 from auditql.pull.errors import ShapeError
 from auditql.pull.http import Http, Reply
 from auditql.pull.landing import RunFolder
 from auditql.pull.secrets import Secrets
+
+if TYPE_CHECKING:  # config reads the flows' declared settings: a runtime import would be a circle
+    from auditql.pull.config import Source
 
 
 @dataclass

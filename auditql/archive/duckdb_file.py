@@ -1,0 +1,39 @@
+"""The archive as one DuckDB file: the default, and what `auditql ingest --db FILE` makes.
+
+Its inside is engine.py (lock waiting, the short-lived writer, the sandboxed reader) and ingest.py (files
+in, one transaction each); this class is the `Archive` face of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditql import engine
+from auditql.archive.base import Archive, Connection
+
+if TYPE_CHECKING:
+    from auditql.archives import Limits
+    from auditql.ingest import Report
+
+
+class DuckDBFile(Archive):
+    kind = "archive"
+
+    def _open_reader(self, notify: Callable[[str], None] | None, memory_limit: int | None) -> Connection:
+        return engine.open_reader(self.path, notify=notify, memory_limit=memory_limit)
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        vendor: str | None = None,
+        mappings: Iterable[Path] = (),
+        limits: Limits | None = None,
+        progress: Callable[[str], None] | None = None,
+        notify: Callable[[str], None] | None = None,
+        **options: Any,
+    ) -> Report:
+        from auditql.ingest import ingest  # here: a one-shot query must not load ingest
+
+        return ingest(paths, self.path, vendor, mappings, limits, progress, notify, **options)

@@ -1,0 +1,96 @@
+"""Every table an archive holds, and every scratch table auditql makes while it works: their definitions
+and names in one place.
+
+Why one place: the archive's tables were created in four modules (the writer, custody, the dataset ingest,
+the schema) and the scratch tables of an ingest were dropped from lists kept by hand in four more, one of
+which named a table nothing created. A table added here is created by every writer (DuckDB file and the
+scratch archive of a dataset ingest alike) and travels with `auditql export`; a scratch table named here
+is dropped by `drop_scratch`, so no list can forget it.
+
+>>> "sources" in CATALOG_TABLES and "manifest" in CATALOG_TABLES
+True
+>>> SCRATCH["_aq_staged"]
+'a file mapped to canonical rows, before dedup'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from auditql.digests import ENTRY_COLUMNS
+from auditql.schema import events_ddl
+
+SOURCES = """CREATE TABLE IF NOT EXISTS sources (
+      source_file VARCHAR, sha256 VARCHAR, bytes BIGINT, vendor VARCHAR, format VARCHAR, mapping VARCHAR,
+      records_read BIGINT, added BIGINT, duplicates BIGINT, rejected BIGINT,
+      first_time TIMESTAMPTZ, last_time TIMESTAMPTZ, ingested_at TIMESTAMPTZ, tool_version VARCHAR,
+      columns JSON)"""
+REJECTS = """CREATE TABLE IF NOT EXISTS rejects (
+      source_file VARCHAR, line BIGINT, source_row BIGINT, reason VARCHAR, record VARCHAR,
+      ingested_at TIMESTAMPTZ)"""
+# Every record that delivered an event: one row per (event, file, row), so every file an event came
+# from is on record, not only the one whose copy `events` shows. `raw` is kept only where the copy
+# differs from the stored event's (a CSV twin of a JSON record), or when a better copy replaced it.
+# `digest` / `raw_digest`: the content the copy delivered (digests.py), which its file's custody entry
+# commits to; an archive made before they existed gets them empty (not covered, says `verify`).
+DELIVERIES: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS deliveries (
+      event_key VARCHAR, content_key VARCHAR, source_file VARCHAR, sha256 VARCHAR, source_row BIGINT,
+      line BIGINT, raw JSON, digest VARCHAR, raw_digest VARCHAR)""",
+    "ALTER TABLE deliveries ADD COLUMN IF NOT EXISTS digest VARCHAR",
+    "ALTER TABLE deliveries ADD COLUMN IF NOT EXISTS raw_digest VARCHAR",
+)
+FIELDS = "CREATE TABLE IF NOT EXISTS fields (vendor VARCHAR, field VARCHAR)"
+# The value dictionary: top values of the low-cardinality columns (engine.refresh_column_values).
+COLUMN_VALUES = 'CREATE TABLE IF NOT EXISTS column_values ("column" VARCHAR, value VARCHAR, n BIGINT)'
+# The chain of custody (custody.py says what each column means and how entries are hashed).
+MANIFEST: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS manifest (
+  seq BIGINT NOT NULL, prev_hash VARCHAR NOT NULL, entry_hash VARCHAR NOT NULL,
+  kind VARCHAR, status VARCHAR, source_file VARCHAR, path VARCHAR, member VARCHAR,
+  sha256 VARCHAR, bytes BIGINT, vendor VARCHAR, format VARCHAR,
+  records_read BIGINT, added BIGINT, duplicates BIGINT, rejected BIGINT,
+  ingested_at TIMESTAMPTZ, tool_version VARCHAR, note VARCHAR,
+  deliveries_digest VARCHAR, rejects_digest VARCHAR, sources_digest VARCHAR, events_digest VARCHAR)""",
+    *(f"ALTER TABLE manifest ADD COLUMN IF NOT EXISTS {c} VARCHAR" for c in (*ENTRY_COLUMNS, "origin")),
+)
+
+# What a writer runs on every open (all idempotent): the canonical table and the catalog around it.
+ARCHIVE_DDL: tuple[str, ...] = (events_ddl(), SOURCES, REJECTS, *DELIVERIES, FIELDS, COLUMN_VALUES, *MANIFEST)
+# The tables beside `events`, as a Parquet dataset keeps them (one file each under `_auditql/`).
+CATALOG_TABLES: tuple[str, ...] = ("sources", "fields", "column_values", "rejects", "deliveries", "manifest")
+# Catalog tables as large as `events` itself: a reader reads them in place when asked, never at open.
+LARGE_CATALOG_TABLES: tuple[str, ...] = ("deliveries",)
+
+# Scratch tables of one file's ingest (or `auditql inspect`), with what each holds. Dropped by
+# `drop_scratch` once the file is done, so the next file starts clean and nothing is left in the archive.
+SCRATCH: dict[str, str] = {
+    "_aq_staged": "a file mapped to canonical rows, before dedup",
+    "_aq_csv": "a CSV file's records as read",
+    "_aq_json": "a JSON file's records as read",
+    "_aq_reject_errors": "DuckDB's CSV/JSON reader rejects (store_rejects)",
+    "_aq_reject_scans": "the scans those rejects came from",
+    "_aq_ids": "dedup: staged rows against the stored copies of their event",
+    "_aq_groups": "dedup: content keys shared by id-bearing and id-less copies",
+    "_aq_drop": "dedup: stored copies a better copy replaces",
+    "_aq_new": "dedup: staged rows to store",
+}
+# Groups dropped together: dedup's at its end (dedup.apply), a file's once it is stored (ingest) or shown
+# (inspection). The reader reject tables are dropped before each read by the CSV and JSON readers.
+DEDUP_SCRATCH: tuple[str, ...] = ("_aq_ids", "_aq_groups", "_aq_drop", "_aq_new")
+READ_SCRATCH: tuple[str, ...] = ("_aq_csv", "_aq_json")
+FILE_SCRATCH: tuple[str, ...] = ("_aq_staged", *READ_SCRATCH)
+
+
+class _Executes(Protocol):
+    def execute(self, query: str, /) -> object: ...
+
+
+def drop_scratch(con: _Executes, names: Iterable[str] | None = None) -> None:
+    """Drop the named scratch tables (default: all of them) where they exist; a name not in SCRATCH is a
+    programming error, caught here rather than left as a table that is never dropped."""
+    for name in SCRATCH if names is None else names:
+        if name not in SCRATCH:
+            raise KeyError(f"{name} is not a registered scratch table (auditql/tables.py SCRATCH)")
+        con.execute(f"DROP TABLE IF EXISTS {name}")
