@@ -304,12 +304,12 @@ def _file_argument(arg: str, example: str) -> Path:
     names = arguments(arg)
     if len(names) != 1:
         raise UsageError(f"give one file name, e.g. {example}")
-    path = Path(names[0]).expanduser()
-    if kind := not_regular(path):
-        raise UsageError(f"{path}: {kind}, not a file; give a file name")
-    if path.is_dir():
-        raise UsageError(f"{path}: is a folder; give a file name")
-    return path
+    chosen = Path(names[0]).expanduser()
+    if kind := not_regular(chosen):
+        raise UsageError(f"{chosen}: {kind}, not a file; give a file name")
+    if chosen.is_dir():
+        raise UsageError(f"{chosen}: is a folder; give a file name")
+    return chosen
 
 
 @special_command(".tables")
