@@ -49,6 +49,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_query_errors.py": "query errors",
     "tests/test_gigya_documented.py": "gigya semantics",
     "tests/test_gigya_dialects.py": "gigya semantics",
+    "tests/test_read_once.py": "gigya semantics",
     "tests/test_connections.py": "architecture",
     "tests/test_sql_helpers.py": "architecture",
 }
