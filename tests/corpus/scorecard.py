@@ -38,6 +38,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_crash.py": "crash safety",
     "tests/test_concurrency.py": "concurrency",
     "tests/test_custody.py": "chain of custody",
+    "tests/test_small_files.py": "chain of custody",
     "tests/test_tamper.py": "chain of custody",
     "tests/test_properties.py": "properties",
     "tests/test_hostile_paths.py": "hostile paths",
