@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl", ".parquet
 # a one-record file pays in full); a batch that fails anywhere is rolled back and its files ingested one
 # transaction each, exactly as before. Each file still lands whole or not at all, with its own custody entry.
 SMALL_FILE = 256 * 1024
+UNORDERED_ROWS = 10_000  # from this many rows, events are inserted without insertion order (see _load)
 BATCH_FILES = 200
 BATCH_BYTES = 16 * 1024 * 1024
 
@@ -137,6 +139,7 @@ class Ingestor:
         # archive per file); a file's new fields join it only once its transaction committed.
         self._fields: dict[str, set[str]] = {}
         self._new_fields: list[tuple[str, set[str]]] = []
+        self._order_off = True  # whether preserve_insertion_order may be off: unknown at first
         custody.begin(con, __version__)
 
     def path(self, path: Path, display: str) -> list[FileResult]:
@@ -181,14 +184,9 @@ class Ingestor:
         result = FileResult(display)
         con = self.con
         try:
-            before = _snapshot(path)
-            scanned = textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet")  # one read: hash, lines
+            before, scanned = _scan(path)
         except OSError as exc:
-            error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
-            failed = FileResult(display, error=error, status="failed")
-            custody.record(con, _custody_entry(failed, None, None, container))
-            return failed
-        digest = scanned.sha256
+            return self._unreadable(display, container, exc)
         con.execute("BEGIN TRANSACTION")
         self._new_fields.clear()
         try:
@@ -196,19 +194,32 @@ class Ingestor:
             con.execute("COMMIT")
             self._committed()
             return result
-        except AuditqlError as exc:
+        except (AuditqlError, duckdb.Error, OSError) as exc:
             _rollback(con)
+            return self._failed(path, container, exc, result, before, scanned.sha256)
+
+    def _unreadable(self, display: str, container: str | None, exc: OSError) -> FileResult:
+        """A file that could not even be hashed: a failed custody entry, nothing else."""
+        error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
+        failed = FileResult(display, error=error, status="failed")
+        custody.record(self.con, _custody_entry(failed, None, None, container))
+        return failed
+
+    def _failed(
+        self, path: Path, container: str | None, exc: Exception, result: FileResult, before: _Snapshot, digest: str
+    ) -> FileResult:
+        """The one-line error of a file whose transaction was rolled back, and its failed custody entry."""
+        display = result.source_file
+        if isinstance(exc, AuditqlError):
             error = str(exc)
-        except duckdb.Error as exc:
-            _rollback(con)
+        elif isinstance(exc, duckdb.Error):
             error = f"{display}: cannot ingest: {formats.first_line(exc)}"
-        except OSError as exc:
-            _rollback(con)
-            error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
+        else:
+            error = f"{display}: cannot read: {getattr(exc, 'strerror', None) or exc}; nothing from it stored"
         if not path.exists():  # whatever the read tripped over, this is what happened
             error = f"{display}: disappeared while it was being read; nothing from it stored"
         failed = FileResult(display, vendor=result.vendor, format=result.format, error=error, status="failed")
-        custody.record(con, _custody_entry(failed, before.size, digest, container))
+        custody.record(self.con, _custody_entry(failed, before.size, digest, container))
         return failed
 
     def files(self, items: list[tuple[Path, str, str | None]]) -> list[FileResult]:
@@ -230,26 +241,44 @@ class Ingestor:
         return results
 
     def _batch(self, items: list[tuple[Path, str, str | None]]) -> list[FileResult]:
-        """Small files in one transaction; if any of them fails, none is kept and each is ingested again in a
-        transaction of its own (`file`), so a failure is reported and recorded exactly as it is for one file."""
+        """Small files in one transaction. If one fails, the transaction is undone, the files before it are
+        ingested again one transaction each, its failure is recorded as it was seen, and the rest go on: the
+        report and the custody entries are those of one transaction per file."""
         if len(items) == 1:
             return [self.file(*items[0])]
         con = self.con
         results = []
         con.execute("BEGIN TRANSACTION")
         self._new_fields.clear()
+        for index, (path, display, container) in enumerate(items):
+            result = FileResult(display)
+            try:
+                before, scanned = _scan(path)
+            except OSError as exc:
+                return self._retry(items, index, partial(self._unreadable, display, container, exc))
+            try:
+                results.append(self._stored(path, display, container, before, scanned, result))
+            except (AuditqlError, duckdb.Error, OSError) as exc:
+                failure = partial(self._failed, path, container, exc, result, before, scanned.sha256)
+                return self._retry(items, index, failure)
         try:
-            for path, display, container in items:
-                before = _snapshot(path)
-                scanned = textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet")
-                results.append(self._stored(path, display, container, before, scanned, FileResult(display)))
             con.execute("COMMIT")
-        except (AuditqlError, duckdb.Error, OSError):
+        except duckdb.Error:  # the log could not be written (disk full): each file on its own says what happened
             _rollback(con)
             self._new_fields.clear()
             return [self.file(*item) for item in items]
         self._committed()
         return results
+
+    def _retry(
+        self, items: list[tuple[Path, str, str | None]], index: int, failure: Callable[[], FileResult]
+    ) -> list[FileResult]:
+        """items[index] failed inside a batch: undo the batch, store the files before it one by one, record its
+        failure, and go on with the files after it."""
+        _rollback(self.con)
+        self._new_fields.clear()
+        before = [self.file(*item) for item in items[:index]]
+        return [*before, failure(), *self.files(items[index + 1 :])]
 
     def _stored(
         self,
@@ -272,7 +301,9 @@ class Ingestor:
         """Store the file's rows; returns the content digests its custody entry commits to (none when the
         same bytes were ingested before: nothing is written)."""
         con, digest = self.con, scanned.sha256
-        con.execute("SET preserve_insertion_order = true")  # on again if a failed INSERT left it off
+        if self._order_off:  # on again: a failed INSERT left it off
+            con.execute("SET preserve_insertion_order = true")
+            self._order_off = False
         if self._already_ingested(digest, result):
             return {}
         if not self._canonical_registered and formats.sniff_kind(path) == "json":
@@ -285,24 +316,33 @@ class Ingestor:
         p = plan(mapping, records, mapping.name)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _aq_staged AS {p.sql}")
         now = datetime.now(UTC)
-        bad_time = con.execute(
-            "SELECT source_row, line, CASE WHEN time IS NULL THEN 'no time value' "
-            "WHEN _parsed IS NULL THEN 'cannot parse time ' || to_json(time)::VARCHAR "
-            "ELSE 'time out of range ' || to_json(time)::VARCHAR END, left(raw::VARCHAR, 1000) "
-            "FROM _aq_staged WHERE _time IS NULL ORDER BY source_row"
-        ).fetchall()
+        counted = con.execute("SELECT count(*), count(_time), min(_time), max(_time) FROM _aq_staged").fetchone()
+        staged, good, span = (counted[0], counted[1], counted[2:]) if counted else (0, 0, (None, None))
+        bad_time = (
+            con.execute(
+                "SELECT source_row, line, CASE WHEN time IS NULL THEN 'no time value' "
+                "WHEN _parsed IS NULL THEN 'cannot parse time ' || to_json(time)::VARCHAR "
+                "ELSE 'time out of range ' || to_json(time)::VARCHAR END, left(raw::VARCHAR, 1000) "
+                "FROM _aq_staged WHERE _time IS NULL ORDER BY source_row"
+            ).fetchall()
+            if good < staged
+            else []
+        )
         rejects = [(ln, None, reason, text) for ln, reason, text in records.rejects]
         rejects += [(ln, row, reason, text) for row, ln, reason, text in bad_time]
-        counted = con.execute("SELECT count(_time), min(_time), max(_time) FROM _aq_staged").fetchone()
-        good, span = (counted[0], counted[1:]) if counted else (0, (None, None))
         # Unordered: events need no insertion order (every reader orders by time, source_row), and keeping
         # it made a million-row INSERT write its row groups twice (2.9 s + a 1.3 s CHECKPOINT, vs 2.4 s + 0).
         # Only here: the readers' row_number() OVER () numbers records in file order only with it on.
-        con.execute("SET preserve_insertion_order = false")
+        unordered = good >= UNORDERED_ROWS  # for a few rows the two settings cost more than the order does
+        if unordered:
+            con.execute("SET preserve_insertion_order = false")
+            self._order_off = True
         insert = f"INSERT INTO events SELECT {canonical_columns(display, mapping.name)} FROM _aq_staged"
         row_digest = digests.event_digest(canonical_exprs(display, mapping.name), raw_digest="_raw_digest")
         added = dedup.apply(con, display, digest, insert, row_digest)
-        con.execute("SET preserve_insertion_order = true")
+        if unordered:
+            con.execute("SET preserve_insertion_order = true")
+            self._order_off = False
         if p.lacking and scalar(con, "SELECT count(*) FROM _aq_staged WHERE _time IS NOT NULL AND event_id IS NULL"):
             labels = "; ".join(
                 f"{c} ({' / '.join(mapping.synonyms(c))})" if mapping.synonyms(c) else c for c in p.lacking
@@ -406,6 +446,12 @@ class _Snapshot:
     mtime_ns: int
     inode: int
     device: int
+
+
+def _scan(path: Path) -> tuple[_Snapshot, textfile.Scanned]:
+    """The file's stat, then one read of it: SHA-256 and line layout."""
+    before = _snapshot(path)
+    return before, textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet")
 
 
 def _small_file_size(path: Path) -> int | None:
