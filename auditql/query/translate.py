@@ -61,6 +61,8 @@ class Translation:
         with _recursion_headroom():
             try:
                 tree = self.tree if self.tree is not None else sqlglot.parse_one(self.sql, dialect=AuditQL)
+                if dialect.lower() == "duckdb":  # the SQL that runs, repeated raw fields read once (read_once.py)
+                    tree = fields_read_once(tree.copy())
                 return dialects.render(tree, self.params, dialect)
             except (SqlglotError, RecursionError) as error:
                 raise QueryError(f"this query cannot be printed for {dialect} ({error})") from None
