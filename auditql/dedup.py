@@ -146,14 +146,12 @@ def _all_new(con: duckdb.DuckDBPyConnection) -> bool:
         ).fetchone()
         if not (twins and twins[0]):
             return False
-    for column in ("event_key", "content_key"):
-        seen = con.execute(
-            f"SELECT EXISTS (SELECT 1 FROM deliveries SEMI JOIN (SELECT {column} FROM _aq_staged WHERE {GOOD}) "
-            f"s USING ({column}))"
-        ).fetchone()
-        if seen and seen[0]:
-            return False
-    return True
+    exists = [
+        f"EXISTS (SELECT 1 FROM deliveries SEMI JOIN (SELECT {column} FROM _aq_staged WHERE {GOOD}) s USING ({column}))"
+        for column in ("event_key", "content_key")
+    ]
+    seen = con.execute("SELECT " + " OR ".join(exists)).fetchone()  # one statement: a small file's dedup is planning
+    return not (seen and seen[0])
 
 
 def _keep_differing_raw(con: duckdb.DuckDBPyConnection, file: str, digest: str) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,13 @@ SKIP_NAMES = {".DS_Store", "Thumbs.db"}
 # Inside a folder only export-like files are taken (a README or script beside the exports is not a log);
 # a file named explicitly is always read, whatever its extension.
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl", ".parquet", ".zip", ".gz"}
+# Small files share one transaction (its COMMIT writes and syncs the log: a fixed cost per transaction that
+# a one-record file pays in full); a batch that fails anywhere is rolled back and its files ingested one
+# transaction each, exactly as before. Each file still lands whole or not at all, with its own custody entry.
+SMALL_FILE = 256 * 1024
+UNORDERED_ROWS = 10_000  # from this many rows, events are inserted without insertion order (see _load)
+BATCH_FILES = 200
+BATCH_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -130,6 +138,11 @@ class Ingestor:
         self.limits = limits or archives.Limits()
         self._canonical_registered = False
         self.watcher: Any = None  # progress.Ingest on a terminal: told each file, its bytes read, its load
+        # The field catalog as on record, per vendor, read once per run (a many-small-files ingest asked the
+        # archive per file); a file's new fields join it only once its transaction committed.
+        self._fields: dict[str, set[str]] = {}
+        self._new_fields: list[tuple[str, set[str]]] = []
+        self._order_off = True  # whether preserve_insertion_order may be off: unknown at first
         custody.begin(con, __version__)
 
     def path(self, path: Path, display: str) -> list[FileResult]:
@@ -143,7 +156,7 @@ class Ingestor:
             packed = False
         origin = _origin_text(self.origins.get(path.resolve()))
         if not packed:
-            return [self.file(path, display, origin=origin)]
+            return [self.file(path, display)]
         try:
             before = _snapshot(path)
             digest = sha256_file(path)
@@ -161,14 +174,14 @@ class Ingestor:
                 entry.origin = origin
                 entry.note = f"{len(members)} member(s)"
                 custody.record(self.con, entry)
-                return [self.file(m.path, m.display_name, container=display) for m in members]
+                return self.files([(m.path, m.display_name, display) for m in members])
         except AuditqlError as exc:
             entry = custody.Entry("archive", "failed", display, display, digest, size, tool_version=__version__)
             entry.note = str(exc)
             custody.record(self.con, entry)
             return [FileResult(display, error=str(exc), status="failed")]
 
-    def file(self, path: Path, display: str, container: str | None = None, origin: str | None = None) -> FileResult:
+    def file(self, path: Path, display: str, container: str | None = None) -> FileResult:
         """One file (or archive member): its events, sources row and custody entry in one transaction.
 
         The recorded hash must cover exactly the bytes stored: the file is stat'ed before it is hashed and
@@ -177,42 +190,123 @@ class Ingestor:
         con = self.con
         watcher = self.watcher
         try:
-            before = _snapshot(path)
-            if watcher is not None:
-                watcher.file(display, before.size)
-            told = {"on_read": watcher.read} if watcher is not None else {}  # bytes read, for the progress line
-            scanned = textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet", **told)  # hash, lines
-            if watcher is not None:
-                watcher.loading(scanned.layout.lines if scanned.layout else None)
+            before, scanned = _scan(path, watcher, display)
         except OSError as exc:
-            error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
-            failed = FileResult(display, error=error, status="failed")
-            custody.record(con, _custody_entry(failed, None, None, container))
-            return failed
-        digest = scanned.sha256
+            return self._unreadable(display, container, exc)
         con.execute("BEGIN TRANSACTION")
+        self._new_fields.clear()
         try:
-            written = self._load(path, display, scanned, result, before.size)
-            _unchanged(path, display, before)
-            custody.append(con, _custody_entry(result, before.size, digest, container, written, origin))
+            self._stored(path, display, container, before, scanned, result)
             con.execute("COMMIT")
+            self._committed()
             if watcher is not None:
                 watcher.done(result.read)
             return result
-        except AuditqlError as exc:
+        except (AuditqlError, duckdb.Error, OSError) as exc:
             _rollback(con)
+            return self._failed(path, container, exc, result, before, scanned.sha256)
+
+    def _unreadable(self, display: str, container: str | None, exc: OSError) -> FileResult:
+        """A file that could not even be hashed: a failed custody entry, nothing else."""
+        error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
+        failed = FileResult(display, error=error, status="failed")
+        custody.record(self.con, _custody_entry(failed, None, None, container))
+        return failed
+
+    def _failed(
+        self, path: Path, container: str | None, exc: Exception, result: FileResult, before: _Snapshot, digest: str
+    ) -> FileResult:
+        """The one-line error of a file whose transaction was rolled back, and its failed custody entry."""
+        display = result.source_file
+        if isinstance(exc, AuditqlError):
             error = str(exc)
-        except duckdb.Error as exc:
-            _rollback(con)
+        elif isinstance(exc, duckdb.Error):
             error = f"{display}: cannot ingest: {formats.first_line(exc)}"
-        except OSError as exc:
-            _rollback(con)
-            error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
+        else:
+            error = f"{display}: cannot read: {getattr(exc, 'strerror', None) or exc}; nothing from it stored"
         if not path.exists():  # whatever the read tripped over, this is what happened
             error = f"{display}: disappeared while it was being read; nothing from it stored"
         failed = FileResult(display, vendor=result.vendor, format=result.format, error=error, status="failed")
-        custody.record(con, _custody_entry(failed, before.size, digest, container, origin=origin))
+        custody.record(self.con, _custody_entry(failed, before.size, digest, container, origin=self._origin(path)))
         return failed
+
+    def files(self, items: list[tuple[Path, str, str | None]]) -> list[FileResult]:
+        """Files (path, display name, container or None) in order: runs of small ones in one transaction each
+        (see SMALL_FILE), the others one by one through `file`."""
+        results: list[FileResult] = []
+        batch: list[tuple[Path, str, str | None]] = []
+        size = 0
+        for item in [*items, None]:
+            small = _small_file_size(item[0]) if item is not None else None
+            if batch and (small is None or len(batch) == BATCH_FILES or size + small > BATCH_BYTES):
+                results += self._batch(batch)
+                batch, size = [], 0
+            if item is not None and small is None:
+                results.append(self.file(*item))
+            elif item is not None and small is not None:
+                batch.append(item)
+                size += small
+        return results
+
+    def _batch(self, items: list[tuple[Path, str, str | None]]) -> list[FileResult]:
+        """Small files in one transaction. If one fails, the transaction is undone, the files before it are
+        ingested again one transaction each, its failure is recorded as it was seen, and the rest go on: the
+        report and the custody entries are those of one transaction per file."""
+        if len(items) == 1:
+            return [self.file(*items[0])]
+        con = self.con
+        results = []
+        con.execute("BEGIN TRANSACTION")
+        self._new_fields.clear()
+        for index, (path, display, container) in enumerate(items):
+            result = FileResult(display)
+            try:
+                before, scanned = _scan(path)
+            except OSError as exc:
+                return self._retry(items, index, partial(self._unreadable, display, container, exc))
+            try:
+                results.append(self._stored(path, display, container, before, scanned, result))
+            except (AuditqlError, duckdb.Error, OSError) as exc:
+                failure = partial(self._failed, path, container, exc, result, before, scanned.sha256)
+                return self._retry(items, index, failure)
+        try:
+            con.execute("COMMIT")
+        except duckdb.Error:  # the log could not be written (disk full): each file on its own says what happened
+            _rollback(con)
+            self._new_fields.clear()
+            return [self.file(*item) for item in items]
+        self._committed()
+        return results
+
+    def _retry(
+        self, items: list[tuple[Path, str, str | None]], index: int, failure: Callable[[], FileResult]
+    ) -> list[FileResult]:
+        """items[index] failed inside a batch: undo the batch, store the files before it one by one, record its
+        failure, and go on with the files after it."""
+        _rollback(self.con)
+        self._new_fields.clear()
+        before = [self.file(*item) for item in items[:index]]
+        return [*before, failure(), *self.files(items[index + 1 :])]
+
+    def _stored(
+        self,
+        path: Path,
+        display: str,
+        container: str | None,
+        before: _Snapshot,
+        scanned: textfile.Scanned,
+        result: FileResult,
+    ) -> FileResult:
+        """The file's rows and its custody entry, in the caller's open transaction."""
+        written = self._load(path, display, scanned, result, before.size)
+        _unchanged(path, display, before)
+        origin = self._origin(path)
+        custody.append(self.con, _custody_entry(result, before.size, scanned.sha256, container, written, origin))
+        return result
+
+    def _origin(self, path: Path) -> str | None:
+        """The request `auditql pull` fetched this file with (custody.py `origin`), as the entry stores it."""
+        return _origin_text(self.origins.get(path.resolve())) if self.origins else None
 
     def _load(
         self, path: Path, display: str, scanned: textfile.Scanned, result: FileResult, size: int
@@ -220,7 +314,9 @@ class Ingestor:
         """Store the file's rows; returns the content digests its custody entry commits to (none when the
         same bytes were ingested before: nothing is written)."""
         con, digest = self.con, scanned.sha256
-        con.execute("SET preserve_insertion_order = true")  # on again if a failed INSERT left it off
+        if self._order_off:  # on again: a failed INSERT left it off
+            con.execute("SET preserve_insertion_order = true")
+            self._order_off = False
         if self._already_ingested(digest, result):
             return {}
         if not self._canonical_registered and formats.sniff_kind(path) == "json":
@@ -233,23 +329,33 @@ class Ingestor:
         p = plan(mapping, records, mapping.name)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _aq_staged AS {p.sql}")
         now = datetime.now(UTC)
-        bad_time = con.execute(
-            "SELECT source_row, line, CASE WHEN time IS NULL THEN 'no time value' "
-            "WHEN _parsed IS NULL THEN 'cannot parse time ' || to_json(time)::VARCHAR "
-            "ELSE 'time out of range ' || to_json(time)::VARCHAR END, left(raw::VARCHAR, 1000) "
-            "FROM _aq_staged WHERE _time IS NULL ORDER BY source_row"
-        ).fetchall()
+        counted = con.execute("SELECT count(*), count(_time), min(_time), max(_time) FROM _aq_staged").fetchone()
+        staged, good, span = (counted[0], counted[1], counted[2:]) if counted else (0, 0, (None, None))
+        bad_time = (
+            con.execute(
+                "SELECT source_row, line, CASE WHEN time IS NULL THEN 'no time value' "
+                "WHEN _parsed IS NULL THEN 'cannot parse time ' || to_json(time)::VARCHAR "
+                "ELSE 'time out of range ' || to_json(time)::VARCHAR END, left(raw::VARCHAR, 1000) "
+                "FROM _aq_staged WHERE _time IS NULL ORDER BY source_row"
+            ).fetchall()
+            if good < staged
+            else []
+        )
         rejects = [(ln, None, reason, text) for ln, reason, text in records.rejects]
         rejects += [(ln, row, reason, text) for row, ln, reason, text in bad_time]
-        good = scalar(con, "SELECT count(*) FROM _aq_staged WHERE _time IS NOT NULL")
         # Unordered: events need no insertion order (every reader orders by time, source_row), and keeping
         # it made a million-row INSERT write its row groups twice (2.9 s + a 1.3 s CHECKPOINT, vs 2.4 s + 0).
         # Only here: the readers' row_number() OVER () numbers records in file order only with it on.
-        con.execute("SET preserve_insertion_order = false")
+        unordered = good >= UNORDERED_ROWS  # for a few rows the two settings cost more than the order does
+        if unordered:
+            con.execute("SET preserve_insertion_order = false")
+            self._order_off = True
         insert = f"INSERT INTO events SELECT {canonical_columns(display, mapping.name)} FROM _aq_staged"
         row_digest = digests.event_digest(canonical_exprs(display, mapping.name), raw_digest="_raw_digest")
         added = dedup.apply(con, display, digest, insert, row_digest)
-        con.execute("SET preserve_insertion_order = true")
+        if unordered:
+            con.execute("SET preserve_insertion_order = true")
+            self._order_off = False
         if p.lacking and scalar(con, "SELECT count(*) FROM _aq_staged WHERE _time IS NOT NULL AND event_id IS NULL"):
             labels = "; ".join(
                 f"{c} ({' / '.join(mapping.synonyms(c))})" if mapping.synonyms(c) else c for c in p.lacking
@@ -268,7 +374,6 @@ class Ingestor:
         result.read = good + len(rejects)
         result.added, result.duplicates, result.rejected = added, good - added, len(rejects)
         result.rejects = [{"line": ln, "row": row, "reason": reason} for ln, row, reason, _ in rejects]
-        span = con.execute("SELECT min(_time), max(_time) FROM _aq_staged").fetchone() or (None, None)
         con.execute(
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -289,14 +394,26 @@ class Ingestor:
                 json.dumps({c: f for c, f in p.resolved.items() if c not in p.transformed}),
             ],
         )
-        con.execute(
-            "INSERT INTO fields SELECT DISTINCT ?, f FROM unnest(?::VARCHAR[]) t(f) "
-            "WHERE f NOT IN (SELECT field FROM fields WHERE vendor = ?)",
-            [mapping.name, records.fields, mapping.name],
-        )
+        self._record_fields(mapping.name, records.fields)
         written = _content_digests(con, display)
         tables.drop_scratch(con, tables.FILE_SCRATCH)
         return written
+
+    def _record_fields(self, vendor: str, fields: list[str]) -> None:
+        """Add the file's fields the catalog (`fields`) lacks for its vendor; none asked of the archive per file."""
+        if vendor not in self._fields:
+            rows = self.con.execute("SELECT field FROM fields WHERE vendor = ?", [vendor]).fetchall()
+            self._fields[vendor] = {r[0] for r in rows}
+        pending = {f for v, added in self._new_fields if v == vendor for f in added}  # earlier in this transaction
+        new = sorted(set(fields) - self._fields[vendor] - pending)
+        if new:
+            self.con.execute("INSERT INTO fields SELECT ?, unnest(?::VARCHAR[])", [vendor, new])
+            self._new_fields.append((vendor, set(new)))
+
+    def _committed(self) -> None:
+        for vendor, new in self._new_fields:
+            self._fields[vendor] |= new
+        self._new_fields.clear()
 
     def _already_ingested(self, digest: str, result: FileResult) -> bool:
         """Same bytes read with the same mapping before: every record is already held as often as this file
@@ -319,15 +436,18 @@ class Ingestor:
 def _content_digests(con: duckdb.DuckDBPyConnection, display: str) -> dict[str, str]:
     """The multiset digests (digests.py) of this file's deliveries, rejects and sources rows, as on record now
     (in the file's transaction: those it just wrote, and any an earlier ingest of the same name wrote)."""
-    found = {}
-    for column, row_sql, table in (
+    tables = (
         ("deliveries_digest", digests.DELIVERY_ROW, "deliveries"),
         ("rejects_digest", digests.REJECT_ROW, "rejects"),
         ("sources_digest", digests.SOURCE_ROW, "sources"),
-    ):
-        row = con.execute(digests.multiset(row_sql, f"{table} WHERE source_file = ?"), [display]).fetchone()
-        found[column] = row[1] if row else digests.EMPTY
-    return found
+    )
+    # One statement for the three (a statement's fixed cost is most of a one-record file's ingest).
+    each = [
+        f"(SELECT d FROM ({digests.multiset(row, f'{table} WHERE source_file = $1')}) t(n, d))"
+        for _, row, table in tables
+    ]
+    row = con.execute(f"SELECT {', '.join(each)}", [display]).fetchone()
+    return {column: (row[i] if row else None) or digests.EMPTY for i, (column, _, _) in enumerate(tables)}
 
 
 @dataclass(frozen=True)
@@ -339,6 +459,27 @@ class _Snapshot:
     mtime_ns: int
     inode: int
     device: int
+
+
+def _scan(path: Path, watcher: Any = None, display: str = "") -> tuple[_Snapshot, textfile.Scanned]:
+    """The file's stat, then one read of it: SHA-256 and line layout (`watcher`, a progress line, is told the
+    file, the bytes read, then its lines)."""
+    before = _snapshot(path)
+    if watcher is None:
+        return before, textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet")
+    watcher.file(display, before.size)
+    scanned = textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet", on_read=watcher.read)
+    watcher.loading(scanned.layout.lines if scanned.layout else None)
+    return before, scanned
+
+
+def _small_file_size(path: Path) -> int | None:
+    """The size of a plain file small enough to share a transaction (SMALL_FILE); None for anything else."""
+    try:
+        size = path.stat().st_size
+        return size if size <= SMALL_FILE and not archives.is_archive(path) else None
+    except OSError:
+        return None  # `file` reports it in one line
 
 
 def _snapshot(path: Path) -> _Snapshot:
@@ -421,10 +562,16 @@ def ingest(
         if hasattr(progress, "watch"):  # a progress line (auditql/progress.py), not just a message per file
             ingestor.watcher = progress
             progress.watch(con)  # type: ignore[union-attr]
+        pending: list[tuple[Path, str, str | None]] = []  # small plain files, ingested together (Ingestor.files)
         for i, path in enumerate(files, 1):
             if progress:
                 progress(f"[{i}/{len(files)}] {display_name(path)}")
-            report.files += ingestor.path(path, display_name(path.resolve()))
+            if _small_file_size(path) is not None and path.suffix.lower() not in (".zip", ".gz"):
+                pending.append((path, display_name(path.resolve()), None))
+                continue
+            report.files += ingestor.files(pending) + ingestor.path(path, display_name(path.resolve()))
+            pending = []
+        report.files += ingestor.files(pending)
         if any(f.added for f in report.files):
             engine.refresh_column_values(con)
         con.execute("CHECKPOINT")

@@ -22,6 +22,7 @@ SECTIONS = (
     "== 7. REPL completion",
     "== 8. Streamed output",
     "== 9. A 10,000-value IN list",
+    "== 10. Many small files",
 )
 
 

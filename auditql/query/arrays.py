@@ -24,6 +24,7 @@ from auditql.query.context import Context
 from auditql.query.dialect import DOLLAR_SAFE_KEY
 from auditql.query.names import RawField
 from auditql.query.patterns import ARRAY_AWARE, WORD, WordSearch
+from auditql.query.trees import data_type
 
 # A key of a JSON object as it appears in the object's text: the quoted name, then a colon.
 _KEY = r'"(?:[^"\\]|\\.)*"\s*:'
@@ -91,7 +92,7 @@ def _any_element(field: RawField, values: list[exp.Expr]) -> exp.Expr:
     if texts:
         tests.append(_contains_one(_elements(field), texts))
     if numbers:
-        as_numbers = exp.TryCast(this=_elements(field), to=exp.DataType.build("DOUBLE[]", dialect="duckdb"))
+        as_numbers = exp.TryCast(this=_elements(field), to=data_type("DOUBLE[]"))
         tests.append(_contains_one(as_numbers, numbers))
     test = tests[0] if len(tests) == 1 else exp.Or(this=tests[0], expression=tests[1])
     return exp.Coalesce(this=test, expressions=[exp.false()])

@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from auditql.query.context import Context
 from auditql.query.names import PersonColumn, RawField
+from auditql.query.trees import data_type
 from auditql.query.values import derived, is_number, is_string, literal_value, time_point
 from auditql.schema import COLUMN_TYPES
 
@@ -129,7 +130,7 @@ def _coerce(side: exp.Expr, other: exp.Expr, ctx: Context) -> tuple[exp.Expr, ex
     if mine == "time" and theirs in ("str", "num"):
         return side, time_point(other, ctx)
     if mine == "time" and theirs == "raw":
-        return side, exp.TryCast(this=other, to=exp.DataType.build("TIMESTAMPTZ"))
+        return side, exp.TryCast(this=other, to=data_type("TIMESTAMPTZ"))
     if mine in _TEXTUAL and theirs == "num":
         return _as_number(side), other
     if mine == "raw" and theirs == "bool":
@@ -185,7 +186,7 @@ def _typed_between(node: exp.Between, ctx: Context) -> exp.Expr:
 
 
 def _as_number(node: exp.Expr) -> exp.Expr:
-    return exp.TryCast(this=node, to=exp.DataType.build("DOUBLE"))
+    return exp.TryCast(this=node, to=data_type("DOUBLE"))
 
 
 def _number_or_none(value: object) -> int | float | None:

@@ -15,6 +15,7 @@ from auditql.identities import PERSON
 from auditql.query.context import Context
 from auditql.query.forms import SQL, events_table
 from auditql.query.names import CANONICAL, RawField, canonical_column, person_column
+from auditql.query.trees import data_type
 from auditql.query.values import parse_point
 from auditql.schema import COLUMN_NAMES
 
@@ -134,7 +135,7 @@ def _time(value: datetime | str, ctx: Context) -> exp.Expr:
     if point is None:
         raise ctx.error(f"'{value}' is not a point in time; use e.g. 2015-08-16T00:00:00Z or 2015-08-16")
     text = exp.Literal.string(point.isoformat(sep=" "))
-    return exp.Cast(this=text, to=exp.DataType.build("TIMESTAMPTZ"))
+    return exp.Cast(this=text, to=data_type("TIMESTAMPTZ"))
 
 
 def _plain_events_table(tree: exp.Expr) -> exp.Table | None:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
 
 from auditql.errors import QueryError
@@ -42,7 +42,9 @@ def check_sql(sql: str, ctx: Context, dialect: str | type[AuditQL] = AuditQL) ->
     (which would reach that engine verbatim: `reflect`, `java_method`)."""
     other_engine = dialect is not AuditQL
     try:
-        statements = sqlglot.parse(sql, dialect=dialect)
+        engine = Dialect.get_or_raise(dialect)
+        tokens = engine.tokenize(sql)  # once: the parser and check_parser_calls read the same tokens
+        statements = engine.parser().parse(tokens, sql)
     except SqlglotError:
         raise _refused(ctx, "it does not read back") from None  # sqlglot's words name its classes
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
@@ -56,7 +58,7 @@ def check_sql(sql: str, ctx: Context, dialect: str | type[AuditQL] = AuditQL) ->
         for node in tree.walk():
             _check_node(node, generated_ctx, other_engine)
         if not other_engine and any(type(node) in PARSER_BUILT for node in tree.walk()):
-            check_parser_calls(sql, generated_ctx.error)
+            check_parser_calls(sql, generated_ctx.error, tokens)
     except QueryError as error:
         raise _refused(ctx, error.message) from None
 

@@ -20,8 +20,10 @@ from auditql.query.context import Context
 from auditql.query.dialect import GIGYA_OPERATOR, WordMatch
 from auditql.query.names import RawField, resolve_names
 from auditql.query.patterns import check_pattern, full_match, word_search
+from auditql.query.read_once import RAW_FIELD
+from auditql.query.tables import fold
 from auditql.query.times import vendor_times
-from auditql.query.trees import replace_all
+from auditql.query.trees import data_type, replace_all
 from auditql.query.values import bound_literal, is_string, literal_value
 from auditql.schema import COLUMN_TYPES
 
@@ -94,7 +96,7 @@ def timestamps_keep_offsets(tree: exp.Expr, ctx: Context) -> exp.Expr:
     while for text without one TIMESTAMPTZ reads it as UTC (the session zone), which is the same instant."""
     for cast in list(tree.find_all(exp.Cast, exp.TryCast)):
         if cast.to.is_type(exp.DType.TIMESTAMP, exp.DType.TIMESTAMPNTZ, exp.DType.DATETIME):
-            cast.set("to", exp.DataType.build("TIMESTAMPTZ"))
+            cast.set("to", data_type("TIMESTAMPTZ"))
     return tree
 
 
@@ -144,7 +146,9 @@ def read_raw(field: RawField, ctx: Context) -> exp.Expr:
     if absent:  # ORed equalities, not IN: DuckDB plans thousands of CASEs with a 3+ value IN in quadratic time
         equals: list[exp.Expr] = [exp.EQ(this=column("vendor"), expression=exp.Literal.string(v)) for v in absent]
         branches.append(exp.If(this=reduce(lambda a, b: exp.Or(this=a, expression=b), equals), true=exp.Null()))
-    return exp.Case(ifs=branches, default=from_raw) if branches else from_raw
+    value = exp.Case(ifs=branches, default=from_raw) if branches else from_raw
+    value.meta[RAW_FIELD] = (fold(table.name) if table else None, tuple(field.path))  # read_once.py reads this
+    return value
 
 
 def _is_quoted_name(node: object) -> bool:

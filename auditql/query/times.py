@@ -34,6 +34,7 @@ from auditql.query.comparisons import ORDERING, kind
 from auditql.query.context import Context
 from auditql.query.dialect import ParseTime
 from auditql.query.names import RawField, canonical_column
+from auditql.query.trees import data_type
 from auditql.query.values import literal_value, parse_point
 
 _TIMESTAMPTZ = "TIMESTAMPTZ"
@@ -77,7 +78,7 @@ def instant(field: RawField, ctx: Context, *, others: bool = True) -> exp.Expr:
             exp.If(this=_vendor_is(group, table), true=_parse(field.copy(), formats))
             for formats, group in by_formats.items()
         ]
-        default = exp.TryCast(this=field.copy(), to=exp.DataType.build(_TIMESTAMPTZ)) if others else None
+        default = exp.TryCast(this=field.copy(), to=data_type(_TIMESTAMPTZ)) if others else None
         result = exp.Case(ifs=branches, default=default)
     result.meta["kind"] = "time"
     return result

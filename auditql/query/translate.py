@@ -10,8 +10,8 @@
 
 Steps: parse one of the three forms (forms.py), refuse anything not allowed (allowlist.py), run the
 rewrites (rewrites.py), add the caller's options (time window, vendor, columns, row cap, default
-order), read raw fields from JSON, bind parameters, check the result again, generate, and read the
-generated SQL back for a last check (recheck.py).
+order), read raw fields from JSON, bind parameters, check the result again, generate (reading each
+repeated raw field once: read_once.py), and read the generated SQL back for a last check (recheck.py).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from auditql.query.forms import SQL, parse_query
 from auditql.query.headers import name_unnamed_items
 from auditql.query.names import raw_field_paths
 from auditql.query.person import people_to_sql
+from auditql.query.read_once import fields_read_once
 from auditql.query.recheck import check_sql
 from auditql.query.rewrites import REWRITES, raw_fields_to_json
 from auditql.query.trees import replace_all
@@ -60,6 +61,8 @@ class Translation:
         with _recursion_headroom():
             try:
                 tree = self.tree if self.tree is not None else sqlglot.parse_one(self.sql, dialect=AuditQL)
+                if dialect.lower() == "duckdb":  # the SQL that runs, repeated raw fields read once (read_once.py)
+                    tree = fields_read_once(tree.copy())
                 return dialects.render(tree, self.params, dialect)
             except (SqlglotError, RecursionError) as error:
                 raise QueryError(f"this query cannot be printed for {dialect} ({error})") from None
@@ -129,8 +132,9 @@ def _translate(
     if parsed.form == SQL and columns is not None:
         tree = options.pick_columns(tree, columns, ctx)
     tree, values = _bind_parameters(tree)
-    check_generated(tree, ctx)
-    sql = tree.sql(dialect=AuditQL, identify=True)
+    runnable = fields_read_once(tree.copy())  # DuckDB's text only: `tree` stays plain for other engines
+    check_generated(runnable, ctx)
+    sql = runnable.sql(dialect=AuditQL, identify=True, copy=False)  # the generator's own copy is `runnable`
     check_sql(sql, ctx)
     return Translation(sql=sql, params=values, warnings=warnings, form=parsed.form, tree=tree)
 

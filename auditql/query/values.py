@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from auditql.query.context import Context
+from auditql.query.trees import data_type
 
 BOUND = "bound"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -95,7 +96,7 @@ def time_point(node: exp.Expr, ctx: Context) -> exp.Expr:
     if point is None:
         raise ctx.error(f"{_show(value)} is not a point in time; write one as {_TIME_EXAMPLES}", node)
     text = derived(point.isoformat(sep=" "), node)
-    return exp.Cast(this=text, to=exp.DataType.build("TIMESTAMPTZ"))
+    return exp.Cast(this=text, to=data_type("TIMESTAMPTZ"))
 
 
 def parse_point(value: object) -> datetime | None:

@@ -36,7 +36,7 @@ SELECT <columns> FROM "events" WHERE REGEXP_MATCHES("message", '(?i)(^|[^\pL\pN]
 
 # title: contains on a raw field also searches array elements and object values, never key names
 errMessage contains 'denied'
-SELECT <columns> FROM "events" WHERE (CASE WHEN (STARTS_WITH("raw" ->> '$.errMessage', '[') OR STARTS_WITH("raw" ->> '$.errMessage', '{')) AND JSON_TYPE("raw", '$.errMessage') IN ('ARRAY', 'OBJECT') THEN REGEXP_MATCHES(REGEXP_REPLACE(CASE WHEN JSON_TYPE("raw", '$.errMessage') = 'ARRAY' THEN ARRAY_TO_STRING("raw" ->> '$.errMessage[*]', CHR(31)) ELSE "raw" ->> '$.errMessage' END, '"(?:[^"\\]|\\.)*"\s*:', ' ', 'g'), '(?i)(^|[^\pL\pN])denied([^\pL\pN]|$)') ELSE REGEXP_MATCHES(("raw" ->> '$.errMessage'), '(?i)(^|[^\pL\pN])denied([^\pL\pN]|$)') END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.errMessage' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN (STARTS_WITH("events"."_aq_raw_1", '[') OR STARTS_WITH("events"."_aq_raw_1", '{')) AND JSON_TYPE("raw", '$.errMessage') IN ('ARRAY', 'OBJECT') THEN REGEXP_MATCHES(REGEXP_REPLACE(CASE WHEN JSON_TYPE("raw", '$.errMessage') = 'ARRAY' THEN ARRAY_TO_STRING("raw" ->> '$.errMessage[*]', CHR(31)) ELSE "events"."_aq_raw_1" END, '"(?:[^"\\]|\\.)*"\s*:', ' ', 'g'), '(?i)(^|[^\pL\pN])denied([^\pL\pN]|$)') ELSE REGEXP_MATCHES("events"."_aq_raw_1", '(?i)(^|[^\pL\pN])denied([^\pL\pN]|$)') END) ORDER BY "time", "source_file", "source_row"
 
 # title: contains with empty quotes is refused
 # caret: 1:21
@@ -45,23 +45,23 @@ ERROR: contains needs a word to look for; the quotes are empty
 
 # title: = on a raw field also matches an array element
 params.tags = 'vip'
-SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.params.tags', '[') AND JSON_TYPE("raw", '$.params.tags') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.params.tags[*]'), 'vip'), FALSE) ELSE ("raw" ->> '$.params.tags') = 'vip' END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.params.tags' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.params.tags') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.params.tags[*]'), 'vip'), FALSE) ELSE "events"."_aq_raw_1" = 'vip' END) ORDER BY "time", "source_file", "source_row"
 
 # title: != is the exact negation of = (a missing field matches neither)
 params.tags != 'vip'
-SELECT <columns> FROM "events" WHERE NOT (CASE WHEN STARTS_WITH("raw" ->> '$.params.tags', '[') AND JSON_TYPE("raw", '$.params.tags') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.params.tags[*]'), 'vip'), FALSE) ELSE ("raw" ->> '$.params.tags') = 'vip' END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.params.tags' AS "_aq_raw_1" FROM "events") AS "events" WHERE NOT (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.params.tags') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.params.tags[*]'), 'vip'), FALSE) ELSE "events"."_aq_raw_1" = 'vip' END) ORDER BY "time", "source_file", "source_row"
 
 # title: NOT IN on a raw field, elements too
 errCode NOT IN (0, "400006")
-SELECT <columns> FROM "events" WHERE NOT (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.errCode[*]'), '400006') OR ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE (TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) IN (0) OR ("raw" ->> '$.errCode') IN ('400006')) END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" WHERE NOT (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.errCode[*]'), '400006') OR ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE (TRY_CAST("events"."_aq_raw_1" AS DOUBLE) IN (0) OR "events"."_aq_raw_1" IN ('400006')) END) ORDER BY "time", "source_file", "source_row"
 
 # title: ORDER BY a raw field: numbers numerically, then the rest as text
 SELECT * FROM auditLog ORDER BY errCode DESC
-SELECT <columns> FROM "events" ORDER BY TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) DESC, "raw" ->> '$.errCode' DESC, "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" ORDER BY TRY_CAST("events"."_aq_raw_1" AS DOUBLE) DESC, "events"."_aq_raw_1" DESC, "time", "source_file", "source_row"
 
 # title: min/max of a raw field: the smallest/largest number, else the text min/max
 SELECT min(errCode), max(errCode) FROM events
-SELECT COALESCE(ARG_MIN("raw" ->> '$.errCode', TRY_CAST("raw" ->> '$.errCode' AS DOUBLE)), MIN("raw" ->> '$.errCode')) AS "min(errCode)", COALESCE(ARG_MAX("raw" ->> '$.errCode', TRY_CAST("raw" ->> '$.errCode' AS DOUBLE)), MAX("raw" ->> '$.errCode')) AS "max(errCode)" FROM "events"
+SELECT COALESCE(ARG_MIN("events"."_aq_raw_1", TRY_CAST("events"."_aq_raw_1" AS DOUBLE)), MIN("events"."_aq_raw_1")) AS "min(errCode)", COALESCE(ARG_MAX("events"."_aq_raw_1", TRY_CAST("events"."_aq_raw_1" AS DOUBLE)), MAX("events"."_aq_raw_1")) AS "max(errCode)" FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events"
 
 # title: epoch seconds are read as seconds (below 1e11), as ingest reads them
 @timestamp >= 1439683200

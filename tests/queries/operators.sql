@@ -20,11 +20,11 @@ SELECT <columns> FROM "events" WHERE TRY_CAST("status_code" AS DOUBLE) >= 400000
 
 # title: a raw field against a number: TRY_CAST of its string form
 errCode != 0
-SELECT <columns> FROM "events" WHERE NOT (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) = 0 END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" WHERE NOT (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("events"."_aq_raw_1" AS DOUBLE) = 0 END) ORDER BY "time", "source_file", "source_row"
 
 # title: a raw field against a string: its string form
 errCode = '0'
-SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.errCode[*]'), '0'), FALSE) ELSE ("raw" ->> '$.errCode') = '0' END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.errCode[*]'), '0'), FALSE) ELSE "events"."_aq_raw_1" = '0' END) ORDER BY "time", "source_file", "source_row"
 
 # title: number on the left
 0 < errCode
@@ -36,7 +36,7 @@ SELECT <columns> FROM "events" WHERE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) >
 
 # title: raw field against a boolean compares with 'true' / 'false'
 isActive = TRUE
-SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.isActive', '[') AND JSON_TYPE("raw", '$.isActive') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.isActive[*]'), 'true'), FALSE) ELSE ("raw" ->> '$.isActive') = 'true' END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.isActive' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.isActive') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.isActive[*]'), 'true'), FALSE) ELSE "events"."_aq_raw_1" = 'true' END) ORDER BY "time", "source_file", "source_row"
 
 # title: AND binds tighter than OR; parentheses and NOT are kept
 NOT (vendor = 'a' OR vendor = 'b') AND (outcome = 'failure')
@@ -44,7 +44,7 @@ SELECT <columns> FROM "events" WHERE NOT ("vendor" = 'a' OR "vendor" = 'b') AND 
 
 # title: LIKE and NOT LIKE
 endpoint LIKE 'socialize%' AND endpoint NOT LIKE '%.get_'
-SELECT <columns> FROM "events" WHERE ("raw" ->> '$.endpoint') LIKE 'socialize%' AND ("raw" ->> '$.endpoint') NOT LIKE '%.get_' ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.endpoint' AS "_aq_raw_1" FROM "events") AS "events" WHERE "events"."_aq_raw_1" LIKE 'socialize%' AND "events"."_aq_raw_1" NOT LIKE '%.get_' ORDER BY "time", "source_file", "source_row"
 
 # title: ILIKE
 action ILIKE 'accounts.%'
@@ -56,15 +56,15 @@ SELECT <columns> FROM "events" WHERE "category" IN ('login', 'logout') AND NOT "
 
 # title: Gigya's lower-case in(...) with double-quoted strings
 errCode in("0","400006")
-SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(("raw" ->> '$.errCode[*]') && ['0', '400006'], FALSE) ELSE ("raw" ->> '$.errCode') IN ('0', '400006') END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(("raw" ->> '$.errCode[*]') && ['0', '400006'], FALSE) ELSE "events"."_aq_raw_1" IN ('0', '400006') END) ORDER BY "time", "source_file", "source_row"
 
 # title: IN with numbers only compares numerically
 errCode IN (0, 400006)
-SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]) && [0, 400006], FALSE) ELSE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) IN (0, 400006) END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]) && [0, 400006], FALSE) ELSE TRY_CAST("events"."_aq_raw_1" AS DOUBLE) IN (0, 400006) END) ORDER BY "time", "source_file", "source_row"
 
 # title: IN with numbers and strings types each element
 errCode IN (0, 'n/a')
-SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.errCode[*]'), 'n/a') OR ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE (TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) IN (0) OR ("raw" ->> '$.errCode') IN ('n/a')) END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.errCode[*]'), 'n/a') OR ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE (TRY_CAST("events"."_aq_raw_1" AS DOUBLE) IN (0) OR "events"."_aq_raw_1" IN ('n/a')) END) ORDER BY "time", "source_file", "source_row"
 
 # title: BETWEEN numbers
 errCode BETWEEN 400000 AND 499999
@@ -76,7 +76,7 @@ SELECT <columns> FROM "events" WHERE "actor_name" BETWEEN 'a' AND 'c' ORDER BY "
 
 # title: BETWEEN a number and a string splits into two typed comparisons
 errCode BETWEEN 1 AND 'z'
-SELECT <columns> FROM "events" WHERE (TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) >= 1 AND ("raw" ->> '$.errCode') <= 'z') ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" WHERE (TRY_CAST("events"."_aq_raw_1" AS DOUBLE) >= 1 AND "events"."_aq_raw_1" <= 'z') ORDER BY "time", "source_file", "source_row"
 
 # title: IS NULL and IS NOT NULL
 actor_email IS NULL AND errCode IS NOT NULL
@@ -84,7 +84,7 @@ SELECT <columns> FROM "events" WHERE "actor_email" IS NULL AND NOT ("raw" ->> '$
 
 # title: contains is a case-insensitive whole-word match
 errMessage contains 'Invalid'
-SELECT <columns> FROM "events" WHERE (CASE WHEN (STARTS_WITH("raw" ->> '$.errMessage', '[') OR STARTS_WITH("raw" ->> '$.errMessage', '{')) AND JSON_TYPE("raw", '$.errMessage') IN ('ARRAY', 'OBJECT') THEN REGEXP_MATCHES(REGEXP_REPLACE(CASE WHEN JSON_TYPE("raw", '$.errMessage') = 'ARRAY' THEN ARRAY_TO_STRING("raw" ->> '$.errMessage[*]', CHR(31)) ELSE "raw" ->> '$.errMessage' END, '"(?:[^"\\]|\\.)*"\s*:', ' ', 'g'), '(?i)(^|[^\pL\pN])Invalid([^\pL\pN]|$)') ELSE REGEXP_MATCHES(("raw" ->> '$.errMessage'), '(?i)(^|[^\pL\pN])Invalid([^\pL\pN]|$)') END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.errMessage' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN (STARTS_WITH("events"."_aq_raw_1", '[') OR STARTS_WITH("events"."_aq_raw_1", '{')) AND JSON_TYPE("raw", '$.errMessage') IN ('ARRAY', 'OBJECT') THEN REGEXP_MATCHES(REGEXP_REPLACE(CASE WHEN JSON_TYPE("raw", '$.errMessage') = 'ARRAY' THEN ARRAY_TO_STRING("raw" ->> '$.errMessage[*]', CHR(31)) ELSE "events"."_aq_raw_1" END, '"(?:[^"\\]|\\.)*"\s*:', ' ', 'g'), '(?i)(^|[^\pL\pN])Invalid([^\pL\pN]|$)') ELSE REGEXP_MATCHES("events"."_aq_raw_1", '(?i)(^|[^\pL\pN])Invalid([^\pL\pN]|$)') END) ORDER BY "time", "source_file", "source_row"
 
 # title: contains escapes regular-expression characters in the word
 message contains 'a.b (c)'

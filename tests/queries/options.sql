@@ -3,13 +3,13 @@
 # title: columns: canonical names, @timestamp, raw paths and a quoted key
 # columns: ["@timestamp", "Actor_Name", "params.loginID", "\"Performed By\"", "\"a.b\""]
 errCode = 0
-SELECT "time", "actor_name", "raw" ->> '$.params.loginID' AS "params.loginID", "raw" ->> '$."Performed By"' AS "Performed By", "raw" ->> '$."a.b"' AS "a.b" FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) = 0 END) ORDER BY "time", "source_file", "source_row"
+SELECT "time", "actor_name", "raw" ->> '$.params.loginID' AS "params.loginID", "raw" ->> '$."Performed By"' AS "Performed By", "raw" ->> '$."a.b"' AS "a.b" FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("events"."_aq_raw_1" AS DOUBLE) = 0 END) ORDER BY "time", "source_file", "source_row"
 
 # title: columns: raw columns use the verbatim typed column where allowed
 # catalog: gigya
 # columns: ["time", "endpoint"]
 errCode = 0
-SELECT "time", CASE WHEN "vendor" = 'sap_cdc' AND NOT "action" IS NULL THEN "action" ELSE "raw" ->> '$.endpoint' END AS "endpoint" FROM "events" WHERE (CASE WHEN STARTS_WITH(CASE WHEN "vendor" = 'sap_cdc' AND NOT "status_code" IS NULL THEN "status_code" ELSE "raw" ->> '$.errCode' END, '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST(CASE WHEN "vendor" = 'sap_cdc' AND NOT "status_code" IS NULL THEN "status_code" ELSE "raw" ->> '$.errCode' END AS DOUBLE) = 0 END) ORDER BY "time", "source_file", "source_row"
+SELECT "time", CASE WHEN "vendor" = 'sap_cdc' AND NOT "action" IS NULL THEN "action" ELSE "raw" ->> '$.endpoint' END AS "endpoint" FROM (SELECT *, CASE WHEN "vendor" = 'sap_cdc' AND NOT "status_code" IS NULL THEN "status_code" ELSE "raw" ->> '$.errCode' END AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("events"."_aq_raw_1" AS DOUBLE) = 0 END) ORDER BY "time", "source_file", "source_row"
 
 # title: vendor
 # vendor: resolver
@@ -19,7 +19,7 @@ SELECT <columns> FROM "events" WHERE ("category" = 'delete' OR "category" = 'upd
 # title: until alone; the user's OR is kept together
 # until: 2015-08-17
 a = 1 OR b = 2
-SELECT <columns> FROM "events" WHERE ((CASE WHEN STARTS_WITH("raw" ->> '$.a', '[') AND JSON_TYPE("raw", '$.a') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.a[*]' AS DOUBLE[]), 1), FALSE) ELSE TRY_CAST("raw" ->> '$.a' AS DOUBLE) = 1 END) OR (CASE WHEN STARTS_WITH("raw" ->> '$.b', '[') AND JSON_TYPE("raw", '$.b') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.b[*]' AS DOUBLE[]), 2), FALSE) ELSE TRY_CAST("raw" ->> '$.b' AS DOUBLE) = 2 END)) AND "time" < CAST('2015-08-17 00:00:00+00:00' AS TIMESTAMPTZ) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.a' AS "_aq_raw_1", "raw" ->> '$.b' AS "_aq_raw_2" FROM "events") AS "events" WHERE ((CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.a') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.a[*]' AS DOUBLE[]), 1), FALSE) ELSE TRY_CAST("events"."_aq_raw_1" AS DOUBLE) = 1 END) OR (CASE WHEN STARTS_WITH("events"."_aq_raw_2", '[') AND JSON_TYPE("raw", '$.b') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.b[*]' AS DOUBLE[]), 2), FALSE) ELSE TRY_CAST("events"."_aq_raw_2" AS DOUBLE) = 2 END)) AND "time" < CAST('2015-08-17 00:00:00+00:00' AS TIMESTAMPTZ) ORDER BY "time", "source_file", "source_row"
 
 # title: limit
 # limit: 101

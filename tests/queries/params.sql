@@ -10,13 +10,13 @@ SELECT <columns> FROM "events" WHERE "actor_name" = $1 ORDER BY "time", "source_
 # params: {"code": 0}
 # bound: [0, 0]
 errCode = $code
-SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), $1), FALSE) ELSE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) = $2 END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), $1), FALSE) ELSE TRY_CAST("events"."_aq_raw_1" AS DOUBLE) = $2 END) ORDER BY "time", "source_file", "source_row"
 
 # title: a {name} placeholder, and a value used twice
 # params: {"login": "a@b.c"}
 # bound: ["a@b.c", "a@b.c", "a@b.c"]
 params.loginID = {login} OR actor_email = :login
-SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.params.loginID', '[') AND JSON_TYPE("raw", '$.params.loginID') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.params.loginID[*]'), $1), FALSE) ELSE ("raw" ->> '$.params.loginID') = $2 END) OR "actor_email" = $3 ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.params.loginID' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.params.loginID') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.params.loginID[*]'), $1), FALSE) ELSE "events"."_aq_raw_1" = $2 END) OR "actor_email" = $3 ORDER BY "time", "source_file", "source_row"
 
 # title: a time value compared with time is normalized to UTC before binding
 # params: {"since": "2015-08-16T02:00:00+02:00"}
@@ -46,7 +46,7 @@ SELECT <columns> FROM "events" WHERE "event_id" IN ($1, $2, $3) ORDER BY "time",
 # params: {"none": null, "yes": true}
 # bound: []
 actor_email IS :none OR flag = :yes
-SELECT <columns> FROM "events" WHERE "actor_email" IS NULL OR (CASE WHEN STARTS_WITH("raw" ->> '$.flag', '[') AND JSON_TYPE("raw", '$.flag') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.flag[*]'), 'true'), FALSE) ELSE ("raw" ->> '$.flag') = 'true' END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.flag' AS "_aq_raw_1" FROM "events") AS "events" WHERE "actor_email" IS NULL OR (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.flag') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.flag[*]'), 'true'), FALSE) ELSE "events"."_aq_raw_1" = 'true' END) ORDER BY "time", "source_file", "source_row"
 
 # title: parameters are numbered in the order they appear
 # params: {"a": "1", "b": 2}

@@ -2,7 +2,7 @@
 
 # title: the spec's REST example
 SELECT * FROM auditLog WHERE errCode in ("0", "400006") ORDER BY @timestamp DESC START 10 LIMIT 100
-SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(("raw" ->> '$.errCode[*]') && ['0', '400006'], FALSE) ELSE ("raw" ->> '$.errCode') IN ('0', '400006') END) ORDER BY "time" DESC, "source_file", "source_row" LIMIT 100 OFFSET 10
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(("raw" ->> '$.errCode[*]') && ['0', '400006'], FALSE) ELSE "events"."_aq_raw_1" IN ('0', '400006') END) ORDER BY "time" DESC, "source_file", "source_row" LIMIT 100 OFFSET 10
 
 # title: auditLog matches case-insensitively; no WHERE
 select * from AUDITLOG limit 5
@@ -10,11 +10,11 @@ SELECT <columns> FROM "events" ORDER BY "time", "source_file", "source_row" LIMI
 
 # title: START alone
 SELECT * FROM auditLog WHERE endpoint = "accounts.login" START 20
-SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.endpoint', '[') AND JSON_TYPE("raw", '$.endpoint') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.endpoint[*]'), 'accounts.login'), FALSE) ELSE ("raw" ->> '$.endpoint') = 'accounts.login' END) ORDER BY "time", "source_file", "source_row" OFFSET 20
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.endpoint' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.endpoint') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(("raw" ->> '$.endpoint[*]'), 'accounts.login'), FALSE) ELSE "events"."_aq_raw_1" = 'accounts.login' END) ORDER BY "time", "source_file", "source_row" OFFSET 20
 
 # title: ORDER BY a raw field keeps the tie-breakers
 SELECT * FROM auditLog ORDER BY callID
-SELECT <columns> FROM "events" ORDER BY TRY_CAST("raw" ->> '$.callID' AS DOUBLE), "raw" ->> '$.callID', "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.callID' AS "_aq_raw_1" FROM "events") AS "events" ORDER BY TRY_CAST("events"."_aq_raw_1" AS DOUBLE), "events"."_aq_raw_1", "time", "source_file", "source_row"
 
 # title: the caller's limit lowers the REST LIMIT
 # limit: 51
@@ -28,7 +28,7 @@ SELECT <columns> FROM "events" ORDER BY "time", "source_file", "source_row" LIMI
 
 # title: a trailing semicolon is fine
 SELECT * FROM auditLog WHERE errCode = 0;
-SELECT <columns> FROM "events" WHERE (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) = 0 END) ORDER BY "time", "source_file", "source_row"
+SELECT <columns> FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" WHERE (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("events"."_aq_raw_1" AS DOUBLE) = 0 END) ORDER BY "time", "source_file", "source_row"
 
 # title: START after LIMIT is refused (Gigya's clause order)
 SELECT * FROM auditLog LIMIT 10 START 5

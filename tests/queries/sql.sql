@@ -6,7 +6,7 @@ SELECT "actor_name", COUNT(*) AS "n" FROM "events" WHERE "category" = 'delete' G
 
 # title: GROUP BY a raw field; its projection is named after the field; ordered by every output column
 SELECT errCode, count(*) FROM events GROUP BY errCode
-SELECT "raw" ->> '$.errCode' AS "errCode", COUNT(*) AS "count(*)" FROM "events" GROUP BY "raw" ->> '$.errCode' ORDER BY 1, 2
+SELECT "events"."_aq_raw_1" AS "errCode", COUNT(*) AS "count(*)" FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" GROUP BY "events"."_aq_raw_1" ORDER BY 1, 2
 
 # title: aggregates, count distinct, HAVING
 SELECT vendor, count(DISTINCT actor_id) AS actors, min(time), max(time) FROM events GROUP BY vendor HAVING count(*) > 10
@@ -22,7 +22,7 @@ SELECT "actor_name" AS "time", "action" FROM "events" WHERE "outcome" = 'failure
 
 # title: ... also through a table alias
 SELECT e.actor_name FROM events AS e WHERE e.errCode = 0
-SELECT "e"."actor_name" FROM "events" AS "e" WHERE (CASE WHEN STARTS_WITH("e"."raw" ->> '$.errCode', '[') AND JSON_TYPE("e"."raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("e"."raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("e"."raw" ->> '$.errCode' AS DOUBLE) = 0 END) ORDER BY "e"."time", "e"."source_file", "e"."source_row"
+SELECT "e"."actor_name" FROM (SELECT *, "e"."raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events" AS "e") AS "e" WHERE (CASE WHEN STARTS_WITH("e"."_aq_raw_1", '[') AND JSON_TYPE("e"."raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("e"."raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("e"."_aq_raw_1" AS DOUBLE) = 0 END) ORDER BY "e"."time", "e"."source_file", "e"."source_row"
 
 # title: SELECT * over events
 SELECT * FROM events LIMIT 10
@@ -38,7 +38,7 @@ SELECT "actor_name" FROM "events" WHERE "actor_id" IN (SELECT "actor_id" FROM "e
 
 # title: correlated subquery qualifies through the outer alias
 SELECT e.event_id FROM events e WHERE EXISTS (SELECT 1 FROM events f WHERE f.actor_id = e.actor_id AND f.errCode != 0)
-SELECT "e"."event_id" FROM "events" AS "e" WHERE EXISTS(SELECT 1 FROM "events" AS "f" WHERE "f"."actor_id" = "e"."actor_id" AND NOT (CASE WHEN STARTS_WITH("f"."raw" ->> '$.errCode', '[') AND JSON_TYPE("f"."raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("f"."raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("f"."raw" ->> '$.errCode' AS DOUBLE) = 0 END)) ORDER BY "e"."time", "e"."source_file", "e"."source_row"
+SELECT "e"."event_id" FROM "events" AS "e" WHERE EXISTS(SELECT 1 FROM (SELECT *, "f"."raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events" AS "f") AS "f" WHERE "f"."actor_id" = "e"."actor_id" AND NOT (CASE WHEN STARTS_WITH("f"."_aq_raw_1", '[') AND JSON_TYPE("f"."raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("f"."raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("f"."_aq_raw_1" AS DOUBLE) = 0 END)) ORDER BY "e"."time", "e"."source_file", "e"."source_row"
 
 # title: derived table
 SELECT who, n FROM (SELECT actor_name AS who, count(*) AS n FROM events GROUP BY actor_name) AS t WHERE n > 1
@@ -62,7 +62,7 @@ SELECT * FROM (SELECT "actor_name" FROM "events") AS "t"
 
 # title: CASE expressions and CAST
 SELECT CASE WHEN errCode = 0 THEN 'ok' ELSE 'failed' END AS result, CAST(source_row AS VARCHAR) FROM events
-SELECT CASE WHEN (CASE WHEN STARTS_WITH("raw" ->> '$.errCode', '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("raw" ->> '$.errCode' AS DOUBLE) = 0 END) THEN 'ok' ELSE 'failed' END AS "result", CAST("source_row" AS TEXT) AS "CAST(source_row AS VARCHAR)" FROM "events" ORDER BY "events"."time", "events"."source_file", "events"."source_row"
+SELECT CASE WHEN (CASE WHEN STARTS_WITH("events"."_aq_raw_1", '[') AND JSON_TYPE("raw", '$.errCode') = 'ARRAY' THEN COALESCE(ARRAY_CONTAINS(TRY_CAST("raw" ->> '$.errCode[*]' AS DOUBLE[]), 0), FALSE) ELSE TRY_CAST("events"."_aq_raw_1" AS DOUBLE) = 0 END) THEN 'ok' ELSE 'failed' END AS "result", CAST("source_row" AS TEXT) AS "CAST(source_row AS VARCHAR)" FROM (SELECT *, "raw" ->> '$.errCode' AS "_aq_raw_1" FROM "events") AS "events" ORDER BY "events"."time", "events"."source_file", "events"."source_row"
 
 # title: a parenthesized query
 (SELECT vendor FROM events GROUP BY vendor)

@@ -1,0 +1,103 @@
+"""Item 10 — many small files: what each file costs beyond its records (issue 20: ≤ 10 ms per small file).
+
+A year of daily exports from five vendors is ~1,800 files, and `auditql pull` lands many small responses; the
+worst case is one record per file. Each count N is measured three ways in the same run: a folder of N
+one-record CJA CSVs, a zip with the same N members, and the same N records as one CSV (the per-record floor:
+what the records cost without the per-file work). The per-file overhead is (folder − one file) / N. A
+hand-written DuckDB load of the folder (`read_csv` over the glob, keeping the file name) is shown as the floor
+for reading that many files at all.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import duckdb
+
+from auditql.formats import sql_str
+from auditql.ingest import ingest
+from bench.generate import generate
+from bench.measure import Row, Section, median_of
+
+TARGET_MS = 10.0
+
+
+def _split(source: Path, folder: Path, n: int) -> list[Path]:
+    """The first n records of a CSV export, each with the header, as a file of its own."""
+    lines = source.read_text().splitlines(keepends=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        path = folder / f"cja_{i:06d}.csv"
+        path.write_text(lines[0] + lines[1 + i])
+        paths.append(path)
+    return paths
+
+
+def run(work: Path, counts: list[int], repeat: int) -> Section:
+    section = Section("10. Many small files: per-file cost (one-record CJA CSVs)")
+    source = generate("cja_csv", work / "exports", max(counts))
+    for n in counts:
+        tmp = Path(tempfile.mkdtemp(prefix="bench-small-", dir=work))
+        folder = tmp / "exports"
+        paths = _split(source, folder, n)
+        whole = tmp / "all.csv"
+        whole.write_text("".join(source.read_text().splitlines(keepends=True)[: n + 1]))
+        packed = tmp / "pull.zip"
+        with zipfile.ZipFile(packed, "w") as zf:
+            for path in paths:
+                zf.write(path, path.name)
+        db = tmp / "archive.duckdb"
+
+        def fresh(db: Path = db) -> None:
+            db.unlink(missing_ok=True)
+            Path(str(db) + ".wal").unlink(missing_ok=True)
+
+        def ours(target: Path, n: int = n, db: Path = db) -> None:
+            report = ingest([target], db)
+            added = sum(f.added for f in report.files)
+            if added != n or any(f.error for f in report.files):
+                raise RuntimeError(f"small files: {added} of {n} added: {[f.error for f in report.files if f.error]}")
+
+        def hand(folder: Path = folder, tmp: Path = tmp) -> None:
+            hand_db = tmp / "hand.duckdb"
+            hand_db.unlink(missing_ok=True)
+            con = duckdb.connect(str(hand_db))
+            try:
+                con.execute(
+                    "CREATE TABLE t AS SELECT * FROM read_csv("
+                    f"{sql_str(str(folder / '*.csv'))}, header = true, all_varchar = true, filename = true)"
+                )
+            finally:
+                con.close()
+
+        t_folder, _ = median_of(lambda folder=folder: ours(folder), repeat, setup=fresh)
+        t_zip, _ = median_of(lambda packed=packed: ours(packed), repeat, setup=fresh)
+        t_one, _ = median_of(lambda whole=whole: ours(whole), repeat, setup=fresh)
+        t_hand, _ = median_of(hand, repeat)
+        per_file, per_member = t_folder / n * 1000, t_zip / n * 1000
+        overhead = (t_folder - t_one) / n * 1000
+        section.add(
+            Row(f"{n:,} one-record files: ms per file", per_file, t_one / n * 1000, "the same records as one file,",
+                f"≤ {TARGET_MS:.0f} ms", per_file <= TARGET_MS, unit="ms",
+                note=f"whole folder {t_folder:.2f} s; per-file overhead {overhead:.1f} ms")
+        )  # fmt: skip
+        section.add(
+            Row(f"zip of {n:,} one-record members: ms per member", per_member, per_file, "folder, per file",
+                f"≤ {TARGET_MS:.0f} ms", per_member <= TARGET_MS, unit="ms", note=f"whole zip {t_zip:.2f} s")
+        )  # fmt: skip
+        section.add(
+            Row(f"{n:,} one-record files vs DuckDB read_csv of the glob", t_folder, t_hand, "by hand", "", None,
+                note="the floor for reading that many files: no mapping, dedup, provenance or custody")
+        )  # fmt: skip
+        shutil.rmtree(tmp, ignore_errors=True)
+    section.commands += [
+        "auditql ingest --db DB FOLDER      (N files: header + one record of a generated CJA CSV each)",
+        "auditql ingest --db DB pull.zip    (the same N files as members)",
+        "auditql ingest --db DB all.csv     (the same N records in one file)",
+        "CREATE TABLE t AS SELECT * FROM read_csv('FOLDER/*.csv', header = true, all_varchar = true, filename = true);",
+    ]
+    return section
