@@ -1,0 +1,88 @@
+"""`auditql serve` for the tests: the real CLI as a subprocess (`python -m auditql serve --port 0`, the URL
+read from its first line), or the same app in-process on a thread (uvicorn on a socket bound to 127.0.0.1:0).
+Both listen on loopback only."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Served:
+    url: str  # as printed: http://127.0.0.1:PORT/?token=…
+
+    @property
+    def base(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def token(self) -> str:
+        return parse_qs(urlsplit(self.url).query)["token"][0]
+
+
+@contextmanager
+def cli_server(db: Path, *args: str) -> Iterator[Served]:
+    """The real command, as a user starts it; stopped (its own process only) when the block ends."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "auditql", "serve", "--db", str(db), "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "TZ": "UTC"},
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("auditql serve: http://127.0.0.1:"), (line, proc.stderr.read() if proc.poll() else "")
+        yield Served(line.split(": ", 1)[1].strip())
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@contextmanager
+def thread_server(db: Path, timeout: float | None = 300.0) -> Iterator[Served]:
+    """The same app in this process (handy for many requests); the token is fixed per server."""
+    import uvicorn
+
+    from auditql.serve import Settings, application
+    from auditql.serve.security import allowed_hosts, new_token
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    token = new_token()
+    app = application(Settings(db, timeout), token, allowed_hosts("127.0.0.1", port))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield Served(f"http://127.0.0.1:{port}/?token={token}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        sock.close()
