@@ -86,3 +86,34 @@ def thread_server(db: Path, timeout: float | None = 300.0) -> Iterator[Served]:
         server.should_exit = True
         thread.join(timeout=20)
         sock.close()
+
+
+# Values an audit field may carry that must reach the page as text: quotes, markup, bidi controls, unicode,
+# a backslash, LIKE wildcards, and one very long line. Resolver's CSV columns: Performed By -> actor_name,
+# Subject -> target_name, Event -> action (tests/data/README.md: the Resolver export's published columns).
+HOSTILE_ACTORS = [
+    "O'Brien \"the\" <script>alert(1)</script>",
+    "\u202eevil\u202c نص عربي",
+    "☃ Ünïcødé 日本語 \U0001f600",
+    "back\\slash 100%_done",
+    "L" * 5000,
+]
+
+
+def hostile_archive(folder: Path) -> Path:
+    """An archive made by the real ingest from a Resolver CSV whose actors are HOSTILE_ACTORS."""
+    import csv
+
+    from auditql.ingest import ingest
+
+    header = ["Date and Time", "Subject", "Event", "Performed By", "Subject Type", "Previous Value", "Updated Value"]
+    rows = [
+        [f"2025-11-21 09:1{i}:55", "<img src=x onerror=alert(1)>", "Login", actor, "User", "", ""]
+        for i, actor in enumerate(HOSTILE_ACTORS)
+    ]
+    with (folder / "user_audit_trail_hostile.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([header, *rows])
+    db = folder / "hostile.duckdb"
+    report = ingest([folder / "user_audit_trail_hostile.csv"], db)
+    assert report.ok and report.files[0].added == len(HOSTILE_ACTORS), report
+    return db

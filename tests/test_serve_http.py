@@ -76,7 +76,7 @@ def test_the_page_needs_the_token(served: Served) -> None:
     assert request(served, "/", token="wrong-token")[0] == 403
     assert request(served, "/api/rows", {"q": "TRUE"}, token=None)[0] == 403
     assert request(served, "/download", {"q": "TRUE", "format": "csv"}, token=None)[0] == 403
-    status, headers, body = request(served, "/")
+    status, _, body = request(served, "/")
     assert status == 200 and b"<title>auditql</title>" in body
 
 

@@ -111,7 +111,7 @@ def _into_rest(statement: str, condition: str) -> str:
         depth += _depth_change(token)
         if depth:
             continue
-        word = token.text.upper()
+        word = token.text.upper().split(" ")[0]  # "ORDER BY" is one token
         if token.token_type == TokenType.WHERE and where is None:
             where = token
         elif word in _AFTER_WHERE and token.token_type != TokenType.STRING:
