@@ -92,10 +92,11 @@ def thread_server(db: Path, timeout: float | None = 300.0) -> Iterator[Served]:
 # a backslash, LIKE wildcards, and one very long line. Resolver's CSV columns: Performed By -> actor_name,
 # Subject -> target_name, Event -> action (tests/data/README.md: the Resolver export's published columns).
 HOSTILE_ACTORS = [
-    "O'Brien \"the\" <script>alert(1)</script>",
+    'O\'Brien "the" <script>alert(1)</script>',
     "\u202eevil\u202c نص عربي",
     "☃ Ünïcødé 日本語 \U0001f600",
     "back\\slash 100%_done",
+    "two\nlines\tand a tab",
     "L" * 5000,
 ]
 

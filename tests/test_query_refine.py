@@ -22,7 +22,7 @@ PAIRS = [
     ("a = 1 -- note", "outcome", None, True, "VARCHAR", "(a = 1 -- note) AND outcome IS NOT NULL"),
     ("x = 1;", "source_row", 41, False, "BIGINT", "x = 1 AND source_row = 41"),
     ("x = 1", "Odd Name", "v", False, "VARCHAR", "x = 1 AND \"Odd Name\" = 'v'"),
-    ("x = 1", 'a"b', "v", False, "VARCHAR", "x = 1 AND \"a\"\"b\" = 'v'"),
+    ("x = 1", 'a"b', "v", False, "VARCHAR", 'x = 1 AND "a""b" = \'v\''),
     (
         "",
         "time",
@@ -39,7 +39,14 @@ PAIRS = [
         "VARCHAR",
         "SELECT * FROM auditLog WHERE (endpoint = 'x') AND vendor = 'sap_cdc' ORDER BY @timestamp DESC START 10 LIMIT 5",
     ),
-    ("select * from auditLog limit 3", "uid", "u1", False, "VARCHAR", "select * from auditLog WHERE uid = 'u1' limit 3"),
+    (
+        "select * from auditLog limit 3",
+        "uid",
+        "u1",
+        False,
+        "VARCHAR",
+        "select * from auditLog WHERE uid = 'u1' limit 3",
+    ),
     (
         "SELECT vendor, count(*) AS n FROM events GROUP BY vendor",
         "n",

@@ -17,6 +17,39 @@ function el(tag, text, cls) {
   return node;
 }
 
+// Characters that act on or reorder what is read (C0 but newline and tab, DEL, C1, bidi marks, overrides,
+// isolates, line separators): shown as \xNN / \uNNNN in a marked span, as `safe_text` shows them on a
+// terminal, so "\u202eevil" never reads "live". The value itself (magnifier, record copy) stays exact.
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_IN_LINE = /[\x00-\x1f\x7f-\x9f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;  // + \n, \t
+
+function escapeOf(ch) {
+  if (ch === "\n") return "\\n";
+  if (ch === "\t") return "\\t";
+  const code = ch.charCodeAt(0);
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+
+function shown(text, oneLine) {
+  const fragment = document.createDocumentFragment();
+  const value = String(text);
+  let last = 0;
+  for (const match of value.matchAll(oneLine ? CONTROL_IN_LINE : CONTROL)) {
+    if (match.index > last) fragment.append(document.createTextNode(value.slice(last, match.index)));
+    fragment.append(el("span", escapeOf(match[0]), "ctl"));
+    last = match.index + 1;
+  }
+  if (last < value.length) fragment.append(document.createTextNode(value.slice(last)));
+  return fragment;
+}
+
+function cellOf(tag, value, oneLine) {
+  if (value === null || value === undefined) return el(tag, "NULL", "null");
+  const node = el(tag, undefined, value === "" ? "empty" : "");
+  node.append(shown(value, oneLine));
+  return node;
+}
+
 function params(extra) {
   const p = new URLSearchParams({ q: state.q, since: state.since, until: state.until });
   for (const [k, v] of Object.entries(extra || {})) if (v !== null && v !== undefined) p.set(k, String(v));
@@ -95,10 +128,10 @@ function drawGrid(page) {
     const line = el("tr");
     row.forEach((value, c) => {
       if (page.columns[c] === "event_key") return;
-      const td = el("td", value === null ? "NULL" : value, value === null ? "null" : value === "" ? "empty" : "");
+      const td = cellOf("td", value, true);
       td.dataset.row = String(r);
       td.dataset.col = String(c);
-      if (value !== null && value.length > 40) td.setAttribute("title", value.slice(0, 2000));
+      if (value !== null && value.length > 40) td.setAttribute("title", td.textContent.slice(0, 2000));
       line.append(td);
     });
     fragment.append(line);
@@ -148,19 +181,19 @@ async function openRecord() {
   try {
     const record = await api("/api/record", { key });
     shownRecord = record;
-    $("record-raw").textContent = JSON.stringify(record.raw, null, 2);
+    $("record-raw").replaceChildren(shown(JSON.stringify(record.raw, null, 2), false));
     const fields = $("record-fields").tBodies[0];
     fields.replaceChildren();
     for (const [name, value] of Object.entries(record.fields)) {
       const tr = el("tr");
-      tr.append(el("th", name), el("td", value === null ? "NULL" : value, value === null ? "null" : ""));
+      tr.append(el("th", name), cellOf("td", value, false));
       fields.append(tr);
     }
     const files = $("record-files").tBodies[0];
     files.replaceChildren();
     for (const d of record.deliveries) {
       const tr = el("tr");
-      tr.append(el("td", d.source_file), el("td", d.source_row ?? ""), el("td", d.line ?? ""), el("td", d.sha256 ?? ""));
+      tr.append(cellOf("td", d.source_file, true), el("td", d.source_row ?? ""), el("td", d.line ?? ""), el("td", d.sha256 ?? ""));
       files.append(tr);
     }
     $("record").hidden = false;
@@ -220,7 +253,7 @@ async function drawTimeline() {
   let data;
   try { data = await api("/api/timeline"); } catch { return; }  // e.g. an SQL result without `time`
   if (!data.buckets.length) return;
-  const width = 1000, height = 120, axis = 16;
+  const width = 1000, height = 100, axis = 0;
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img" });
   const n = data.buckets.length;
   const peak = Math.max(1, ...data.buckets.map(([, c]) => Object.values(c).reduce((a, b) => a + b, 0)));
@@ -237,9 +270,9 @@ async function drawTimeline() {
       chart.append(bar);
     });
   });
-  chart.append(svg("text", { x: 2, y: height - 3, "font-size": 11, fill: "#66707c" }, data.buckets[0][0]));
-  chart.append(svg("text", { x: width - 2, y: height - 3, "font-size": 11, fill: "#66707c", "text-anchor": "end" },
-    `${data.buckets[n - 1][0]} · ${data.step} per bar`));
+  const axisLabels = el("div", undefined, "axis");
+  axisLabels.append(el("span", data.buckets[0][0]), el("span", `${data.step} per bar · drag to set the time range`),
+    el("span", data.buckets[n - 1][0]));
   const selection = svg("rect", { x: 0, y: 0, width: 0, height: height - axis, fill: "rgba(31,95,191,.15)", visibility: "hidden" });
   chart.append(selection);
   const first = Date.parse(data.buckets[0][0]);
@@ -275,7 +308,7 @@ async function drawTimeline() {
     item.append(swatch, document.createTextNode(vendor));
     legend.append(item);
   });
-  box.append(chart, legend);
+  box.append(chart, axisLabels, legend);
 }
 
 // --- archive page --------------------------------------------------------------------------------------
@@ -289,7 +322,7 @@ function fillTable(table, columns, rows) {
   body.replaceChildren();
   for (const row of rows) {
     const line = el("tr");
-    row.forEach((v) => line.append(el("td", v === null ? "NULL" : v, v === null ? "null" : "")));
+    row.forEach((v) => line.append(cellOf("td", v, true)));
     body.append(line);
   }
 }
@@ -301,11 +334,13 @@ async function showArchive() {
     vendors.replaceChildren();
     for (const v of data.vendors) {
       const tr = el("tr");
-      [v.vendor, v.files, v.events, v.first ?? "", v.last ?? ""].forEach((x) => tr.append(el("td", x)));
+      [v.vendor, v.files, v.events, v.first ?? "", v.last ?? ""].forEach((x) => tr.append(cellOf("td", String(x), true)));
       vendors.append(tr);
     }
     fillTable($("sources"), data.sources.columns, data.sources.rows);
     fillTable($("rejects"), data.rejects.columns, data.rejects.rows);
+    const none = data.rejects.rows.length ? "" : "no record was rejected";
+    $("rejects").createCaption().textContent = none || `the first ${data.rejects.shown} (all of them: auditql rejects)`;
   } catch (error) { $("verify").textContent = error.text || String(error); }
   $("verify").textContent = "checking the chain of custody…";
   try {
