@@ -37,7 +37,8 @@ PAIRS = [
         "sap_cdc",
         False,
         "VARCHAR",
-        "SELECT * FROM auditLog WHERE (endpoint = 'x') AND vendor = 'sap_cdc' ORDER BY @timestamp DESC START 10 LIMIT 5",
+        "SELECT * FROM auditLog WHERE (endpoint = 'x') AND vendor = 'sap_cdc' "
+        "ORDER BY @timestamp DESC START 10 LIMIT 5",
     ),
     (
         "select * from auditLog limit 3",
@@ -53,7 +54,8 @@ PAIRS = [
         3,
         True,
         "BIGINT",
-        'SELECT * FROM (SELECT vendor, count(*) AS n FROM events GROUP BY vendor) AS "narrowed" WHERE n IS DISTINCT FROM 3',
+        'SELECT * FROM (SELECT vendor, count(*) AS n FROM events GROUP BY vendor) AS "narrowed" '
+        "WHERE n IS DISTINCT FROM 3",
     ),
 ]
 

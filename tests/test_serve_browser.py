@@ -10,11 +10,10 @@ Without a browser the tests fail (they never skip) unless AUDITQL_NO_BROWSER=1 s
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-
-import re
 
 import pytest
 from serve_server import HOSTILE_ACTORS, Served, hostile_archive, thread_server

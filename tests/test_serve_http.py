@@ -70,7 +70,7 @@ def api(served: Served, path: str, **params: object) -> dict:
 
 # --- the guard ---------------------------------------------------------------------------------------------
 def test_the_page_needs_the_token(served: Served) -> None:
-    status, headers, body = request(served, "/", token=None)
+    status, _, body = request(served, "/", token=None)
     assert status == 403
     assert body == b"refused: missing or wrong token; open the URL `auditql serve` printed\n"
     assert request(served, "/", token="wrong-token")[0] == 403
