@@ -34,15 +34,17 @@ class Served:
 
 
 @contextmanager
-def cli_server(db: Path, *args: str) -> Iterator[Served]:
-    """The real command, as a user starts it; stopped (its own process only) when the block ends."""
+def cli_server(db: Path | None, *args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
+    """The real command, as a user starts it (`--db db --port 0 ARGS…`; db None: from $AUDITQL_DB in env);
+    stopped (its own process only) when the block ends."""
+    where = ["--db", str(db)] if db is not None else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "auditql", "serve", "--db", str(db), "--port", "0", *args],
+        [sys.executable, "-m", "auditql", "serve", *where, "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
-        env={**os.environ, "TZ": "UTC"},
+        env={**os.environ, "TZ": "UTC", **(env or {})},
     )
     try:
         assert proc.stdout is not None

@@ -260,6 +260,17 @@ def test_the_command_prints_its_url_and_serves(sample_db: Path) -> None:
         assert other.token != s.token  # a new token per launch
 
 
+def test_the_help_examples_run(sample_db: Path, tmp_path: Path) -> None:
+    """As test_cli.py runs every other command's examples (--open's browser is `true`, via $BROWSER)."""
+    from test_cli import examples
+
+    assert examples("serve") == [["serve", "--open"], ["serve", "--port", "0", "--timeout", "60"]]
+    for args in examples("serve"):
+        with cli_server(None, *args[1:], env={"AUDITQL_DB": str(sample_db), "BROWSER": "true"}) as s:
+            status, _, body = request(s, "/api/count", {"q": ""})
+            assert (status, json.loads(body)) == (200, {"rows": 492})
+
+
 def test_a_missing_archive_is_one_line(cli, tmp_path: Path) -> None:
     result = cli("serve", "--db", tmp_path / "none.duckdb")
     assert result.exit_code == 4

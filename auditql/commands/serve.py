@@ -46,8 +46,8 @@ def serve(
 
     \b
     Example:
-      auditql serve --db demo.duckdb --open
-      auditql serve --port 8765
+      auditql serve --open
+      auditql serve --port 0 --timeout 60
     """
     from auditql import api
     from auditql.serve.security import allowed_hosts, is_loopback, new_token
