@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from serve_server import HOSTILE_ACTORS, Served, hostile_archive, thread_server
-from test_serve_http import FAILED_LOGINS, README_ANSWER
+from test_serve_http import FAILED_LOGINS, README_ANSWER, SLOW
 
 from auditql.output import safe_text
 
@@ -183,6 +183,17 @@ def test_an_error_is_shown_with_its_caret(page) -> None:
         "           ^",
         "error: a value is missing after '='",
     ]
+
+
+def test_a_running_query_is_cancelled_from_the_page(page) -> None:
+    slow = SLOW
+    page.fill("#query", slow)
+    page.click("#run")
+    page.click("#cancel")  # waits until it shows: while the query runs
+    expect(page.locator("#error")).to_have_text("error: query cancelled")
+    expect(page.locator("#cancel")).to_be_hidden()
+    run_query(page, FAILED_LOGINS)  # the page works on
+    assert len(grid(page)) == 10
 
 
 def test_the_archive_page(page, served: Served, cli, sample_db: Path, shots: Path) -> None:

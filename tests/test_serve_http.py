@@ -9,6 +9,8 @@ import hashlib
 import http.client
 import io
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -18,6 +20,11 @@ import pytest
 from serve_server import Served, cli_server, thread_server
 
 FAILED_LOGINS = "category = 'login' AND outcome = 'failure' AND time >= '2025-11-20' AND time < '2025-11-21'"
+# 492^4 rows to compare: hours of work, so it is surely still running when a test cancels it
+SLOW = (
+    "SELECT count(*) AS n FROM events a, events b, events c, events d "
+    "WHERE a.action || b.action || c.action || d.action = 'x'"
+)
 # The README's answer to its demo question (the failed logins of 2025-11-20), in order.
 README_ANSWER = [
     ("2025-11-20T07:41:19.902Z", "adobe_cja", "LOGIN_FAILED", "Casey Placeholder"),
@@ -154,6 +161,21 @@ def test_a_query_error_comes_with_its_caret(served: Served) -> None:
     assert status == 400 and "table 'rejects' is not allowed" in json.loads(body)["error"]["message"]
     status, _, body = request(served, "/api/rows", {"q": "TRUE", "sort": "nope"})
     assert status == 400 and json.loads(body)["error"]["message"].startswith("nope is not a column of this result")
+
+
+def test_a_running_query_is_cancelled_by_its_run_id(served: Served) -> None:
+    slow = SLOW
+    answer: dict = {}
+    running = threading.Thread(target=lambda: answer.update(r=request(served, "/api/rows", {"q": slow, "run": "r1"})))
+    running.start()
+    while api(served, "/api/cancel", run="r1")["cancelled"] == 0:  # not started yet: ask again
+        assert running.is_alive()
+        time.sleep(0.05)
+    running.join(120)
+    status, _, body = answer["r"]
+    assert (status, json.loads(body)["error"]["message"]) == (400, "query cancelled")
+    assert api(served, "/api/cancel", run="r1") == {"cancelled": 0}  # nothing left running under it
+    assert api(served, "/api/count", q=FAILED_LOGINS, run="r1") == {"rows": 10}  # the id is reusable
 
 
 # --- the magnifier and the record --------------------------------------------------------------------------

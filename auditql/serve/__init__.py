@@ -36,6 +36,7 @@ def application(settings: Settings, token: str, hosts: frozenset[str]) -> Guard:
         Route("/", _page),
         Route("/api/rows", views.rows_page),
         Route("/api/count", views.row_count),
+        Route("/api/cancel", views.cancel),
         Route("/api/magnify", views.magnify),
         Route("/api/record", views.record),
         Route("/api/timeline", overview.timeline),

@@ -61,7 +61,7 @@ def timeline(request: Request) -> JSONResponse:
     n}]]}`; a query without a `time` column says so."""
     settings: Settings = request.app.state.settings
     try:
-        with _reader(settings) as con:
+        with _reader(settings, request.query_params.get("run")) as con:
             t = _prepared(con, request)
             vendors = [v for v, _ in api.run(con, paging.vendors(t), timeout=settings.timeout).rows]
             step, _ = api.time_buckets(con, t.sql, t.params, None, choose_step)

@@ -10,6 +10,7 @@ NULL and the empty string stay different, and the page puts the text in `textCon
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,10 +36,38 @@ class Settings:
     memory_limit: int | None = None
 
 
+# The readers of the queries running now, by the run id the page gives each query (`run=`), so that
+# `/api/cancel?run=…` can interrupt them (the page's Cancel button, or a new query replacing an old one).
+_RUNNING: dict[str, list[api.Connection]] = {}
+_RUNNING_LOCK = threading.Lock()
+
+
 @contextmanager
-def _reader(settings: Settings) -> Iterator[api.Connection]:
+def _reader(settings: Settings, run: str | None = None) -> Iterator[api.Connection]:
     with api.opened(settings.db, memory_limit=settings.memory_limit) as con:
-        yield con
+        if run:
+            with _RUNNING_LOCK:
+                _RUNNING.setdefault(run, []).append(con)
+        try:
+            yield con
+        finally:
+            if run:
+                with _RUNNING_LOCK:
+                    readers = _RUNNING.get(run, [])
+                    if con in readers:
+                        readers.remove(con)
+                    if not readers:
+                        _RUNNING.pop(run, None)
+
+
+def cancel(request: Request) -> JSONResponse:
+    """Interrupt every query running under `run` (DuckDB stops at its next check; the request that ran it
+    answers "query cancelled"). Says how many were running, so a caller can tell "too late" from "done"."""
+    with _RUNNING_LOCK:
+        readers = list(_RUNNING.get(request.query_params.get("run", ""), []))
+    for con in readers:
+        api.interrupt(con)
+    return JSONResponse({"cancelled": len(readers)})
 
 
 def _error(exc: Exception, settings: Settings) -> JSONResponse:
@@ -87,7 +116,7 @@ def rows_page(request: Request) -> JSONResponse:
     """One page of a query's rows: `q`, `since`, `until`, `offset`, `size`, `sort` (a column), `desc`."""
     settings: Settings = request.app.state.settings
     try:
-        with _reader(settings) as con:
+        with _reader(settings, request.query_params.get("run")) as con:
             t = _prepared(con, request)
             order: list[tuple[str, bool]] = []
             sort = request.query_params.get("sort")
@@ -119,7 +148,7 @@ def row_count(request: Request) -> JSONResponse:
     """How many rows the query gives (asked once per query, after its first page is shown)."""
     settings: Settings = request.app.state.settings
     try:
-        with _reader(settings) as con:
+        with _reader(settings, request.query_params.get("run")) as con:
             result = api.run(con, paging.counted(_prepared(con, request)), timeout=settings.timeout)
     except Exception as exc:
         return _error(exc, settings)

@@ -7,7 +7,7 @@ const PAGE = 200;
 const HISTORY_KEY = "auditql.history";
 const COLORS = ["#1f5fbf", "#d9822b", "#2e9e5b", "#b3261e", "#7b4fb8", "#5a6b7d", "#c4459a", "#8c7a1e"];
 
-const state = { q: "", since: "", until: "", offset: 0, sort: null, desc: false, total: null, columns: [], types: [], rows: [], cell: null };
+const state = { run: "", running: 0, q: "", since: "", until: "", offset: 0, sort: null, desc: false, total: null, columns: [], types: [], rows: [], cell: null };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, text, cls) {
@@ -51,13 +51,17 @@ function cellOf(tag, value, oneLine) {
 }
 
 function params(extra) {
-  const p = new URLSearchParams({ q: state.q, since: state.since, until: state.until });
+  const p = new URLSearchParams({ q: state.q, since: state.since, until: state.until, run: state.run });
   for (const [k, v] of Object.entries(extra || {})) if (v !== null && v !== undefined) p.set(k, String(v));
   return p;
 }
 
 async function api(path, extra) {
-  const response = await fetch(`${path}?${params(extra)}`, { headers: { "X-Auditql-Token": TOKEN } });
+  const tracked = ["/api/rows", "/api/count", "/api/timeline"].includes(path);
+  if (tracked) busy(1);
+  let response;
+  try { response = await fetch(`${path}?${params(extra)}`, { headers: { "X-Auditql-Token": TOKEN } }); }
+  finally { if (tracked) busy(-1); }
   let body;
   try { body = await response.json(); } catch { body = { error: { text: `error: ${response.status} ${response.statusText}` } }; }
   if (!response.ok || body.error) throw body.error || { text: `error: ${response.status}` };
@@ -71,17 +75,37 @@ function showError(error) {
 }
 
 // --- query, grid, paging -------------------------------------------------------------------------------
+// Each query gets a run id; its page, count and timeline requests carry it, so Cancel (or a new query)
+// interrupts all three on the server (`/api/cancel`).
+function busy(delta) {
+  state.running += delta;
+  $("cancel").hidden = state.running <= 0;
+}
+
+function cancelRun() {
+  if (state.run && state.running > 0) {
+    fetch(`/api/cancel?${new URLSearchParams({ run: state.run })}`, { headers: { "X-Auditql-Token": TOKEN } });
+  }
+}
+
 async function run(offset) {
-  state.q = $("query").value;
-  state.since = $("since").value.trim();
-  state.until = $("until").value.trim();
+  if (!offset) {  // a new query (or a new sort): read the box; paging keeps the query it pages
+    cancelRun();
+    state.run = crypto.randomUUID();
+    state.q = $("query").value;
+    state.since = $("since").value.trim();
+    state.until = $("until").value.trim();
+    state.total = null;
+    remember(state.q);
+  }
+  const mine = state.run;
   state.offset = offset || 0;
-  if (!offset) { state.total = null; remember(state.q); }
   updateDownloads();
   hideMenu();
   $("status").textContent = "running…";
   try {
     const page = await api("/api/rows", { offset: state.offset, size: PAGE, sort: state.sort, desc: state.desc ? 1 : 0 });
+    if (mine !== state.run) return;  // a newer query replaced this one
     showError(null);
     Object.assign(state, { columns: page.columns, types: page.types, rows: page.rows });
     const warn = $("warnings");
@@ -90,10 +114,11 @@ async function run(offset) {
     drawGrid(page);
     drawStatus(page.elapsed);
     if (state.total === null) {
-      api("/api/count").then((c) => { state.total = c.rows; drawStatus(page.elapsed); }).catch(() => {});
-      drawTimeline();
+      api("/api/count").then((c) => { if (mine === state.run) { state.total = c.rows; drawStatus(page.elapsed); } }).catch(() => {});
+      drawTimeline(mine);
     }
   } catch (error) {
+    if (mine !== state.run) return;
     showError(error);
     $("status").textContent = "";
   }
@@ -247,12 +272,14 @@ function svg(tag, attrs, text) {
   return node;
 }
 
-async function drawTimeline() {
+let releaseTimeline = null;
+
+async function drawTimeline(mine) {
   const box = $("timeline");
   box.replaceChildren();
   let data;
   try { data = await api("/api/timeline"); } catch { return; }  // e.g. an SQL result without `time`
-  if (!data.buckets.length) return;
+  if (mine !== state.run || !data.buckets.length) return;
   const width = 1000, height = 100, axis = 0;
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img" });
   const n = data.buckets.length;
@@ -289,7 +316,7 @@ async function drawTimeline() {
     selection.setAttribute("x", Math.min(from, to));
     selection.setAttribute("width", Math.abs(to - from));
   });
-  window.addEventListener("mouseup", (e) => {
+  const release = (e) => {
     if (from === null) return;
     const to = at(e);
     const [a, b] = [Math.min(from, to), Math.max(from, to)];
@@ -299,7 +326,10 @@ async function drawTimeline() {
     $("since").value = iso(a);
     $("until").value = iso(b);
     run(0);
-  }, { once: false });
+  };
+  if (releaseTimeline) window.removeEventListener("mouseup", releaseTimeline);  // one chart, one listener
+  releaseTimeline = release;
+  window.addEventListener("mouseup", release);
   const legend = el("div", undefined, "legend");
   data.vendors.forEach((vendor, v) => {
     const item = el("span");
@@ -367,6 +397,7 @@ function showView(name) {
 // --- wiring --------------------------------------------------------------------------------------------
 document.addEventListener("DOMContentLoaded", () => {
   $("run").addEventListener("click", () => run(0));
+  $("cancel").addEventListener("click", cancelRun);
   $("query").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); run(0); } });
   $("prev").addEventListener("click", () => run(Math.max(0, state.offset - PAGE)));
   $("next").addEventListener("click", () => run(state.offset + PAGE));
