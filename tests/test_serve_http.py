@@ -271,6 +271,18 @@ def test_the_archive_page_and_its_custody(served: Served, sample_db: Path, cli) 
     assert verified["entries"] == expected["entries"]
 
 
+def test_a_parquet_dataset_archive_is_served_alike(sample_db: Path, cli, tmp_path: Path) -> None:
+    dataset = tmp_path / "dataset"
+    assert cli("export", "--db", sample_db, "--to", dataset).exit_code == 0
+    with thread_server(dataset) as s:
+        assert api(s, "/api/count", q=FAILED_LOGINS) == {"rows": 10}
+        assert [(r[0], r[1], r[2], r[5]) for r in api(s, "/api/rows", q=FAILED_LOGINS)["rows"]] == README_ANSWER
+        record = api(s, "/api/record", key="sap_cdc:id:ea63030f3c6e24e01901ff044bae90e2")
+        assert record["raw"]["callID"] == "ea63030f3c6e24e01901ff044bae90e2"
+        status, _, body = request(s, "/download", {"q": FAILED_LOGINS, "format": "csv"})
+        assert status == 200 and body.decode() == cli("query", "--db", dataset, "--format", "csv", FAILED_LOGINS).stdout
+
+
 # --- the command -------------------------------------------------------------------------------------------
 def test_the_command_prints_its_url_and_serves(sample_db: Path) -> None:
     with cli_server(sample_db) as s:
