@@ -130,6 +130,27 @@ def test_the_demo_question_by_clicking(page, shots: Path) -> None:
     print("screenshot:", shots / "serve-record.png")
 
 
+def test_the_query_box_completes_columns_fields_and_values(page) -> None:
+    box = page.locator("#query")
+    box.fill("")
+    box.press_sequentially("categ")
+    expect(page.locator("#suggest li.chosen")).to_contain_text("category")
+    box.press("Tab")
+    box.press_sequentially(" = 'log")
+    expect(page.locator("#suggest li").first).to_contain_text("'login'")
+    box.press("Tab")
+    box.press_sequentially(" AND errC")
+    expect(page.locator("#suggest li.chosen")).to_contain_text("errCode")  # a raw field of one vendor
+    expect(page.locator("#suggest li.chosen .meta")).to_have_text("sap_cdc")
+    box.press("Escape")
+    expect(page.locator("#suggest")).to_be_hidden()
+    assert box.input_value() == "category = 'login' AND errC"
+    box.fill("category = 'login'")
+    box.press("Control+Enter")
+    expect(page.locator("#status")).to_contain_text(" of ")
+    assert {r[3] for r in grid(page)} == {"login"}
+
+
 def test_exclude_keeps_nulls_and_sorting_is_server_side(page) -> None:
     run_query(page, FAILED_LOGINS)
     cell(page, "blair.sample").click()

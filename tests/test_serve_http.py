@@ -178,6 +178,14 @@ def test_a_running_query_is_cancelled_by_its_run_id(served: Served) -> None:
     assert api(served, "/api/count", q=FAILED_LOGINS, run="r1") == {"rows": 10}  # the id is reusable
 
 
+def test_completion_is_the_repls(served: Served) -> None:
+    values = api(served, "/api/complete", text="vendor = ")
+    assert [s["text"] for s in values] == ["'sas_ci360'", "'sap_cdc'", "'resolver'", "'broadcom_portal'", "'adobe_cja'"]
+    assert {s["kind"] for s in values} == {"value"}
+    fields = api(served, "/api/complete", text="SELECT * FROM auditLog WHERE errC")
+    assert fields[0] == {"text": "errCode", "replace": 4, "kind": "field", "meta": "sap_cdc"}
+
+
 # --- the magnifier and the record --------------------------------------------------------------------------
 def test_the_magnifier_edits_the_query_and_the_rows_follow(served: Served) -> None:
     edited = api(served, "/api/magnify", q=FAILED_LOGINS, column="actor_name", type="VARCHAR", value='"blair.sample"')

@@ -17,7 +17,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from auditql.serve import downloads, overview, views
+from auditql.serve import completion, downloads, overview, views
 from auditql.serve.security import Guard
 from auditql.serve.views import Settings
 
@@ -37,6 +37,7 @@ def application(settings: Settings, token: str, hosts: frozenset[str]) -> Guard:
         Route("/api/rows", views.rows_page),
         Route("/api/count", views.row_count),
         Route("/api/cancel", views.cancel),
+        Route("/api/complete", completion.complete),
         Route("/api/magnify", views.magnify),
         Route("/api/record", views.record),
         Route("/api/timeline", overview.timeline),

@@ -242,6 +242,74 @@ function updateDownloads() {
   }
 }
 
+// --- completion (the REPL's engine on the server: columns, vendors' raw fields, values) ---------------------
+const completion = { list: [], chosen: 0, timer: null, asked: 0 };
+
+function scheduleCompletion() {
+  clearTimeout(completion.timer);
+  completion.timer = setTimeout(askCompletion, 120);
+}
+
+async function askCompletion() {
+  const box = $("query");
+  const asked = ++completion.asked;
+  const text = box.value.slice(0, box.selectionStart);
+  let list = [];
+  try {
+    const response = await fetch(`/api/complete?${new URLSearchParams({ text })}`, { headers: { "X-Auditql-Token": TOKEN } });
+    if (response.ok) list = await response.json();
+  } catch { list = []; }
+  if (asked !== completion.asked) return;  // the user typed on: a newer answer is coming
+  completion.list = list;
+  completion.chosen = 0;
+  drawCompletion();
+}
+
+function drawCompletion() {
+  const menu = $("suggest");
+  menu.replaceChildren();
+  completion.list.forEach((s, i) => {
+    const item = el("li", undefined, i === completion.chosen ? "chosen" : "");
+    item.append(el("span", s.text), el("span", s.meta || s.kind, "meta"));
+    item.addEventListener("mousedown", (e) => { e.preventDefault(); acceptCompletion(i); });
+    menu.append(item);
+  });
+  menu.hidden = !completion.list.length;
+}
+
+function closeCompletion() {
+  completion.list = [];
+  completion.asked++;
+  drawCompletion();
+}
+
+function acceptCompletion(i) {
+  const s = completion.list[i];
+  const box = $("query");
+  const at = box.selectionStart;
+  box.value = box.value.slice(0, at - s.replace) + s.text + box.value.slice(at);
+  box.selectionStart = box.selectionEnd = at - s.replace + s.text.length;
+  closeCompletion();
+  box.focus();
+}
+
+function completionKeys(e) {
+  if (!completion.list.length) return false;
+  const n = completion.list.length;
+  if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+    completion.chosen = (completion.chosen + (e.key === "ArrowDown" ? 1 : n - 1)) % n;
+    drawCompletion();
+  } else if (e.key === "Tab" || (e.key === "Enter" && !e.ctrlKey && !e.metaKey)) {
+    acceptCompletion(completion.chosen);
+  } else if (e.key === "Escape") {
+    closeCompletion();
+  } else {
+    return false;
+  }
+  e.preventDefault();
+  return true;
+}
+
 // --- history (kept in this browser only) ---------------------------------------------------------------
 function remember(q) {
   if (!q.trim()) return;
@@ -398,7 +466,12 @@ function showView(name) {
 document.addEventListener("DOMContentLoaded", () => {
   $("run").addEventListener("click", () => run(0));
   $("cancel").addEventListener("click", cancelRun);
-  $("query").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); run(0); } });
+  $("query").addEventListener("keydown", (e) => {
+    if (completionKeys(e)) return;
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); closeCompletion(); run(0); }
+  });
+  $("query").addEventListener("input", scheduleCompletion);
+  $("query").addEventListener("blur", () => setTimeout(closeCompletion, 150));
   $("prev").addEventListener("click", () => run(Math.max(0, state.offset - PAGE)));
   $("next").addEventListener("click", () => run(state.offset + PAGE));
   $("grid").tBodies[0].addEventListener("click", (e) => { const td = e.target.closest("td"); if (td) openMenu(td); });
