@@ -151,6 +151,13 @@ def test_the_query_box_completes_columns_fields_and_values(page) -> None:
     assert {r[3] for r in grid(page)} == {"login"}
 
 
+def test_the_columns_box_picks_columns(page) -> None:
+    page.fill("#columns", "time,actor_name,errCode")
+    run_query(page, FAILED_LOGINS)
+    assert page.locator("#grid thead th").all_text_contents() == ["time", "actor_name", "errCode"]
+    assert grid(page)[3] == ["2025-11-20T09:14:40.118Z", "alex.example@example.com", "403042"]
+
+
 def test_exclude_keeps_nulls_and_sorting_is_server_side(page) -> None:
     run_query(page, FAILED_LOGINS)
     cell(page, "blair.sample").click()

@@ -129,6 +129,18 @@ def test_a_gigya_query_gives_the_readme_rows(served: Served) -> None:
     assert api(served, "/api/count", q=FAILED_LOGINS) == {"rows": 10}
 
 
+def test_columns_are_picked_as_with_the_cli(served: Served, sample_db: Path, cli) -> None:
+    columns = "time,actor_name,errCode,httpReq.SDK"
+    page = api(served, "/api/rows", q=FAILED_LOGINS, columns=columns)
+    assert page["columns"] == ["time", "actor_name", "errCode", "httpReq.SDK", "event_key"]
+    assert page["rows"][3][:4] == ["2025-11-20T09:14:40.118Z", "alex.example@example.com", "403042", "android_7.0.11"]
+    status, _, body = request(served, "/download", {"q": FAILED_LOGINS, "format": "csv", "columns": columns})
+    expected = cli("query", "--db", sample_db, "--format", "csv", "--columns", columns, FAILED_LOGINS).stdout
+    assert status == 200 and body.decode() == expected and expected.startswith("time,actor_name,errCode,httpReq.SDK\n")
+    sql = api(served, "/api/rows", q="SELECT vendor, count(*) AS n FROM events GROUP BY vendor", columns="n")
+    assert sql["columns"] == ["n"] and sorted(int(r[0]) for r in sql["rows"]) == [60, 74, 99, 128, 131]
+
+
 def test_null_and_empty_are_different(served: Served) -> None:
     page = api(served, "/api/rows", q="SELECT NULL AS a, '' AS b, 'x' AS c")
     assert page["form"] == "sql" and page["rows"] == [[None, "", "x"]]
@@ -164,18 +176,22 @@ def test_a_query_error_comes_with_its_caret(served: Served) -> None:
 
 
 def test_a_running_query_is_cancelled_by_its_run_id(served: Served) -> None:
-    slow = SLOW
+    from auditql.serve import views
+
     answer: dict = {}
-    running = threading.Thread(target=lambda: answer.update(r=request(served, "/api/rows", {"q": slow, "run": "r1"})))
+    running = threading.Thread(target=lambda: answer.update(r=request(served, "/api/rows", {"q": SLOW, "run": "r1"})))
     running.start()
-    while api(served, "/api/cancel", run="r1")["cancelled"] == 0:  # not started yet: ask again
+    while "r1" not in views._RUNNING:  # the server (in this process) has not opened its reader yet
         assert running.is_alive()
-        time.sleep(0.05)
+        time.sleep(0.02)
+    assert api(served, "/api/cancel", run="r1") == {"cancelled": 1}
     running.join(120)
     status, _, body = answer["r"]
     assert (status, json.loads(body)["error"]["message"]) == (400, "query cancelled")
-    assert api(served, "/api/cancel", run="r1") == {"cancelled": 0}  # nothing left running under it
-    assert api(served, "/api/count", q=FAILED_LOGINS, run="r1") == {"rows": 10}  # the id is reusable
+    assert "r1" not in views._RUNNING
+    status, _, body = request(served, "/api/count", {"q": FAILED_LOGINS, "run": "r1"})  # a cancelled run stays so
+    assert (status, json.loads(body)["error"]["message"]) == (400, "query cancelled")
+    assert api(served, "/api/count", q=FAILED_LOGINS, run="r2") == {"rows": 10}
 
 
 def test_completion_is_the_repls(served: Served) -> None:

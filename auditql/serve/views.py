@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,7 +39,11 @@ class Settings:
 
 # The readers of the queries running now, by the run id the page gives each query (`run=`), so that
 # `/api/cancel?run=…` can interrupt them (the page's Cancel button, or a new query replacing an old one).
+# A cancelled id stays cancelled: a request of that run arriving after the cancel is refused too.
 _RUNNING: dict[str, list[api.Connection]] = {}
+_CANCELLED: dict[str, None] = {}  # insertion-ordered: the oldest are forgotten beyond CANCELLED_KEPT
+CANCELLED_KEPT = 1000
+CANCEL_SECONDS = 30.0
 _RUNNING_LOCK = threading.Lock()
 
 
@@ -47,6 +52,8 @@ def _reader(settings: Settings, run: str | None = None) -> Iterator[api.Connecti
     with api.opened(settings.db, memory_limit=settings.memory_limit) as con:
         if run:
             with _RUNNING_LOCK:
+                if run in _CANCELLED:
+                    raise QueryError("query cancelled")
                 _RUNNING.setdefault(run, []).append(con)
         try:
             yield con
@@ -61,13 +68,24 @@ def _reader(settings: Settings, run: str | None = None) -> Iterator[api.Connecti
 
 
 def cancel(request: Request) -> JSONResponse:
-    """Interrupt every query running under `run` (DuckDB stops at its next check; the request that ran it
-    answers "query cancelled"). Says how many were running, so a caller can tell "too late" from "done"."""
+    """Interrupt every query running under `run`, and refuse any that starts later. DuckDB ignores an
+    interrupt that arrives before a query executes (while it is still being translated), so the readers
+    are interrupted again until they are released. Says how many were running when asked."""
+    run = request.query_params.get("run", "")
     with _RUNNING_LOCK:
-        readers = list(_RUNNING.get(request.query_params.get("run", ""), []))
-    for con in readers:
-        api.interrupt(con)
-    return JSONResponse({"cancelled": len(readers)})
+        _CANCELLED[run] = None
+        while len(_CANCELLED) > CANCELLED_KEPT:
+            _CANCELLED.pop(next(iter(_CANCELLED)))
+        readers = list(_RUNNING.get(run, []))
+    found = len(readers)
+    deadline = time.monotonic() + CANCEL_SECONDS
+    while readers and time.monotonic() < deadline:
+        for con in readers:
+            api.interrupt(con)
+        time.sleep(0.05)
+        with _RUNNING_LOCK:
+            readers = list(_RUNNING.get(run, []))
+    return JSONResponse({"cancelled": found})
 
 
 def _error(exc: Exception, settings: Settings) -> JSONResponse:
@@ -88,9 +106,11 @@ def _cell(value: Any, column_type: str) -> str | None:
 
 
 def _prepared(con: api.Connection, request: Request, table_view: bool = True) -> Any:
-    """The query of a request (`q`, `since`, `until`, `vendor`) translated for this archive. table_view: the
-    WHERE and REST forms show the columns a person reads (as on a terminal) plus `event_key`, which opens
-    the record; a download carries every column, as `auditql query --format csv` does."""
+    """The query of a request (`q`, `since`, `until`, `vendor`, `columns`) translated for this archive.
+    `columns` is `--columns`: comma-separated canonical names or raw fields (for SQL, which result columns).
+    table_view: without `columns`, the WHERE and REST forms show the columns a person reads (as on a
+    terminal); with or without, the grid also gets `event_key`, which opens the record. A download
+    (table_view False) carries every column, or exactly `columns`, as `auditql query --format csv` does."""
     q = request.query_params
     since, until = q.get("since") or None, q.get("until") or None
     options: dict[str, Any] = dict(
@@ -99,9 +119,11 @@ def _prepared(con: api.Connection, request: Request, table_view: bool = True) ->
         vendor=q.get("vendor") or None,
     )
     text = q.get("q", "").strip() or "TRUE"  # no query: every event (in the time range), as `query --since`
-    t = api.prepare(con, text, **options)
+    picked = [c.strip() for c in q.get("columns", "").split(",") if c.strip()] or None
+    t = api.prepare(con, text, columns=picked, **options)
     if table_view and t.form != "sql":
-        t = api.prepare(con, text, columns=[*api.TABLE_COLUMNS, "event_key"], **options)
+        shown = picked or list(api.TABLE_COLUMNS)
+        t = api.prepare(con, text, columns=[*shown, *(["event_key"] if "event_key" not in shown else [])], **options)
     return t
 
 

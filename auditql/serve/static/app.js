@@ -7,7 +7,7 @@ const PAGE = 200;
 const HISTORY_KEY = "auditql.history";
 const COLORS = ["#1f5fbf", "#d9822b", "#2e9e5b", "#b3261e", "#7b4fb8", "#5a6b7d", "#c4459a", "#8c7a1e"];
 
-const state = { run: "", running: 0, q: "", since: "", until: "", offset: 0, sort: null, desc: false, total: null, columns: [], types: [], rows: [], cell: null };
+const state = { run: "", running: 0, q: "", since: "", until: "", pick: "", offset: 0, sort: null, desc: false, total: null, columns: [], types: [], rows: [], cell: null };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, text, cls) {
@@ -51,7 +51,7 @@ function cellOf(tag, value, oneLine) {
 }
 
 function params(extra) {
-  const p = new URLSearchParams({ q: state.q, since: state.since, until: state.until, run: state.run });
+  const p = new URLSearchParams({ q: state.q, since: state.since, until: state.until, columns: state.pick, run: state.run });
   for (const [k, v] of Object.entries(extra || {})) if (v !== null && v !== undefined) p.set(k, String(v));
   return p;
 }
@@ -95,6 +95,7 @@ async function run(offset) {
     state.q = $("query").value;
     state.since = $("since").value.trim();
     state.until = $("until").value.trim();
+    state.pick = $("columns").value.trim();
     state.total = null;
     remember(state.q);
   }
@@ -133,6 +134,9 @@ function drawStatus(elapsed) {
   $("next").disabled = state.rows.length < PAGE || (state.total !== null && last >= state.total);
 }
 
+// event_key opens the record; it is shown only when asked for by name
+const hidden = (name) => name === "event_key" && !state.pick.split(",").map((c) => c.trim()).includes("event_key");
+
 function drawGrid(page) {
   const head = $("grid").tHead;
   const body = $("grid").tBodies[0];
@@ -140,7 +144,7 @@ function drawGrid(page) {
   body.replaceChildren();
   const tr = el("tr");
   page.columns.forEach((name) => {
-    if (name === "event_key") return;
+    if (hidden(name)) return;
     const th = el("th", name);
     th.dataset.column = name;
     if (state.sort === name) th.className = state.desc ? "sorted-desc" : "sorted-asc";
@@ -152,7 +156,7 @@ function drawGrid(page) {
   page.rows.forEach((row, r) => {
     const line = el("tr");
     row.forEach((value, c) => {
-      if (page.columns[c] === "event_key") return;
+      if (hidden(page.columns[c])) return;
       const td = cellOf("td", value, true);
       td.dataset.row = String(r);
       td.dataset.col = String(c);
