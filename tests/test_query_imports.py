@@ -9,7 +9,13 @@ import sys
 from pathlib import Path
 
 HEAVY = ("duckdb", "sqlglot", "pyarrow", "pandas", "polars", "prompt_toolkit", "IPython", "tabulate")
-INGEST_SIDE = ("auditql.ingest", "auditql.archives", "auditql.dataset", "auditql.dataset.reader")
+INGEST_SIDE = (
+    "auditql.ingest",
+    "auditql.archives",
+    "auditql.dataset",
+    "auditql.dataset.reader",
+    "auditql.archive.dataset",
+)
 
 
 def loaded_after(args: list[str], watch: tuple[str, ...]) -> tuple[list[str], list[str]]:

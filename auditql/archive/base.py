@@ -1,5 +1,5 @@
-"""What every archive can do, whatever stores it: the `Archive` interface, and the one sequence that opens a
-sandboxed reader.
+"""What every archive can do, whatever stores it: the `Archive` interface, and which archive each reader
+connection belongs to.
 
 Why an interface: auditql keeps events in a DuckDB file or in a Parquet dataset folder (docs/scale.md), and
 code used to tell them apart wherever it met one (`path.is_dir()` in the reader, the ingest, verify and the
@@ -8,7 +8,8 @@ of auditql talks to an `Archive`: open a reader, ingest, prepare a query for it,
 it. A third backend is one more subclass and one more line in `at`.
 
 Each backend's reader is opened by the one sequence in lockdown.py (`open_sandboxed`), so both are
-sandboxed alike; a backend only fills in its tables.
+sandboxed alike; a backend only fills in its tables. Writers stay inside each backend's `ingest` (a DuckDB
+file's short-lived read-write connection, a dataset's folder lock): no front end ever holds one.
 """
 
 from __future__ import annotations
