@@ -234,6 +234,22 @@ def test_a_record_shows_raw_fields_and_every_delivering_file(served: Served) -> 
     assert status == 400 and json.loads(body)["error"]["message"] == "no event has this key (was the archive changed?)"
 
 
+def test_a_raw_record_keeps_integers_javascript_would_round(tmp_path: Path) -> None:
+    """2^53 + 1 in a Gigya record: parsed by the browser it would show as ...992; the server pretty-prints."""
+    from auditql.ingest import ingest
+
+    record = {"@timestamp": "2025-11-20T10:00:00.000Z", "callID": "big1", "endpoint": "accounts.login",
+              "errCode": 0, "params": {"loginID": "a@example.com"}, "sessionSeq": 9007199254740993}  # fmt: skip
+    (tmp_path / "audit.ndjson").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    db = tmp_path / "big.duckdb"
+    assert ingest([tmp_path / "audit.ndjson"], db, vendor="sap_cdc").ok
+    with thread_server(db) as s:
+        key = api(s, "/api/rows", q="")["rows"][0][-1]
+        shown = api(s, "/api/record", key=key)
+    assert '\n  "sessionSeq": 9007199254740993\n' in shown["raw_text"]
+    assert json.loads(shown["raw_text"]) == record
+
+
 # --- downloads ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_a_download_is_what_the_cli_writes(served: Served, sample_db: Path, cli, fmt: str) -> None:

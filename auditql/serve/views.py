@@ -238,6 +238,8 @@ def record(request: Request) -> JSONResponse:
         {
             "fields": {c: _cell(v, types[c]) for c, v in row.items()},
             "raw": raw,
+            # pretty-printed here, not in the browser: JavaScript would round integers beyond 2^53 (ids)
+            "raw_text": json.dumps(raw, indent=2, ensure_ascii=False),
             "deliveries": [
                 {
                     c: _cell(v, ty)

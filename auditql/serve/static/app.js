@@ -210,7 +210,7 @@ async function openRecord() {
   try {
     const record = await api("/api/record", { key });
     shownRecord = record;
-    $("record-raw").replaceChildren(shown(JSON.stringify(record.raw, null, 2), false));
+    $("record-raw").replaceChildren(shown(record.raw_text, false));
     const fields = $("record-fields").tBodies[0];
     fields.replaceChildren();
     for (const [name, value] of Object.entries(record.fields)) {
@@ -231,7 +231,7 @@ async function openRecord() {
 
 async function copyRecord() {
   if (!shownRecord) return;
-  const text = JSON.stringify(shownRecord, null, 2);
+  const text = shownRecord.raw_text;  // the original record, exactly as stored (numbers unrounded)
   try { await navigator.clipboard.writeText(text); $("copy-json").textContent = "Copied"; }
   catch { $("record-raw").textContent = text; $("copy-json").textContent = "Shown below: copy it"; }
   setTimeout(() => { $("copy-json").textContent = "Copy as JSON"; }, 1500);
