@@ -105,7 +105,7 @@ def test_the_demo_question_by_clicking(page, shots: Path) -> None:
     assert [(r[0], r[1], r[2], None if r[5] == "NULL" else r[5]) for r in rows] == README_ANSWER
     assert page.text_content("#status").startswith("rows 1–10 of 10 ·")
     assert page.locator("#timeline svg rect").count() > 1
-    page.screenshot(path=str(shots / "serve-query.png"))
+    page.screenshot(path=str(shots / "serve-query.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 610})
     print("screenshot:", shots / "serve-query.png")
 
     cell(page, "blair.sample").click()  # the magnifier
