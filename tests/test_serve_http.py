@@ -345,6 +345,13 @@ def test_the_help_examples_run(sample_db: Path, tmp_path: Path) -> None:
             assert (status, json.loads(body)) == (200, {"rows": 492})
 
 
+def test_other_commands_do_not_load_the_web_stack() -> None:
+    from test_query_imports import loaded_after
+
+    _, loaded = loaded_after(["query", "--help"], ("starlette", "uvicorn", "auditql.serve"))
+    assert loaded == []
+
+
 def test_a_missing_archive_is_one_line(cli, tmp_path: Path) -> None:
     result = cli("serve", "--db", tmp_path / "none.duckdb")
     assert result.exit_code == 4
