@@ -137,3 +137,24 @@ def test_front_ends_hold_no_sql_connection_calls() -> None:
         if re.search(r"\b(con|cursor|query)\.(execute|sql)\(|engine\.(reader|writer)\(", line)
     ]
     assert calls == []
+
+
+def test_the_one_reader_sequence_closes_what_it_opened_on_failure() -> None:
+    """A backend whose tables cannot be made leaves no open connection behind (it would hold the file)."""
+    import duckdb
+
+    from auditql import connections, lockdown
+
+    made: list[duckdb.DuckDBPyConnection] = []
+
+    def connect(hidden: str) -> duckdb.DuckDBPyConnection:
+        made.append(connections.in_memory())
+        return made[-1]
+
+    def fill(con: duckdb.DuckDBPyConnection, hidden: str) -> None:
+        raise OSError("part file unreadable")
+
+    with pytest.raises(OSError, match="part file unreadable"):
+        lockdown.open_sandboxed(connect, fill)
+    with pytest.raises(duckdb.ConnectionException, match="closed"):
+        made[0].execute("SELECT 1")
