@@ -97,6 +97,12 @@ def test_a_foreign_host_header_is_refused_even_with_the_token(served: Served) ->
     assert request(served, "/api/count", {"q": "TRUE"}, host=f"localhost:{port}")[0] == 200
 
 
+def test_the_public_static_prefix_leads_nowhere_else(served: Served) -> None:
+    for path in ("/static/../api/count", "/static/%2e%2e/api/count", "/static//api/count", "/static/../../etc/passwd"):
+        status, _, body = request(served, path, {"q": "TRUE"}, token=None)
+        assert status == 404 and b"rows" not in body, path
+
+
 def test_read_only_and_nothing_external(served: Served) -> None:
     assert request(served, "/api/rows", {"q": "TRUE"}, method="POST")[0] == 405
     status, headers, _ = request(served, "/")
