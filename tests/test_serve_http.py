@@ -147,6 +147,20 @@ def test_columns_are_picked_as_with_the_cli(served: Served, sample_db: Path, cli
     assert sql["columns"] == ["n"] and sorted(int(r[0]) for r in sql["rows"]) == [60, 74, 99, 128, 131]
 
 
+def test_a_bug_is_one_plain_line_not_a_bare_500(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditql.serve import views
+
+    def broken(t: object) -> object:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views.paging, "counted", broken)
+    status, _, body = request(served, "/api/count", {"q": "TRUE"})
+    assert status == 500
+    assert json.loads(body)["error"]["text"] == (
+        "internal error: RuntimeError: boom (the server printed details; please report)"
+    )
+
+
 def test_null_and_empty_are_different(served: Served) -> None:
     page = api(served, "/api/rows", q="SELECT NULL AS a, '' AS b, 'x' AS c")
     assert page["form"] == "sql" and page["rows"] == [[None, "", "x"]]

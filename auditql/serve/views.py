@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from auditql.errors import AuditqlError, QueryError, environment_error
 from auditql.output import cell_text, plain
 from auditql.query import paging
 from auditql.query.refine import narrowed
+from auditql.sql import error_line
 
 PAGE_ROWS = 200
 
@@ -96,8 +98,10 @@ def _error(exc: Exception, settings: Settings) -> JSONResponse:
     if isinstance(exc, AuditqlError):
         return JSONResponse({"error": {"message": str(exc), "text": f"error: {exc}"}}, status_code=400)
     explained = environment_error(exc, settings.db)
-    if explained is None:
-        raise exc
+    if explained is None:  # a bug: said plainly on the page, with its traceback on the server's stderr
+        traceback.print_exception(exc)
+        text = f"internal error: {type(exc).__name__}: {error_line(exc)} (the server printed details; please report)"
+        return JSONResponse({"error": {"message": text, "text": text}}, status_code=500)
     return JSONResponse({"error": {"message": str(explained), "text": f"error: {explained}"}}, status_code=503)
 
 
