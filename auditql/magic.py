@@ -259,7 +259,8 @@ class AuditqlMagics(Magics):
         except (OSError, AuditqlError):
             return
         try:
-            self.snapshot = Snapshot(api.catalog(con).fields, functions=ALLOWED_FUNCTION_NAMES)
+            values, field_values = api.value_lists(con)  # values complete too, vendor fields' included
+            self.snapshot = Snapshot(api.catalog(con).fields, values, ALLOWED_FUNCTION_NAMES, field_values=field_values)
             self._snapshot_key = key
         finally:
             con.close()

@@ -35,7 +35,8 @@ def test_every_command_has_help_with_an_example(cli, name: str) -> None:
     assert examples(name), f"{name}: no runnable `auditql …` line under Example:"
 
 
-@pytest.mark.parametrize("name", [c for c in commands() if c != "repl"])
+# `repl` and `serve` run until stopped: test_repl_pty.py and test_serve_http.py run their examples.
+@pytest.mark.parametrize("name", [c for c in commands() if c not in ("repl", "serve")])
 def test_every_help_example_runs(cli, name: str, sample_db: Path, tmp_path: Path, monkeypatch) -> None:
     db = tmp_path / "copy.duckdb"
     shutil.copy(sample_db, db)

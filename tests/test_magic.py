@@ -375,6 +375,12 @@ def test_completion_offers_columns_fields_and_options(shell: InteractiveShell) -
     assert "actor_name" not in completions(shell, "%auditql --db act")
 
 
+def test_completion_offers_values_of_columns_and_vendor_fields(shell: InteractiveShell) -> None:
+    assert "'socialize.login'" in completions(shell, "%auditql endpoint = 'soc")
+    assert "'failure'" in completions(shell, "%auditql outcome = 'fa")
+    assert "print" not in completions(shell, "%auditql outcome = 'pr")  # never Python builtins in a value
+
+
 def test_unknown_fields_are_warned_about_with_the_nearest_names(shell: InteractiveShell, capsys) -> None:
     assert len(line(shell, "errCod = 0")) == 0
     err = capsys.readouterr().err

@@ -3,4 +3,4 @@
 Heavy modules (duckdb, pyarrow, the query translator) are imported inside the commands so that
 `auditql --help` stays fast."""
 
-from auditql.commands import export, info, ingest, pull, query, repl, timeline, verify  # noqa: F401
+from auditql.commands import export, info, ingest, pull, query, repl, serve, timeline, verify  # noqa: F401

@@ -1,0 +1,256 @@
+"""The web view's JSON API: each endpoint parses its parameters, calls the facade (api.py) and returns rows as
+text. No SQL here and no DuckDB: queries are translated, sandboxed, timed out and memory-limited exactly as
+`auditql query` runs them; paging and the magnifier's query edits come from the query core
+(query/paging.py, query/refine.py).
+
+Every cell goes to the browser as text (times as ISO 8601 UTC with `Z`, JSON compact) or as JSON null:
+NULL and the empty string stay different, and the page puts the text in `textContent`, never in HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from auditql import api
+from auditql.errors import AuditqlError, QueryError, environment_error
+from auditql.output import cell_text, plain
+from auditql.query import paging
+from auditql.query.refine import narrowed
+from auditql.sql import error_line
+
+PAGE_ROWS = 200
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Path
+    timeout: float | None = api.DEFAULT_TIMEOUT
+    memory_limit: int | None = None
+
+
+# The readers of the queries running now, by the run id the page gives each query (`run=`), so that
+# `/api/cancel?run=…` can interrupt them (the page's Cancel button, or a new query replacing an old one).
+# A cancelled id stays cancelled: a request of that run arriving after the cancel is refused too.
+_RUNNING: dict[str, list[api.Connection]] = {}
+_CANCELLED: dict[str, None] = {}  # insertion-ordered: the oldest are forgotten beyond CANCELLED_KEPT
+CANCELLED_KEPT = 1000
+CANCEL_SECONDS = 30.0
+_RUNNING_LOCK = threading.Lock()
+
+
+@contextmanager
+def _reader(settings: Settings, run: str | None = None) -> Iterator[api.Connection]:
+    with api.opened(settings.db, memory_limit=settings.memory_limit) as con:
+        if run:
+            with _RUNNING_LOCK:
+                if run in _CANCELLED:
+                    raise QueryError("query cancelled")
+                _RUNNING.setdefault(run, []).append(con)
+        try:
+            yield con
+        finally:
+            if run:
+                with _RUNNING_LOCK:
+                    readers = _RUNNING.get(run, [])
+                    if con in readers:
+                        readers.remove(con)
+                    if not readers:
+                        _RUNNING.pop(run, None)
+
+
+def cancel(request: Request) -> JSONResponse:
+    """Interrupt every query running under `run`, and refuse any that starts later. DuckDB ignores an
+    interrupt that arrives before a query executes (while it is still being translated), so the readers
+    are interrupted again until they are released. Says how many were running when asked."""
+    run = request.query_params.get("run", "")
+    with _RUNNING_LOCK:
+        _CANCELLED[run] = None
+        while len(_CANCELLED) > CANCELLED_KEPT:
+            _CANCELLED.pop(next(iter(_CANCELLED)))
+        readers = list(_RUNNING.get(run, []))
+    found = len(readers)
+    deadline = time.monotonic() + CANCEL_SECONDS
+    while readers and time.monotonic() < deadline:
+        for con in readers:
+            api.interrupt(con)
+        time.sleep(0.05)
+        with _RUNNING_LOCK:
+            readers = list(_RUNNING.get(run, []))
+    return JSONResponse({"cancelled": found})
+
+
+def _error(exc: Exception, settings: Settings) -> JSONResponse:
+    """One clear message (and for a query, the caret's position), never a traceback."""
+    if isinstance(exc, QueryError):
+        body = {"message": exc.message, "query": exc.query, "line": exc.line, "col": exc.col, "text": exc.render()}
+        return JSONResponse({"error": body}, status_code=400)
+    if isinstance(exc, AuditqlError):
+        return JSONResponse({"error": {"message": str(exc), "text": f"error: {exc}"}}, status_code=400)
+    explained = environment_error(exc, settings.db)
+    if explained is None:  # a bug: said plainly on the page, with its traceback on the server's stderr
+        traceback.print_exception(exc)
+        text = f"internal error: {type(exc).__name__}: {error_line(exc)} (the server printed details; please report)"
+        return JSONResponse({"error": {"message": text, "text": text}}, status_code=500)
+    return JSONResponse({"error": {"message": str(explained), "text": f"error: {explained}"}}, status_code=503)
+
+
+def _cell(value: Any, column_type: str) -> str | None:
+    return None if value is None else cell_text(value, column_type)
+
+
+def _prepared(con: api.Connection, request: Request, table_view: bool = True) -> Any:
+    """The query of a request (`q`, `since`, `until`, `vendor`, `columns`) translated for this archive.
+    `columns` is `--columns`: comma-separated canonical names or raw fields (for SQL, which result columns).
+    table_view: without `columns`, the WHERE and REST forms show the columns a person reads (as on a
+    terminal); with or without, the grid also gets `event_key`, which opens the record. A download
+    (table_view False) carries every column, or exactly `columns`, as `auditql query --format csv` does."""
+    q = request.query_params
+    since, until = q.get("since") or None, q.get("until") or None
+    options: dict[str, Any] = dict(
+        since=api.parse_when(since) if since else None,
+        until=api.parse_when(until) if until else None,
+        vendor=q.get("vendor") or None,
+    )
+    text = q.get("q", "").strip() or "TRUE"  # no query: every event (in the time range), as `query --since`
+    picked = [c.strip() for c in q.get("columns", "").split(",") if c.strip()] or None
+    t = api.prepare(con, text, columns=picked, **options)
+    if table_view and t.form != "sql":
+        shown = picked or list(api.TABLE_COLUMNS)
+        t = api.prepare(con, text, columns=[*shown, *(["event_key"] if "event_key" not in shown else [])], **options)
+    return t
+
+
+def _number(request: Request, name: str, default: int) -> int:
+    try:
+        return int(request.query_params.get(name, default))
+    except ValueError:
+        raise QueryError(f"{name} must be a whole number") from None
+
+
+def rows_page(request: Request) -> JSONResponse:
+    """One page of a query's rows: `q`, `since`, `until`, `offset`, `size`, `sort` (a column), `desc`."""
+    settings: Settings = request.app.state.settings
+    try:
+        with _reader(settings, request.query_params.get("run")) as con:
+            t = _prepared(con, request)
+            order: list[tuple[str, bool]] = []
+            sort = request.query_params.get("sort")
+            if sort:
+                first = api.run(con, paging.page(t, 0, 1), timeout=settings.timeout)  # the result's columns
+                if sort not in first.columns:
+                    raise QueryError(f"{sort} is not a column of this result. Try one of: {', '.join(first.columns)}")
+                keys = [(c, False) for c, ty in zip(first.columns, first.types, strict=True) if ty != "JSON"]
+                order = [(sort, request.query_params.get("desc") == "1"), *(k for k in keys if k[0] != sort)]
+            size = min(_number(request, "size", PAGE_ROWS), paging.MAX_PAGE)
+            offset = _number(request, "offset", 0)
+            result = api.run(con, paging.page(t, offset, size, order), timeout=settings.timeout)
+    except Exception as exc:
+        return _error(exc, settings)
+    return JSONResponse(
+        {
+            "form": t.form,
+            "columns": result.columns,
+            "types": result.types,
+            "rows": [[_cell(v, ty) for v, ty in zip(row, result.types, strict=True)] for row in result.rows],
+            "offset": offset,
+            "warnings": list(t.warnings),
+            "elapsed": round(result.elapsed, 4),
+        }
+    )
+
+
+def row_count(request: Request) -> JSONResponse:
+    """How many rows the query gives (asked once per query, after its first page is shown)."""
+    settings: Settings = request.app.state.settings
+    try:
+        with _reader(settings, request.query_params.get("run")) as con:
+            result = api.run(con, paging.counted(_prepared(con, request)), timeout=settings.timeout)
+    except Exception as exc:
+        return _error(exc, settings)
+    return JSONResponse({"rows": int(result.rows[0][0])})
+
+
+def _typed(text: str | None, column_type: str) -> Any:
+    """A cell's text back as the value it shows (the magnifier filters on it)."""
+    if text is None:
+        return None
+    kind = column_type.upper()
+    try:
+        if kind in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT"):
+            return int(text)
+        if kind in ("DOUBLE", "FLOAT", "REAL") or kind.startswith("DECIMAL"):
+            return float(text)
+    except ValueError:
+        return text
+    if kind == "BOOLEAN":
+        return text == "True"
+    return text
+
+
+def magnify(request: Request) -> JSONResponse:
+    """The query narrowed to (or excluding) one cell's value, as text for the query box: `q`, `column`,
+    `type`, `value` (JSON: a string or null), `exclude`."""
+    q = request.query_params
+    settings: Settings = request.app.state.settings
+    try:
+        value = json.loads(q.get("value", "null"))
+        if value is not None and not isinstance(value, str):
+            raise QueryError("the value to filter on must be a cell's text or null")
+        column_type = q.get("type", "")
+        text = narrowed(
+            q.get("q", ""),
+            q.get("column", ""),
+            _typed(value, column_type),
+            exclude=q.get("exclude") == "1",
+            column_type=column_type,
+        )
+    except ValueError:
+        return _error(QueryError("the value to filter on is not JSON"), settings)
+    except Exception as exc:
+        return _error(exc, settings)
+    return JSONResponse({"query": text})
+
+
+def record(request: Request) -> JSONResponse:
+    """One event by its key: the canonical fields, the raw record, and every file that delivered it."""
+    settings: Settings = request.app.state.settings
+    key = request.query_params.get("key", "")
+    try:
+        with _reader(settings) as con:
+            t = api.prepare(con, narrowed("", "event_key", key))
+            found = api.run(con, t, limit=1, timeout=settings.timeout)
+            if not found.rows:
+                raise QueryError("no event has this key (was the archive changed?)")
+            deliveries = api.listing(con, "deliveries", [key])
+    except Exception as exc:
+        return _error(exc, settings)
+    row = dict(zip(found.columns, found.rows[0], strict=True))
+    types = dict(zip(found.columns, found.types, strict=True))
+    raw = plain(row.pop("raw"), "JSON")
+    return JSONResponse(
+        {
+            "fields": {c: _cell(v, types[c]) for c, v in row.items()},
+            "raw": raw,
+            # pretty-printed here, not in the browser: JavaScript would round integers beyond 2^53 (ids)
+            "raw_text": json.dumps(raw, indent=2, ensure_ascii=False),
+            "deliveries": [
+                {
+                    c: _cell(v, ty)
+                    for c, v, ty in zip(deliveries.columns, d, deliveries.types, strict=True)
+                    if c != "raw"
+                }
+                for d in deliveries.rows
+            ],
+        }
+    )

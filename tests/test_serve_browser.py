@@ -1,0 +1,262 @@
+"""`auditql serve` in a real headless Chromium (Debian's `chromium`, driven by Playwright; `.ci/run` installs
+it when missing): the README's demo question answered by clicking — the failed logins of 2025-11-20, one
+actor's events through the magnifier, that event's raw record and the files that delivered it — plus the
+download, the timeline drag, sorting, errors with their caret, the archive page, and hostile values shown
+as text. Screenshots go to the test run's temporary folder (their paths are printed).
+
+Without a browser the tests fail (they never skip) unless AUDITQL_NO_BROWSER=1 says to run without them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from serve_server import HOSTILE_ACTORS, Served, hostile_archive, thread_server
+from test_serve_http import FAILED_LOGINS, README_ANSWER, SLOW
+
+from auditql.output import safe_text
+
+CHROMIUM = os.environ.get("AUDITQL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+if os.environ.get("AUDITQL_NO_BROWSER") == "1":
+    pytest.skip("AUDITQL_NO_BROWSER=1: the browser tests are not run", allow_module_level=True)
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
+expect = playwright_api.expect
+# The page's Content-Security-Policy forbids eval, so the tests wait and read through locators (Playwright's
+# own isolated script), never `wait_for_function` or `evaluate` with a string.
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    assert Path(CHROMIUM).exists(), (
+        f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does), or set AUDITQL_NO_BROWSER=1"
+    )
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def served(sample_db: Path) -> Iterator[Served]:
+    with thread_server(sample_db) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture
+def page(browser, served: Served):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    problems: list[str] = []
+    # a 400 is the API refusing a query, which the page shows inline (test_an_error_is_shown_with_its_caret)
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type == "error" and "status of 400" not in m.text else None
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.goto(served.url)
+    yield page
+    context.close()
+    assert problems == []  # no script error, no CSP violation, no alert() from data
+
+
+def run_query(page, text: str, since: str = "", until: str = "") -> None:
+    page.fill("#query", text)
+    page.fill("#since", since)
+    page.fill("#until", until)
+    page.click("#run")
+    expect(page.locator("#status")).to_contain_text(" of ")
+
+
+def table(page, selector: str) -> list[list[str]]:
+    width = page.locator(f"{selector} tbody tr").first.locator("td").count()
+    cells = page.locator(f"{selector} tbody td").all_text_contents()
+    return [cells[i : i + width] for i in range(0, len(cells), width)] if width else []
+
+
+def grid(page) -> list[list[str]]:
+    return table(page, "#grid")
+
+
+def status_starts(page, text: str) -> None:
+    expect(page.locator("#status")).to_have_text(re.compile("^" + re.escape(text)))
+
+
+def cell(page, text: str):
+    return page.locator("#grid td", has_text=text).first
+
+
+def test_the_demo_question_by_clicking(page, shots: Path) -> None:
+    run_query(page, FAILED_LOGINS)
+    header = page.locator("#grid thead th").all_text_contents()
+    assert header == ["time", "vendor", "action", "category", "outcome", "actor_name", "source_ip", "target_name"]
+    rows = grid(page)
+    assert [(r[0], r[1], r[2], None if r[5] == "NULL" else r[5]) for r in rows] == README_ANSWER
+    assert page.text_content("#status").startswith("rows 1–10 of 10 ·")
+    assert page.locator("#timeline svg rect").count() > 1
+    page.screenshot(path=str(shots / "serve-query.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 610})
+    print("screenshot:", shots / "serve-query.png")
+
+    cell(page, "blair.sample").click()  # the magnifier
+    page.click("#menu-filter")
+    status_starts(page, "rows 1–2 of 2")
+    assert page.input_value("#query") == FAILED_LOGINS + " AND actor_name = 'blair.sample'"
+    assert [r[0] for r in grid(page)] == ["2025-11-20T08:22:17.004Z", "2025-11-20T08:22:41.310Z"]
+
+    run_query(page, FAILED_LOGINS)
+    cell(page, "alex.example@example.com").click()
+    page.click("#menu-record")
+    page.wait_for_selector("#record:not([hidden])")
+    raw = page.text_content("#record-raw")
+    assert '\n  "callID": "ea63030f3c6e24e01901ff044bae90e2",\n' in raw
+    files = table(page, "#record-files")
+    assert [(Path(f[0]).name, f[1]) for f in files] == [
+        ("audit_search_page1.json", "41"),
+        ("audit_search_page2.json", "1"),
+    ]
+    assert all(len(f[3]) == 64 for f in files)
+    page.screenshot(path=str(shots / "serve-record.png"))
+    print("screenshot:", shots / "serve-record.png")
+
+
+def test_the_query_box_completes_columns_fields_and_values(page) -> None:
+    box = page.locator("#query")
+    box.fill("")
+    box.press_sequentially("categ")
+    expect(page.locator("#suggest li.chosen")).to_contain_text("category")
+    box.press("Tab")
+    box.press_sequentially(" = 'log")
+    expect(page.locator("#suggest li").first).to_contain_text("'login'")
+    box.press("Tab")
+    box.press_sequentially(" AND errC")
+    expect(page.locator("#suggest li.chosen")).to_contain_text("errCode")  # a raw field of one vendor
+    expect(page.locator("#suggest li.chosen .meta")).to_have_text("sap_cdc")
+    box.press("Escape")
+    expect(page.locator("#suggest")).to_be_hidden()
+    assert box.input_value() == "category = 'login' AND errC"
+    box.fill("category = 'login'")
+    box.press("Control+Enter")
+    expect(page.locator("#status")).to_contain_text(" of ")
+    assert {r[3] for r in grid(page)} == {"login"}
+
+
+def test_the_columns_box_picks_columns(page) -> None:
+    page.fill("#columns", "time,actor_name,errCode")
+    run_query(page, FAILED_LOGINS)
+    assert page.locator("#grid thead th").all_text_contents() == ["time", "actor_name", "errCode"]
+    assert grid(page)[3] == ["2025-11-20T09:14:40.118Z", "alex.example@example.com", "403042"]
+
+
+def test_exclude_keeps_nulls_and_sorting_is_server_side(page) -> None:
+    run_query(page, FAILED_LOGINS)
+    cell(page, "blair.sample").click()
+    page.click("#menu-exclude")
+    status_starts(page, "rows 1–8 of 8")
+    assert "actor_name IS DISTINCT FROM 'blair.sample'" in page.input_value("#query")
+    null = page.locator("#grid td.null").first
+    assert null.text_content() == "NULL"
+    run_query(page, "")
+    page.click("#grid thead th[data-column='actor_name']")
+    page.wait_for_selector("#grid thead th.sorted-asc")
+    page.click("#grid thead th[data-column='actor_name']")
+    page.wait_for_selector("#grid thead th.sorted-desc")
+    names = [r[5] for r in grid(page)]
+    assert len(names) == 200 and names == sorted(names, reverse=True)
+    page.click("#next")
+    status_starts(page, "rows 201–400 of 492")
+
+
+def test_a_download_is_what_the_cli_writes(page, sample_db: Path, cli) -> None:
+    run_query(page, FAILED_LOGINS)
+    with page.expect_download() as caught:
+        page.click("#dl-csv")
+    body = Path(caught.value.path()).read_text(encoding="utf-8")
+    result = cli("query", "--db", sample_db, "--format", "csv", FAILED_LOGINS)
+    assert result.exit_code == 0 and body == result.stdout and body.count("\n") == 11
+
+
+def test_dragging_on_the_timeline_sets_the_time_range(page, served: Served) -> None:
+    run_query(page, "category = 'login'", "2025-11-20", "2025-11-22")
+    box = page.locator("#timeline svg").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.1, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.3, y, steps=5)
+    page.mouse.up()
+    expect(page.locator("#since")).to_have_value(re.compile("Z$"))
+    expect(page.locator("#status")).to_contain_text(" of ")
+    since, until = page.input_value("#since"), page.input_value("#until")
+    assert "2025-11-20" <= since < until <= "2025-11-22T00:00:00Z"
+    shown = [r[0] for r in grid(page)]
+    assert shown and all(since <= t < until for t in shown)
+
+
+def test_an_error_is_shown_with_its_caret(page) -> None:
+    page.fill("#query", "category = = 'login'")
+    page.click("#run")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.text_content("#error").splitlines() == [
+        "category = = 'login'",
+        "           ^",
+        "error: a value is missing after '='",
+    ]
+
+
+def test_a_running_query_is_cancelled_from_the_page(page) -> None:
+    slow = SLOW
+    page.fill("#query", slow)
+    page.click("#run")
+    page.click("#cancel")  # waits until it shows: while the query runs
+    expect(page.locator("#error")).to_have_text("error: query cancelled")
+    expect(page.locator("#cancel")).to_be_hidden()
+    run_query(page, FAILED_LOGINS)  # the page works on
+    assert len(grid(page)) == 10
+
+
+def test_the_archive_page(page, served: Served, cli, sample_db: Path, shots: Path) -> None:
+    page.click("#nav-archive")
+    expect(page.locator("#verify")).to_contain_text("head hash")
+    head = cli("verify", "--db", sample_db, "--format", "json").stdout.split('"head": "')[1][:64]
+    assert page.text_content("#verify").startswith("verified: the chain of custody holds")
+    assert f"head hash: {head}" in page.text_content("#verify")
+    vendors = [r[0] for r in table(page, "#vendors")]
+    assert sorted(vendors) == ["adobe_cja", "broadcom_portal", "resolver", "sap_cdc", "sas_ci360"]
+    page.screenshot(path=str(shots / "serve-archive.png"), full_page=True)
+
+
+def test_hostile_values_render_as_text(browser, tmp_path_factory: pytest.TempPathFactory, shots: Path) -> None:
+    db = hostile_archive(tmp_path_factory.mktemp("hostile-serve"))
+    with thread_server(db) as s:
+        context = browser.new_context(viewport={"width": 1400, "height": 700})
+        page = context.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(s.url)
+        run_query(page, "")
+        shown = [r[5] for r in grid(page)]
+        # as the terminal shows them (safe_text): controls and bidi overrides escaped, so "\u202eevil" never
+        # reads "live"; everything else exactly, all 5,000 characters of the long line included
+        assert shown == [safe_text(a) for a in HOSTILE_ACTORS]
+        assert page.locator("#grid span.ctl").all_text_contents() == ["\\u202e", "\\u202c", "\\n", "\\t"]
+        assert [r[7] for r in grid(page)] == ["<img src=x onerror=alert(1)>"] * len(HOSTILE_ACTORS)
+        assert page.locator("#grid script, #grid img").count() == 0
+        cell(page, "O'Brien").click()
+        page.click("#menu-filter")
+        status_starts(page, "rows 1–1 of 1")
+        assert page.input_value("#query") == "actor_name = 'O''Brien \"the\" <script>alert(1)</script>'"
+        assert grid(page)[0][5] == HOSTILE_ACTORS[0]
+        run_query(page, "")
+        page.screenshot(path=str(shots / "serve-hostile.png"))
+        assert dialogs == []
+        context.close()
