@@ -309,7 +309,8 @@ def test_the_timeline_counts_every_event_in_contiguous_buckets(served: Served) -
     assert total == api(served, "/api/count", q="", since="2025-11-20", until="2025-11-22")["rows"]
     assert set(data["vendors"]) == {v for _, counts in data["buckets"] for v in counts}
     status, _, body = request(served, "/api/timeline", {"q": "SELECT vendor FROM events"})
-    assert status == 400 and json.loads(body)["error"]["message"] == "the timeline needs a result with a `time` column"
+    assert json.loads(body)["error"]["message"] == "the timeline needs a result with `time` and `vendor` columns"
+    assert status == 400
 
 
 def test_the_archive_page_and_its_custody(served: Served, sample_db: Path, cli) -> None:
