@@ -237,6 +237,15 @@ def test_html_escapes_every_value_and_header(shell: InteractiveShell, tmp_path: 
     assert "<th>&lt;th onclick=x&gt;</th>" in header and "<th onclick" not in header
 
 
+def test_html_folds_raw_and_keeps_times_on_one_line(shell: InteractiveShell) -> None:
+    page = line(shell, "SELECT time, raw FROM events WHERE vendor = 'sap_cdc' ORDER BY time LIMIT 1")._repr_html_()
+    assert '<td style="white-space:nowrap">2015-08-15T22:10:05.101Z</td>' in page
+    folded = page.split("<details><summary>", 1)[1]
+    summary, opened = folded.split("</summary>", 1)
+    assert len(summary) <= 40 * 6 and summary.endswith("…")  # the first 40 characters (HTML-escaped), then …
+    assert "3e0945d670727531bfd928f4324eac4f" in opened.split("</details>", 1)[0]  # the callID, one click away
+
+
 def test_display_is_capped_and_says_how_many_rows_exist(
     shell: InteractiveShell, expected: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
