@@ -498,6 +498,15 @@ def ingest(
     """Ingest files, folders and .zip/.gz exports into the archive at `db` (a DuckDB file, created when
     missing, or a Parquet dataset folder), with the same accounting either way. `options` pass through to
     the ingest (auditql/ingest.py) unchanged."""
+    from auditql.dataset.layout import holds_dataset
+
+    paths = list(paths)
+    for given in paths:
+        if holds_dataset(given):  # its manifest would become a "generic" event and its parts be re-read as exports
+            raise UsageError(
+                f"{given}: an auditql Parquet dataset (written by `auditql export`), not an export: query it with "
+                f"`--db {given}`; importing a dataset into an archive file is not supported yet"
+            )
     into = archive.at(db)
     return into.ingest(paths, vendor, mappings, limits, progress, notify, memory_limit=memory_limit, **options)
 

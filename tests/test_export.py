@@ -374,3 +374,15 @@ def test_one_ingest_at_a_time_per_dataset(cli, tmp_path: Path) -> None:
     result = cli("ingest", "--db", root, SAMPLES / "resolver")
     assert result.exit_code == 0
     assert answer(root, "SELECT count(*) FROM events") == [(99,)]
+
+
+def test_a_dataset_given_to_ingest_as_input_is_one_clear_line(cli, dataset: Path, tmp_path: Path) -> None:
+    """Its manifest.json was read as a 'generic' event and its part files re-read as exports (issue 16)."""
+    target = tmp_path / "new.duckdb"
+    done = cli("ingest", "--db", target, dataset)
+    assert done.exit_code == 2
+    assert done.stderr == (
+        f"error: {dataset}: an auditql Parquet dataset (written by `auditql export`), not an export: query it "
+        f"with `--db {dataset}`; importing a dataset into an archive file is not supported yet\n"
+    )
+    assert not target.exists()

@@ -47,6 +47,11 @@ PARTITION_SOURCE: dict[str, str] = {"vendor": "vendor", "date": "time"}
 DEFAULT_PARTITION_BY: tuple[str, ...] = ("vendor", "date")
 
 
+def holds_dataset(folder: Path) -> bool:
+    """Whether `folder` is an auditql Parquet dataset (its `_auditql/manifest.json` is there)."""
+    return (folder / META / MANIFEST).is_file()
+
+
 def parse_partition_by(text: str) -> tuple[str, ...]:
     """`vendor,date` → ("vendor", "date"); `none` or "" → no partitioning; a miss names the valid keys."""
     if text.strip().lower() in ("", "none"):
