@@ -13,7 +13,6 @@ from auditql.completer import Snapshot, suggest
 from bench.archive import Archive
 from bench.measure import Row, Section
 
-VALUES_SQL = 'SELECT "column", value FROM column_values ORDER BY "column", n DESC, value'
 TYPED = [
     ("column names", "category = 'login' AND act"),
     ("raw field names", "httpReq."),
@@ -26,9 +25,8 @@ TYPED = [
 
 
 def snapshot(con) -> Snapshot:  # type: ignore[no-untyped-def]
-    from auditql.repl import split_values
-
-    values, field_values = split_values(con.execute(VALUES_SQL).fetchall())
+    """What the REPL reads on a refresh (repl.Session.refresh), through the same facade calls."""
+    values, field_values = api.value_lists(con)
     return Snapshot(api.catalog(con).fields, values, field_values=field_values)
 
 
