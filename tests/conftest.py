@@ -137,3 +137,15 @@ def repl_output(session, line: str) -> str:
     start = len(out.getvalue())
     session.execute(line)
     return out.getvalue()[start:]
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The five fake vendor servers on 127.0.0.1 (tests/fakes), with their fictional secrets in the environment."""
+    from tests.fakes import harness
+
+    for name, value in harness.SECRETS.items():
+        monkeypatch.setenv(name, value)
+    started = harness.start()
+    yield started
+    started.stop()

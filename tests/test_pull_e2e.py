@@ -9,29 +9,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from tests.fakes import harness
-from tests.fakes.harness import EXPECTED, SECRETS, query, secrets_found, vendor_counts
+from tests.fakes.harness import EXPECTED, SECRETS, pull, query, secrets_found, vendor_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
-
-
-@pytest.fixture
-def fakes(monkeypatch: pytest.MonkeyPatch):
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    started = harness.start()
-    yield started
-    started.stop()
-
-
-def pull(*args: object):
-    from auditql.cli import main
-
-    return CliRunner().invoke(main, ["pull", *map(str, args)], catch_exceptions=False)
 
 
 def test_first_pull_fills_an_empty_archive_from_all_five(fakes, tmp_path: Path) -> None:

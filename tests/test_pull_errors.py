@@ -8,27 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from tests.fakes import harness
-from tests.fakes.harness import SECRETS, secrets_found, vendor_counts
+from tests.fakes.harness import SECRETS, pull, secrets_found, vendor_counts
 
 WINDOW = ("--since", "2025-02-01", "--until", "2025-04-01")  # holds CI360's records (2025-03-01)
-
-
-@pytest.fixture
-def fakes(monkeypatch: pytest.MonkeyPatch):
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    started = harness.start()
-    yield started
-    started.stop()
-
-
-def pull(*args: object):
-    from auditql.cli import main
-
-    return CliRunner().invoke(main, ["pull", *map(str, args)], catch_exceptions=False)
 
 
 def one_error(result) -> str:

@@ -8,27 +8,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from click.testing import CliRunner
 
 from tests.fakes import harness
-from tests.fakes.harness import SECRETS, query, secrets_found, vendor_counts
+from tests.fakes.harness import SECRETS, pull, query, secrets_found, vendor_counts
 
 DAY_MS = 86_400_000
-
-
-@pytest.fixture
-def fakes(monkeypatch: pytest.MonkeyPatch):
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    started = harness.start()
-    yield started
-    started.stop()
-
-
-def pull(*args: object):
-    from auditql.cli import main
-
-    return CliRunner().invoke(main, ["pull", *map(str, args)], catch_exceptions=False)
 
 
 def test_resolver_repeats_with_the_last_rows_date_and_keeps_genuine_same_second_repeats(fakes, tmp_path) -> None:

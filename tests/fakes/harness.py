@@ -143,3 +143,12 @@ def secrets_found(root: Path, *texts: str) -> list[str]:
             if value in text:
                 found.append(f"{name} in output {i}")
     return found
+
+
+def pull(*args: object):  # type: ignore[no-untyped-def]
+    """The real `auditql pull` in-process (click's runner): the result's exit_code, stdout and stderr."""
+    from click.testing import CliRunner
+
+    from auditql.cli import main
+
+    return CliRunner().invoke(main, ["pull", *map(str, args)], catch_exceptions=False)
