@@ -82,7 +82,9 @@ def test_max_rows_sets_the_screenful_and_zero_shows_all(sample_db: Path) -> None
 def test_a_wide_result_hides_middle_columns_to_fit_the_terminal(sample_db: Path) -> None:
     lines = on_terminal(sample_db, WIDE, columns=100)
     assert lines[0].split() == ["time", "vendor", "tenant", "…", "source_row", "event_key"]
-    assert lines[2].startswith("2015-08-15T22:10:05.101Z  sap_cdc  ") and "…  1 " in lines[2]
+    assert (
+        lines[2].startswith("2015-08-15T22:10:05.101Z  sap_cdc  ") and "…           1  " in lines[2]
+    )  # a number: right
     assert max(len(line) for line in lines[:5]) <= 100
     assert re.fullmatch(r"3 rows, 22 columns \(5 shown\) in [\d.]+s", lines[5])
     assert lines[6] == (
@@ -135,8 +137,8 @@ def ingest_lines(export: Path) -> list[str]:
     return [
         "file".ljust(w) + "  vendor   format  read  added  duplicates  rejected",
         "-" * w + "  -------  ------  ----  -----  ----------  --------",
-        f"{export}  sap_cdc  ndjson  31    31     0           0",
-        "total".ljust(w) + "                   31    31     0           0",
+        f"{export}  sap_cdc  ndjson    31     31           0         0",  # counts flush right
+        "total".ljust(w) + "                     31     31           0         0",
     ]
 
 
@@ -226,7 +228,7 @@ def test_duckbox_hides_the_middle_first_and_keeps_the_first_and_last() -> None:
 
 def test_wide_characters_are_measured_as_the_terminal_draws_them() -> None:
     table = Table(["name", "n"], ["VARCHAR", "BIGINT"], [("監査ログ", 1), ("a", 22)])
-    assert render_text(table, "table").splitlines() == ["name      n", "--------  --", "監査ログ  1", "a         22"]
+    assert render_text(table, "table").splitlines() == ["name       n", "--------  --", "監査ログ   1", "a         22"]
     assert box.clip("監査ログ", 5) == "監査…"
 
 

@@ -129,16 +129,29 @@ def schema(fmt: str) -> None:
     _table([list(c) for c in COLUMNS], ["column", "type", "meaning"])
 
 
+def max_rows_option(f):
+    """`--max-rows` for a listing, as `auditql query` has it: a terminal shows a screenful, a pipe gets all."""
+    return click.option(
+        "--max-rows",
+        type=click.IntRange(min=0),
+        default=None,
+        help="On a terminal, a table or vertical listing shows at most N rows, the first and last (default 40, "
+        "like DuckDB's .maxrows; 0 = all); the rest are counted. A pipe or --format csv/json always gets every row.",
+    )(f)
+
+
 @main.command()
 @db_option
 @click.option("--format", "fmt", default="table", help="table|vertical|csv|json|ndjson|markdown")
+@max_rows_option
 @click.option("--event", "event_key", metavar="EVENT_KEY", help="list every file and row that delivered this event")
 @handle_errors
-def sources(db: Path | None, fmt: str, event_key: str | None) -> None:
+def sources(db: Path | None, fmt: str, max_rows: int | None, event_key: str | None) -> None:
     """List the custody entries of every file presented to ingest (archives and their members included):
     status, vendor, counts, time span, SHA-256 and the entry's chain hash (`auditql verify` checks them).
     With --event, every file, row and line that delivered one event (its `event_key`), marking the copy
-    the archive shows and the copies whose record differs from it.
+    the archive shows and the copies whose record differs from it. On a terminal a long listing shows its
+    first and last rows and says how many there are (--max-rows); piped, every row is written.
 
     \b
     Example:
@@ -146,31 +159,39 @@ def sources(db: Path | None, fmt: str, event_key: str | None) -> None:
       auditql sources --event 'adobe_cja:id:61573795d9409a491f1a9604'
     """
     if event_key is not None:
-        _print(db, fmt, "deliveries", [event_key])
+        _print(db, fmt, max_rows, "deliveries", [event_key])
         return
-    _print(db, fmt, "sources")
+    _print(db, fmt, max_rows, "sources")
 
 
 @main.command()
 @db_option
 @click.option("--format", "fmt", default="table", help="table|vertical|csv|json|ndjson|markdown")
+@max_rows_option
 @handle_errors
-def rejects(db: Path | None, fmt: str) -> None:
-    """List rejected records: file, line or row, reason, and the record as read.
+def rejects(db: Path | None, fmt: str, max_rows: int | None) -> None:
+    """List rejected records: file, line or row, reason, and the record as read. On a terminal a long
+    listing shows its first and last rows and says how many there are (--max-rows); piped, every row is written.
 
     \b
     Example:
       auditql rejects
     """
-    _print(db, fmt, "rejects")
+    _print(db, fmt, max_rows, "rejects")
 
 
-def _print(db: Path | None, fmt: str, listing: str, params: list | None = None) -> None:
+def _print(db: Path | None, fmt: str, max_rows: int | None, listing: str, params: list | None = None) -> None:
     """Rows of an archive listing (api.stream_listing), written as DuckDB delivers them (a million rejects
-    are never held whole)."""
+    are never held whole); on a terminal a screenful, as `auditql query` shows one, with the same notice."""
     from auditql import api
-    from auditql.output import check_format, render
+    from auditql.output import RowCount, check_format, footer_text, render, screenful
 
     check_format(fmt)
     with api.opened(resolve_db(db)) as con, api.stream_listing(con, listing, params) as rows:
-        render(rows, fmt, sys.stdout)
+        shown = render(rows, fmt, sys.stdout, max_rows=screenful(sys.stdout, fmt, max_rows))
+    if shown.hides_rows or shown.hides_columns:
+        err(footer_text(RowCount(shown.rows), shown, timer=False))
+    if shown.hides_rows:
+        err("note: a terminal shows the first and last rows; every row: --max-rows 0, a pipe, or --format csv")
+    if shown.hides_columns:
+        err("note: columns that do not fit the terminal are hidden (…); every column: --format vertical or json")

@@ -238,11 +238,7 @@ def _render(result, fmt: str, out: TextIO, raw_csv: bool, max_rows: int | None):
     file gets them all."""
     from auditql import output
 
-    if not output.is_terminal(out) or fmt not in ("table", "vertical"):
-        max_rows = None
-    elif max_rows is None:
-        max_rows = output.SCREEN_ROWS
-    return output.render(result, fmt, out, raw_csv=raw_csv, max_rows=max_rows or None)
+    return output.render(result, fmt, out, raw_csv=raw_csv, max_rows=output.screenful(out, fmt, max_rows))
 
 
 def _footer(result, fmt: str, path: Path | None, shown) -> None:

@@ -46,9 +46,15 @@ REJECT_REASON = (
 
 
 def json_path(field_path: str) -> str:
-    """DuckDB JSON path for a dotted field path; each segment quoted so spaces and @ survive."""
+    """DuckDB JSON path for a dotted field path; each segment quoted so spaces and @ survive, and written
+    as it is (`$."café"`): DuckDB reads a path's `\u00e9` escape as the six characters, so an escaped
+    non-ASCII name would match no field at all.
+
+    >>> json_path("httpReq.country"), json_path("café")
+    ('$."httpReq"."country"', '$."café"')
+    """
     parts = field_path.split(".")
-    return "$" + "".join("." + json.dumps(p) for p in parts)
+    return "$" + "".join("." + json.dumps(p, ensure_ascii=False) for p in parts)
 
 
 @dataclass

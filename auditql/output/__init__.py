@@ -71,6 +71,7 @@ __all__ = [
     "render_text",
     "safe_text",
     "screen_width",
+    "screenful",
     "terminal_text",
     "write_csv",
     "write_json",
@@ -124,6 +125,19 @@ def screen_width(out: TextIO) -> int | None:
     """The terminal's width (`$COLUMNS` wins, as everywhere) when `out` is a terminal; None for a pipe or file,
     where a table is written whole."""
     return shutil.get_terminal_size().columns if is_terminal(out) else None
+
+
+def screenful(out: TextIO, fmt: str, max_rows: int | None = None) -> int | None:
+    """The rows a table or vertical view may show on `out`: on a terminal `max_rows` (None: `SCREEN_ROWS`;
+    0: all), and every row (None) in a pipe, a file, or any data format — a listing or a result is only ever
+    shortened for a reader's screen, never for a program.
+
+    >>> screenful(io.StringIO(), "table"), screenful(io.StringIO(), "csv", 5)
+    (None, None)
+    """
+    if not is_terminal(out) or fmt not in ("table", "vertical"):
+        return None
+    return SCREEN_ROWS if max_rows is None else (max_rows or None)
 
 
 def render(t: Rows, fmt: str, out: TextIO, *, width: int | str | None = "screen", **options: Any) -> Shown:

@@ -9,6 +9,12 @@ https://duckdb.org/docs/stable/clients/cli/dot_commands):
 - Given `max_rows`, a longer result shows its first and last rows with "·" between (the rows in between are
   read and counted, never held): the footer says "145000 rows (40 shown)".
 - SQL NULL shows as `NULL`; an empty string as nothing (`text.NULL`).
+- Numbers are right-aligned, header included, as duckbox and tabulate align them, so digits line up by
+  place: a column is a number column when its type is one (BIGINT, DECIMAL(18,3), DOUBLE…) or, for rows
+  without SQL types (reports, listings), when every value in the first batch is a Python number. Text that
+  looks like a number (`errCode` "403042") is text and stays left, as it does in DuckDB. Markdown marks
+  such a column `---:` so a rendered page aligns it too; `vertical` shows one value a line, left as psql's
+  expanded mode does.
 
 Without a width (a pipe, a file) nothing is cut or hidden: a saved table is complete. A streamed result takes
 its column widths from its first batch; a longer value in a later batch is then cut to fit on a screen and
@@ -20,7 +26,8 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import chain, islice
 from typing import Any, TextIO
 
@@ -35,6 +42,24 @@ MAX_COLUMN_WIDTH = 20
 _WHOLE = re.compile(
     r"(TIMESTAMP.*|DATE|TIME.*|INTERVAL|BOOLEAN|UUID|DECIMAL.*|DOUBLE|FLOAT|REAL|U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)"
 )
+
+# Number types, as DuckDB names them: right-aligned (`numeric_columns`).
+_NUMBER = re.compile(r"(DECIMAL.*|NUMERIC.*|DOUBLE|FLOAT|REAL|U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)")
+
+
+def numeric_columns(types: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[bool]:
+    """Which columns hold numbers: by SQL type where there is one, else by the values (`rows`: the first
+    batch, as DuckDB or a report hands them over, before they become text). bool is not a number here.
+
+    >>> numeric_columns(["BIGINT", "VARCHAR", "", ""], [(1, "2", 3.5, "x"), (None, "4", None, "y")])
+    [True, False, True, False]
+    """
+
+    def by_value(c: int) -> bool:
+        values = [r[c] for r in rows if r[c] is not None]
+        return bool(values) and all(isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in values)
+
+    return [bool(_NUMBER.fullmatch(t.upper())) if t else by_value(c) for c, t in enumerate(types)]
 
 
 def width_of(text: str) -> int:
@@ -64,26 +89,43 @@ class Layout:
     keep: list[int]
     widths: list[int]
     gap_at: int | None = None  # position in `keep` before which hidden columns were
+    right: list[bool] = field(default_factory=list)  # by column index: a number column, aligned right
 
     def line(self, cells: Sequence[str], fit: bool, hidden: str = DOTS) -> str:
         """One line of the table: the kept cells (cut to their widths if `fit`), `hidden` where columns are."""
         texts = [clip(cells[c], w) if fit else cells[c] for c, w in zip(self.keep, self.widths, strict=True)]
-        padded = [t + " " * max(w - width_of(t), 0) for t, w in zip(texts, self.widths, strict=True)]
+        padded = [
+            pad(t, w, bool(self.right) and self.right[c]) for c, t, w in zip(self.keep, texts, self.widths, strict=True)
+        ]
         if self.gap_at is not None:
             padded.insert(self.gap_at, hidden)
         return GAP.join(padded).rstrip(" ")
 
 
-def plan(headers: Sequence[str], rows: Sequence[Sequence[str]], types: Sequence[str], width: int | None) -> Layout:
-    """Column widths for `rows` (already text) in `width` terminal columns (None: as wide as they are)."""
+def pad(text: str, width: int, right: bool) -> str:
+    """`text` padded to `width` terminal columns, on the left for a number (right-aligned)."""
+    space = " " * max(width - width_of(text), 0)
+    return space + text if right else text + space
+
+
+def plan(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    types: Sequence[str],
+    width: int | None,
+    right: Sequence[bool] = (),
+) -> Layout:
+    """Column widths for `rows` (already text) in `width` terminal columns (None: as wide as they are);
+    `right`: the number columns (`numeric_columns`), aligned right and never cut."""
     n = len(headers)
     natural = [max([width_of(headers[c]), *(width_of(r[c]) for r in rows)]) for c in range(n)]
-    layout = Layout(list(range(n)), natural)
+    layout = Layout(list(range(n)), natural, right=list(right))
     if width is None or _total(layout) <= width:
         return layout
+    whole = [bool(_WHOLE.fullmatch(t.upper())) or (c < len(right) and right[c]) for c, t in enumerate(types)]
     floor = [
-        w if _WHOLE.fullmatch(t.upper()) else min(w, max(MAX_COLUMN_WIDTH, width_of(h)))
-        for w, t, h in zip(natural, types, headers, strict=True)
+        w if keep else min(w, max(MAX_COLUMN_WIDTH, width_of(h)))
+        for w, keep, h in zip(natural, whole, headers, strict=True)
     ]
     if sum(floor) + len(GAP) * (n - 1) <= width:
         layout.widths = _shorten(natural, floor, _total(layout) - width)
@@ -168,9 +210,11 @@ def write_table(t: Rows, out: TextIO, *, width: int | None = None, max_rows: int
         batches: Iterator[Sequence[Sequence[Any]]] = iter([top])
     else:
         batches, bottom, total = iter(t.batches()), [], 0
-    first = texts(t, next(batches, []))
+    first_values = next(batches, [])
+    right = numeric_columns(t.types, [*first_values, *bottom])
+    first = texts(t, first_values)
     shown_rows = texts(t, bottom)
-    layout = plan(headers, first + shown_rows, t.types, width)
+    layout = plan(headers, first + shown_rows, t.types, width, right)
     fit = width is not None
     ruler = layout.line(["-" * w for w in _spread(layout, len(headers))], False, hidden="-")
     lines = [layout.line(headers, True), ruler, *(layout.line(r, fit) for r in first)]
@@ -203,13 +247,17 @@ def write_markdown(t: Rows, out: TextIO, **_: Any) -> Shown:
 
     batches = iter(t.batches())
     headers = [md(safe_text(c)) for c in t.columns]
-    first = [[md(c) for c in row] for row in texts(t, next(batches, []))]
-    widths = plan(headers, first, t.types, None).widths
+    first_values = next(batches, [])
+    right = numeric_columns(t.types, first_values)
+    first = [[md(c) for c in row] for row in texts(t, first_values)]
+    # a number column's delimiter is `--:` (GitHub's right alignment): at least two wide
+    widths = [max(w, 2) if r else w for w, r in zip(plan(headers, first, t.types, None).widths, right, strict=True)]
+    ruler = ["-" * (w - 1) + ":" if r else "-" * w for w, r in zip(widths, right, strict=True)]
 
     def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(c + " " * max(w - width_of(c), 0) for c, w in zip(cells, widths, strict=True)) + " |"
+        return "| " + " | ".join(pad(c, w, r) for c, w, r in zip(cells, widths, right, strict=True)) + " |"
 
-    out.write("".join(line(r) + "\n" for r in [headers, ["-" * w for w in widths], *first]))
+    out.write("".join(line(r) + "\n" for r in [headers, ruler, *first]))
     count = len(first)
     for batch in batches:
         out.write("".join(line([md(c) for c in r]) + "\n" for r in texts(t, batch)))

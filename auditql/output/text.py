@@ -161,7 +161,11 @@ NULL = "NULL"
 def display_text(value: Any, column_type: str = "") -> str:
     r"""A cell as a table shows it: escaped for the terminal, NULL for SQL NULL.
 
-    >>> display_text(None), display_text(""), display_text("a\x1bb")
-    ('NULL', '', 'a\\x1bb')
+    A DECIMAL keeps its scale (`42.00`, as DuckDB shows it), so a column of them lines up on the point.
+
+    >>> display_text(None), display_text(""), display_text("a\x1bb"), display_text(Decimal("42.00"))
+    ('NULL', '', 'a\\x1bb', '42.00')
     """
+    if isinstance(value, Decimal):
+        return format(value, "f")
     return NULL if value is None else safe_text(cell_text(value, column_type))

@@ -65,6 +65,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_pull_resume.py": "pull from vendor APIs",
     "tests/test_pull_units.py": "pull from vendor APIs",
     "tests/test_tables.py": "tables and reports",
+    "tests/test_listing_screens.py": "tables and reports",
     "tests/test_architecture.py": "architecture",
     "tests/test_pruning.py": "partition pruning",
     "tests/test_serve_http.py": "web view",
