@@ -329,7 +329,7 @@ def test_a_damaged_archive_is_named_as_damaged(db: Path, tmp_path: Path, damage,
     args = [*command, tmp_path / "out"] if command[0] == "export" else command
     p = auditql(args[0], "--db", archive, *args[1:])
     line = one_line(p)
-    assert p.returncode in (ExitCode.BUSY, ExitCode.VERIFY_FAILED)
+    assert p.returncode == ExitCode.BUSY  # verify too: nothing could be examined (docs/custody.md), not a mismatch
     assert line.startswith(f"error: {archive}: the archive file is damaged ("), line
     assert not (tmp_path / "out").exists()
 
@@ -392,3 +392,16 @@ def test_export_from_the_repl_into_a_missing_folder_is_one_line(repl: pexpect.sp
     written = tmp_path / "ok.csv"
     said(repl, f".export {written}", r"20 rows → ")
     assert len(written.read_text().splitlines()) == 21
+
+
+def test_verify_of_an_unreadable_archive_is_exit_4_as_documented(cli, tmp_path: Path) -> None:
+    """In-process as well as above as a subprocess: 4 (nothing examined), never 5 (examined, did not hold),
+    and docs/custody.md and `verify --help` say so."""
+    archive = tmp_path / "evidence.duckdb"
+    _not_duckdb(archive)
+    result = cli("verify", "--db", archive)
+    assert result.exit_code == ExitCode.BUSY
+    assert result.stderr.startswith(f"error: {archive}: the archive file is damaged (")
+    docs = " ".join((ROOT / "docs" / "custody.md").read_text().split())
+    assert "An archive that cannot be examined at all is exit 4, as for every command" in docs
+    assert "4 when the archive cannot be examined at all" in " ".join(cli("verify", "--help").stdout.split())

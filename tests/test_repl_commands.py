@@ -177,3 +177,34 @@ def test_field_values_are_bounded_and_survive_odd_field_names(tmp_path: Path) ->
             "WHERE \"column\" LIKE 'field:%' GROUP BY 1 ORDER BY 1"
         ).fetchall()
     assert kept == [('field:Quote "q"', ["yes"]), ("field:code", ["0", "1", "2"])]  # not `id` (200), not `long`
+
+
+def test_a_non_ascii_field_name_gets_value_completion_and_still_queries(cli, tmp_path: Path) -> None:
+    """`café` was written into the value dictionary's JSON path as `caf\\u00e9`, which DuckDB reads as six
+    characters: no values, so no completion. The same name must still work in a query."""
+    from conftest import run_auditql
+
+    export = tmp_path / "cafe.ndjson"
+    lines = [
+        {
+            "time": f"2025-06-01T10:00:0{i}Z",
+            "action": "login",
+            "café": ["crème", "brûlée"][i % 2],
+            "user": {"prénom": "Zoë"},
+        }
+        for i in range(6)
+    ]
+    export.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    db = tmp_path / "a.duckdb"
+    assert cli("ingest", "--db", db, export).exit_code == 0
+    session = Session(db, out=io.StringIO(), pager=None)
+    run(session, "action = 'login'")
+    snap = session.snapshot
+    assert snap.field_values["café"] == ["brûlée", "crème"] and snap.field_values["user.prénom"] == ["Zoë"]
+    assert [s.text for s in suggest("café = 'cr", snap)] == ["'crème'"]
+    assert [s.text for s in suggest("user.prénom = '", snap)] == ["'Zoë'"]
+    found = run_auditql(
+        "query", "--db", db, "--format", "csv", "--columns", "time", "café = 'crème' AND user.prénom = 'Zoë'"
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.splitlines() == ["time", *(f"2025-06-01T10:00:0{i}.000Z" for i in (0, 2, 4))]

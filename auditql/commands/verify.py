@@ -35,7 +35,8 @@ def verify(db: Path | None, fmt: str, no_rehash: bool, anchor: str | None) -> No
     counts with the events, sources and rejects it describes, and re-hash the source files still at their
     recorded path ("ok", "changed", or "missing — not checked").
 
-    Exits 0 when everything matches and 5 when anything does not, naming the entry and file.
+    Exits 0 when everything matches and 5 when anything does not, naming the entry and file; 4 when the
+    archive cannot be examined at all (missing, locked by another process, or damaged: not readable by DuckDB).
 
     \b
     Example:
