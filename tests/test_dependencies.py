@@ -1,0 +1,100 @@
+"""Why each runtime dependency that looks droppable is kept, and DuckDB's range (issue 16), measured rather
+than assumed.
+
+numpy: auditql never imports it, but DuckDB's Python UDFs need it. Canonical JSON for content hashes and
+the two exact-number helpers (auditql/canonical.py) are Python UDFs, and DuckDB refuses to register any
+Python UDF — `type="arrow"` (pyarrow in, pyarrow out, no numpy in the body) as much as `type="native"` —
+when numpy cannot be imported. The test below blocks `import numpy` in a fresh interpreter and shows both
+refusals; the day a DuckDB release lifts it, the test fails and numpy can go from pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import requires
+from pathlib import Path
+
+from conftest import ROOT
+
+# A meta-path finder that refuses numpy, as an environment without numpy installed would.
+NO_NUMPY = textwrap.dedent(
+    """
+    import sys
+
+    class NoNumpy:
+        def find_spec(self, name, path=None, target=None):
+            if name == "numpy" or name.startswith("numpy."):
+                raise ModuleNotFoundError("No module named 'numpy'")
+            return None
+
+    sys.meta_path.insert(0, NoNumpy())
+    """
+)
+
+
+def without_numpy(body: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", NO_NUMPY + textwrap.dedent(body)], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)  # fmt: skip
+
+
+def test_duckdb_refuses_every_python_udf_without_numpy() -> None:
+    p = without_numpy(
+        """
+        import duckdb, pyarrow as pa
+        from auditql import canonical
+
+        con = duckdb.connect()
+        con.register("t", pa.table({"x": ['{"b":1,"a":2}']}))  # Arrow in and out needs no numpy
+        print("arrow table:", con.execute("SELECT x FROM t").fetchall()[0][0])
+        for kind, fn in (("arrow", canonical._batch), ("native", canonical.canonical_json)):
+            try:
+                con.create_function("f_" + kind, fn, ["VARCHAR"], "VARCHAR", type=kind)
+                print(kind, "registered")
+            except duckdb.Error as exc:
+                print(kind, "refused:", str(exc).splitlines()[0])
+        try:
+            canonical.register(con)
+        except duckdb.Error as exc:
+            print("auditql's UDFs refused:", type(exc).__name__)
+        print("numpy loaded:", "numpy" in sys.modules)
+        """
+    )
+    assert p.returncode == 0, p.stderr
+    refusal = "Invalid Input Error: 'numpy' is required for this operation, but it wasn't installed"
+    assert p.stdout.splitlines() == [
+        'arrow table: {"b":1,"a":2}',
+        f"arrow refused: {refusal}",
+        f"native refused: {refusal}",
+        "auditql's UDFs refused: InvalidInputException",
+        "numpy loaded: False",
+    ]
+
+
+def test_pyproject_says_why_numpy_stays() -> None:
+    lines = (ROOT / "pyproject.toml").read_text().splitlines()
+    at = lines.index('  "numpy",')
+    reason = " ".join(line.strip("# ") for line in lines[at - 4 : at])
+    assert "tests/test_dependencies.py" in reason and "not even an Arrow UDF" in reason
+
+
+def test_the_installed_duckdb_is_in_the_declared_range_and_has_what_sets_its_floor(tmp_path: Path) -> None:
+    """pyproject declares DuckDB 2.0's patch releases, not one exact version. The floor: every reader attaches
+    the archive with a bound path (`ATTACH ? AS …`), which DuckDB 1.5.6 rejects as a syntax error (measured in
+    a scratch environment; README "Dependencies")."""
+    from importlib.metadata import version
+
+    import duckdb
+    from packaging.requirements import Requirement
+
+    (declared,) = [Requirement(d) for d in requires("auditql") if Requirement(d).name == "duckdb"]
+    assert str(declared.specifier) in ("<2.1,>=2.0.0", ">=2.0.0,<2.1")
+    assert version("duckdb") in declared.specifier
+    archive = tmp_path / "a.duckdb"
+    duckdb.connect(str(archive)).close()
+    con = duckdb.connect()
+    con.execute('ATTACH ? AS "archive" (READ_ONLY)', [str(archive)])
+    assert con.execute("SELECT database_name FROM duckdb_databases() WHERE NOT internal ORDER BY 1").fetchall() == [
+        ("archive",), ("memory",)
+    ]  # fmt: skip
