@@ -1,5 +1,5 @@
-"""Why each runtime dependency that looks droppable is kept, and DuckDB's range (issue 16), measured rather
-than assumed.
+"""Why each runtime dependency that looks droppable is kept, and why DuckDB is pinned (issue 16), measured
+rather than assumed.
 
 numpy: auditql never imports it, but DuckDB's Python UDFs need it. Canonical JSON for content hashes and
 the two exact-number helpers (auditql/canonical.py) are Python UDFs, and DuckDB refuses to register any
@@ -79,18 +79,21 @@ def test_pyproject_says_why_numpy_stays() -> None:
     assert "tests/test_dependencies.py" in reason and "not even an Arrow UDF" in reason
 
 
-def test_the_installed_duckdb_is_in_the_declared_range_and_has_what_sets_its_floor(tmp_path: Path) -> None:
-    """pyproject declares DuckDB 2.0's patch releases, not one exact version. The floor: every reader attaches
-    the archive with a bound path (`ATTACH ? AS …`), which DuckDB 1.5.6 rejects as a syntax error (measured in
-    a scratch environment; README "Dependencies")."""
+def test_duckdb_is_pinned_to_the_version_the_sandbox_reviewed(tmp_path: Path) -> None:
+    """pyproject pins one DuckDB, and must: the query sandbox classifies every function of the installed DuckDB
+    (auditql/query/functions.toml, generated and reviewed per version; tests/test_sql_functions.py fails on any
+    other list). Measured in scratch environments (README "Dependencies"): 2.0.1 adds add_grammar_extension,
+    duckdb_live_query_metrics, map_type_id_to_pg_oid, parquet_page_index and remove_grammar_extension; 1.5.6
+    cannot parse the `ATTACH ? AS …` below, which every reader runs."""
+    import tomllib
     from importlib.metadata import version
 
     import duckdb
     from packaging.requirements import Requirement
 
-    (declared,) = [Requirement(d) for d in requires("auditql") if Requirement(d).name == "duckdb"]
-    assert str(declared.specifier) in ("<2.1,>=2.0.0", ">=2.0.0,<2.1")
-    assert version("duckdb") in declared.specifier
+    (declared,) = [Requirement(d) for d in requires("auditql") or [] if Requirement(d).name == "duckdb"]
+    reviewed = tomllib.loads((ROOT / "auditql" / "query" / "functions.toml").read_text())["duckdb_version"]
+    assert str(declared.specifier) == f"=={reviewed}" and version("duckdb") == reviewed == duckdb.__version__
     archive = tmp_path / "a.duckdb"
     duckdb.connect(str(archive)).close()
     con = duckdb.connect()
