@@ -25,12 +25,14 @@ def _slow_tests() -> frozenset[str]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark `slow` what a timed run found slow (tests/slow_tests.txt, tools/slow_tests.py) and every Spark test,
-    so `pytest -m "not slow"` is the quick loop; CI runs everything."""
+    """Mark `slow` what a timed run found slow (tests/slow_tests.txt, tools/slow_tests.py: a module, a function,
+    or one case by its full id) and every Spark test, so `pytest -m "not slow"` is the quick loop; CI runs
+    everything."""
     slow = _slow_tests()
     for item in items:
         named = item.nodeid.split("[")[0]
-        if named in slow or named.split("::")[0] in slow or item.get_closest_marker("spark"):
+        listed = item.nodeid in slow or named in slow or named.split("::")[0] in slow
+        if listed or item.get_closest_marker("spark"):
             item.add_marker(pytest.mark.slow)
 
 

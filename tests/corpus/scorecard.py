@@ -46,6 +46,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_duckdb_cli.py": "environment",
     "tests/test_config.py": "environment",
     "tests/test_dependencies.py": "environment",
+    "tests/test_quick_loop.py": "environment",
     "tests/test_magic_kernel.py": "environment",
     "tests/test_query_input.py": "query input and bound values",
     "tests/test_value_lists.py": "query input and bound values",
