@@ -100,42 +100,33 @@ def run(db: Path, repeat: int) -> Section:
     server = Server(db)
     try:
         idle = server.rss_kb()
-        hit, first = median_of(lambda: server.get("/api/rows", q=FILTER, size=200), repeat, warmup=1)
-        base, _ = median_of(lambda: by_hand(hand, FILTER, ORDER), repeat, warmup=1)
-        section.add(Row("first page of a filter query", hit, base, "DuckDB by hand", "< 1 s", hit < 1.0))
-        every, _ = median_of(lambda: server.get("/api/rows", q="", size=200), repeat)
-        base, _ = median_of(lambda: by_hand(hand, "TRUE", ORDER), repeat)
-        section.add(Row("first page of every event", every, base, "DuckDB by hand"))
-
-        # scrolling: each page asked after the last row of the one before, as the grid does
-        page, steps = first, []
-        for _ in range(SCROLL_PAGES):
-            if page["last"] is None or len(page["rows"]) < 200:
-                break
-            t, page = timed(lambda p=page: server.get("/api/rows", q=FILTER, size=200, after=json.dumps(p["last"])))
-            steps.append(t)
-        if steps:
-            note = f"{len(steps)} pages in a row: median {statistics.median(steps):.2f} s"
-            section.add(Row("scroll: slowest next page", max(steps), note=note))
-
+        for label, q, where, rows in (("a filter query", FILTER, FILTER, matching), ("every event", "", "TRUE", total)):
+            hit, page = median_of(lambda q=q: server.get("/api/rows", q=q, size=200), repeat, warmup=1)
+            base, _ = median_of(lambda w=where: by_hand(hand, w, ORDER), repeat, warmup=1)
+            target = ("< 1 s", hit < 1.0) if q else ("", None)
+            section.add(Row(f"{label}: first page", hit, base, "DuckDB by hand", *target))
+            # scrolling: each page asked after the last row of the one before, as the grid does
+            steps = []
+            for _ in range(SCROLL_PAGES):
+                if page["last"] is None or len(page["rows"]) < 200:
+                    break
+                t, page = timed(lambda p=page, q=q: server.get("/api/rows", q=q, size=200, after=json.dumps(p["last"])))
+                steps.append(t)
+            if steps:
+                note = f"{len(steps)} pages in a row, median {statistics.median(steps):.2f} s"
+                section.add(Row(f"{label}: scroll, slowest next page", max(steps), note=note))
+            deep = max(0, min(rows - 200, rows // 2))
+            jump, landed = median_of(lambda q=q, d=deep: server.get("/api/rows", q=q, size=200, offset=d), repeat)
+            offset_base, by_offset = median_of(lambda w=where, d=deep: by_hand(hand, w, ORDER, d), repeat)
+            note = "the row's key by a narrow OFFSET, then keyset"
+            section.add(Row(f"{label}: jump to row {deep:,}", jump, offset_base, "OFFSET by hand", note=note))
+            after = json.dumps(landed["last"])
+            nxt, further = median_of(lambda q=q, a=after: server.get("/api/rows", q=q, size=200, after=a), repeat)
+            by_offset_next = by_hand(hand, where, ORDER, deep + 200)
+            section.add(Row(f"{label}: scroll on from row {deep:,}", nxt, offset_base, "OFFSET by hand"))
+            assert [r[-1] for r in by_offset] == [r[-1] for r in landed["rows"]], "the jump's rows differ"
+            assert [r[-1] for r in by_offset_next] == [r[-1] for r in further["rows"]], "the next page differs"
         deep = max(0, min(matching - 200, matching // 2))
-        jump, landed = median_of(lambda: server.get("/api/rows", q=FILTER, size=200, offset=deep), repeat)
-        offset_base, by_offset = median_of(lambda: by_hand(hand, FILTER, ORDER, deep), repeat)
-        section.add(
-            Row(
-                f"jump to row {deep:,} (go to row, scrollbar)",
-                jump,
-                offset_base,
-                "OFFSET by hand",
-                note="the row's key by a narrow OFFSET, then keyset",
-            )
-        )
-        after = json.dumps(landed["last"])
-        nxt, further = median_of(lambda: server.get("/api/rows", q=FILTER, size=200, after=after), repeat)
-        by_offset_next = by_hand(hand, FILTER, ORDER, deep + 200)
-        section.add(Row(f"scroll on from row {deep:,}", nxt, offset_base, "OFFSET by hand", "≈ first page"))
-        assert [r[-1] for r in by_offset] == [r[-1] for r in landed["rows"]], "the jump's rows differ"
-        assert [r[-1] for r in by_offset_next] == [r[-1] for r in further["rows"]], "the next page differs"
 
         # a clicked sort (actor_name, descending, NULLs last), first and deep
         sort = {"sort": "actor_name", "desc": "1"}

@@ -82,7 +82,7 @@ def _key(text: str) -> list[object]:
 
 
 def _order(request: Request, t: Any, columns: list[str], types: list[str]) -> tuple[list[tuple[str, bool]], bool]:
-    """The page's sort order, and whether it can be read by keyset (it ends with a unique column)."""
+    """The page's sort order, and whether it can be read by keyset (it ends with unique columns)."""
     sort = request.query_params.get("sort")
     keyed = all(c in columns for c in UNIQUE)
     if sort:
@@ -111,18 +111,29 @@ def rows_page(request: Request) -> JSONResponse:
             added = views.added_helpers(request, t.form, HELPERS)
             shape = api.run(con, paging.described(t), timeout=settings.timeout)
             order, keyed = _order(request, t, shape.columns, shape.types)
+            # the query's own order, or one the page sorts by (then the query's own sort is dropped)
+            inside = not order or (keyed and order == paging.own_order(t))
+            sorted_t = t if inside else paging.unordered(t)
             size = min(views._number(request, "size", views.PAGE_ROWS), paging.MAX_PAGE)
             offset = views._number(request, "offset", 0)
             after, before = q.get("after"), q.get("before")
             backward = False
-            if keyed and (after or before):
-                backward = not after
-                wanted = paging.keyset(t, order, _key(after or before or ""), size, backward=backward)
+            if keyed and after:
+                wanted = paging.keyset(sorted_t, order, _key(after), size, sort=not inside)
+            elif keyed and before:  # backward: sorted in reverse, here
+                backward = True
+                wanted = paging.keyset(paging.unordered(t), order, _key(before), size, backward=True)
             elif keyed and offset > 0:  # a jump: the key of the row before, once, then the page by keyset
-                edge = api.run(con, paging.boundary(t, order, offset - 1), timeout=settings.timeout).rows
-                wanted = paging.keyset(t, order, list(edge[0]), size) if edge else paging.page(t, offset, size, order)
+                edge = api.run(
+                    con, paging.boundary(sorted_t, order, offset - 1, sort=not inside), timeout=settings.timeout
+                ).rows
+                wanted = (
+                    paging.keyset(sorted_t, order, list(edge[0]), size, sort=not inside)
+                    if edge
+                    else paging.page(sorted_t, offset, size, () if inside else order)
+                )
             else:
-                wanted = paging.page(t, offset, size, order)
+                wanted = paging.page(sorted_t, offset, size, () if inside else order)
             result = api.run(con, wanted, timeout=settings.timeout)
     except Exception as exc:
         return views._error(exc, settings)
