@@ -465,6 +465,7 @@ document.addEventListener("DOMContentLoaded", () => {
   window.addEventListener("resize", () => { if (grid.columns.length) drawRows(); });
   $("goto").addEventListener("keydown", (e) => { if (e.key === "Enter") gotoRow(Number($("goto").value)); });
   $("pick-columns").addEventListener("click", () => { $("picker").hidden = !$("picker").hidden; });
+  document.addEventListener("mousedown", (e) => { if (!e.target.closest(".picker-wrap")) $("picker").hidden = true; });
   $("grid").tBodies[0].addEventListener("click", (e) => { const td = e.target.closest("td"); if (td) openMenu(td); });
   $("menu-filter").addEventListener("click", () => magnify(false));
   $("menu-exclude").addEventListener("click", () => magnify(true));
