@@ -140,13 +140,21 @@ function drawRow(i, row) {
   return line;
 }
 
+// Rows that fit in the grid's box at its full height (its CSS max-height): a short result makes the box
+// shorter, so the height the box has now cannot say how many rows a longer one would show.
+function fitRows() {
+  const scroller = $("scroller");
+  const most = parseFloat(getComputedStyle(scroller).maxHeight) || scroller.clientHeight;
+  const head = $("grid").tHead.getBoundingClientRect().height;
+  return Math.max(1, Math.floor((most - 2 - head) / grid.rowH));  // 2: the box's borders
+}
+
 // The rows in view, from the scroll position; asks for the pages they need.
 function drawRows() {
   const scroller = $("scroller");
   const body = $("grid").tBodies[0];
   const rows = extent();
-  const head = $("grid").tHead.getBoundingClientRect().height;
-  const fit = Math.max(1, Math.floor((scroller.clientHeight - head) / grid.rowH));
+  const fit = fitRows();
   const drawn = Math.min(rows, fit + 1);
   const height = Math.min(rows * grid.rowH, MAX_HEIGHT);
   $("sizer").style.height = `${Math.max(0, height - drawn * grid.rowH)}px`;
@@ -198,7 +206,7 @@ function gotoRow(n) {
   const rows = extent();
   if (!rows) return;
   const scroller = $("scroller");
-  const fit = Math.max(1, Math.floor((scroller.clientHeight - $("grid").tHead.getBoundingClientRect().height) / grid.rowH));
+  const fit = fitRows();
   const row = Math.min(Math.max(0, n - 1), Math.max(0, rows - 1));
   const last = Math.max(1, rows - fit);
   scroller.scrollTop = (Math.min(row, last) / last) * (scroller.scrollHeight - scroller.clientHeight);
