@@ -463,6 +463,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("query").addEventListener("blur", () => setTimeout(closeCompletion, 150));
   $("scroller").addEventListener("scroll", () => { if (grid.columns.length) requestAnimationFrame(drawRows); }, { passive: true });
   window.addEventListener("resize", () => { if (grid.columns.length) drawRows(); });
+  $("scroller").addEventListener("wheel", wheelRows, { passive: false });
   $("goto").addEventListener("keydown", (e) => { if (e.key === "Enter") gotoRow(Number($("goto").value)); });
   $("pick-columns").addEventListener("click", () => { $("picker").hidden = !$("picker").hidden; });
   document.addEventListener("mousedown", (e) => { if (!e.target.closest(".picker-wrap")) $("picker").hidden = true; });

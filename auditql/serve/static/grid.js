@@ -8,12 +8,12 @@
 
 const PAGE = 200;
 const KEEP_PAGES = 30;
-const MAX_HEIGHT = 4000000;  // px: browsers cap an element's height (about 33 million in Chromium); beyond it the scrollbar is scaled
+const MAX_HEIGHT = 15000000;  // px: browsers cap an element's height (Firefox near 17.9 million); beyond it the scrollbar is scaled
 const COLUMNS_KEY = "auditql.columns";  // {column: shown?} as ticked in the column picker, kept in this browser
 
 const grid = {
   run: "", pages: new Map(), asked: new Map(), total: null, known: 0, more: false,
-  columns: [], types: [], rowH: 24, first: 0, shown: 0, anchor: null, elapsed: 0, timer: null,
+  columns: [], types: [], rowH: 24, first: 0, shown: 0, anchor: null, elapsed: 0, timer: null, wheel: 0,
 };
 
 function gridReset(run) {
@@ -212,4 +212,17 @@ function gotoRow(n) {
   scroller.scrollTop = (Math.min(row, last) / last) * (scroller.scrollHeight - scroller.clientHeight);
   grid.anchor = { row, top: scroller.scrollTop };
   drawRows();
+}
+
+// Past MAX_HEIGHT a pixel of scrollbar is more than a row, so the wheel would skip rows: it moves the view
+// by rows itself (the scrollbar and "go to row" still reach any row).
+function wheelRows(e) {
+  if (extent() * grid.rowH <= MAX_HEIGHT || e.ctrlKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) return;
+  e.preventDefault();
+  const unit = e.deltaMode === 1 ? grid.rowH : e.deltaMode === 2 ? $("scroller").clientHeight : 1;
+  grid.wheel += e.deltaY * unit;
+  const rows = Math.trunc(grid.wheel / grid.rowH);
+  if (!rows) return;
+  grid.wheel -= rows * grid.rowH;
+  gotoRow(Math.min(grid.first + 1 + rows, Math.max(1, extent() - fitRows() + 1)));
 }
