@@ -77,6 +77,7 @@ def run_query(page, text: str, since: str = "", until: str = "") -> None:
     page.fill("#until", until)
     page.click("#run")
     expect(page.locator("#status")).to_contain_text(" of ")
+    expect(page.locator("#cancel")).to_be_hidden()  # the count and the timeline have come too
 
 
 def table(page, selector: str) -> list[list[str]]:
@@ -93,13 +94,20 @@ def status_starts(page, text: str) -> None:
     expect(page.locator("#status")).to_have_text(re.compile("^" + re.escape(text)))
 
 
+def go_to_row(page, n: int) -> None:
+    page.fill("#goto", str(n))
+    page.press("#goto", "Enter")
+    expect(page.locator("#grid tbody th.rownum").first).to_have_text(f"{n:,}")
+    expect(page.locator("#grid td.loading")).to_have_count(0)
+
+
 def cell(page, text: str):
     return page.locator("#grid td", has_text=text).first
 
 
 def test_the_demo_question_by_clicking(page, shots: Path) -> None:
     run_query(page, FAILED_LOGINS)
-    header = page.locator("#grid thead th").all_text_contents()
+    header = page.locator("#grid thead th:not(.rownum)").all_text_contents()
     assert header == ["time", "vendor", "action", "category", "outcome", "actor_name", "source_ip", "target_name"]
     rows = grid(page)
     assert [(r[0], r[1], r[2], None if r[5] == "NULL" else r[5]) for r in rows] == README_ANSWER
@@ -154,7 +162,7 @@ def test_the_query_box_completes_columns_fields_and_values(page) -> None:
 def test_the_columns_box_picks_columns(page) -> None:
     page.fill("#columns", "time,actor_name,errCode")
     run_query(page, FAILED_LOGINS)
-    assert page.locator("#grid thead th").all_text_contents() == ["time", "actor_name", "errCode"]
+    assert page.locator("#grid thead th:not(.rownum)").all_text_contents() == ["time", "actor_name", "errCode"]
     assert grid(page)[3] == ["2025-11-20T09:14:40.118Z", "alex.example@example.com", "403042"]
 
 
@@ -172,9 +180,11 @@ def test_exclude_keeps_nulls_and_sorting_is_server_side(page) -> None:
     page.click("#grid thead th[data-column='actor_name']")
     page.wait_for_selector("#grid thead th.sorted-desc")
     names = [r[5] for r in grid(page)]
-    assert len(names) == 200 and names == sorted(names, reverse=True)
-    page.click("#next")
-    status_starts(page, "rows 201–400 of 492")
+    assert len(names) > 10 and names == sorted(names, reverse=True)
+    go_to_row(page, 201)  # past the first page: asked of the server after the first page's last row
+    status_starts(page, "rows 201–")
+    names = [r[5] for r in grid(page)]
+    assert names == sorted(names, reverse=True) and "…" not in names
 
 
 def test_a_download_is_what_the_cli_writes(page, sample_db: Path, cli) -> None:
@@ -260,3 +270,59 @@ def test_hostile_values_render_as_text(browser, tmp_path_factory: pytest.TempPat
         page.screenshot(path=str(shots / "serve-hostile.png"))
         assert dialogs == []
         context.close()
+
+
+def cli_rows(cli, db: Path, sql: str) -> list[list[str]]:
+    result = cli("query", "--db", db, "--format", "csv", sql)
+    assert result.exit_code == 0, result.output
+    return [line.split(",") for line in result.stdout.splitlines()[1:]]
+
+
+def test_scrolling_shows_each_rows_own_event(page, sample_db: Path, cli, shots: Path) -> None:
+    expected = cli_rows(cli, sample_db, "SELECT event_key FROM events ORDER BY time, source_file, source_row")
+    assert len(expected) == 492
+    run_query(page, "")
+    page.click("#pick-columns")
+    page.check("#picker input[data-column='event_key']")  # shown: the key names the row
+    keys = page.locator("#grid tbody td:last-child")
+    expect(keys.first).to_have_text(expected[0][0])
+    go_to_row(page, 300)
+    assert keys.first.text_content() == expected[299][0]
+    status_starts(page, "rows 300–")
+    # the mouse wheel, down to the end of the result: the last row is number 492 with its own key
+    box = page.locator("#scroller").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(40):
+        page.mouse.wheel(0, 2000)
+    expect(page.locator("#grid tbody th.rownum").last).to_have_text("492")
+    expect(page.locator("#grid td.loading")).to_have_count(0)
+    assert keys.last.text_content() == expected[491][0]
+    shown = [int(n.replace(",", "")) for n in page.locator("#grid tbody th.rownum").all_text_contents()]
+    assert [expected[n - 1][0] for n in shown] == keys.all_text_contents()
+    page.screenshot(path=str(shots / "serve-scrolled.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 900})
+
+
+def test_hidden_columns_stay_hidden_after_a_reload(page) -> None:
+    run_query(page, FAILED_LOGINS)
+    page.click("#pick-columns")
+    page.uncheck("#picker input[data-column='vendor']")
+    page.uncheck("#picker input[data-column='source_ip']")
+    shown = ["time", "action", "category", "outcome", "actor_name", "target_name"]
+    assert page.locator("#grid thead th:not(.rownum)").all_text_contents() == shown
+    assert grid(page)[0][:2] == ["2025-11-20T07:41:19.902Z", "LOGIN_FAILED"]
+    page.reload()
+    run_query(page, FAILED_LOGINS)
+    assert page.locator("#grid thead th:not(.rownum)").all_text_contents() == shown
+    page.click("#pick-columns")
+    assert not page.locator("#picker input[data-column='vendor']").is_checked()
+    page.check("#picker input[data-column='vendor']")
+    assert page.locator("#grid thead th:not(.rownum)").all_text_contents()[:2] == ["time", "vendor"]
+
+
+def test_a_long_query_shows_its_progress_and_is_cancelled(page) -> None:
+    page.fill("#query", SLOW)
+    page.click("#run")
+    expect(page.locator("#progress-text")).to_have_text(re.compile(r"^running… \d+% · \d+s$"), timeout=60_000)
+    page.click("#cancel")
+    expect(page.locator("#error")).to_have_text("error: query cancelled")
+    expect(page.locator("#progress")).to_be_hidden()

@@ -1,6 +1,6 @@
 """`auditql serve`: a local, read-only web view of an archive — a query box for all three query forms, a
-paged grid, the magnifier, the record panel, downloads, a timeline and the archive's custody — for people
-who work in a browser rather than a terminal or a notebook (issue 19; docs/serve.md).
+grid that scrolls through any result, the magnifier, the record panel, downloads, a timeline and the
+archive's custody — for people who work in a browser rather than a terminal or a notebook (issue 19; docs/serve.md).
 
 A thin front end: Starlette routes (this package) over the facade (api.py), static assets shipped in the
 package (no CDN, no build step), and the security in security.py (loopback, per-launch token, Host check,
@@ -17,7 +17,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from auditql.serve import completion, downloads, overview, views
+from auditql.serve import completion, downloads, grid, overview, views
 from auditql.serve.security import Guard
 from auditql.serve.views import Settings
 
@@ -34,7 +34,8 @@ def application(settings: Settings, token: str, hosts: frozenset[str]) -> Guard:
     """The whole web app for one archive, wrapped in its guard (token, Host check, security headers)."""
     routes = [
         Route("/", _page),
-        Route("/api/rows", views.rows_page),
+        Route("/api/rows", grid.rows_page),
+        Route("/api/progress", grid.progress),
         Route("/api/count", views.row_count),
         Route("/api/cancel", views.cancel),
         Route("/api/complete", completion.complete),

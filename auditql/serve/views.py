@@ -69,6 +69,13 @@ def _reader(settings: Settings, run: str | None = None) -> Iterator[api.Connecti
                         _RUNNING.pop(run, None)
 
 
+def progress_of(run: str) -> float:
+    """DuckDB's estimate of how far the furthest query of `run` has got, in percent; -1 when none runs or
+    DuckDB cannot tell. Asked under the lock, so a reader is never closed while it is being asked."""
+    with _RUNNING_LOCK:
+        return max((api.query_progress(con) for con in _RUNNING.get(run, [])), default=-1.0)
+
+
 def cancel(request: Request) -> JSONResponse:
     """Interrupt every query running under `run`, and refuse any that starts later. DuckDB ignores an
     interrupt that arrives before a query executes (while it is still being translated), so the readers
@@ -109,11 +116,16 @@ def _cell(value: Any, column_type: str) -> str | None:
     return None if value is None else cell_text(value, column_type)
 
 
-def _prepared(con: api.Connection, request: Request, table_view: bool = True) -> Any:
+def _picked(request: Request) -> list[str] | None:
+    return [c.strip() for c in request.query_params.get("columns", "").split(",") if c.strip()] or None
+
+
+def _prepared(con: api.Connection, request: Request, table_view: bool = True, helpers: tuple[str, ...] = ()) -> Any:
     """The query of a request (`q`, `since`, `until`, `vendor`, `columns`) translated for this archive.
     `columns` is `--columns`: comma-separated canonical names or raw fields (for SQL, which result columns).
     table_view: without `columns`, the WHERE and REST forms show the columns a person reads (as on a
-    terminal); with or without, the grid also gets `event_key`, which opens the record. A download
+    terminal); with or without, the grid also gets `event_key`, which opens the record, and `helpers` (the
+    columns its pages are keyed by: `added_helpers` says which to drop before answering). A download
     (table_view False) carries every column, or exactly `columns`, as `auditql query --format csv` does."""
     q = request.query_params
     since, until = q.get("since") or None, q.get("until") or None
@@ -123,12 +135,22 @@ def _prepared(con: api.Connection, request: Request, table_view: bool = True) ->
         vendor=q.get("vendor") or None,
     )
     text = q.get("q", "").strip() or "TRUE"  # no query: every event (in the time range), as `query --since`
-    picked = [c.strip() for c in q.get("columns", "").split(",") if c.strip()] or None
+    picked = _picked(request)
     t = api.prepare(con, text, columns=picked, **options)
     if table_view and t.form != "sql":
         shown = picked or list(api.TABLE_COLUMNS)
-        t = api.prepare(con, text, columns=[*shown, *(["event_key"] if "event_key" not in shown else [])], **options)
+        extra = [c for c in ("event_key", *helpers) if c not in shown]
+        t = api.prepare(con, text, columns=[*shown, *dict.fromkeys(extra)], **options)
     return t
+
+
+def added_helpers(request: Request, form: str, helpers: tuple[str, ...]) -> set[str]:
+    """The helper columns `_prepared` added that the user did not ask for (event_key stays: it opens the
+    record)."""
+    if form == "sql":
+        return set()
+    shown = _picked(request) or list(api.TABLE_COLUMNS)
+    return {h for h in helpers if h != "event_key" and h not in shown}
 
 
 def _number(request: Request, name: str, default: int) -> int:
@@ -136,38 +158,6 @@ def _number(request: Request, name: str, default: int) -> int:
         return int(request.query_params.get(name, default))
     except ValueError:
         raise QueryError(f"{name} must be a whole number") from None
-
-
-def rows_page(request: Request) -> JSONResponse:
-    """One page of a query's rows: `q`, `since`, `until`, `offset`, `size`, `sort` (a column), `desc`."""
-    settings: Settings = request.app.state.settings
-    try:
-        with _reader(settings, request.query_params.get("run")) as con:
-            t = _prepared(con, request)
-            order: list[tuple[str, bool]] = []
-            sort = request.query_params.get("sort")
-            if sort:
-                first = api.run(con, paging.page(t, 0, 1), timeout=settings.timeout)  # the result's columns
-                if sort not in first.columns:
-                    raise QueryError(f"{sort} is not a column of this result. Try one of: {', '.join(first.columns)}")
-                keys = [(c, False) for c, ty in zip(first.columns, first.types, strict=True) if ty != "JSON"]
-                order = [(sort, request.query_params.get("desc") == "1"), *(k for k in keys if k[0] != sort)]
-            size = min(_number(request, "size", PAGE_ROWS), paging.MAX_PAGE)
-            offset = _number(request, "offset", 0)
-            result = api.run(con, paging.page(t, offset, size, order), timeout=settings.timeout)
-    except Exception as exc:
-        return _error(exc, settings)
-    return JSONResponse(
-        {
-            "form": t.form,
-            "columns": result.columns,
-            "types": result.types,
-            "rows": [[_cell(v, ty) for v, ty in zip(row, result.types, strict=True)] for row in result.rows],
-            "offset": offset,
-            "warnings": list(t.warnings),
-            "elapsed": round(result.elapsed, 4),
-        }
-    )
 
 
 def row_count(request: Request) -> JSONResponse:

@@ -72,6 +72,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_pruning.py": "partition pruning",
     "tests/test_serve_http.py": "web view",
     "tests/test_serve_browser.py": "web view",
+    "tests/test_serve_paging.py": "web view",
     "tests/test_query_refine.py": "web view",
 }
 COMMAND = "python tests/corpus/scorecard.py"

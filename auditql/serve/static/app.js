@@ -3,11 +3,10 @@
 "use strict";
 
 const TOKEN = new URLSearchParams(location.search).get("token") || "";
-const PAGE = 200;
 const HISTORY_KEY = "auditql.history";
 const COLORS = ["#1f5fbf", "#d9822b", "#2e9e5b", "#b3261e", "#7b4fb8", "#5a6b7d", "#c4459a", "#8c7a1e"];
 
-const state = { run: "", running: 0, q: "", since: "", until: "", pick: "", offset: 0, sort: null, desc: false, total: null, columns: [], types: [], rows: [], cell: null };
+const state = { run: "", running: 0, started: 0, q: "", since: "", until: "", pick: "", sort: null, desc: false, cell: null };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, text, cls) {
@@ -60,10 +59,11 @@ async function api(path, extra) {
   const tracked = ["/api/rows", "/api/count", "/api/timeline"].includes(path);
   if (tracked) busy(1);
   let response;
-  try { response = await fetch(`${path}?${params(extra)}`, { headers: { "X-Auditql-Token": TOKEN } }); }
-  finally { if (tracked) busy(-1); }
   let body;
-  try { body = await response.json(); } catch { body = { error: { text: `error: ${response.status} ${response.statusText}` } }; }
+  try {
+    response = await fetch(`${path}?${params(extra)}`, { headers: { "X-Auditql-Token": TOKEN } });
+    try { body = await response.json(); } catch { body = { error: { text: `error: ${response.status} ${response.statusText}` } }; }
+  } finally { if (tracked) busy(-1); }
   if (!response.ok || body.error) throw body.error || { text: `error: ${response.status}` };
   return body;
 }
@@ -74,12 +74,41 @@ function showError(error) {
   box.hidden = !error;
 }
 
-// --- query, grid, paging -------------------------------------------------------------------------------
+// --- query, progress, cancel --------------------------------------------------------------------------
 // Each query gets a run id; its page, count and timeline requests carry it, so Cancel (or a new query)
-// interrupts all three on the server (`/api/cancel`).
+// interrupts them all on the server (`/api/cancel`), and `/api/progress` says how far they have got.
+let progressTimer = null;
+
 function busy(delta) {
   state.running += delta;
-  $("cancel").hidden = state.running <= 0;
+  const on = state.running > 0;
+  $("cancel").hidden = !on;
+  if (on && !progressTimer) {
+    state.started = performance.now();
+    drawProgress(-1);
+    progressTimer = setInterval(askProgress, 400);
+  } else if (!on && progressTimer) {
+    clearInterval(progressTimer);
+    progressTimer = null;
+    $("progress").hidden = true;
+  }
+}
+
+async function askProgress() {
+  const run = state.run;
+  try {
+    const response = await fetch(`/api/progress?${new URLSearchParams({ run })}`, { headers: { "X-Auditql-Token": TOKEN } });
+    const body = await response.json();
+    if (run === state.run && progressTimer) drawProgress(Number(body.percent));
+  } catch { /* the next poll tries again */ }
+}
+
+// DuckDB's own estimate of the share done (-1 when it cannot tell yet), and the time taken so far
+function drawProgress(percent) {
+  const seconds = Math.round((performance.now() - state.started) / 1000);
+  $("progress").hidden = false;
+  $("progress-fill").style.width = percent >= 0 ? `${Math.min(100, percent)}%` : "0";
+  $("progress-text").textContent = percent >= 0 ? `running… ${Math.floor(percent)}% · ${seconds}s` : `running… ${seconds}s`;
 }
 
 function cancelRun() {
@@ -88,36 +117,35 @@ function cancelRun() {
   }
 }
 
-async function run(offset) {
-  if (!offset) {  // a new query (or a new sort): read the box; paging keeps the query it pages
-    cancelRun();
-    state.run = crypto.randomUUID();
-    state.q = $("query").value;
-    state.since = $("since").value.trim();
-    state.until = $("until").value.trim();
-    state.pick = $("columns").value.trim();
-    state.total = null;
-    remember(state.q);
-  }
+// A new query (or a new sort): read the boxes, start a run, show its first page, then ask for its count and
+// timeline; the grid asks for further pages as it is scrolled (grid.js).
+async function run() {
+  cancelRun();
+  state.run = crypto.randomUUID();
+  state.q = $("query").value;
+  state.since = $("since").value.trim();
+  state.until = $("until").value.trim();
+  state.pick = $("columns").value.trim();
+  remember(state.q);
+  gridReset(state.run);
   const mine = state.run;
-  state.offset = offset || 0;
   updateDownloads();
   hideMenu();
   $("status").textContent = "running…";
   try {
-    const page = await api("/api/rows", { offset: state.offset, size: PAGE, sort: state.sort, desc: state.desc ? 1 : 0 });
-    if (mine !== state.run) return;  // a newer query replaced this one
+    const page = await fetchPage(0);
+    if (!page || mine !== state.run) return;  // a newer query replaced this one
     showError(null);
-    Object.assign(state, { columns: page.columns, types: page.types, rows: page.rows });
     const warn = $("warnings");
     warn.textContent = page.warnings.map((w) => `warning: ${w}`).join("\n");
     warn.hidden = !page.warnings.length;
-    drawGrid(page);
-    drawStatus(page.elapsed);
-    if (state.total === null) {
-      api("/api/count").then((c) => { if (mine === state.run) { state.total = c.rows; drawStatus(page.elapsed); } }).catch(() => {});
-      drawTimeline(mine);
+    drawHeader();
+    drawPicker();
+    drawRows();
+    if (grid.total === null) {
+      api("/api/count").then((c) => { if (mine === state.run) { grid.total = c.rows; drawRows(); } }).catch(() => {});
     }
+    drawTimeline(mine);
   } catch (error) {
     if (mine !== state.run) return;
     showError(error);
@@ -125,54 +153,11 @@ async function run(offset) {
   }
 }
 
-function drawStatus(elapsed) {
-  const first = state.rows.length ? state.offset + 1 : 0;
-  const last = state.offset + state.rows.length;
-  const of = state.total === null ? "" : ` of ${state.total.toLocaleString("en")}`;
-  $("status").textContent = `rows ${first.toLocaleString("en")}–${last.toLocaleString("en")}${of} · ${elapsed}s`;
-  $("prev").disabled = state.offset === 0;
-  $("next").disabled = state.rows.length < PAGE || (state.total !== null && last >= state.total);
-}
-
-// event_key opens the record; it is shown only when asked for by name
-const hidden = (name) => name === "event_key" && !state.pick.split(",").map((c) => c.trim()).includes("event_key");
-
-function drawGrid(page) {
-  const head = $("grid").tHead;
-  const body = $("grid").tBodies[0];
-  head.replaceChildren();
-  body.replaceChildren();
-  const tr = el("tr");
-  page.columns.forEach((name) => {
-    if (hidden(name)) return;
-    const th = el("th", name);
-    th.dataset.column = name;
-    if (state.sort === name) th.className = state.desc ? "sorted-desc" : "sorted-asc";
-    th.addEventListener("click", () => sortBy(name));
-    tr.append(th);
-  });
-  head.append(tr);
-  const fragment = document.createDocumentFragment();
-  page.rows.forEach((row, r) => {
-    const line = el("tr");
-    row.forEach((value, c) => {
-      if (hidden(page.columns[c])) return;
-      const td = cellOf("td", value, true);
-      td.dataset.row = String(r);
-      td.dataset.col = String(c);
-      if (value !== null && value.length > 40) td.setAttribute("title", td.textContent.slice(0, 2000));
-      line.append(td);
-    });
-    fragment.append(line);
-  });
-  body.append(fragment);
-}
-
 function sortBy(name) {
   if (state.sort !== name) { state.sort = name; state.desc = false; }
   else if (!state.desc) state.desc = true;
   else { state.sort = null; state.desc = false; }
-  run(0);
+  run();
 }
 
 // --- the magnifier -------------------------------------------------------------------------------------
@@ -182,7 +167,7 @@ function openMenu(td) {
   const box = td.getBoundingClientRect();
   menu.style.left = `${box.left + window.scrollX}px`;
   menu.style.top = `${box.bottom + window.scrollY}px`;
-  $("menu-record").hidden = !state.columns.includes("event_key");
+  $("menu-record").hidden = !grid.columns.includes("event_key");
   menu.hidden = false;
 }
 
@@ -193,11 +178,11 @@ async function magnify(exclude) {
   hideMenu();
   try {
     const edited = await api("/api/magnify", {
-      column: state.columns[col], type: state.types[col], value: JSON.stringify(state.rows[row][col]), exclude: exclude ? 1 : 0,
+      column: grid.columns[col], type: grid.types[col], value: JSON.stringify(rowAt(row)[col]), exclude: exclude ? 1 : 0,
     });
     $("query").value = edited.query;
     state.sort = null;
-    run(0);
+    run();
   } catch (error) { showError(error); }
 }
 
@@ -205,7 +190,7 @@ async function magnify(exclude) {
 let shownRecord = null;
 
 async function openRecord() {
-  const key = state.rows[state.cell.row][state.columns.indexOf("event_key")];
+  const key = rowAt(state.cell.row)[grid.columns.indexOf("event_key")];
   hideMenu();
   try {
     const record = await api("/api/record", { key });
@@ -397,7 +382,7 @@ async function drawTimeline(mine) {
     const iso = (x) => new Date(first + (x / width) * span).toISOString().replace(".000Z", "Z");
     $("since").value = iso(a);
     $("until").value = iso(b);
-    run(0);
+    run();
   };
   if (releaseTimeline) window.removeEventListener("mouseup", releaseTimeline);  // one chart, one listener
   releaseTimeline = release;
@@ -468,26 +453,30 @@ function showView(name) {
 
 // --- wiring --------------------------------------------------------------------------------------------
 document.addEventListener("DOMContentLoaded", () => {
-  $("run").addEventListener("click", () => run(0));
+  $("run").addEventListener("click", () => run());
   $("cancel").addEventListener("click", cancelRun);
   $("query").addEventListener("keydown", (e) => {
     if (completionKeys(e)) return;
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); closeCompletion(); run(0); }
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); closeCompletion(); run(); }
   });
   $("query").addEventListener("input", scheduleCompletion);
   $("query").addEventListener("blur", () => setTimeout(closeCompletion, 150));
-  $("prev").addEventListener("click", () => run(Math.max(0, state.offset - PAGE)));
-  $("next").addEventListener("click", () => run(state.offset + PAGE));
+  $("scroller").addEventListener("scroll", () => { if (grid.columns.length) requestAnimationFrame(drawRows); }, { passive: true });
+  window.addEventListener("resize", () => { if (grid.columns.length) drawRows(); });
+  $("scroller").addEventListener("wheel", wheelRows, { passive: false });
+  $("goto").addEventListener("keydown", (e) => { if (e.key === "Enter") gotoRow(Number($("goto").value)); });
+  $("pick-columns").addEventListener("click", () => { $("picker").hidden = !$("picker").hidden; });
+  document.addEventListener("mousedown", (e) => { if (!e.target.closest(".picker-wrap")) $("picker").hidden = true; });
   $("grid").tBodies[0].addEventListener("click", (e) => { const td = e.target.closest("td"); if (td) openMenu(td); });
   $("menu-filter").addEventListener("click", () => magnify(false));
   $("menu-exclude").addEventListener("click", () => magnify(true));
   $("menu-record").addEventListener("click", openRecord);
   $("close-record").addEventListener("click", () => { $("record").hidden = true; });
   $("copy-json").addEventListener("click", copyRecord);
-  $("history").addEventListener("change", (e) => { if (e.target.value) { $("query").value = e.target.value; run(0); } });
+  $("history").addEventListener("change", (e) => { if (e.target.value) { $("query").value = e.target.value; run(); } });
   $("nav-query").addEventListener("click", () => showView("query"));
   $("nav-archive").addEventListener("click", () => showView("archive"));
-  document.addEventListener("keydown", (e) => { if (e.key === "Escape") { hideMenu(); $("record").hidden = true; } });
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape") { hideMenu(); $("record").hidden = true; $("picker").hidden = true; } });
   drawHistory();
   updateDownloads();
 });

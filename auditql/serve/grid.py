@@ -1,0 +1,162 @@
+"""The grid's rows: one page of a query's result at any depth, in its own order or sorted by a clicked
+column, and how far a running query has got.
+
+Deep pages cost what the first page costs: each page comes back with the sort key of its first and last
+rows (`first`, `last`, an opaque cursor to the browser), and the page next to it is asked `after` or `before`
+that key (a keyset, query/paging.py), never `OFFSET` 900,000. A jump to a row with no page loaded next to it
+(the scrollbar dragged far) finds that row's key once with a narrow OFFSET query, then reads by keyset.
+
+The cursor comes back from the browser, so it is decoded into plain values of a few tagged kinds and only
+ever bound as query parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from auditql import api
+from auditql.errors import QueryError
+from auditql.query import paging
+from auditql.serve import views
+
+# The columns that name one event: its file and its record's position there. Not event_key: two identical
+# lines of one export are two events with one content key. The grid asks for them (and for event_key,
+# which opens the record) when the user's columns lack them, and drops them before answering.
+UNIQUE = ("source_file", "source_row")
+HELPERS = ("event_key", *UNIQUE)
+
+
+def _tagged(value: object) -> list[str] | bool | None:
+    """A key value as JSON that comes back exactly (False: a kind the cursor cannot carry)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return ["b", "1" if value else "0"]
+    if isinstance(value, int):
+        return ["i", str(value)]
+    if isinstance(value, float):
+        return ["f", repr(value)]
+    if isinstance(value, Decimal):
+        return ["n", str(value)]
+    if isinstance(value, datetime):
+        return ["t", value.isoformat()]
+    if isinstance(value, date):
+        return ["d", value.isoformat()]
+    if isinstance(value, str):
+        return ["s", value]
+    return False
+
+
+_READ: dict[str, Callable[[str], object]] = {
+    "b": lambda s: s == "1",
+    "i": int,
+    "f": float,
+    "n": Decimal,
+    "t": datetime.fromisoformat,
+    "d": date.fromisoformat,
+    "s": str,
+}
+
+
+def _cursor(row: tuple, positions: list[int]) -> list | None:
+    key = [_tagged(row[i]) for i in positions]
+    return None if any(k is False for k in key) else key
+
+
+def _key(text: str) -> list[object]:
+    """A cursor from the browser back as values, or a plain refusal."""
+    try:
+        key = json.loads(text)
+        if not isinstance(key, list):
+            raise ValueError
+        return [None if k is None else _READ[k[0]](k[1]) for k in key]
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise QueryError("this page's position is not one the server gave: run the query again") from None
+
+
+def _order(request: Request, t: Any, columns: list[str], types: list[str]) -> tuple[list[tuple[str, bool]], bool]:
+    """The page's sort order, and whether it can be read by keyset (it ends with unique columns)."""
+    sort = request.query_params.get("sort")
+    keyed = all(c in columns for c in UNIQUE)
+    if sort:
+        if sort not in columns:
+            raise QueryError(f"{sort} is not a column of this result. Try one of: {', '.join(columns)}")
+        first = (sort, request.query_params.get("desc") == "1")
+        if keyed:
+            return [first, *((c, False) for c in UNIQUE if c != sort)], True
+        keys = [(c, False) for c, ty in zip(columns, types, strict=True) if ty != "JSON" and c != sort]
+        return [first, *keys], False  # every column as tie-breakers: a fixed order, by OFFSET
+    own = paging.own_order(t)
+    if own is not None and keyed and all(c in columns for c, _ in own):
+        named = {c for c, _ in own}
+        return [*own, *((c, False) for c in UNIQUE if c not in named)], True
+    return [], False  # the query's own order, by OFFSET
+
+
+def rows_page(request: Request) -> JSONResponse:
+    """One page of a query's rows: `q`, `since`, `until`, `columns`, `sort`, `desc`, `size`, and where: `after`
+    or `before` (a cursor from a page already read) or else `offset` (a row number)."""
+    settings: views.Settings = request.app.state.settings
+    q = request.query_params
+    try:
+        with views._reader(settings, q.get("run")) as con:
+            t = views._prepared(con, request, helpers=HELPERS)
+            added = views.added_helpers(request, t.form, HELPERS)
+            shape = api.run(con, paging.described(t), timeout=settings.timeout)
+            order, keyed = _order(request, t, shape.columns, shape.types)
+            # the query's own order, or one the page sorts by (then the query's own sort is dropped)
+            inside = not order or (keyed and order == paging.own_order(t))
+            sorted_t = t if inside else paging.unordered(t)
+            size = min(views._number(request, "size", views.PAGE_ROWS), paging.MAX_PAGE)
+            offset = views._number(request, "offset", 0)
+            after, before = q.get("after"), q.get("before")
+            backward = False
+            if keyed and after:
+                wanted = paging.keyset(sorted_t, order, _key(after), size, sort=not inside)
+            elif keyed and before:  # backward: sorted in reverse, here
+                backward = True
+                wanted = paging.keyset(paging.unordered(t), order, _key(before), size, backward=True)
+            elif keyed and offset > 0:  # a jump: the key of the row before, once, then the page by keyset
+                edge = api.run(
+                    con, paging.boundary(sorted_t, order, offset - 1, sort=not inside), timeout=settings.timeout
+                ).rows
+                wanted = (
+                    paging.keyset(sorted_t, order, list(edge[0]), size, sort=not inside)
+                    if edge
+                    else paging.page(sorted_t, offset, size, () if inside else order)
+                )
+            else:
+                wanted = paging.page(sorted_t, offset, size, () if inside else order)
+            result = api.run(con, wanted, timeout=settings.timeout)
+    except Exception as exc:
+        return views._error(exc, settings)
+    rows = result.rows[::-1] if backward else result.rows
+    positions = [result.columns.index(c) for c, _ in order] if keyed else []
+    kept = [i for i, c in enumerate(result.columns) if c not in added]
+    return JSONResponse(
+        {
+            "form": t.form,
+            "columns": [result.columns[i] for i in kept],
+            "types": [result.types[i] for i in kept],
+            "rows": [[views._cell(row[i], result.types[i]) for i in kept] for row in rows],
+            "offset": offset,
+            "first": _cursor(rows[0], positions) if keyed and rows else None,
+            "last": _cursor(rows[-1], positions) if keyed and rows else None,
+            "keyset": keyed,
+            "warnings": list(t.warnings),
+            "elapsed": round(result.elapsed, 4),
+        }
+    )
+
+
+def progress(request: Request) -> JSONResponse:
+    """How far the queries of a run have got, by DuckDB's estimate: the highest percentage among them, or
+    -1 when none is running or DuckDB cannot tell yet (the page then shows only the time it has taken)."""
+    return JSONResponse({"percent": views.progress_of(request.query_params.get("run", ""))})

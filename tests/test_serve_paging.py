@@ -1,0 +1,152 @@
+"""The grid's pages at any depth (`/api/rows` with `after` / `before` cursors, or a jump by row number): the
+exact rows `auditql query --format csv` gives for the same ORDER BY … LIMIT … OFFSET, in the query's own
+order and in a clicked sort with NULLs; a forged cursor refused in one line; and a running query's
+progress (`/api/progress`). Against the real sample archive, the server in-process over HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from serve_server import Served, thread_server
+from test_serve_http import SLOW, api, request
+
+SIZE = 100
+TOTAL = 492  # events in the sample archive
+
+
+@pytest.fixture(scope="module")
+def served(sample_db: Path) -> Iterator[Served]:
+    with thread_server(sample_db) as s:
+        yield s
+
+
+def cli_rows(cli, db: Path, sql: str) -> list[list[str]]:
+    result = cli("query", "--db", db, "--format", "csv", sql)
+    assert result.exit_code == 0, result.output
+    return list(csv.reader(io.StringIO(result.stdout)))[1:]
+
+
+def walk(served: Served, size: int = SIZE, **query: object) -> list[dict]:
+    """Every page of a query, each asked after the last row of the one before (the way the grid scrolls)."""
+    pages = [api(served, "/api/rows", size=size, **query)]
+    while len(pages[-1]["rows"]) == size:
+        before = pages[-1]
+        assert before["keyset"] is True and before["last"] is not None
+        offset = before["offset"] + size
+        pages.append(api(served, "/api/rows", size=size, offset=offset, after=json.dumps(before["last"]), **query))
+    return pages
+
+
+def picked(page: dict, *names: str) -> list[list[str]]:
+    at = [page["columns"].index(n) for n in names]
+    return [["" if row[i] is None else row[i] for i in at] for row in page["rows"]]
+
+
+def test_a_deep_page_is_the_clis_rows_however_it_is_reached(served: Served, sample_db: Path, cli) -> None:
+    pages = walk(served, q="")
+    assert [len(p["rows"]) for p in pages] == [100, 100, 100, 100, 92]
+    expected = cli_rows(
+        cli,
+        sample_db,
+        "SELECT time, vendor, actor_name, event_key FROM events ORDER BY time, source_file, "
+        "source_row LIMIT 100 OFFSET 300",
+    )
+    assert len(expected) == 100 and expected[0][0].endswith("Z")
+    assert picked(pages[3], "time", "vendor", "actor_name", "event_key") == expected
+    # the same page by a jump to row 300 (no page loaded next to it), and backward from the page after it
+    jumped = api(served, "/api/rows", q="", size=SIZE, offset=300)
+    back = api(served, "/api/rows", q="", size=SIZE, offset=300, before=json.dumps(pages[4]["first"]))
+    assert jumped["rows"] == back["rows"] == pages[3]["rows"]
+    # the grid's columns: the helper keys are not shown, event_key (which opens the record) is
+    assert pages[3]["columns"] == [
+        "time",
+        "vendor",
+        "action",
+        "category",
+        "outcome",
+        "actor_name",
+        "source_ip",
+        "target_name",
+        "event_key",
+    ]
+
+
+@pytest.mark.parametrize("desc", ["", "1"])
+def test_a_sorted_result_pages_through_nulls_in_a_stable_order(served: Served, sample_db: Path, cli, desc) -> None:
+    pages = walk(served, 50, q="", sort="actor_name", desc=desc)
+    shown = [row for p in pages for row in picked(p, "actor_name", "event_key")]
+    nulls = [row for p in pages for row in p["rows"] if row[p["columns"].index("actor_name")] is None]
+    direction = "DESC" if desc else "ASC"
+    expected = cli_rows(
+        cli,
+        sample_db,
+        f"SELECT actor_name, event_key FROM events ORDER BY actor_name {direction} NULLS LAST, source_file, source_row",
+    )
+    assert len(shown) == TOTAL and shown == expected
+    assert len(nulls) == 91 and shown[-91][0] == ""  # the NULLs, last (as in DuckDB), across a page boundary
+    again = walk(served, 50, q="", sort="actor_name", desc=desc)
+    assert [p["rows"] for p in again] == [p["rows"] for p in pages]  # the same order every time
+
+
+def test_a_filtered_rest_query_keeps_its_own_order(served: Served, sample_db: Path, cli) -> None:
+    rest = "SELECT * FROM auditLog WHERE vendor = 'sap_cdc' ORDER BY action DESC"
+    pages = walk(served, q=rest)
+    shown = [row for p in pages for row in picked(p, "action", "event_key")]
+    expected = cli_rows(
+        cli,
+        sample_db,
+        "SELECT action, event_key FROM events WHERE vendor = 'sap_cdc' "
+        "ORDER BY action DESC, time, source_file, source_row",
+    )
+    assert len(shown) == len(expected) > SIZE and shown == expected
+
+
+def test_an_sql_result_without_the_keys_pages_by_offset(served: Served) -> None:
+    sql = "SELECT vendor, action FROM events"
+    first = api(served, "/api/rows", q=sql, size=SIZE)
+    assert first["keyset"] is False and first["last"] is None
+    second = api(served, "/api/rows", q=sql, size=SIZE, offset=SIZE)
+    whole = api(served, "/api/rows", q=sql, size=2 * SIZE)
+    assert first["rows"] + second["rows"] == whole["rows"]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ['[["x", "1"]]', '{"a": 1}', "not json", '[["s", "a"]]', '[["i", "seven"], ["s", "f"], ["i", "1"]]'],
+)
+def test_a_forged_cursor_is_one_line(served: Served, cursor: str) -> None:
+    status, _, body = request(served, "/api/rows", {"q": "", "after": cursor, "offset": "200"})
+    message = json.loads(body)["error"]["message"]
+    assert status == 400
+    assert message in (
+        "this page's position is not one the server gave: run the query again",
+        "this page's position does not match the sort order: run the query again",
+    )
+
+
+def test_a_running_query_reports_its_progress(served: Served) -> None:
+    from auditql.serve import views
+
+    assert api(served, "/api/progress", run="nothing-runs") == {"percent": -1}
+    answer: dict = {}
+    running = threading.Thread(target=lambda: answer.update(r=request(served, "/api/rows", {"q": SLOW, "run": "p1"})))
+    running.start()
+    seen = -1.0
+    for _ in range(3000):  # DuckDB reports once the query has started executing
+        seen = api(served, "/api/progress", run="p1")["percent"]
+        if seen >= 0 or not running.is_alive():
+            break
+        time.sleep(0.05)
+    assert 0 <= seen < 100
+    assert api(served, "/api/cancel", run="p1") == {"cancelled": 1}
+    running.join(120)
+    assert json.loads(answer["r"][2])["error"]["message"] == "query cancelled"
+    assert "p1" not in views._RUNNING
+    assert api(served, "/api/progress", run="p1") == {"percent": -1}
