@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(peers.run(generate("gigya_ndjson", work / "exports", args.size), work, args.repeat))
     if "memory" in only:
         print("== 6. memory", flush=True)
-        sections.append(memory_bench.run(work, args.memory_limit_mb))
+        sections.append(memory_bench.run(work, args.memory_limit_mb, args.size))
     if "completion" in only and arch:
         print("== 7. completion", flush=True)
         sections.append(completion_bench.run(arch))

@@ -99,13 +99,17 @@ def run(archive: Archive, repeat: int) -> Section:
             section.add(Row(q.name, t_ours, t_hand, "DuckDB SQL", "≤ 1.2×", same and t_ours <= 1.2 * t_hand, note=note))
             section.commands += [f"-- {q.name}", f"auditql: {q.ours}", f"by hand: {q.hand};"]
         for q in QUESTIONS:
-            runs = []
+            # CPU time (translation is one thread of pure Python): on a shared machine the wall clock mostly
+            # measures the wait for a core; the wall median is in the note.
+            cpu, wall = [], []
             for _ in range(max(20, repeat)):
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 translate(q.ours, catalog)
-                runs.append(time.perf_counter() - started)
-            t = statistics.median(runs)
-            section.add(Row(f"translate: {q.name}", t * 1000, None, "", "< 5 ms", t < 0.005, unit="ms"))
+                cpu.append(time.process_time() - cpu_started)
+                wall.append(time.perf_counter() - started)
+            t = statistics.median(cpu)
+            note = f"CPU time; wall {statistics.median(wall) * 1000:.1f} ms"
+            section.add(Row(f"translate: {q.name}", t * 1000, None, "", "< 5 ms", t < 0.005, unit="ms", note=note))
         for q in QUESTIONS:
             if q.raw_where is None:
                 continue

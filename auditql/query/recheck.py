@@ -55,9 +55,11 @@ def check_sql(sql: str, ctx: Context, dialect: str | type[AuditQL] = AuditQL) ->
     try:
         check_tables(tree, ctx)
         generated_ctx = Context(sql)
-        for node in tree.walk():
+        parser_built = False
+        for node in tree.walk():  # one walk for both checks: translation time is per query (issue 20)
             _check_node(node, generated_ctx, other_engine)
-        if not other_engine and any(type(node) in PARSER_BUILT for node in tree.walk()):
+            parser_built = parser_built or type(node) in PARSER_BUILT
+        if not other_engine and parser_built:
             check_parser_calls(sql, generated_ctx.error, tokens)
     except QueryError as error:
         raise _refused(ctx, error.message) from None

@@ -131,7 +131,8 @@ def _translate(
     tree = people_to_sql(tree, ctx)
     if parsed.form == SQL and columns is not None:
         tree = options.pick_columns(tree, columns, ctx)
-    tree, values = _bind_parameters(tree)
+    # Without params no literal is a bound value (a placeholder was refused above): no walk to look for one.
+    tree, values = _bind_parameters(tree) if ctx.params else (tree, [])
     runnable = fields_read_once(tree.copy())  # DuckDB's text only: `tree` stays plain for other engines
     check_generated(runnable, ctx)
     sql = runnable.sql(dialect=AuditQL, identify=True, copy=False)  # the generator's own copy is `runnable`
