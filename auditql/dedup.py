@@ -70,7 +70,7 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
     # Content keys this file touches: the rule's M, I and best file, from every delivery on record.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _aq_groups AS
-            WITH d AS (SELECT * FROM deliveries WHERE content_key IN
+            WITH d AS (SELECT event_key, content_key, source_file, sha256 FROM deliveries WHERE content_key IN
                          (SELECT DISTINCT content_key FROM _aq_staged WHERE {GOOD})),
             ids AS (SELECT content_key, count(DISTINCT event_key) AS i FROM d
                     WHERE event_key <> content_key GROUP BY content_key),
