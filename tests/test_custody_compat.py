@@ -33,7 +33,8 @@ def test_an_archive_from_before_the_change_verifies_and_answers(archive: Path) -
     assert "chain: 9 entries, head b041896529842a9b327770bd6837adb4b3d250f6a18ac6854b1a1b21a2bc1d1c" in done.stdout
     assert "events: 68" in done.stdout
     assert done.stdout.splitlines()[-1] == "verified: the chain of custody holds"
-    done = run_auditql("query", "--db", archive, "--format", "csv", "SELECT vendor, count(*) AS n FROM events GROUP BY vendor")
+    query = "SELECT vendor, count(*) AS n FROM events GROUP BY vendor"
+    done = run_auditql("query", "--db", archive, "--format", "csv", query)
     assert done.returncode == 0, done.stderr
     assert sorted(done.stdout.splitlines()[1:]) == [
         "adobe_cja,12",
