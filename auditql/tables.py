@@ -33,7 +33,8 @@ REJECTS = """CREATE TABLE IF NOT EXISTS rejects (
 # from is on record, not only the one whose copy `events` shows. `raw` is kept only where the copy
 # differs from the stored event's (a CSV twin of a JSON record), or when a better copy replaced it.
 # `digest` / `raw_digest`: the content the copy delivered (digests.py), which its file's custody entry
-# commits to; an archive made before they existed gets them empty (not covered, says `verify`).
+# commits to; `raw_digest` only where `raw` is kept (docs/custody.md, "Storage versions"). An archive made
+# before they existed gets them empty (not covered, says `verify`).
 DELIVERIES: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS deliveries (
       event_key VARCHAR, content_key VARCHAR, source_file VARCHAR, sha256 VARCHAR, source_row BIGINT,
