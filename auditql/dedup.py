@@ -161,11 +161,18 @@ def _all_new(con: duckdb.DuckDBPyConnection) -> bool:
 def _keep_differing_raw(con: duckdb.DuckDBPyConnection, file: str, digest: str) -> None:
     """A copy that is not stored but differs from the stored copy of its event (a CSV twin of a JSON
     record, a page that changed between downloads) keeps its own `raw` on its delivery."""
-    con.execute(
-        f"""UPDATE deliveries d SET raw = s.raw, raw_digest = md5(s.raw::VARCHAR) FROM _aq_staged s
-            WHERE d.source_file = {file} AND d.sha256 = ? AND d.source_row = s.source_row AND s.{GOOD}
-              AND s.source_row NOT IN (SELECT source_row FROM _aq_new)
-              AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_key = s.event_key
-                              AND e.raw::VARCHAR = s.raw::VARCHAR)""",
-        [digest],
+    # Found first, written only if any: an UPDATE joining `deliveries` costs a pass over it even when no copy
+    # differs (a repeated download: 0.9 s CPU of a 250,000-record overlapping CJA export).
+    kept = _count(
+        con,
+        f"""CREATE OR REPLACE TEMP TABLE _aq_kept AS
+            SELECT s.source_row, s.raw FROM _aq_staged s ANTI JOIN _aq_new n USING (source_row)
+            WHERE s.{GOOD} AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_key = s.event_key
+                                            AND e.raw::VARCHAR = s.raw::VARCHAR)""",
     )
+    if kept:
+        con.execute(
+            f"""UPDATE deliveries d SET raw = k.raw, raw_digest = md5(k.raw::VARCHAR) FROM _aq_kept k
+                WHERE d.source_file = {file} AND d.sha256 = ? AND d.source_row = k.source_row""",
+            [digest],
+        )

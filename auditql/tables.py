@@ -76,10 +76,11 @@ SCRATCH: dict[str, str] = {
     "_aq_groups": "dedup: content keys shared by id-bearing and id-less copies",
     "_aq_drop": "dedup: stored copies a better copy replaces",
     "_aq_new": "dedup: staged rows to store",
+    "_aq_kept": "dedup: copies not stored whose record differs from the stored one",
 }
 # Groups dropped together: dedup's at its end (dedup.apply), a file's once it is stored (ingest) or shown
 # (inspection). The reader reject tables are dropped before each read by the CSV and JSON readers.
-DEDUP_SCRATCH: tuple[str, ...] = ("_aq_ids", "_aq_groups", "_aq_drop", "_aq_new")
+DEDUP_SCRATCH: tuple[str, ...] = ("_aq_ids", "_aq_groups", "_aq_drop", "_aq_new", "_aq_kept")
 READ_SCRATCH: tuple[str, ...] = ("_aq_csv", "_aq_json")
 FILE_SCRATCH: tuple[str, ...] = ("_aq_staged", *READ_SCRATCH)
 
