@@ -11,8 +11,9 @@ Recipe:
   in bytes (decimal), so NULL, '' and any concatenation stay distinct. Times are their epoch microseconds (never
   time-zone-dependent text), integers their decimal digits, JSON its stored text.
 - A row digest: the lowercase hex MD5 of the concatenated texts of its values, in a fixed column order.
-- `raw_digest` of a delivery: MD5 of its copy's `raw` text. `digest`: the row digest of the event row the
-  copy would be stored as, in `events` column order, with `raw` replaced by its `raw_digest`.
+- `raw_digest` of a delivery: MD5 of its copy's `raw` text (stored only where the delivery keeps its own
+  `raw`). `digest`: the row digest of the event row the copy would be stored as, in `events` column order,
+  with `raw` replaced by its MD5.
 - A table's multiset digest: the lowercase hex SHA-256 of the rows' digests sorted and concatenated (no
   separator; no rows: the SHA-256 of nothing). Sorting makes it independent of row order; SHA-256 keeps it
   collision-resistant (a sum of hashes would let an editor balance one changed row with others).

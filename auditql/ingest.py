@@ -143,6 +143,7 @@ class Ingestor:
         self._fields: dict[str, set[str]] = {}
         self._new_fields: list[tuple[str, set[str]]] = []
         self._order_off = True  # whether preserve_insertion_order may be off: unknown at first
+        self._sizes: set[int] | None = None  # byte sizes of the files on record (`sources`), read once per run
         custody.begin(con, __version__)
 
     def path(self, path: Path, display: str) -> list[FileResult]:
@@ -190,7 +191,7 @@ class Ingestor:
         con = self.con
         watcher = self.watcher
         try:
-            before, scanned = _scan(path, watcher, display)
+            before, scanned = _scan(path, watcher, display, self._held_size)
         except OSError as exc:
             return self._unreadable(display, container, exc)
         con.execute("BEGIN TRANSACTION")
@@ -261,7 +262,7 @@ class Ingestor:
         for index, (path, display, container) in enumerate(items):
             result = FileResult(display)
             try:
-                before, scanned = _scan(path)
+                before, scanned = _scan(path, held_size=self._held_size)
             except OSError as exc:
                 return self._retry(items, index, partial(self._unreadable, display, container, exc))
             try:
@@ -299,10 +300,19 @@ class Ingestor:
     ) -> FileResult:
         """The file's rows and its custody entry, in the caller's open transaction."""
         written = self._load(path, display, scanned, result, before.size)
+        if self._sizes is not None:
+            self._sizes.add(before.size)
         _unchanged(path, display, before)
         origin = self._origin(path)
         custody.append(self.con, _custody_entry(result, before.size, scanned.sha256, container, written, origin))
         return result
+
+    def _held_size(self, size: int) -> bool:
+        """Whether a file of this many bytes is on record: only then can a file be the same bytes again, and
+        its scan hashes first and leaves the line layout to the reader (a re-ingest then skips that work)."""
+        if self._sizes is None:
+            self._sizes = {n for (n,) in self.con.execute("SELECT DISTINCT bytes FROM sources").fetchall()}
+        return size in self._sizes
 
     def _origin(self, path: Path) -> str | None:
         """The request `auditql pull` fetched this file with (custody.py `origin`), as the entry stores it."""
@@ -461,14 +471,19 @@ class _Snapshot:
     device: int
 
 
-def _scan(path: Path, watcher: Any = None, display: str = "") -> tuple[_Snapshot, textfile.Scanned]:
+def _scan(
+    path: Path, watcher: Any = None, display: str = "", held_size: Callable[[int], bool] | None = None
+) -> tuple[_Snapshot, textfile.Scanned]:
     """The file's stat, then one read of it: SHA-256 and line layout (`watcher`, a progress line, is told the
-    file, the bytes read, then its lines)."""
+    file, the bytes read, then its lines). When `held_size` says a file of its size is on record, the read
+    only hashes: the file is probably presented again, which needs no layout (a third of a re-ingest's scan
+    of a Gigya NDJSON); a new file of that size has its layout scanned by the reader, in a second read."""
     before = _snapshot(path)
+    lines = formats.sniff_kind(path) != "parquet" and not (held_size is not None and held_size(before.size))
     if watcher is None:
-        return before, textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet")
+        return before, textfile.scan_file(path, lines=lines)
     watcher.file(display, before.size)
-    scanned = textfile.scan_file(path, lines=formats.sniff_kind(path) != "parquet", on_read=watcher.read)
+    scanned = textfile.scan_file(path, lines=lines, on_read=watcher.read)
     watcher.loading(scanned.layout.lines if scanned.layout else None)
     return before, scanned
 

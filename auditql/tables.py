@@ -33,7 +33,8 @@ REJECTS = """CREATE TABLE IF NOT EXISTS rejects (
 # from is on record, not only the one whose copy `events` shows. `raw` is kept only where the copy
 # differs from the stored event's (a CSV twin of a JSON record), or when a better copy replaced it.
 # `digest` / `raw_digest`: the content the copy delivered (digests.py), which its file's custody entry
-# commits to; an archive made before they existed gets them empty (not covered, says `verify`).
+# commits to; `raw_digest` only where `raw` is kept (docs/custody.md, "Storage versions"). An archive made
+# before they existed gets them empty (not covered, says `verify`).
 DELIVERIES: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS deliveries (
       event_key VARCHAR, content_key VARCHAR, source_file VARCHAR, sha256 VARCHAR, source_row BIGINT,
@@ -75,10 +76,11 @@ SCRATCH: dict[str, str] = {
     "_aq_groups": "dedup: content keys shared by id-bearing and id-less copies",
     "_aq_drop": "dedup: stored copies a better copy replaces",
     "_aq_new": "dedup: staged rows to store",
+    "_aq_kept": "dedup: copies not stored whose record differs from the stored one",
 }
 # Groups dropped together: dedup's at its end (dedup.apply), a file's once it is stored (ingest) or shown
 # (inspection). The reader reject tables are dropped before each read by the CSV and JSON readers.
-DEDUP_SCRATCH: tuple[str, ...] = ("_aq_ids", "_aq_groups", "_aq_drop", "_aq_new")
+DEDUP_SCRATCH: tuple[str, ...] = ("_aq_ids", "_aq_groups", "_aq_drop", "_aq_new", "_aq_kept")
 READ_SCRATCH: tuple[str, ...] = ("_aq_csv", "_aq_json")
 FILE_SCRATCH: tuple[str, ...] = ("_aq_staged", *READ_SCRATCH)
 

@@ -51,8 +51,10 @@ def pick(pool: str, salt: str) -> str:
 
 
 def ms(salt: str = "t") -> str:
-    """Epoch milliseconds spread over 2025, increasing with i (exports are time-ordered) plus jitter."""
-    return f"({YEAR_START_MS} + (k * {YEAR_MS} // n) + (hash(i, '{salt}') % 1000)::BIGINT)"
+    """Epoch milliseconds spread over 2025, increasing with i (exports are time-ordered) plus jitter. From
+    `i`, not the place in the file: a record repeated in an overlapping export has the same time, as a
+    repeated download's does (an offset file runs on past the year's end)."""
+    return f"({YEAR_START_MS} + (i * {YEAR_MS} // n) + (hash(i, '{salt}') % 1000)::BIGINT)"
 
 
 def iso(salt: str = "t") -> str:
@@ -71,8 +73,8 @@ def hexid(salt: str, n: int = 32) -> str:
 
 
 def _rows(n: int, offset: int) -> str:
-    """`i` numbers the record (identity: same i, same record in any file); `k` its place in this file, which
-    with `n` spreads the file's times over the year."""
+    """`i` numbers the record (identity: same i, same record in any file, its time too); `k` its place in
+    this file; `n` the file's size, which spreads the times over the year."""
     return f"(SELECT range + {offset} AS i, range AS k, {n}::BIGINT AS n FROM range({n}))"
 
 

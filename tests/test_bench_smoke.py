@@ -59,9 +59,14 @@ def test_before_after_pairs_two_trees_format_by_format(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = proc.stdout.splitlines()
     assert [ln.split(":")[0] for ln in lines[:4]] == ["resolver_csv before", "resolver_csv after"] * 2
-    assert "| format | before (vs by hand) | after (vs by hand) | after / before, per pair | median |" in lines
+    assert (
+        "| format | before (vs by hand) | after (vs by hand) | after / before, per pair | median "
+        "| CPU before | CPU after | CPU after / before, per pair | median |"
+    ) in lines
     (row,) = [ln for ln in lines if ln.startswith("| resolver_csv |")]
-    assert len(row.split("|")[4].split(",")) == 2  # one ratio per pair
+    cells = row.split("|")
+    assert len(cells[4].split(",")) == 2 and len(cells[8].split(",")) == 2  # one ratio per pair, wall and CPU
+    assert all(float(cells[i].strip().removesuffix(" s")) > 0 for i in (6, 7))  # CPU seconds, each side
 
 
 def test_query_cache_is_keyed_by_content_not_mtime(tmp_path: Path, monkeypatch) -> None:

@@ -193,6 +193,11 @@ IN_SAP = f"source_file LIKE '%{SAP.name}'"
             [f"{R1}: deliveries table: the kept raw record of 1 copy was edited"],
             id="deliveries-raw",
         ),
+        pytest.param(  # raw_digest is stored only where a raw is kept: removing it along with the edit is no cover
+            [f"""UPDATE deliveries SET raw = '{{"made": "up"}}', raw_digest = NULL WHERE {IN_R1} AND source_row = 2"""],
+            [f"{R1}: deliveries table: the kept raw record of 1 copy was edited"],
+            id="deliveries-raw-without-digest",
+        ),
         pytest.param(
             [f"DELETE FROM deliveries WHERE {IN_SAP} AND source_row = 43"],
             [

@@ -96,12 +96,12 @@ def remove(con: duckdb.DuckDBPyConnection, publication: Publication) -> Removed:
     # First the copies kept for want of a comparison, then the replaced copies' raw onto their deliveries
     # (in that order, so the first cannot undo the second).
     con.execute(
-        f"""UPDATE deliveries d SET raw = NULL WHERE {_KEPT}
+        f"""UPDATE deliveries d SET raw = NULL, raw_digest = NULL WHERE {_KEPT}
               AND EXISTS (SELECT 1 FROM _aq_stored s
                           WHERE NOT s.gone AND s.event_key = d.event_key AND s.raw = d.raw::VARCHAR)"""
     )
     con.execute(
-        """UPDATE deliveries d SET raw = s.raw FROM _aq_stored s
+        """UPDATE deliveries d SET raw = s.raw, raw_digest = md5(s.raw::VARCHAR) FROM _aq_stored s
            WHERE s.gone AND d.event_key = s.event_key AND d.source_file = s.source_file
              AND d.source_row = s.source_row"""
     )

@@ -40,6 +40,8 @@ SUITES: dict[str, str | None] = {
     "tests/test_custody.py": "chain of custody",
     "tests/test_small_files.py": "chain of custody",
     "tests/test_tamper.py": "chain of custody",
+    "tests/test_custody_compat.py": "chain of custody",
+    "tests/test_reingest.py": "chain of custody",
     "tests/test_properties.py": "properties",
     "tests/test_hostile_paths.py": "hostile paths",
     "tests/test_environment.py": "environment",
