@@ -179,10 +179,13 @@ layers = [
   "auditql.vendors",
   "auditql.read",
   "auditql.db",
-  "auditql.config : auditql.tables : auditql.digests : auditql.jsonhash : auditql.schema : auditql.sql : auditql.errors",
+  "{foundations}",
 ]
 ignore_imports = ["auditql -> auditql.notebook.magic"]
-"""
+""".replace(
+    "{foundations}",
+    " : ".join(f"auditql.{m}" for m in ("config", "tables", "digests", "jsonhash", "schema", "sql", "errors")),
+)
 
 ROOT = Path.cwd()
 MARK = "auditql\x00"  # a rewritten import's package name until the dotted pass is done
