@@ -106,7 +106,11 @@ NOT_MODULES = {"__version__", "__file__", "load_ipython_extension", "duckdb", "h
 # Path strings a test names relative to the package (not recognizable as paths by their shape alone).
 FIXUPS: dict[str, list[tuple[str, str]]] = {
     "tests/test_architecture.py": [
-        ('source_files("api.py", "cli/main.py", "commands",', 'source_files("api.py", "cli",'),
+        (  # the facade, the front ends and the archive's interface (not the dataset's inside, which is one backend)
+            '"api.py", "cli/main.py", "commands", "archive", "repl/session.py", "special", "notebook/magic.py"',
+            '"api.py", "cli", "archive/__init__.py", "archive/base.py", "archive/duckdb_file.py",\n'
+            '            "archive/parquet_dataset.py", "repl", "notebook"',
+        ),
         ('source_files("dataset", ', 'source_files("archive/dataset", '),
     ],
     "tests/test_cli.py": [  # the module list outgrew its line
