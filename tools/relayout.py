@@ -169,7 +169,7 @@ forbidden_modules = ["duckdb", "auditql.db", "auditql.archive", "auditql.ingest.
 allow_indirect_imports = true  # through api.py is the point
 
 [[tool.importlinter.contracts]]
-name = "Layers: front ends, facade, output, query, archive, ingest, vendors, read, db, foundations"
+name = "Layers: front ends, facade, output, archive, query, ingest, vendors, read, db, foundations"
 type = "layers"
 layers = [
   "auditql.cli",
@@ -341,11 +341,13 @@ class Relayout:
             if m.group("paren") and "#" in m.group("paren"):
                 return m.group(0)  # comments inside the parentheses: left to the dotted pass
             groups: dict[str, list[str]] = {}
+            moved = False
             for item in names:
                 name, _, alias = (w.strip() for w in item.partition(" as "))
                 full = f"{pkg}.{name}" if pkg else name
                 target = self.moved_module(full)
                 if target is not None:
+                    moved = True
                     parent, _, base = target.rpartition(".")
                     local = alias or name
                     if base == local:
@@ -357,7 +359,10 @@ class Relayout:
                         groups.setdefault(parent, []).append(base)
                 else:
                     mod = (self.mapped(pkg) or pkg) if pkg else ""
+                    moved = moved or mod != pkg
                     groups.setdefault(mod, []).append(item)
+            if not moved:
+                return m.group(0)
             indent, comment = m.group("indent"), m.group("comment") or ""
             # MARK keeps the dotted pass that follows from rewriting these new names a second time
             lines = [
