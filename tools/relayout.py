@@ -263,6 +263,7 @@ class Relayout:
         # is rewritten only if it names nothing now (`auditql.ingest` is a package after the move).
         self.present = {t[len("auditql/") :] for t in self.tracked if t.startswith("auditql/")}
         self.changed: list[str] = []
+        self.renames: dict[str, list[tuple[str, str]]] = {}  # module -> (old, new) names of its imports
         self.unresolved: list[str] = []
 
     # -- 1. files ------------------------------------------------------------------------------------------
@@ -324,7 +325,7 @@ class Relayout:
 
         return re.sub(r"(?<![\w./-])auditql\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)", sub, text)
 
-    def rewrite_from_imports(self, text: str) -> str:
+    def rewrite_from_imports(self, text: str, module: str | None = None) -> str:
         """`from auditql[.pkg] import a, b as c`: each name that is a moved module is imported from its new
         package; the others (functions, classes) from the new module."""
         renames: list[tuple[str, str]] = []
@@ -373,6 +374,8 @@ class Relayout:
             return "\n".join(lines)
 
         text = pattern.sub(sub, text)
+        if module is not None and renames:
+            self.renames[module] = self.renames.get(module, []) + renames
         for old, new in renames:  # the module's uses in this file: `old.attr`, and `setattr(old, ...)`-style arguments
             text = re.sub(rf"(?<![\w.'\"/]){old}(?=\.[A-Za-z_])", new, text)
             text = re.sub(rf"(?<=\(){old}(?=,)", new, text)
@@ -411,7 +414,8 @@ class Relayout:
                 before = path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
                 continue
-            text = self.rewrite_from_imports(before) if path.suffix == ".py" else before
+            module = module_of(rel[len("auditql/") :]) if rel.startswith("auditql/") else None
+            text = self.rewrite_from_imports(before, module) if path.suffix == ".py" else before
             text = self.rewrite_paths(self.rewrite_dotted(text)).replace(MARK, "auditql")
             if path.suffix == ".py":
                 text = wrap_long_lines(before, text)
@@ -421,6 +425,42 @@ class Relayout:
                 path.write_text(text, encoding="utf-8")
                 self.changed.append(rel)
                 print(f"rewrote {rel}")
+        self.rewrite_reached_names()
+
+    def rewrite_reached_names(self) -> None:
+        """A module whose import of another was renamed inside it (`engine` -> `archive_file` in ingest/run.py)
+        changed an attribute others may reach through it: `ingest_module.engine.writer`,
+        `monkeypatch.setattr(ingest_module, "engine", …)`. Follow each name the module is imported by."""
+        for module, pairs in self.renames.items():
+            parent, _, base = module.rpartition(".")
+            source = "auditql" + ("." + parent if parent else "")
+            from_import = rf"from {re.escape(source)} import (?:\(([^)]*)\)|([^\n(]*)$)"
+            imports = re.compile(rf"{from_import}|import auditql\.{re.escape(module)} as (\w+)", re.M)
+            for rel in self.tracked:
+                path = ROOT / rel
+                if rel in SKIP or path.suffix != ".py" or not path.is_file():
+                    continue
+                text = path.read_text(encoding="utf-8")
+                aliases = set()
+                for m in imports.finditer(text):
+                    if m.group(3):
+                        aliases.add(m.group(3))
+                        continue
+                    listed = re.sub(r"#[^\n]*", "", m.group(1) or m.group(2))
+                    for item in listed.replace("\n", " ").split(","):
+                        name, _, alias = (w.strip() for w in item.partition(" as "))
+                        if name == base:
+                            aliases.add(alias or name)
+                new_text = text
+                for alias in aliases:
+                    for old, new in pairs:
+                        new_text = re.sub(rf"(?<![\w.]){alias}\.{old}\b", f"{alias}.{new}", new_text)
+                        new_text = re.sub(rf"(setattr\({alias},\s*[\"']){old}(?=[\"'])", rf"\g<1>{new}", new_text)
+                if new_text != text:
+                    path.write_text(new_text, encoding="utf-8")
+                    if rel not in self.changed:
+                        self.changed.append(rel)
+                    print(f"rewrote {rel} (names reached through {module})")
 
     # -- 3. contracts --------------------------------------------------------------------------------------
     def write_contracts(self) -> None:
