@@ -122,7 +122,9 @@ FIXUPS: dict[str, list[tuple[str, str]]] = {
         ),
     ],
 }
-SKIP = {"tools/relayout.py"}  # this file names every old module on purpose
+# This file names every old module on purpose; so does docs/architecture.md once it is written for the new
+# layout (its "←" notes): take that page from the branch that ran this script (layout-moved), not from here.
+SKIP = {"tools/relayout.py", "docs/architecture.md"}
 DATA_DIRS = ("sample_data/", "tests/data/", "tests/queries/")
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".txt", ".cfg", ".ini", ".yml", ".yaml", ".json", ".sh", ""}
 
