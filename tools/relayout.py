@@ -10,6 +10,10 @@ with it), idempotent (a second run changes nothing: an old name is rewritten onl
 exists, or when it no longer names any module), and it refuses to guess: a reference `auditql.<name>` it
 cannot map is printed and the exit code is 1.
 
+After it ran: `pip install --no-deps -e .` (the console script now points at `auditql.cli.main:main`), take
+docs/architecture.md from the branch where it was written for the new layout (`git checkout layout-moved --
+docs/architecture.md`), then `ruff check . && ruff format --check . && mypy && lint-imports` and the tests.
+
 What it does, in order:
 1. `git mv` every tracked file under auditql/ that the tables move (through a staging folder, so that
    `cli.py` can become `cli/main.py`), creates each new package's `__init__.py`, removes emptied folders;
