@@ -32,6 +32,10 @@ from pathlib import Path
 
 import duckdb
 
+# One CSV row or NDJSON record; bigger is a rejected line, not a crash. A connection setting: the writer lowers
+# it under a memory limit (`aq_line_cap`), and every reader's options read that variable first.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+
 # Time parsing in SQL: ISO 8601 with Z / offset / none (UTC), vendor strptime formats, and epoch seconds,
 # milliseconds or microseconds told apart by magnitude. TIMESTAMPTZ, never TIMESTAMP: the latter silently
 # drops offsets.

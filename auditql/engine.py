@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 
 from auditql import connections, lockdown
+from auditql.connections import MAX_LINE_BYTES
 from auditql.errors import ArchiveBusy, ArchiveDamaged, ArchiveMissing, damage_detail, is_damage
-from auditql.formats import MAX_LINE_BYTES
-from auditql.sql import error_line, sql_ident, sql_str
+from auditql.sql import error_line, json_path, sql_ident, sql_str
 from auditql.tables import ARCHIVE_DDL
 
 # Low-cardinality columns whose distinct values are kept in `column_values` at ingest, so completion and
@@ -91,8 +91,6 @@ def _refresh_field_values(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _insert_field_values(con: duckdb.DuckDBPyConnection, vendor: str, leaves: list[str], share: float) -> None:
-    from auditql.formats.common import json_path
-
     sample = f"TABLESAMPLE {share:.6f}% (system, 7)" if share < 100 else ""
     con.execute(
         f"""INSERT INTO column_values

@@ -19,6 +19,7 @@ values a user types go to DuckDB as bound parameters instead, never through here
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -34,6 +35,18 @@ def sql_str(value: str) -> str:
 def sql_ident(name: str) -> str:
     """A quoted SQL identifier (any text, `"` doubled)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def json_path(field_path: str) -> str:
+    """DuckDB JSON path for a dotted field path; each segment quoted so spaces and @ survive, and written
+    as it is (`$."café"`): DuckDB reads a path's `\u00e9` escape as the six characters, so an escaped
+    non-ASCII name would match no field at all.
+
+    >>> json_path("httpReq.country"), json_path("café")
+    ('$."httpReq"."country"', '$."café"')
+    """
+    parts = field_path.split(".")
+    return "$" + "".join("." + json.dumps(p, ensure_ascii=False) for p in parts)
 
 
 def error_line(exc: BaseException, keep_class: bool = False, empty: str | None = None) -> str:

@@ -1,26 +1,19 @@
-"""The bytes of a text export before DuckDB reads it: its encoding, its line endings, and the physical line
-each record starts on.
+"""The bytes of a text export before DuckDB reads it: how many lines it has, which are empty, which line
+endings it uses, and its SHA-256, all in one streamed pass (`scan_file`).
 
-DuckDB reads UTF-8, UTF-16 and Latin-1 only (other encodings need an extension these machines cannot
-download), refuses a CSV that mixes line endings in strict mode, and numbers records, not lines: it skips
-empty lines when it hands out rows, counts a quoted value that spans lines as one line, and gives line
-numbers only for the rows it rejects. So a non-UTF-8 file is transcoded and mixed line endings are
-normalized into a private copy (streamed, never parsed), and each row's physical line is
-`row + lines taken by the header and by every gap before it` — gaps being empty lines, found by a byte scan,
-and rejected records, from DuckDB's rejects table — assigned in one SQL statement.
+DuckDB numbers records, not lines: it skips empty lines when it hands out rows, counts a quoted value that
+spans lines as one line, and gives line numbers only for the rows it rejects. The layout found here is what
+textlines.py turns into each row's physical line; textcodec.py decodes what is not UTF-8 first.
 """
 
 from __future__ import annotations
 
-import bisect
 import codecs
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import duckdb
 
 _CHUNK = 4 * 1024 * 1024
 # A line break immediately followed by another one: the line between them is empty. (A CR is a break of its
@@ -40,10 +33,6 @@ class Layout:
     # sizes, not part of what the layout says about lines.
     longest: int = field(default=0, compare=False)
     utf8: bool = field(default=True, compare=False)  # every byte is UTF-8 (as far as the scan decoded it)
-
-
-def _text_breaks(text: str) -> int:
-    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 class _Counter:
@@ -147,256 +136,3 @@ def scan(path: Path, encoding: str) -> Layout | None:
         while chunk := fh.read(_CHUNK):
             counter.feed(chunk)
     return counter.layout()
-
-
-@dataclass(frozen=True)
-class Gap:
-    """Lines no row comes from: a rejected record (start line, line count) or an empty line."""
-
-    start: int
-    length: int
-    record: bool = True  # a rejected record takes a data-row position; an empty line does not
-
-
-def reject_spans(rejects: list[tuple[int, str]]) -> list[Gap]:
-    """Physical spans of rejected records from DuckDB's (record line, text): a record's own line breaks
-    (a quoted value over several lines, an unterminated quote) push every later record down."""
-    spans, shift = [], 0
-    for line, text in sorted(rejects):
-        inner = _text_breaks(text.strip("\r\n"))
-        spans.append(Gap(line + shift, inner + 1))
-        shift += inner
-    return spans
-
-
-def _inside(line: int, gaps: list[Gap], starts: list[int]) -> bool:
-    """Whether `line` lies within one of the sorted `gaps` (an empty line inside a rejected record)."""
-    i = bisect.bisect_right(starts, line) - 1
-    return i >= 0 and line < gaps[i].start + gaps[i].length
-
-
-def _insert(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[int, ...]]) -> None:
-    """Fill `_aq_gaps` from one list per column (executemany is a statement per row: slow for 100k gaps)."""
-    columns = list(zip(*rows, strict=True))
-    unnest = ", ".join("unnest(?::BIGINT[])" for _ in columns)
-    con.execute(f"INSERT INTO _aq_gaps SELECT {unnest}", [list(c) for c in columns])
-
-
-def plain(layout: Layout | None, header: int, gaps: list[Gap], rows: int) -> bool:
-    """Whether no line is missing from the rows: no rejected record, no empty line, and the lines add up.
-    Then a row's line is its number plus the `header`, and `assign` has nothing to do."""
-    if layout is None or gaps or any(n > header for n in layout.empty):
-        return False
-    return header + rows == layout.lines
-
-
-def assign(
-    con: duckdb.DuckDBPyConnection, table: str, layout: Layout | None, header: int, gaps: list[Gap], rows: int
-) -> bool:
-    """Set `line` of every row in `table` (numbered 1.. by `source_row`) to its physical line, and
-    `source_row` to its data-row position (rejected records count, empty lines do not).
-
-    `header` lines come first; `gaps` are rejected spans (empty lines are added from the layout). When the
-    lines do not add up (a quoted value spanning lines inside a stored row), lines stay NULL and False is
-    returned, so no row is ever given a wrong line.
-    """
-    if layout is None:
-        return False
-    starts = [g.start for g in gaps]  # sorted, non-overlapping
-    every = list(gaps) + [Gap(n, 1, record=False) for n in layout.empty if n > header and not _inside(n, gaps, starts)]
-    every.sort(key=lambda g: g.start)
-    if header + rows + sum(g.length for g in every) != layout.lines:
-        return False
-    free_before, taken, records, table_rows = 0, 0, 0, []
-    for gap in every:
-        free_before = gap.start - header - 1 - taken
-        taken += gap.length
-        records += gap.record
-        table_rows.append((free_before, taken, records))
-    con.execute("CREATE OR REPLACE TEMP TABLE _aq_gaps (free_before BIGINT, taken BIGINT, records BIGINT)")
-    if table_rows:
-        _insert(con, table_rows)
-    # Both right-hand sides see the old source_row (the k-th stored row): the line adds every gap before it,
-    # the data-row position adds the rejected records before it. ASOF finds "the last gap before row k".
-    con.execute(
-        f"UPDATE {table} SET line = {table}.source_row + {int(header)} + g.taken, "
-        f"source_row = {table}.source_row + g.records FROM (SELECT r.source_row AS k, coalesce(a.taken, 0) AS taken, "
-        f"coalesce(a.records, 0) AS records FROM {table} r ASOF LEFT JOIN (SELECT free_before, max(taken) AS taken, "
-        "max(records) AS records FROM _aq_gaps GROUP BY free_before) a ON r.source_row > a.free_before) g "
-        f"WHERE {table}.source_row = g.k"
-    )
-    con.execute("DROP TABLE _aq_gaps")
-    return True
-
-
-def breaks_sql(text: str) -> str:
-    """SQL: the line breaks inside `text` (CRLF, LF, CR each one)."""
-    n = "length({t}) - length(replace({t}, {c}, ''))"
-    return (
-        f"({n.format(t=text, c='chr(10)')} + {n.format(t=text, c='chr(13)')} "
-        f"- ({n.format(t=text, c='chr(13) || chr(10)')}) // 2)"
-    )
-
-
-def assign_spanning(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    layout: Layout | None,
-    header: int,
-    rejects: list[tuple[int, str]],
-    rows: int,
-    row_breaks: str,
-) -> list[int] | None:
-    """`assign` for a file whose stored rows hold quoted values spanning lines.
-
-    DuckDB's line numbers then count records: record j's physical line is j plus every line break inside
-    the records before it. `row_breaks` is SQL for the breaks inside a row of `table`; `rejects` are
-    DuckDB's (record line, text). Returns the rejects' physical lines, or None when lines do not add up
-    (an empty line between records as well: DuckDB counts it, no row shows it).
-    """
-    if layout is None:
-        return None
-    inner = [_text_breaks(text.strip("\r\n")) for _, text in sorted(rejects)]
-    stored = con.execute(f"SELECT coalesce(sum({row_breaks}), 0) FROM {table}").fetchone()
-    if header + rows + len(rejects) + sum(inner) + (stored[0] if stored else 0) != layout.lines:
-        return None
-    gaps, cumulative = [], 0
-    for i, ((line, _), breaks) in enumerate(zip(sorted(rejects), inner, strict=True)):
-        cumulative += breaks
-        gaps.append((line - header - 1 - i, i + 1, cumulative - breaks, cumulative))
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _aq_gaps (free_before BIGINT, records BIGINT, breaks_before BIGINT, "
-        "breaks BIGINT)"
-    )
-    if gaps:
-        _insert(con, gaps)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _aq_spans AS SELECT source_row AS k, {row_breaks} AS own, "
-        f"sum({row_breaks}) OVER (ORDER BY source_row ROWS UNBOUNDED PRECEDING) AS upto FROM {table}"
-    )
-    # A rejected record's physical line: its record line plus every break in the records before it.
-    starts = con.execute(
-        f"SELECT g.free_before + g.records + {int(header)} + g.breaks_before + coalesce(s.upto, 0) "
-        "FROM _aq_gaps g LEFT JOIN _aq_spans s ON s.k = g.free_before ORDER BY g.records"
-    ).fetchall()
-    # A stored row's record line is its position plus the rejected records before it; add every break in
-    # the stored rows and rejected records before it.
-    con.execute(
-        f"UPDATE {table} SET line = {table}.source_row + {int(header)} + x.before + x.records + x.breaks, "
-        f"source_row = {table}.source_row + x.records FROM (SELECT s.k, s.upto - s.own AS before, "
-        "coalesce(a.records, 0) AS records, coalesce(a.breaks, 0) AS breaks FROM _aq_spans s ASOF LEFT JOIN "
-        "(SELECT free_before, max(records) AS records, max(breaks) AS breaks FROM _aq_gaps GROUP BY free_before) a "
-        f"ON s.k > a.free_before) x WHERE {table}.source_row = x.k"
-    )
-    con.execute("DROP TABLE _aq_gaps")
-    con.execute("DROP TABLE _aq_spans")
-    return [int(n) for (n,) in starts]
-
-
-def encoding(head: bytes) -> tuple[str, str, list[str]]:
-    """(DuckDB encoding, Python codec, notes) from a BOM or the first bytes."""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", "utf-16", ["UTF-16 text (BOM)"]
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut by the sample boundary
-            return "latin-1", "latin-1", ["not UTF-8: read as Latin-1"]
-    return "utf-8", "utf-8-sig", []
-
-
-def wide(head: bytes) -> tuple[str, str] | None:
-    """(Python codec, name) of a UTF-32 or UTF-16 file, by its BOM or, without one, by the zero bytes beside
-    ASCII text (`{\\0\\0\\0` is UTF-32-LE). None for anything else."""
-    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE starts both
-        return "utf-32", "UTF-32 (BOM)"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", "UTF-16 (BOM)"
-    if len(head) >= 4 and head[0] and not head[1] and not head[2] and not head[3]:
-        return "utf-32-le", "UTF-32-LE"
-    if len(head) >= 4 and not head[0] and not head[1] and not head[2] and head[3]:
-        return "utf-32-be", "UTF-32-BE"
-    if len(head) >= 4 and head[0] and not head[1] and head[2] and not head[3]:
-        return "utf-16-le", "UTF-16-LE"
-    if len(head) >= 4 and not head[0] and head[1] and not head[2] and head[3]:
-        return "utf-16-be", "UTF-16-BE"
-    return None
-
-
-def recode(path: Path, dest: Path, codec: str) -> None:
-    """Copy the text file `path` in `codec` to `dest` as UTF-8, streamed; UnicodeDecodeError if it is not."""
-    decoder = codecs.getincrementaldecoder(codec)()
-    with path.open("rb") as src, dest.open("w", encoding="utf-8", newline="") as out:
-        while chunk := src.read(_CHUNK):
-            out.write(decoder.decode(chunk))
-        out.write(decoder.decode(b"", final=True))
-
-
-def transcode(path: Path, dest: Path) -> str:
-    """Copy a non-UTF-8 text file to `dest` as UTF-8; returns the note naming the encoding used.
-
-    Windows tools export Windows-1252 (curly quotes and the euro sign at 0x80-0x9F), which DuckDB cannot
-    read without an extension these machines cannot download; its own Latin-1 refuses those bytes. So the
-    file is decoded here, streamed, as Windows-1252 if every byte is valid in it, else as Latin-1.
-    """
-    for codec, name in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
-        decoder = codecs.getincrementaldecoder(codec)()
-        try:
-            with path.open("rb") as src, dest.open("w", encoding="utf-8", newline="") as out:
-                while chunk := src.read(_CHUNK):
-                    out.write(decoder.decode(chunk))
-                out.write(decoder.decode(b"", final=True))
-        except UnicodeDecodeError:
-            continue
-        return f"not UTF-8: read as {name}"
-    raise AssertionError("Latin-1 decodes every byte")
-
-
-def transcode_lines(path: Path, dest: Path) -> str:
-    """Copy a mostly UTF-8 file to `dest` as UTF-8, decoding each line that is not UTF-8 as Windows-1252 (as
-    Latin-1 where that fails too); returns the note naming the lines so read. Lines stay as they are, so
-    every record keeps its line number."""
-    fixed: list[int] = []
-    line = 0
-    with path.open("rb") as src, dest.open("wb") as out:
-        carry = b""
-        while True:
-            chunk = src.read(_CHUNK)
-            data = carry + chunk
-            cut = data.rfind(b"\n") + 1 if chunk else len(data)  # whole lines only: a character may be cut
-            whole, carry = data[:cut], data[cut:]
-            try:
-                whole.decode("utf-8")
-                out.write(whole)
-                line += whole.count(b"\n")
-            except UnicodeDecodeError:
-                for raw in whole.splitlines(keepends=True):
-                    line += 1
-                    try:
-                        raw.decode("utf-8")
-                    except UnicodeDecodeError:
-                        fixed.append(line)
-                        raw = _legacy(raw).encode("utf-8")
-                    out.write(raw)
-            if not chunk:
-                break
-    shown = ", ".join(map(str, fixed[:5])) + (f" and {len(fixed) - 5} more" if len(fixed) > 5 else "")
-    return f"not UTF-8 on line{'s' if len(fixed) > 1 else ''} {shown}: read as Windows-1252"
-
-
-def _legacy(raw: bytes) -> str:
-    try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-def normalize_line_endings(path: Path, dest: Path) -> None:
-    """Copy `path` to `dest` with CRLF and lone CR turned into LF (the number of lines is unchanged)."""
-    with path.open("rb") as src, dest.open("wb") as out:
-        carry = b""
-        while chunk := src.read(_CHUNK):
-            data = carry + chunk
-            carry = data[-1:] if data.endswith(b"\r") else b""  # its LF may start the next chunk
-            out.write(data[: len(data) - len(carry)].replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
-        out.write(carry.replace(b"\r", b"\n"))

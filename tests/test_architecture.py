@@ -69,7 +69,7 @@ def test_one_function_tells_the_backends_apart(tmp_path: Path) -> None:
     # asks `is_dir()` of the files to ingest, engine.py of its unpack folder: neither is an archive)
     asking = [
         str(p.relative_to(PACKAGE))
-        for p in source_files("api.py", "cli.py", "commands", "archive", "repl.py", "special.py", "magic.py")
+        for p in source_files("api.py", "cli.py", "commands", "archive", "repl.py", "special", "magic.py")
         for line in p.read_text().splitlines()
         if re.search(r"\b(db|path|target|root)\.is_dir\(\)|sys\.modules", line) and "`" not in line
     ]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from auditql import textfile
+from auditql import textcodec, textfile
 from auditql.errors import InputError
 from auditql.formats.common import (
     LINE_OPTIONS,
@@ -66,7 +66,7 @@ def sniff_kind(path: Path) -> str:
     if head.startswith(b"PAR1"):
         return "parquet"
     text = head.lstrip(codecs.BOM_UTF8).lstrip()
-    if found := textfile.wide(head):  # UTF-16/32: judged by its characters, not its bytes
+    if found := textcodec.wide(head):  # UTF-16/32: judged by its characters, not its bytes
         text = head.decode(found[0], errors="ignore").lstrip("\ufeff").lstrip()[:1].encode("utf-8", "replace")
     if text[:1] in (b"{", b"["):
         return "json"
@@ -106,7 +106,7 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, display: str, layout: Layou
     path = _nameable(path)
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
-    found = textfile.wide(head) if not head.startswith(b"PAR1") else None
+    found = textcodec.wide(head) if not head.startswith(b"PAR1") else None
     if found is None and sniff_kind(path) == "json":
         return _read_json_text(con, path, display, layout)
     if found is None or (found[0] == "utf-16" and sniff_kind(path) == "csv"):
@@ -117,7 +117,7 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, display: str, layout: Layou
     with tempfile.TemporaryDirectory(prefix="auditql-text-") as tmp:
         copy = Path(tmp) / f"utf8{path.suffix}"
         try:
-            textfile.recode(path, copy, codec)
+            textcodec.recode(path, copy, codec)
         except UnicodeDecodeError as exc:
             raise InputError(display, f"looks like {name} text but is not ({exc.reason} at byte {exc.start})") from None
         records = _read(con, copy, display, None)
@@ -134,7 +134,7 @@ def _read_json_text(con: duckdb.DuckDBPyConnection, path: Path, display: str, la
         return _read(con, path, display, layout)
     with tempfile.TemporaryDirectory(prefix="auditql-text-") as tmp:
         copy = Path(tmp) / f"utf8{path.suffix}"
-        note = textfile.transcode_lines(path, copy)  # line by line: UTF-8 lines beside them stay as they are
+        note = textcodec.transcode_lines(path, copy)  # line by line: UTF-8 lines beside them stay as they are
         records = _read(con, copy, display, None)
     records.notes.insert(0, note)
     return records

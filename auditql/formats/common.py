@@ -4,12 +4,11 @@ auditql/sql.py; it is imported here because every reader takes it from `auditql.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
-from auditql.sql import error_line, sql_ident, sql_str
+from auditql.connections import MAX_LINE_BYTES
+from auditql.sql import error_line, json_path, sql_ident, sql_str
 
-MAX_LINE_BYTES = 64 * 1024 * 1024  # one CSV row or NDJSON record; bigger is a rejected line, not a crash
 # The CSV reader holds buffers of at least twice the longest line, so under a memory limit the writer lowers
 # the cap (engine.writer sets `aq_line_cap` to an eighth of the limit); otherwise MAX_LINE_BYTES applies.
 LINE_OPTIONS = (
@@ -43,18 +42,6 @@ REJECT_REASON = (
     f"coalesce(getvariable('aq_line_cap'), {MAX_LINE_BYTES}) || '-byte line limit' "
     "ELSE lower(error_type || coalesce(': ' || error_message, '')) END"
 )
-
-
-def json_path(field_path: str) -> str:
-    """DuckDB JSON path for a dotted field path; each segment quoted so spaces and @ survive, and written
-    as it is (`$."café"`): DuckDB reads a path's `\u00e9` escape as the six characters, so an escaped
-    non-ASCII name would match no field at all.
-
-    >>> json_path("httpReq.country"), json_path("café")
-    ('$."httpReq"."country"', '$."café"')
-    """
-    parts = field_path.split(".")
-    return "$" + "".join("." + json.dumps(p, ensure_ascii=False) for p in parts)
 
 
 @dataclass

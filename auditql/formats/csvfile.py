@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from auditql import connections, textfile
+from auditql import connections, textcodec, textfile, textlines
 from auditql.errors import InputError
 from auditql.formats.common import (
     MAX_BUFFER_BYTES,
@@ -151,14 +151,14 @@ def _strict_parse_ok(path: Path, names: list[str], delimiter: str, encoding: str
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, known: textfile.Layout | None = None) -> Records:
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
-    encoding, codec, notes = textfile.encoding(head)
+    encoding, codec, notes = textcodec.encoding(head)
     layout = textfile.layout_for(path, encoding, known)
     # A failed statement would abort the ingest's transaction, so every fix-up is decided up front.
     with tempfile.TemporaryDirectory(prefix="auditql-csv-") as tmp:
         source = path
         if encoding == "latin-1":
             source, encoding, codec = Path(tmp) / "utf8.csv", "utf-8", "utf-8"
-            notes = [textfile.transcode(path, source)]
+            notes = [textcodec.transcode(path, source)]
         names, delimiter = _header(source, display, codec)
         notes.extend(_renamed(source, codec, delimiter, names))
         if layout is not None and layout.endings > 1 and not _strict_parse_ok(source, names, delimiter, encoding):
@@ -166,7 +166,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, known: te
             # tools). Strict mode stays on (off, it silently drops extra columns); a copy with every line
             # ending as LF has the same lines. Only then: a CR inside a quoted value is data.
             normalized = Path(tmp) / "lf.csv"
-            textfile.normalize_line_endings(source, normalized)
+            textcodec.normalize_line_endings(source, normalized)
             source = normalized
             notes.append("mixed line endings: read with every line ending as LF")
         longest = layout.longest if layout is not None else 0
@@ -178,7 +178,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, known: te
                 # The first 64 KiB were UTF-8, a later line is not (a Windows-1252 row appended by another tool):
                 # a copy with each such line decoded as Windows-1252 (or Latin-1) is read instead.
                 fixed = Path(tmp) / "mixed.csv"
-                notes.append(textfile.transcode_lines(source, fixed))
+                notes.append(textcodec.transcode_lines(source, fixed))
                 columns = _load_csv(con, fixed, names, delimiter, encoding, longest)
             rejected = con.execute(
                 f"SELECT line, arg_min({REJECT_REASON}, coalesce(column_idx, 0)), "  # a line error has no column
@@ -189,14 +189,14 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, known: te
             raise InputError(display, f"cannot read as CSV: {first_line(exc)}") from None
     stored = rows[0] if rows else 0
     found = [(int(ln), text or "") for ln, _, text in rejected]
-    spans = textfile.reject_spans(found)
+    spans = textlines.reject_spans(found)
     starts = [span.start for span in spans]
     line = "line"
-    if textfile.plain(layout, 1, spans, stored):  # no gap before any row: its line is its number + the header
+    if textlines.plain(layout, 1, spans, stored):  # no gap before any row: its line is its number + the header
         line = "source_row + 1"  # (an UPDATE of every row to say so cost 5% of a million-row ingest)
-    elif not textfile.assign(con, "_aq_csv", layout, 1, spans, stored):
-        cells = textfile.breaks_sql("concat_ws(chr(31), " + ", ".join(sql_ident(columns[n]) for n in names) + ")")
-        spanning = textfile.assign_spanning(con, "_aq_csv", layout, 1, found, stored, cells)
+    elif not textlines.assign(con, "_aq_csv", layout, 1, spans, stored):
+        cells = textlines.breaks_sql("concat_ws(chr(31), " + ", ".join(sql_ident(columns[n]) for n in names) + ")")
+        spanning = textlines.assign_spanning(con, "_aq_csv", layout, 1, found, stored, cells)
         if spanning is not None:
             starts = spanning
         elif layout is not None:

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import duckdb
 
-from auditql import canonical, connections, textfile
+from auditql import canonical, connections, textcodec, textfile, textlines
 from auditql.errors import InputError
 from auditql.formats import errorpages, jsonshape
 from auditql.formats.common import (
@@ -170,17 +170,17 @@ def read_json(
                 lines_from = path
                 if layout is not None and layout.endings > 1:  # DuckDB splits mixed endings inconsistently
                     lines_from = Path(tmp) / "normalized.ndjson"
-                    textfile.normalize_line_endings(path, lines_from)
+                    textcodec.normalize_line_endings(path, lines_from)
                 _load_lines(con, lines_from, layout.longest if layout is not None else 0)
             unreadable = con.execute(
                 f"SELECT line, any_value({REJECT_REASON}), any_value(csv_line) "
                 "FROM _aq_reject_errors GROUP BY line ORDER BY line"
             ).fetchall()
-            gaps = textfile.reject_spans([(int(n), t or "") for n, _, t in unreadable])
+            gaps = textlines.reject_spans([(int(n), t or "") for n, _, t in unreadable])
             rejects = [(g.start, reason, t or "") for g, (_, reason, t) in zip(gaps, unreadable, strict=True)]
             # DuckDB skips empty lines: put them back so every record names its line in the file.
             count = con.execute("SELECT count(*) FROM _aq_docs").fetchone()
-            if not textfile.assign(con, "_aq_docs", layout, 0, gaps, count[0] if count else 0):
+            if not textlines.assign(con, "_aq_docs", layout, 0, gaps, count[0] if count else 0):
                 con.execute("UPDATE _aq_docs SET line = source_row")
             malformed = con.execute(
                 "SELECT line, bad FROM _aq_docs WHERE raw IS NULL AND NOT blank ORDER BY line"
