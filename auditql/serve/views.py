@@ -59,6 +59,14 @@ def _reader(settings: Settings, run: str | None = None) -> Iterator[api.Connecti
                 _RUNNING.setdefault(run, []).append(con)
         try:
             yield con
+        except Exception:
+            # Cancel interrupts a reader wherever it is, also while the catalog is read or the query
+            # translated, where DuckDB's interrupt is not a query's: it is still the user's cancel.
+            with _RUNNING_LOCK:
+                cancelled = bool(run) and run in _CANCELLED
+            if cancelled:
+                raise QueryError("query cancelled") from None
+            raise
         finally:
             if run:
                 with _RUNNING_LOCK:
