@@ -38,7 +38,8 @@ WIDE = "SELECT * FROM events ORDER BY time, event_key LIMIT 3"
 
 def on_terminal(db: Path, *args: str, columns: int = 100, env: dict | None = None) -> list[str]:
     """`auditql query …` on a pty `columns` wide (no $COLUMNS unless given): every line it showed."""
-    clean = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    # No progress line: a query slower than its 1 s delay (a loaded machine) would draw one among the rows.
+    clean = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")} | {"AUDITQL_PROGRESS_DELAY": "3600"}
     child = pexpect.spawn(sys.executable, ["-m", "auditql", "query", "--db", str(db), *args], cwd=str(ROOT),
                           env={**clean, "TZ": "UTC", **(env or {})}, encoding="utf-8", dimensions=(50, columns),
                           timeout=120)  # fmt: skip
@@ -247,7 +248,8 @@ def test_tables_are_drawn_in_one_place() -> None:
 
 def test_the_repl_fits_its_table_to_the_terminal(sample_db: Path, tmp_path: Path) -> None:
     """The real REPL on an 80-column pty: the WHERE view's 8 columns do not fit, so the middle ones hide."""
-    clean = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    # No progress line: a query slower than its 1 s delay (a loaded machine) would draw one among the rows.
+    clean = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")} | {"AUDITQL_PROGRESS_DELAY": "3600"}
     env = {**clean, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "TERM": "xterm-256color",
            "PAGER": "cat", "TZ": "UTC", "PROMPT_TOOLKIT_NO_CPR": "1"}  # fmt: skip
     child = pexpect.spawn(sys.executable, ["-m", "auditql", "repl", "--db", str(sample_db)], cwd=str(ROOT), env=env,
