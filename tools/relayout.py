@@ -263,6 +263,14 @@ def wrap_long_lines(before: str, text: str, limit: int = 120) -> str:
     return "\n".join(out)
 
 
+def used_bare(text: str, name: str) -> bool:
+    """Whether a module's local name is used other than as `name.attr` (passed on, stored, in a script held
+    in a string…): then renaming its uses could miss one, and the import keeps the name (`import x as name`)."""
+    code = re.sub(r"^[ \t]*(?:from|import)[ \t][^\n]*$", "", text, flags=re.M)
+    code = re.sub(rf"(?<![\w.]){re.escape(name)}(?=\.[A-Za-z_])", "", code)
+    return re.search(rf"(?<![\w.]){re.escape(name)}\b", code) is not None
+
+
 class Relayout:
     def __init__(self) -> None:
         self.tracked = git("ls-files").splitlines()
@@ -360,7 +368,7 @@ class Relayout:
                     local = alias or name
                     if base == local:
                         groups.setdefault(parent, []).append(base)
-                    elif alias or re.search(rf"(?<![\w.]){re.escape(base)}\b", text):
+                    elif alias or re.search(rf"(?<![\w.]){re.escape(base)}\b", text) or used_bare(text, local):
                         groups.setdefault(parent, []).append(f"{base} as {local}")
                     else:
                         renames.append((local, base))
