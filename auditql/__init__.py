@@ -9,6 +9,6 @@ __version__ = "0.1.0"
 
 def load_ipython_extension(ipython):  # pragma: no cover - exercised through IPython in tests
     """Entry point for `%load_ext auditql`; the magic lives in its own front-end module."""
-    from auditql.magic import load_ipython_extension as load
+    from auditql.notebook.magic import load_ipython_extension as load
 
     load(ipython)

@@ -1,5 +1,5 @@
 """`python -m auditql` runs the same CLI as the `auditql` console script."""
 
-from auditql.cli import main
+from auditql.cli.main import main
 
 main()

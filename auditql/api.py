@@ -20,19 +20,20 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from auditql import archive, engine
+from auditql import archive
+from auditql.db import archive_file as engine
+from auditql.db.sandbox import out_of_memory, query_connection
 from auditql.errors import QueryError, UsageError, is_damage
-from auditql.identities import Identities, load_identities
-from auditql.lockdown import out_of_memory, query_connection
 from auditql.output import RowCount, dicts, error_text
+from auditql.query.identities import Identities, load_identities
 
 if TYPE_CHECKING:  # imported where they run: `auditql ingest` need not load the translator, nor a query ingest
-    from auditql.archives import Limits
-    from auditql.custody import Verification
-    from auditql.dataset.export import ExportSummary
-    from auditql.ingest import Report
+    from auditql.archive.dataset.export import ExportSummary
+    from auditql.ingest.custody import Verification
+    from auditql.ingest.run import Report
     from auditql.query import Catalog, Translation
     from auditql.query.catalog import TimeFields
+    from auditql.read.unpack import Limits
     from auditql.vendors.mapping import Mapping as VendorMapping
 
 # A reader connection, as front ends hold it: they pass it back to the functions here, never use it.
@@ -75,7 +76,7 @@ def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
     per_vendor: dict[str, list[dict[str, list[str]]]] = {}
     for vendor, columns in con.execute("SELECT vendor, columns FROM sources").fetchall():
         per_vendor.setdefault(vendor, []).append(json.loads(columns) if columns else {})
-    from auditql.mapper import VERBATIM_COLUMNS
+    from auditql.ingest.plan import VERBATIM_COLUMNS
 
     for vendor, maps in per_vendor.items():
         pairs = [{(f[0], c) for c, f in m.items() if c in VERBATIM_COLUMNS and len(f) == 1} for m in maps]
@@ -137,7 +138,7 @@ def time_fields(per_vendor: Mapping[str, list[dict[str, list[str]]]]) -> dict[st
     user-folder mappings) plus those each file's ingest actually used (recorded in `sources`), so a vendor
     ingested with `--mapping FILE` still counts; its own time_formats are known only if that file is in
     the user mapping folder (otherwise ISO 8601, epoch and ingest's default formats apply)."""
-    from auditql.mapper import DEFAULT_TIME_FORMATS
+    from auditql.ingest.plan import DEFAULT_TIME_FORMATS
     from auditql.query.catalog import TimeFields
     from auditql.vendors import normalize
 
@@ -211,7 +212,7 @@ def run(
 
     timeout: seconds before the query is interrupted (None or 0: no limit). Every row is fetched before
     this returns, so a cancelled query leaves nothing half-printed, and the connection stays usable.
-    The SQL runs on `con`'s query connection, which sees `events` only (auditql/lockdown.py).
+    The SQL runs on `con`'s query connection, which sees `events` only (auditql/db/sandbox.py).
     """
     started = time.perf_counter()
     con = query_connection(con)
@@ -443,8 +444,8 @@ def archive_for_files(paths: Iterable[Path], notify: Callable[[str], None] | Non
     fresh one. Built once and shared safely between concurrent processes (`file_cache`).
     """
     from auditql import __version__
-    from auditql.file_cache import archive_for
-    from auditql.ingest import expand
+    from auditql.archive.file_cache import archive_for
+    from auditql.ingest.run import expand
 
     return archive_for(sorted(expand(paths)), engine.cache_dir(), __version__, notify)
 
@@ -460,7 +461,7 @@ def default_db_path() -> Path:
 
 def default_memory_limit() -> int:
     """Half the machine's RAM in bytes (what `--memory-limit 50%` means); 0 where it cannot be known."""
-    from auditql.connections import default_memory_limit as half_the_ram
+    from auditql.db.connections import default_memory_limit as half_the_ram
 
     return half_the_ram()
 
@@ -497,8 +498,8 @@ def ingest(
 ) -> Report:
     """Ingest files, folders and .zip/.gz exports into the archive at `db` (a DuckDB file, created when
     missing, or a Parquet dataset folder), with the same accounting either way. `options` pass through to
-    the ingest (auditql/ingest.py) unchanged."""
-    from auditql.dataset.layout import holds_dataset
+    the ingest (auditql/ingest/run.py) unchanged."""
+    from auditql.archive.dataset.layout import holds_dataset
 
     paths = list(paths)
     for given in paths:
@@ -512,7 +513,7 @@ def ingest(
 
 
 def verify(db: Path, rehash: bool = True, anchor: str | None = None) -> Verification:
-    """Check the chain of custody of the archive at `db` (custody.py; a dataset names the part file of an
+    """Check the chain of custody of the archive at `db` (ingest/custody.py; a dataset names the part file of an
     edited event). rehash: re-hash the source files still at their recorded path."""
     source = archive.at(db)
     con = source.reader()
@@ -536,7 +537,7 @@ def export(
 
 def parse_partition_by(text: str) -> tuple[str, ...]:
     """`vendor,date` → ("vendor", "date"); `none` → no partitioning; a miss names the valid keys."""
-    from auditql.dataset.layout import parse_partition_by as parse
+    from auditql.archive.dataset.layout import parse_partition_by as parse
 
     return parse(text)
 
@@ -549,25 +550,25 @@ def is_dataset(db: Path) -> bool:
 def dataset_layout(db: Path) -> tuple[Path, list[str]]:
     """A Parquet dataset's events folder (hive-partitioned part files) and its columns in order, for an
     engine that reads the files itself (Spark)."""
-    from auditql.dataset.layout import EVENTS, read_manifest
+    from auditql.archive.dataset.layout import EVENTS, read_manifest
 
     return db / EVENTS, [c["name"] for c in read_manifest(db)["columns"]]
 
 
 def interrupt(con: Connection) -> None:
     """Cancel whatever runs on a reader (Ctrl-C in the REPL), its query connection included."""
-    from auditql.lockdown import interrupt as cancel
+    from auditql.db.sandbox import interrupt as cancel
 
     cancel(con)
 
 
-# --- listings: the archive's own tables, as rows (their SQL: listings.py) ----------------------------
+# --- listings: the archive's own tables, as rows (their SQL: archive/listings.py) ----------------------------
 
 
 def listing(con: Connection, name: str, params: list | None = None) -> Result:
     """A listing's rows (`sources`, `rejects`, `deliveries` of one event_key), fetched whole (for the REPL's
     `.sources`: a screenful)."""
-    from auditql import listings
+    from auditql.archive import listings
 
     started = time.perf_counter()
     cursor = con.execute(listings.listing_sql(con, name), params or [])
@@ -582,7 +583,7 @@ def listing(con: Connection, name: str, params: list | None = None) -> Result:
 def stream_listing(con: Connection, name: str, params: list | None = None) -> Iterator[Stream]:
     """A listing's rows as DuckDB delivers them (a million rejects are never held whole); a column named
     `…_time` or `…_at` is typed as a time, so every output format writes it as one."""
-    from auditql import listings
+    from auditql.archive import listings
 
     con.execute(listings.listing_sql(con, name), params or [])
     with Deadline(con, None) as deadline:
@@ -593,14 +594,14 @@ def stream_listing(con: Connection, name: str, params: list | None = None) -> It
 
 def query_progress(con: Connection) -> float:
     """DuckDB's estimate of the running query's share done on `con`'s query connection, in percent (-1: none
-    running); safe to call from another thread while the query runs (progress.py)."""
+    running); safe to call from another thread while the query runs (frontend/progress.py)."""
     return query_connection(con).query_progress()
 
 
 def value_lists(con: Connection) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """The archive's value dictionary: per low-cardinality column, and per raw field with few values, its
     values, most frequent first (for completion)."""
-    from auditql import listings
+    from auditql.archive import listings
 
     return listings.value_lists(con)
 
@@ -615,6 +616,6 @@ def time_buckets(
 ) -> tuple[str, str, list[tuple[datetime, str, int]], list[datetime]]:
     """Events of the translated query `sql` per bucket, counted where user SQL runs (listings.time_buckets):
     (step, note, [(bucket, vendor, count)], every bucket of the axis)."""
-    from auditql import listings
+    from auditql.archive import listings
 
     return listings.time_buckets(query_connection(con), sql, params, by_vendor, window, choose_step)

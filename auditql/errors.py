@@ -74,7 +74,7 @@ class ArchiveDamaged(AuditqlError):
 
 class IOFailure(AuditqlError):
     """A file or stream that cannot be written or read: output into a missing folder, a folder, no
-    permission, a full disk. Nothing half-written is left in place of an output file (`destination.py`)."""
+    permission, a full disk. Nothing half-written is left in place of an output file (`output/destination.py`)."""
 
     exit_code = ExitCode.IO
 

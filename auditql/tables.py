@@ -45,7 +45,7 @@ DELIVERIES: tuple[str, ...] = (
 FIELDS = "CREATE TABLE IF NOT EXISTS fields (vendor VARCHAR, field VARCHAR)"
 # The value dictionary: top values of the low-cardinality columns (engine.refresh_column_values).
 COLUMN_VALUES = 'CREATE TABLE IF NOT EXISTS column_values ("column" VARCHAR, value VARCHAR, n BIGINT)'
-# The chain of custody (custody.py says what each column means and how entries are hashed).
+# The chain of custody (ingest/custody.py says what each column means and how entries are hashed).
 MANIFEST: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS manifest (
   seq BIGINT NOT NULL, prev_hash VARCHAR NOT NULL, entry_hash VARCHAR NOT NULL,

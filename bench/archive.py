@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from auditql.ingest import ingest
+from auditql.ingest.run import ingest
 from bench.generate import generate
 
 # format -> (share of the events, records per file). Exports come as pages and daily files, and auditql

@@ -35,7 +35,7 @@ def _seconds(value: str, unit: str) -> float:
 # One ingest of the bench's export into a fresh archive, for its CPU time (the process's user + system time,
 # DuckDB's threads included): on a loaded machine, wall time mostly measures the other processes.
 CPU_RUN = (
-    "import sys; from pathlib import Path; from auditql.ingest import ingest; "
+    "import sys; from pathlib import Path; from auditql.ingest.run import ingest; "
     "ingest([Path(sys.argv[1])], Path(sys.argv[2]))"
 )
 

@@ -51,9 +51,10 @@ def compile_auditql() -> None:
     compileall.compile_dir(Path(auditql.__file__).parent, quiet=1)
 
 
-# What a one-shot `auditql query` on an archive imports before its query runs (commands/query.py's order).
+# What a one-shot `auditql query` on an archive imports before its query runs (cli/query.py's order).
 QUERY_IMPORTS = (
-    "import auditql.cli, auditql.commands.query, auditql.query, auditql.api, auditql.output, auditql.query_input"
+    "import auditql.cli.main, auditql.cli.query, auditql.query, auditql.api, auditql.output,"
+    " auditql.frontend.query_input"
 )
 
 
@@ -111,7 +112,7 @@ def run(archive: Archive, files: list[Path], work: Path, repeat: int) -> tuple[S
         cli.commands += [f"auditql query --db ARCHIVE {ours!r} --format csv", f"python -c '{BARE}' ARCHIVE {hand!r}"]
     t_help, _ = median_of(lambda: run_cmd([AUDITQL, "--help"]), max(5, repeat), warmup=1)
     t_py, _ = median_of(lambda: run_cmd([sys.executable, "-c", "pass"]), max(5, repeat), warmup=1)
-    probe = "import sys; from auditql.cli import main; print(','.join(sorted(m for m in {} if m in sys.modules)))"
+    probe = "import sys; from auditql.cli.main import main; print(','.join(sorted(m for m in {} if m in sys.modules)))"
     loaded = run_cmd([sys.executable, "-c", probe.format(repr(HEAVY))]).strip() or "none"
     cli.add(
         Row(
@@ -135,7 +136,7 @@ def run(archive: Archive, files: list[Path], work: Path, repeat: int) -> tuple[S
             "",
             None,
             unit="ms",
-            note="bytecode compiled; the sum of top-level imports (auditql.cli and what `query` loads)",
+            note="bytecode compiled; the sum of top-level imports (auditql.cli.main and what `query` loads)",
         )
     )
     cli.commands.append(f"python -X importtime -c {QUERY_IMPORTS!r}   vs   python -X importtime -c 'import duckdb'")

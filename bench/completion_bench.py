@@ -9,7 +9,7 @@ import statistics
 import time
 
 from auditql import api
-from auditql.completer import Snapshot, suggest
+from auditql.frontend.completer import Snapshot, suggest
 from bench.archive import Archive
 from bench.measure import Row, Section
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
+from auditql.frontend.query_input import parse_params
 from auditql.query import translate
-from auditql.query_input import parse_params
 from bench.measure import Row, Section, median_of
 
 VALUES = 10_000

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from auditql.formats import json_path, sql_ident, sql_str
-from auditql.ingest import ingest
+from auditql.ingest.run import ingest
+from auditql.read.formats import json_path, sql_ident, sql_str
 from bench.generate import FORMATS, generate
 from bench.measure import Row, Section, median_of
 
@@ -147,5 +147,7 @@ def run(work: Path, size: int, repeat: int, only_formats: list[str] | None = Non
         )  # fmt: skip
         section.commands.append(f"-- {key}: by hand\nCREATE TABLE t AS {hand_sql(key, path, resolved)};")
         shutil.rmtree(tmp, ignore_errors=True)
-    section.commands.append("-- auditql: auditql.ingest.ingest([FILE], new archive) = `auditql ingest --db DB FILE`")
+    section.commands.append(
+        "-- auditql: auditql.ingest.run.ingest([FILE], new archive) = `auditql ingest --db DB FILE`"
+    )
     return section

@@ -67,7 +67,7 @@ def run(work: Path, limit_mb: int, size: int | None = None) -> Section:
     auditql = str(Path(sys.executable).parent / "auditql")
     argv = [auditql, "ingest", "--db", str(tmp / "archive.duckdb"), "--memory-limit", f"{limit_mb}MiB", str(path)]
     t, result = median_of(lambda: peak(argv), 1)
-    floor = peak([sys.executable, "-c", "import duckdb, auditql.ingest"])
+    floor = peak([sys.executable, "-c", "import duckdb, auditql.ingest.run"])
     rss_mb = result["kb"] / 1024
     ok = result["rc"] == 0 and rss_mb <= 1.5 * limit_mb
     note = f"{size_mb:.0f} MB file ({size_mb / limit_mb:.1f}× the limit), exit {result['rc']}, took {t:.1f} s"
@@ -78,7 +78,7 @@ def run(work: Path, limit_mb: int, size: int | None = None) -> Section:
     )
     section.add(
         Row(
-            "peak RSS of `import duckdb, auditql.ingest` alone",
+            "peak RSS of `import duckdb, auditql.ingest.run` alone",
             floor["kb"] / 1024,
             float(limit_mb),
             "limit",

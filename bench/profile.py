@@ -13,8 +13,8 @@ from typing import Any
 
 import duckdb
 
-from auditql import engine
-from auditql import ingest as ingest_module
+from auditql.db import archive_file
+from auditql.ingest import run as ingest_module
 from bench.measure import Row, Section
 
 
@@ -37,7 +37,7 @@ class TimedConnection:
 
 def profile(path: Path, work: Path) -> tuple[float, list[tuple[float, str]]]:
     log: list[tuple[float, str]] = []
-    real = engine.writer
+    real = archive_file.writer
 
     @contextmanager
     def timed_writer(*args: Any, **kwargs: Any) -> Iterator[Any]:
@@ -46,13 +46,13 @@ def profile(path: Path, work: Path) -> tuple[float, list[tuple[float, str]]]:
 
     db = work / "profile.duckdb"
     db.unlink(missing_ok=True)
-    ingest_module.engine.writer = timed_writer  # type: ignore[assignment]
+    ingest_module.archive_file.writer = timed_writer  # type: ignore[assignment]
     try:
         started = time.perf_counter()
         ingest_module.ingest([path], db)
         total = time.perf_counter() - started
     finally:
-        ingest_module.engine.writer = real  # type: ignore[assignment]
+        ingest_module.archive_file.writer = real  # type: ignore[assignment]
         db.unlink(missing_ok=True)
     return total, log
 

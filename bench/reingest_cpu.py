@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.generate import FORMATS, generate
 
 RUN = (
-    "import sys; from pathlib import Path; from auditql.ingest import ingest; "
+    "import sys; from pathlib import Path; from auditql.ingest.run import ingest; "
     "r = ingest([Path(sys.argv[1])], Path(sys.argv[2])); print(sum(f.added for f in r.files))"
 )
 

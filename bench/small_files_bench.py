@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from auditql.formats import sql_str
-from auditql.ingest import ingest
+from auditql.ingest.run import ingest
+from auditql.read.formats import sql_str
 from bench.generate import generate
 from bench.measure import Row, Section, median_of
 

@@ -59,7 +59,7 @@ def expected() -> dict:
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An archive holding every sample file, ingested once per test session (tests must not write to it)."""
-    from auditql.ingest import ingest
+    from auditql.ingest.run import ingest
 
     db = tmp_path_factory.mktemp("archive") / "samples.duckdb"
     report = ingest([SAMPLES], db)
@@ -92,7 +92,7 @@ def count(db: Path, where: str = "true") -> int:
 @pytest.fixture
 def cli():
     """Invoke the real click command in-process; returns the click Result (exit_code, stdout, stderr)."""
-    from auditql.cli import main
+    from auditql.cli.main import main
 
     runner = CliRunner()
 

@@ -107,7 +107,7 @@ def hostile_archive(folder: Path) -> Path:
     """An archive made by the real ingest from a Resolver CSV whose actors are HOSTILE_ACTORS."""
     import csv
 
-    from auditql.ingest import ingest
+    from auditql.ingest.run import ingest
 
     header = ["Date and Time", "Subject", "Event", "Performed By", "Subject Type", "Previous Value", "Updated Value"]
     rows = [

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 import auditql
-from auditql import api, archive, engine, tables
-from auditql.archive.dataset import ParquetDataset
+from auditql import api, archive, tables
 from auditql.archive.duckdb_file import DuckDBFile
-from auditql.ingest import Ingestor
+from auditql.archive.parquet_dataset import ParquetDataset
+from auditql.db import archive_file as engine
+from auditql.ingest.run import Ingestor
 from auditql.vendors import load_registry
 
 PACKAGE = Path(auditql.__file__).parent
@@ -65,11 +66,20 @@ def test_every_module_is_core_or_front_end() -> None:
 def test_one_function_tells_the_backends_apart(tmp_path: Path) -> None:
     assert isinstance(archive.at(tmp_path / "new.duckdb"), DuckDBFile)  # need not exist yet: ingest makes it
     assert isinstance(archive.at(tmp_path), ParquetDataset)
-    # nothing else asks the path which backend it is, nor whether a module happens to be loaded (ingest.py
-    # asks `is_dir()` of the files to ingest, engine.py of its unpack folder: neither is an archive)
+    # nothing else asks the path which backend it is, nor whether a module happens to be loaded (ingest/run.py
+    # asks `is_dir()` of the files to ingest, db/archive_file.py of its unpack folder: neither is an archive)
     asking = [
         str(p.relative_to(PACKAGE))
-        for p in source_files("api.py", "cli.py", "commands", "archive", "repl.py", "special", "magic.py")
+        for p in source_files(
+            "api.py",
+            "cli",
+            "archive/__init__.py",
+            "archive/base.py",
+            "archive/duckdb_file.py",
+            "archive/parquet_dataset.py",
+            "repl",
+            "notebook",
+        )
         for line in p.read_text().splitlines()
         if re.search(r"\b(db|path|target|root)\.is_dir\(\)|sys\.modules", line) and "`" not in line
     ]
@@ -121,7 +131,7 @@ def test_identifiers_are_quoted_by_the_helper() -> None:
     hand_quoted = re.compile(r"""f(['"]).*?(?<!\\)"\{[^}]+\}(?<!\\)"|f'[^']*"\{""")
     found = [
         f"{p.relative_to(PACKAGE)}: {line.strip()}"
-        for p in source_files("dataset", "engine.py", "archive", "tables.py")
+        for p in source_files("archive/dataset", "db/archive_file.py", "archive", "tables.py")
         for line in p.read_text().splitlines()
         if hand_quoted.search(line)
     ]
@@ -143,7 +153,7 @@ def test_the_one_reader_sequence_closes_what_it_opened_on_failure() -> None:
     """A backend whose tables cannot be made leaves no open connection behind (it would hold the file)."""
     import duckdb
 
-    from auditql import connections, lockdown
+    from auditql.db import connections, sandbox
 
     made: list[duckdb.DuckDBPyConnection] = []
 
@@ -155,6 +165,6 @@ def test_the_one_reader_sequence_closes_what_it_opened_on_failure() -> None:
         raise OSError("part file unreadable")
 
     with pytest.raises(OSError, match="part file unreadable"):
-        lockdown.open_sandboxed(connect, fill)
+        sandbox.open_sandboxed(connect, fill)
     with pytest.raises(duckdb.ConnectionException, match="closed"):
         made[0].execute("SELECT 1")

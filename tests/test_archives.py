@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from auditql.archives import Limits, Member, Unpacked, is_archive, unpack
 from auditql.errors import ArchiveRefused, InputError
+from auditql.read.unpack import Limits, Member, Unpacked, is_archive, unpack
 
 CSV = b"time,user,action\n2024-01-01T00:00:00Z,alice,login\n"
 GENERATED = re.compile(r"unpack-[^/]+(/m\d{4,}\.(csv|json|ndjson|jsonl|parquet|txt|gz|zip|bin))?")

@@ -98,9 +98,9 @@ def test_ingest_memory_limit_is_applied_and_validated(cli, tmp_path: Path, expec
     assert result.exit_code == 0, result.output
     sap_cdc = expected["vendors"]["sap_cdc"]["unique_events"]
     assert sum(f["added"] for f in json.loads(result.stdout)) == sap_cdc
-    from auditql import connections, engine
+    from auditql.db import archive_file, connections
 
-    with engine.writer(db, memory_limit=64 * 10**6) as con:  # DuckDB's minimum: the process holds more already
+    with archive_file.writer(db, memory_limit=64 * 10**6) as con:  # DuckDB's minimum: the process holds more already
         assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "48.0 MiB"
         assert con.execute("SELECT current_setting('threads')").fetchone()[0] == 1
         assert con.execute("SELECT getvariable('aq_line_cap')").fetchone()[0] == 6 * 2**20

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_auditql
 
-from auditql.cli import main
+from auditql.cli.main import main
 
 
 def commands() -> list[str]:
@@ -137,8 +137,9 @@ def test_subprocess_ingest_and_query(tmp_path: Path) -> None:
 
 def test_core_modules_never_import_a_front_end() -> None:
     code = (
-        "import sys, auditql.schema, auditql.formats, auditql.vendors, auditql.ingest, auditql.engine, "
-        "auditql.query, auditql.output, auditql.api, auditql.timeline; "
+        "import sys, auditql.schema, auditql.read.formats, auditql.vendors, auditql.ingest.run, "
+        "auditql.db.archive_file, "
+        "auditql.query, auditql.output, auditql.api, auditql.frontend.timeline; "
         "print(sorted(m for m in ('click', 'prompt_toolkit', 'IPython') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -148,7 +149,7 @@ def test_core_modules_never_import_a_front_end() -> None:
 def test_help_does_not_import_heavy_modules() -> None:
     code = (
         "import sys; sys.argv = ['auditql', '--help']\n"
-        "from auditql.cli import main\n"
+        "from auditql.cli.main import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('duckdb', 'pyarrow', 'prompt_toolkit', 'IPython', 'sqlglot') if m in sys.modules))"
     )

@@ -7,8 +7,8 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from auditql.completer import COMMAND, PATH, QUERY, SAVED, VENDOR, AuditCompleter, Snapshot, suggest
-from auditql.lexer import QueryLexer, statement_complete, statement_text
+from auditql.frontend.completer import COMMAND, PATH, QUERY, SAVED, VENDOR, AuditCompleter, Snapshot, suggest
+from auditql.repl.lexer import QueryLexer, statement_complete, statement_text
 
 SNAP = Snapshot(
     fields={

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 from conftest import DATA, ROOT, SAMPLES, count
 
-from auditql import engine
+from auditql.db import archive_file as engine
 from auditql.errors import ArchiveBusy, ExitCode
 
 EXPECTED = json.loads((DATA / "samples_expected.json").read_text())  # the sample generator's counts
@@ -33,7 +33,7 @@ TOTAL_READ, TOTAL_ADDED = (EXPECTED["total"][k] for k in ("records", "unique_eve
 PAUSE_DRIVER = """
 import sys, time
 from pathlib import Path
-from auditql import custody
+from auditql.ingest import custody
 paused, go, n = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 real, calls = custody.append, []
 def pausing(*args, **kwargs):
@@ -46,7 +46,7 @@ def pausing(*args, **kwargs):
             time.sleep(0.05)
     return value
 custody.append = pausing
-from auditql.cli import main
+from auditql.cli.main import main
 main(sys.argv[4:], prog_name="auditql")
 """
 
@@ -166,7 +166,7 @@ def test_query_that_cannot_wait_gets_a_clear_busy_error(first: PausedIngest, tmp
 def test_repl_session_during_an_ingest_says_busy_then_answers(
     first: PausedIngest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from auditql.repl import Session
+    from auditql.repl.session import Session
 
     monkeypatch.setattr(engine, "LOCK_WAIT_SECONDS", 1.0)
     out = io.StringIO()
@@ -186,7 +186,7 @@ def test_repl_session_during_an_ingest_says_busy_then_answers(
 def test_notebook_query_during_an_ingest_raises_archive_busy_then_answers(
     first: PausedIngest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from auditql import notebook
+    from auditql.notebook import results as notebook
 
     monkeypatch.setattr(engine, "LOCK_WAIT_SECONDS", 1.0)
     db = tmp_path / "archive.duckdb"
@@ -198,9 +198,9 @@ def test_notebook_query_during_an_ingest_raises_archive_busy_then_answers(
 
 def test_open_repl_and_notebook_sessions_do_not_block_an_ingest(tmp_path: Path, cli) -> None:
     """Sessions hold no connection between queries, so an ingest never even has to wait for them."""
-    from auditql import notebook
-    from auditql.ingest import ingest
-    from auditql.repl import Session
+    from auditql.ingest.run import ingest
+    from auditql.notebook import results as notebook
+    from auditql.repl.session import Session
 
     db = tmp_path / "archive.duckdb"
     ingest([RESOLVER], db)

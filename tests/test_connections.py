@@ -1,4 +1,4 @@
-"""One factory makes every DuckDB connection (auditql/connections.py): nobody else calls `duckdb.connect`,
+"""One factory makes every DuckDB connection (auditql/db/connections.py): nobody else calls `duckdb.connect`,
 and each kind of connection gets the settings its callers rely on."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 import auditql
-from auditql import connections, engine
+from auditql.db import archive_file, connections
 
 PACKAGE = Path(auditql.__file__).parent
 CALL = re.compile(r"\bduckdb\.connect\(")
@@ -22,7 +22,7 @@ def test_duckdb_connect_is_called_in_one_place_only() -> None:
         for line in path.read_text(encoding="utf-8").splitlines()
         if CALL.search(line)
     ]
-    assert calls == ["connections.py"]
+    assert calls == ["db/connections.py"]
 
 
 def setting(con: duckdb.DuckDBPyConnection, name: str) -> object:
@@ -64,7 +64,7 @@ def test_set_budget_gives_duckdb_its_share_and_one_thread_when_small() -> None:
 
 def test_archive_attached_is_read_only_under_its_name(tmp_path: Path) -> None:
     db = tmp_path / "a.duckdb"
-    with engine.writer(db) as con:
+    with archive_file.writer(db) as con:
         con.execute("SELECT 1").fetchall()
     con = connections.archive_attached(db, "aq_hidden")
     try:

@@ -38,7 +38,8 @@ RESOLVER_CSV = """COPY (
 # member_b (6), export_3 (7), export_4 (8); each inside its file's transaction, before COMMIT.
 CRASH_DRIVER = """
 import os, signal, sys
-from auditql import custody, engine
+from auditql.ingest import custody
+from auditql.db import archive_file as engine
 module, name, n = {"append": custody, "record": custody}.get(sys.argv[1], engine), sys.argv[1], int(sys.argv[2])
 real, calls = getattr(module, name), []
 def crashing(*args, **kwargs):
@@ -48,7 +49,7 @@ def crashing(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     return value
 setattr(module, name, crashing)
-from auditql.cli import main
+from auditql.cli.main import main
 main(sys.argv[3:], prog_name="auditql")
 """
 
@@ -205,7 +206,7 @@ def test_sigkill_at_a_fixed_point(
 
 
 def test_next_start_removes_only_dead_processes_unpack_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from auditql.ingest import ingest
+    from auditql.ingest.run import ingest
 
     monkeypatch.setenv("AUDITQL_CACHE", str(tmp_path / "cache"))
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)

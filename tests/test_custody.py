@@ -17,7 +17,7 @@ from conftest import SAMPLES, rows
 from conftest import edit as tamper
 
 from auditql.errors import ExitCode
-from auditql.ingest import ingest
+from auditql.ingest.run import ingest
 
 RESOLVER_1 = SAMPLES / "resolver" / "user_audit_trail_export_1.csv"
 RESOLVER_2 = SAMPLES / "resolver" / "user_audit_trail_export_2.csv"
@@ -108,7 +108,8 @@ def test_entries_record_hashes_of_the_bytes_size_version_and_where_to_find_them(
 
 
 def test_chain_recomputes_with_the_documented_recipe(archive: Path) -> None:
-    """custody.py's docstring: SHA-256 over sorted-key compact JSON of every other column, chained by prev_hash."""
+    """ingest/custody.py's docstring: SHA-256 over sorted-key compact JSON of every other column, chained by
+    prev_hash."""
     con = duckdb.connect(str(archive), read_only=True)
     cur = con.execute(f"SELECT {HASHED}, entry_hash FROM manifest ORDER BY seq")
     names = [d[0] for d in cur.description]
@@ -332,7 +333,7 @@ def test_verify_names_every_kind_of_tampering(archive: Path, cli, statements: li
 
 
 def test_verify_catches_a_chain_rewritten_from_scratch_only_with_an_anchor(archive: Path, cli) -> None:
-    from auditql import custody
+    from auditql.ingest import custody
 
     head = manifest(archive, "entry_hash")[-1][0]
     con = duckdb.connect(str(archive))  # a forger who knows the recipe re-chains edited entries

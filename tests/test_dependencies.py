@@ -2,7 +2,7 @@
 rather than assumed.
 
 numpy: auditql never imports it, but DuckDB's Python UDFs need it. Canonical JSON for content hashes and
-the two exact-number helpers (auditql/canonical.py) are Python UDFs, and DuckDB refuses to register any
+the two exact-number helpers (auditql/jsonhash.py) are Python UDFs, and DuckDB refuses to register any
 Python UDF — `type="arrow"` (pyarrow in, pyarrow out, no numpy in the body) as much as `type="native"` —
 when numpy cannot be imported. The test below blocks `import numpy` in a fresh interpreter and shows both
 refusals; the day a DuckDB release lifts it, the test fails and numpy can go from pyproject.toml.
@@ -43,19 +43,19 @@ def test_duckdb_refuses_every_python_udf_without_numpy() -> None:
     p = without_numpy(
         """
         import duckdb, pyarrow as pa
-        from auditql import canonical
+        from auditql import jsonhash
 
         con = duckdb.connect()
         con.register("t", pa.table({"x": ['{"b":1,"a":2}']}))  # Arrow in and out needs no numpy
         print("arrow table:", con.execute("SELECT x FROM t").fetchall()[0][0])
-        for kind, fn in (("arrow", canonical._batch), ("native", canonical.canonical_json)):
+        for kind, fn in (("arrow", jsonhash._batch), ("native", jsonhash.canonical_json)):
             try:
                 con.create_function("f_" + kind, fn, ["VARCHAR"], "VARCHAR", type=kind)
                 print(kind, "registered")
             except duckdb.Error as exc:
                 print(kind, "refused:", str(exc).splitlines()[0])
         try:
-            canonical.register(con)
+            jsonhash.register(con)
         except duckdb.Error as exc:
             print("auditql's UDFs refused:", type(exc).__name__)
         print("numpy loaded:", "numpy" in sys.modules)

@@ -124,6 +124,6 @@ def test_a_try_cast_inside_another_is_guarded_too() -> None:
 
 
 def test_the_cli_offers_exactly_the_printable_dialects() -> None:
-    from auditql.commands.query import DIALECTS as OFFERED
+    from auditql.cli.query import DIALECTS as OFFERED
 
     assert sorted(OFFERED) == sorted(DIALECTS)

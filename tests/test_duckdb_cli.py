@@ -1,6 +1,6 @@
 """The archive opens in the DuckDB CLI people have today (issue 16): `duckdb-cli` 1.5.6, the newest on PyPI,
 cannot open a file written at DuckDB 2.0's default storage version, so archives are created at v1.5.0
-(auditql/connections.py STORAGE_VERSION). The `duckdb-cli` package (a test dependency) puts the real CLI
+(auditql/db/connections.py STORAGE_VERSION). The `duckdb-cli` package (a test dependency) puts the real CLI
 binary beside this venv's python.
 """
 

@@ -61,7 +61,7 @@ def one_line(p: Completed) -> str:
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the sample archive this module may not write to (each damage test copies it again)."""
-    from auditql.ingest import ingest
+    from auditql.ingest.run import ingest
 
     path = tmp_path_factory.mktemp("env") / "samples.duckdb"
     assert ingest([SAMPLES], path).ok

@@ -243,8 +243,8 @@ def test_partition_pruning_shows_in_the_plan(dataset: Path) -> None:
     assert "(date >= DATE '2025-11-20') AND (date <= DATE '2025-11-21')" in scan
     import pyarrow.compute as pc
 
-    from auditql.dataset.layout import EVENTS
-    from auditql.dataset.reader import arrow_dataset
+    from auditql.archive.dataset.layout import EVENTS
+    from auditql.archive.dataset.reader import arrow_dataset
 
     arrow = arrow_dataset(part_files(dataset), dataset / EVENTS, ["vendor", "date"])
     kept = arrow.get_fragments(
@@ -362,7 +362,7 @@ def test_a_folder_that_is_not_a_dataset(cli, tmp_path: Path) -> None:
 
 
 def test_one_ingest_at_a_time_per_dataset(cli, tmp_path: Path) -> None:
-    from auditql.dataset.layout import locked
+    from auditql.archive.dataset.layout import locked
 
     root = tmp_path / "ds"
     root.mkdir()

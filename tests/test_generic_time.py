@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import rows, run_auditql
 
-from auditql import connections, formats
+from auditql.db import connections
+from auditql.read import formats
 from auditql.vendors import load_registry
 from auditql.vendors.timefield import find_time_field, says_time
 

@@ -60,7 +60,7 @@ def record(call_id: str, when: str, endpoint: str, err: object, message: str | N
 
 @pytest.fixture(scope="module")
 def gigya_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from auditql.ingest import ingest
+    from auditql.ingest.run import ingest
 
     folder = tmp_path_factory.mktemp("gigya")
     source = folder / "audit_records.ndjson"

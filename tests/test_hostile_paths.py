@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, rows, run_auditql
 
-from auditql.ingest import expand
-from auditql.repl import Session
+from auditql.ingest.run import expand
+from auditql.repl.session import Session
 
 HANG = 120  # seconds before a line that never returns counts as hung
 DEVICE = "a character device"

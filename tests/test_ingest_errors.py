@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, count, rows
 
-from auditql.ingest import ingest
+from auditql.ingest.run import ingest
 
 
 @pytest.fixture
@@ -181,7 +181,7 @@ def test_line_layout_is_the_same_for_every_chunk_size(
     chunk: int,
 ) -> None:
     """Line breaks split across read chunks (a CR at the end of one, its LF at the start of the next)."""
-    from auditql import textfile
+    from auditql.read import text as textfile
 
     monkeypatch.setattr(textfile, "_CHUNK", chunk)
     f = tmp_path / "x.csv"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import SAMPLES, count, rows
 
-from auditql.ingest import ingest
+from auditql.ingest.run import ingest
 
 
 def test_every_sample_file_is_read_with_the_generator_counts(sample_db: Path, expected: dict) -> None:

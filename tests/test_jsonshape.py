@@ -17,9 +17,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_properties import PROFILE
 
-from auditql import api, formats
-from auditql.formats import jsonshape, structure_paths
-from auditql.ingest import ingest
+from auditql import api
+from auditql.ingest.run import ingest
+from auditql.read import formats, jsonshape
+from auditql.read.formats import structure_paths
 
 
 def load(records: list[str]) -> duckdb.DuckDBPyConnection:

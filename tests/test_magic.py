@@ -18,10 +18,10 @@ from conftest import ROOT, SAMPLES
 from IPython.core.completer import provisionalcompleter
 from IPython.core.interactiveshell import InteractiveShell
 
-from auditql.completer import Snapshot
 from auditql.errors import QueryError, UsageError
-from auditql.magic import AuditqlMagics, split_line, suggestions
-from auditql.notebook import DISPLAY_ROWS, Result
+from auditql.frontend.completer import Snapshot
+from auditql.notebook.magic import AuditqlMagics, split_line, suggestions
+from auditql.notebook.results import DISPLAY_ROWS, Result
 
 FAILED_LOGINS = "category = 'login' AND outcome = 'failure' AND time >= '2025-11-20' AND time < '2025-11-21'"
 SOCIALIZE = (
@@ -455,6 +455,6 @@ def test_split_line_refuses_what_it_does_not_know() -> None:
 
 
 def test_the_notebook_result_does_not_import_ipython() -> None:
-    code = "import sys, auditql.notebook; print('IPython' in sys.modules)"
+    code = "import sys, auditql.notebook.results; print('IPython' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.stdout.strip() == "False", done.stderr

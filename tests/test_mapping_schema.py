@@ -15,8 +15,8 @@ import duckdb
 import pytest
 from conftest import ROOT, run_auditql
 
-from auditql.ingest import ingest
-from auditql.mapping_check import run_samples
+from auditql.dryrun.mapping_check import run_samples
+from auditql.ingest.run import ingest
 from auditql.vendors import BUILT_IN, load_registry
 from auditql.vendors.mapping import FIELD_COLUMNS, PRECISIONS, MappingError, Sample, load_mapping, parse_mapping
 from auditql.vendors.schema import MAPPING, Lines, Table, Value

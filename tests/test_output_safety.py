@@ -20,9 +20,9 @@ import pexpect
 import pytest
 from conftest import BIDI, ROOT
 
-from auditql import notebook
+from auditql.notebook import results as notebook
 from auditql.output import ERROR_CHARS, error_text, json_text, safe_text
-from auditql.repl import Session
+from auditql.repl.session import Session
 
 # Resolver CSV columns: Subject -> target_name, Event -> action, Performed By -> actor_name.
 RESOLVER_ROWS = [
@@ -51,7 +51,7 @@ def unsafe(text: str, allow: str = "\n") -> set[str]:
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from click.testing import CliRunner
 
-    from auditql.cli import main
+    from auditql.cli.main import main
 
     folder = tmp_path_factory.mktemp("hostile")
     with (folder / EVIL_NAME).open("w", newline="", encoding="utf-8") as fh:

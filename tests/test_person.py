@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from conftest import SAMPLES, rows, run_auditql
 
 from auditql import api
-from auditql.completer import Snapshot, suggest
 from auditql.errors import UsageError
-from auditql.identities import identities_path, load_identities, parse_identities
+from auditql.frontend.completer import Snapshot, suggest
+from auditql.query.identities import identities_path, load_identities, parse_identities
 
 GIGYA_UID = "3fb39bb2b7e894e48ef99d220dfea514"  # Dana's UID in the SAP CDC samples
 DANA = f"""
@@ -39,7 +39,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     db = home / "three.duckdb"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(home / "cache"))
-        from auditql.cli import main
+        from auditql.cli.main import main
 
         args = ["ingest", "--db", str(db), *(str(SAMPLES / p) for p in THREE_VENDORS)]
         result = CliRunner().invoke(main, args, catch_exceptions=False)

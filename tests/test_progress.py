@@ -1,4 +1,4 @@
-"""The progress line (auditql/progress.py, issue 16): it appears on a real terminal while a long query runs,
+"""The progress line (auditql/frontend/progress.py, issue 16): it appears on a real terminal while a long query runs,
 a big file ingests, or a REPL query runs, is cleared before the rows are written, and is absent in a pipe,
 with --quiet and with --format json. AUDITQL_PROGRESS_DELAY=0 draws it at once (the default waits 1 s,
 so quick work shows nothing)."""
@@ -14,7 +14,7 @@ import pexpect
 import pytest
 from conftest import ROOT, SAMPLES
 
-from auditql import progress
+from auditql.frontend import progress
 
 SLOW = "SELECT a.vendor, count(*) AS n FROM events a, events b, events c GROUP BY 1 ORDER BY 1"
 COUNTS = [

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from auditql import api
-from auditql.ingest import Report, ingest
+from auditql.ingest.run import Report, ingest
 from auditql.output import safe_text
 
 # "ci": bounded and derandomized, so the suite is stable and quick; "thorough" explores at random.

@@ -57,7 +57,7 @@ def test_first_pull_fills_an_empty_archive_from_all_five(fakes, tmp_path: Path) 
         (25,)
     ]
 
-    from auditql.cli import main
+    from auditql.cli.main import main
 
     verified = CliRunner().invoke(main, ["verify", "--db", str(db)], catch_exceptions=False)
     assert verified.exit_code == 0, verified.output
@@ -136,7 +136,7 @@ def test_pull_into_a_parquet_dataset_folder(fakes, tmp_path: Path) -> None:
     assert [json.loads(o)["source"] for _, o in rows[1:]] == ["resolver"] * 2 + ["gigya"] * 5
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset", "pulled", "sources.toml"]
 
-    from auditql.cli import main
+    from auditql.cli.main import main
 
     verified = CliRunner().invoke(main, ["verify", "--db", str(dataset)], catch_exceptions=False)
     assert verified.exit_code == 0 and "events: 41" in verified.stdout
@@ -175,7 +175,7 @@ def test_an_edited_origin_breaks_the_chain(fakes, tmp_path: Path) -> None:
     seq = con.execute("SELECT min(seq) FROM manifest WHERE origin IS NOT NULL").fetchone()[0]
     con.execute("UPDATE manifest SET origin = replace(origin, '\"status\":200', '\"status\":201') WHERE seq = ?", [seq])
     con.close()
-    from auditql.cli import main
+    from auditql.cli.main import main
 
     verified = CliRunner().invoke(main, ["verify", "--db", str(db)], catch_exceptions=False)
     assert verified.exit_code == 5

@@ -81,7 +81,7 @@ def test_windows_cover_the_range_without_gaps() -> None:
 
 
 def test_the_sources_file_defaults_to_the_user_config_folder(tmp_path: Path, monkeypatch) -> None:
-    from auditql.cli import main
+    from auditql.cli.main import main
 
     config = Path(__import__("os").environ["XDG_CONFIG_HOME"]) / "auditql"
     config.mkdir(parents=True)
@@ -100,7 +100,7 @@ def test_the_sources_file_defaults_to_the_user_config_folder(tmp_path: Path, mon
 
 
 def test_a_window_given_with_an_offset_is_asked_in_utc(tmp_path: Path, monkeypatch) -> None:
-    from auditql.cli import main
+    from auditql.cli.main import main
 
     sources = tmp_path / "s.toml"
     sources.write_text(
@@ -115,7 +115,7 @@ def test_a_window_given_with_an_offset_is_asked_in_utc(tmp_path: Path, monkeypat
 
 
 def test_since_after_until_is_one_line_and_creates_nothing(tmp_path: Path, monkeypatch) -> None:
-    from auditql.cli import main
+    from auditql.cli.main import main
 
     sources = tmp_path / "s.toml"
     sources.write_text('[sources.r]\nvendor = "resolver"\nbase_url = "https://r.example.com"\napi_token_env = "R"\n')

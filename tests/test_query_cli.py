@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SAMPLES, count
 
-from auditql.ingest import ingest
+from auditql.ingest.run import ingest
 
 
 def q(cli, db: Path, text: str, *args: str):

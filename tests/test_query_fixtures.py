@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 
 from auditql.errors import QueryError
-from auditql.identities import parse_identities
 from auditql.query import Catalog, translate
 from auditql.query.catalog import TimeFields
+from auditql.query.identities import parse_identities
 from auditql.schema import COLUMN_NAMES
 
 QUERIES = Path(__file__).parent / "queries"

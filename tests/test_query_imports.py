@@ -10,11 +10,11 @@ from pathlib import Path
 
 HEAVY = ("duckdb", "sqlglot", "pyarrow", "pandas", "polars", "prompt_toolkit", "IPython", "tabulate")
 INGEST_SIDE = (
-    "auditql.ingest",
-    "auditql.archives",
-    "auditql.dataset",
-    "auditql.dataset.reader",
+    "auditql.ingest.run",
+    "auditql.read.unpack",
     "auditql.archive.dataset",
+    "auditql.archive.dataset.reader",
+    "auditql.archive.parquet_dataset",
 )
 
 
@@ -22,7 +22,7 @@ def loaded_after(args: list[str], watch: tuple[str, ...]) -> tuple[list[str], li
     """Run `auditql ARGS` in a fresh interpreter; its stdout lines and which of `watch` it imported."""
     code = (
         f"import sys; sys.argv = ['auditql', *{args!r}]\n"
-        "from auditql.cli import main\n"
+        "from auditql.cli.main import main\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
         f"import json; print(json.dumps(sorted(m for m in {watch!r} if m in sys.modules)))"
     )

@@ -23,11 +23,11 @@ from conftest import repl_output as say
 
 from auditql import api
 from auditql.errors import CONTEXT, QueryError
-from auditql.notebook import Request
-from auditql.notebook import query as notebook_query
+from auditql.notebook.results import Request
+from auditql.notebook.results import query as notebook_query
 from auditql.query import translate
 from auditql.query.allowlist import MAX_DEPTH, MAX_LENGTH, MAX_TOKENS
-from auditql.repl import Session
+from auditql.repl.session import Session
 
 EVENTS = json.loads((DATA / "samples_expected.json").read_text())["total"]["unique_events"]  # in the sample archive
 # A query DuckDB would need minutes for: a four-way self cross join (EVENTS^4 ≈ 5.9e10 pairs) comparing text.

@@ -33,7 +33,7 @@ def user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def cli_ingest(db: Path, *paths: Path | str) -> None:
-    from auditql.cli import main
+    from auditql.cli.main import main
 
     result = CliRunner().invoke(main, ["ingest", "--db", str(db), *map(str, paths)], catch_exceptions=False)
     assert result.exit_code == 0, result.output

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import repl_output as run
 
-from auditql import saved_queries
-from auditql.completer import suggest
-from auditql.repl import Session
+from auditql.frontend.completer import suggest
+from auditql.repl import saved_queries
+from auditql.repl.session import Session
 
 FAILED_LOGINS = "category = 'login' AND outcome = 'failure' AND time >= '2025-11-20' AND time < '2025-11-21'"
 RESOLVER_DELETES = "vendor = 'resolver' AND category = 'delete'"
@@ -159,10 +159,10 @@ def test_read_runs_the_query_in_a_file(session: Session, tmp_path: Path) -> None
 def test_field_values_are_bounded_and_survive_odd_field_names(tmp_path: Path) -> None:
     """Only fields with few distinct, short values are kept; a field name no JSON path spells (empty) does not
     stop the rest, nor the ingest that rebuilds the dictionary."""
-    from auditql import engine
+    from auditql.db import archive_file
 
     db = tmp_path / "a.duckdb"
-    with engine.writer(db) as con:
+    with archive_file.writer(db) as con:
         con.execute(
             "INSERT INTO events (time, vendor, raw) SELECT TIMESTAMPTZ '2025-01-01' + to_seconds(i), 'v', "
             "json_object('code', (i % 3)::VARCHAR, 'id', i::VARCHAR, 'long', repeat('x', 300), "
@@ -171,7 +171,7 @@ def test_field_values_are_bounded_and_survive_odd_field_names(tmp_path: Path) ->
         con.execute(
             "INSERT INTO fields VALUES ('v', 'code'), ('v', 'id'), ('v', 'long'), ('v', 'Quote \"q\"'), ('v', '')"
         )
-        engine.refresh_column_values(con)
+        archive_file.refresh_column_values(con)
         kept = con.execute(
             'SELECT "column", list(value ORDER BY n DESC, value) FROM column_values '
             "WHERE \"column\" LIKE 'field:%' GROUP BY 1 ORDER BY 1"

@@ -24,7 +24,9 @@ import pexpect
 import pytest
 from conftest import ROOT, run_auditql
 
-from auditql import api, connections, lockdown
+from auditql import api
+from auditql.db import connections
+from auditql.db import sandbox as lockdown
 from auditql.errors import QueryError
 from auditql.query import Translation, translate
 from auditql.query.context import Context
@@ -379,9 +381,9 @@ def test_every_front_end_runs_user_sql_on_the_query_connection(
     import io
 
     from auditql.api import export
-    from auditql.notebook import Request
-    from auditql.notebook import query as notebook_query
-    from auditql.repl import Session
+    from auditql.notebook.results import Request
+    from auditql.notebook.results import query as notebook_query
+    from auditql.repl.session import Session
 
     for fmt in ("csv", "json", "table"):
         result = cli("query", "--db", sample_db, "--format", fmt, untranslated)
@@ -397,7 +399,7 @@ def test_every_front_end_runs_user_sql_on_the_query_connection(
         notebook_query(sample_db, Request(untranslated, {}))
     with pytest.raises(QueryError, match="sources does not exist"):
         export(sample_db, tmp_path / "subset", untranslated)
-    from auditql.timeline import timeline
+    from auditql.frontend.timeline import timeline
 
     con = api.reader(sample_db)
     try:

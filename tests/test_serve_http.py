@@ -256,7 +256,7 @@ def test_a_record_shows_raw_fields_and_every_delivering_file(served: Served) -> 
 
 def test_a_raw_record_keeps_integers_javascript_would_round(tmp_path: Path) -> None:
     """2^53 + 1 in a Gigya record: parsed by the browser it would show as ...992; the server pretty-prints."""
-    from auditql.ingest import ingest
+    from auditql.ingest.run import ingest
 
     record = {"@timestamp": "2025-11-20T10:00:00.000Z", "callID": "big1", "endpoint": "accounts.login",
               "errCode": 0, "params": {"loginID": "a@example.com"}, "sessionSeq": 9007199254740993}  # fmt: skip
@@ -380,7 +380,7 @@ def test_a_missing_archive_is_one_line(cli, tmp_path: Path) -> None:
 
 
 def test_a_non_loopback_host_is_warned_about(cli, sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from auditql.commands import serve
+    from auditql.cli import serve
 
     served: list[frozenset[str]] = []
     monkeypatch.setattr(serve, "_serve", lambda target, sock, token, hosts, *rest: (served.append(hosts), sock.close()))

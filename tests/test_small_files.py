@@ -1,4 +1,4 @@
-"""Many small files: runs of them share one transaction (auditql/ingest.py, `Ingestor.files`), and the archive
+"""Many small files: runs of them share one transaction (auditql/ingest/run.py, `Ingestor.files`), and the archive
 they leave is the archive one transaction per file leaves — same events, deliveries, sources, rejects, field
 catalog and custody entries — also when a file in the middle of a run fails or repeats another.
 
@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import DATA, rows
 
-from auditql import ingest as ingest_module
-from auditql.ingest import ingest
+from auditql.ingest import run as ingest_module
+from auditql.ingest.run import ingest
 
 NOT_AN_EXPORT = "colour,size\nred,9\n"  # a CSV no mapping recognises: the file fails, whole
 

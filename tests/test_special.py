@@ -17,9 +17,11 @@ import pytest
 from conftest import SAMPLES
 from conftest import repl_output as run
 
-from auditql import api, engine, special
+from auditql import api
+from auditql.db import archive_file
 from auditql.errors import QueryError
-from auditql.repl import Session, cancellable
+from auditql.repl import special
+from auditql.repl.session import Session, cancellable
 from auditql.schema import COLUMN_NAMES
 
 FAILED_LOGINS = "category = 'login' AND outcome = 'failure' AND time >= '2025-11-20' AND time < '2025-11-21'"
@@ -132,7 +134,7 @@ def test_the_archive_is_not_held_open_between_statements(tmp_path: Path) -> None
     session = make_session(db)
     run(session, f".ingest {tmp_path / 'one.csv'}")
     run(session, "vendor = 'resolver'")
-    with engine.writer(db) as con:  # would fail if the session still held a connection
+    with archive_file.writer(db) as con:  # would fail if the session still held a connection
         assert con.execute("SELECT count(*) FROM events").fetchone() == (42,)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from auditql import api, sql
 from auditql.errors import UsageError
-from auditql.timeline import parse_interval
+from auditql.frontend.timeline import parse_interval
 
 NASTY = ["O'Brien", 'say "hi"', "''", '""', "a'\"b", "ünï ☃", "x; DROP TABLE t; --"]
 

@@ -28,7 +28,7 @@ from conftest import repl_output as run
 import auditql.output
 from auditql.output import Table, box, render_text, reports, rows, text
 from auditql.output.box import plan
-from auditql.repl import Session
+from auditql.repl.session import Session
 
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\r")
 # 492 events crossed with themselves, cut at 145,000 rows: the size issue 16 saw flood a terminal.
@@ -163,7 +163,7 @@ def test_the_ingest_summary_is_one_table_in_the_cli_the_repl_and_the_magic(tmp_p
 
 
 def test_the_ingest_table_is_rows_every_format_draws(tmp_path: Path) -> None:
-    from auditql.ingest import ingest
+    from auditql.ingest.run import ingest
 
     export = tmp_path / "audit_export.ndjson"
     export.write_bytes((SAMPLES / "sap_cdc" / "audit_export.ndjson").read_bytes())

@@ -17,9 +17,11 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SAMPLES, edit, rows, run_auditql
 
-from auditql import custody, digests, textfile
+from auditql import digests
 from auditql.errors import ExitCode
-from auditql.ingest import ingest
+from auditql.ingest import custody
+from auditql.ingest.run import ingest
+from auditql.read import text as textfile
 
 RESOLVER = SAMPLES / "resolver" / "user_audit_trail_export_1.csv"
 SAP = SAMPLES / "sap_cdc" / "audit_search_page1.json"

@@ -17,8 +17,8 @@ import pytest
 from conftest import ROOT
 from conftest import repl_output as run
 
-from auditql.repl import Session
-from auditql.timeline import parse_interval
+from auditql.frontend.timeline import parse_interval
+from auditql.repl.session import Session
 
 SVG = "{http://www.w3.org/2000/svg}"
 

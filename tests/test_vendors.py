@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, rows
 
-from auditql import connections, formats
+from auditql.db import connections
 from auditql.errors import UsageError
-from auditql.ingest import ingest
+from auditql.ingest.run import ingest
+from auditql.read import formats
 from auditql.vendors import load_registry
 from auditql.vendors.detect import detect, resolve
 

@@ -23,7 +23,7 @@ def at(path: Path) -> Archive:
     """The archive at `path`: a Parquet dataset when it is an existing folder, else a DuckDB file (which
     need not exist yet: ingest creates it). Each backend is imported only when met."""
     if path.is_dir():
-        from auditql.archive.dataset import ParquetDataset
+        from auditql.archive.parquet_dataset import ParquetDataset
 
         return ParquetDataset(path)
     from auditql.archive.duckdb_file import DuckDBFile

@@ -7,7 +7,7 @@ CLI; whether a module was loaded in the facade). Now `auditql.archive.at(path)` 
 of auditql talks to an `Archive`: open a reader, ingest, prepare a query for it, verify its custody, export
 it. A third backend is one more subclass and one more line in `at`.
 
-Each backend's reader is opened by the one sequence in lockdown.py (`open_sandboxed`), so both are
+Each backend's reader is opened by the one sequence in db/sandbox.py (`open_sandboxed`), so both are
 sandboxed alike; a backend only fills in its tables. Writers stay inside each backend's `ingest` (a DuckDB
 file's short-lived read-write connection, a dataset's folder lock): no front end ever holds one.
 """
@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 if TYPE_CHECKING:
-    from auditql.archives import Limits
-    from auditql.custody import Verification
-    from auditql.dataset.export import ExportSummary
-    from auditql.ingest import Report
+    from auditql.archive.dataset.export import ExportSummary
+    from auditql.ingest.custody import Verification
+    from auditql.ingest.run import Report
     from auditql.query import Translation
+    from auditql.read.unpack import Limits
 
 Connection = duckdb.DuckDBPyConnection
 # Which archive opened each reader connection, so a query prepared on one is shaped for its archive
@@ -79,8 +79,8 @@ class Archive(abc.ABC):
 
     # --- custody ---------------------------------------------------------------------------------------
     def verify(self, con: Connection, rehash: bool = True, anchor: str | None = None) -> Verification:
-        """Check the chain of custody and the rows it describes (custody.py)."""
-        from auditql import custody
+        """Check the chain of custody and the rows it describes (ingest/custody.py)."""
+        from auditql.ingest import custody
 
         return custody.verify(con, rehash=rehash, anchor=anchor)
 
@@ -94,7 +94,7 @@ class Archive(abc.ABC):
         overwrite: bool = False,
     ) -> ExportSummary:
         """Write this archive (or the result of `text`, translated by `prepare`) as a dataset at `target`."""
-        from auditql.dataset.export import export
+        from auditql.archive.dataset.export import export
 
         return export(self, target, prepare, text, partition_by, overwrite)
 

@@ -1,6 +1,6 @@
 """The archive as one DuckDB file: the default, and what `auditql ingest --db FILE` makes.
 
-Its inside is engine.py (lock waiting, the short-lived writer, the sandboxed reader) and ingest.py (files
+Its inside is archive_file.py (lock waiting, the short-lived writer, the sandboxed reader) and ingest/run.py (files
 in, one transaction each); this class is the `Archive` face of them.
 """
 
@@ -10,19 +10,19 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditql import engine
 from auditql.archive.base import Archive, Connection
+from auditql.db import archive_file
 
 if TYPE_CHECKING:
-    from auditql.archives import Limits
-    from auditql.ingest import Report
+    from auditql.ingest.run import Report
+    from auditql.read.unpack import Limits
 
 
 class DuckDBFile(Archive):
     kind = "archive"
 
     def _open_reader(self, notify: Callable[[str], None] | None, memory_limit: int | None) -> Connection:
-        return engine.open_reader(self.path, notify=notify, memory_limit=memory_limit)
+        return archive_file.open_reader(self.path, notify=notify, memory_limit=memory_limit)
 
     def ingest(
         self,
@@ -34,6 +34,6 @@ class DuckDBFile(Archive):
         notify: Callable[[str], None] | None = None,
         **options: Any,
     ) -> Report:
-        from auditql.ingest import ingest  # here: a one-shot query must not load ingest
+        from auditql.ingest.run import ingest  # here: a one-shot query must not load ingest
 
         return ingest(paths, self.path, vendor, mappings, limits, progress, notify, **options)

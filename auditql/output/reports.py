@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from auditql.output.rows import Table
 
 if TYPE_CHECKING:
-    from auditql.custody import Verification
-    from auditql.ingest import Report
+    from auditql.ingest.custody import Verification
+    from auditql.ingest.run import Report
 
 INGEST_COLUMNS = ("file", "vendor", "format", "read", "added", "duplicates", "rejected")
 COUNTS = ("read", "added", "duplicates", "rejected")

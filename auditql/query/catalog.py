@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from auditql.identities import PERSON
+from auditql.query.identities import PERSON
 from auditql.schema import COLUMN_NAMES
 from auditql.vendors.mapping import normalize
 

@@ -15,8 +15,8 @@ from sqlglot import exp
 from sqlglot.tokens import Token
 
 from auditql.errors import QueryError
-from auditql.identities import Identities
 from auditql.query.catalog import Catalog
+from auditql.query.identities import Identities
 
 
 @dataclass(frozen=True)

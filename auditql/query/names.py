@@ -24,8 +24,8 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.scope import Scope, traverse_scope, walk_in_scope
 
-from auditql.identities import PERSON
 from auditql.query.context import Context
+from auditql.query.identities import PERSON
 from auditql.query.trees import replace_all
 from auditql.schema import COLUMN_NAMES
 

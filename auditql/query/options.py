@@ -11,9 +11,9 @@ from datetime import datetime
 
 from sqlglot import exp
 
-from auditql.identities import PERSON
 from auditql.query.context import Context
 from auditql.query.forms import SQL, events_table
+from auditql.query.identities import PERSON
 from auditql.query.names import CANONICAL, RawField, canonical_column, person_column
 from auditql.query.trees import data_type
 from auditql.query.values import parse_point

@@ -58,7 +58,7 @@ def full_match(subject: exp.Expr, pattern: exp.Expr, ctx: Context) -> exp.Expr:
 
 def check_pattern(pattern: str, at: exp.Expr, ctx: Context) -> None:
     """Refuse a pattern RE2 cannot compile, with RE2's reason and a caret under the pattern."""
-    from auditql.lockdown import pattern_error  # DuckDB only when a query has a pattern
+    from auditql.db.sandbox import pattern_error  # DuckDB only when a query has a pattern
 
     problem = pattern_error(pattern)
     if problem is not None:

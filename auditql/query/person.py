@@ -1,12 +1,12 @@
 """The `person` column: one name for one human across vendors, computed in the query, never stored.
 
 Each vendor spells its actors its own way (an email in CJA, a user key in Gigya, a login name in
-Broadcom); the identities file (auditql/identities.py) says which spellings are one person. `person` is
+Broadcom); the identities file (auditql/query/identities.py) says which spellings are one person. `person` is
 plain SQL over `events` columns (`actor_email`, `actor_id`, `actor_name`, `vendor`) and nothing else, so it
 runs the same on DuckDB, the Parquet dataset and Spark. It replaces the `PersonColumn` nodes after every
 other rewrite: with a thousand people the SQL is large, and no rewrite needs to walk it.
 
-    >>> from auditql.identities import Identities, Keys, Person
+    >>> from auditql.query.identities import Identities, Keys, Person
     >>> alex = Person("Alex Admin", Keys(emails=("alex@example.com",)), {"resolver": Keys(names=("Alex A.",))})
     >>> print(person_sql(Identities((alex,))))
     COALESCE(CASE "vendor" WHEN 'resolver' THEN CASE "actor_name" WHEN 'Alex A.' THEN 'Alex Admin' END END,
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from auditql.identities import Identities, Keys
 from auditql.query.context import Context
+from auditql.query.identities import Identities, Keys
 from auditql.query.names import PersonColumn, canonical_column
 from auditql.query.trees import replace_all
 

@@ -9,7 +9,7 @@ those filters into their scans and open only the matching folders. The filters a
 WHERE, so the rows are the same.
 
 A pure function over the sqlglot tree, built of tree nodes (no SQL text is parsed back), used by both the
-DuckDB reader of a dataset (archive/dataset.py) and Spark (spark.py), each naming its own source view.
+DuckDB reader of a dataset (archive/parquet_dataset.py) and Spark (spark.py), each naming its own source view.
 
 >>> from sqlglot import parse_one
 >>> tree = parse_one("SELECT * FROM events WHERE vendor = 'sap_cdc' AND time >= '2025-11-20'")

@@ -27,7 +27,6 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from auditql.errors import QueryError
-from auditql.identities import Identities
 from auditql.query import dialects, options
 from auditql.query.allowlist import check_generated, check_tree
 from auditql.query.catalog import Catalog
@@ -35,6 +34,7 @@ from auditql.query.context import Context
 from auditql.query.dialect import AuditQL
 from auditql.query.forms import SQL, parse_query
 from auditql.query.headers import name_unnamed_items
+from auditql.query.identities import Identities
 from auditql.query.names import raw_field_paths
 from auditql.query.person import people_to_sql
 from auditql.query.read_once import fields_read_once
@@ -91,7 +91,7 @@ def translate(
         result's columns to return, in that order (by the names the query gives them).
     params: values for `:name` / `$name` / `{name}` placeholders, bound as parameters, never pasted.
         Without params, placeholders are refused.
-    identities: who is who across vendors, for the `person` column (auditql.identities.load_identities);
+    identities: who is who across vendors, for the `person` column (auditql.query.identities.load_identities);
         without them `person` is the actor's email, else name, else id.
     Raises QueryError (with the query, line and column when known) for anything refused or unreadable.
     """

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from auditql import api
-from auditql.completer import Snapshot, suggest
+from auditql.frontend.completer import Snapshot, suggest
 from auditql.query.allowlist import ALLOWED_FUNCTION_NAMES
 from auditql.serve.views import Settings, _error, _reader
 

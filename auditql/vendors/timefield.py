@@ -17,9 +17,9 @@ import re
 
 import duckdb
 
-from auditql.engine import EARLIEST, LATEST
+from auditql.db.archive_file import EARLIEST, LATEST
 from auditql.errors import InputError
-from auditql.formats import Records, json_path, sql_str
+from auditql.read.formats import Records, json_path, sql_str
 from auditql.vendors import GENERIC
 from auditql.vendors.detect import resolve
 from auditql.vendors.mapping import DEFAULT_TIME_FORMATS, Mapping

@@ -149,6 +149,6 @@ def pull(*args: object):  # type: ignore[no-untyped-def]
     """The real `auditql pull` in-process (click's runner): the result's exit_code, stdout and stderr."""
     from click.testing import CliRunner
 
-    from auditql.cli import main
+    from auditql.cli.main import main
 
     return CliRunner().invoke(main, ["pull", *map(str, args)], catch_exceptions=False)

@@ -1,0 +1,600 @@
+"""Ingest files, folders and archives into the archive: detect the vendor, apply its mapping in DuckDB SQL,
+deduplicate, record provenance — one transaction per file, so a file either lands whole (minus its rejected
+records, which are kept with their reason) or not at all.
+
+Dedup rule (canonical-schema.md; `ingest/dedup.py`): a vendor id is one event however many copies deliver it; an
+id-less record is identified by the mapping's identifying canonical values, and meets an id-bearing twin
+through the same content key. Every delivery is on record (`deliveries`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import suppress
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from auditql import __version__, digests, tables
+from auditql import jsonhash as canonical
+from auditql.db import archive_file
+from auditql.errors import AuditqlError, InputError
+from auditql.ingest import custody, dedup
+from auditql.ingest.custody import sha256_file
+from auditql.ingest.plan import canonical_columns, canonical_exprs, plan
+from auditql.read import formats
+from auditql.read import text as textfile
+from auditql.read import unpack as archives
+from auditql.read.filekind import not_regular
+from auditql.vendors import Registry, load_registry
+from auditql.vendors.detect import detect
+from auditql.vendors.timefield import time_by_content
+
+SKIP_NAMES = {".DS_Store", "Thumbs.db"}
+# Inside a folder only export-like files are taken (a README or script beside the exports is not a log);
+# a file named explicitly is always read, whatever its extension.
+DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl", ".parquet", ".zip", ".gz"}
+# Small files share one transaction (its COMMIT writes and syncs the log: a fixed cost per transaction that
+# a one-record file pays in full); a batch that fails anywhere is rolled back and its files ingested one
+# transaction each, exactly as before. Each file still lands whole or not at all, with its own custody entry.
+SMALL_FILE = 256 * 1024
+UNORDERED_ROWS = 10_000  # from this many rows, events are inserted without insertion order (see _load)
+BATCH_FILES = 200
+BATCH_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class FileResult:
+    """Per-file accounting: read = added + duplicates + rejected, always."""
+
+    source_file: str
+    vendor: str | None = None
+    format: str | None = None
+    read: int = 0
+    added: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    error: str | None = None
+    rejects: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    status: str = "ingested"  # or "presented again" (identical bytes already held), "failed"; see ingest/custody.py
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.rejected == 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    files: list[FileResult] = field(default_factory=list)
+    head: str | None = None  # the custody chain's head hash after this ingest: note it outside the archive
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.files)
+
+
+def expand(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files as given; folders recursively in sorted order (hidden files and OS junk skipped).
+
+    What cannot be read as an export is refused before anything is stored, with one line naming it: a
+    device, FIFO or socket named explicitly (reading one never ends, or blocks), and a symbolic link inside
+    a folder that leads out of it (`x.csv -> /etc/passwd`: a folder is what the user vouched for, as a zip is;
+    name the target itself to ingest it). A link that loops or dangles is no file and is passed over, so the
+    folder's other files are still read."""
+    for path in paths:
+        if path.is_dir():
+            root = path.resolve()
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path).parts
+                hidden = any(p.startswith(".") for p in rel) or child.name in SKIP_NAMES
+                if hidden or child.suffix.lower() not in DATA_SUFFIXES or not child.is_file():
+                    continue
+                target = child.resolve()
+                if target != root and root not in target.parents:
+                    raise InputError(
+                        display_name(child),
+                        f"a symbolic link out of the folder (to {display_name(target)}): refused; "
+                        "ingest the file it points to by naming it",
+                    )
+                yield child
+        elif path.exists():
+            if kind := not_regular(path):
+                raise InputError(display_name(path), f"not a regular file ({kind}): refused, nothing read")
+            yield path
+        else:
+            raise InputError(str(path), "no such file or folder")
+
+
+def display_name(path: Path) -> str:
+    """The path as text that can be stored and printed: a name that is not UTF-8 (bytes a file system allows)
+    keeps its bytes as `\\xff` escapes instead of failing in DuckDB (`std::bad_cast`)."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    row = con.execute(sql).fetchone()
+    return row[0] if row else None
+
+
+class Ingestor:
+    """Holds one writer connection for the duration of one `auditql ingest` run."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        registry: Registry,
+        vendor: str | None = None,
+        limits: archives.Limits | None = None,
+        origins: Mapping[Path, dict] | None = None,
+    ):
+        self.con = con
+        self.origins = origins or {}  # per file `auditql pull` fetched: the request it answered (ingest/custody.py)
+        self.registry = registry
+        self.forced = registry[vendor] if vendor else None
+        self.limits = limits or archives.Limits()
+        self._canonical_registered = False
+        self.watcher: Any = None  # progress.Ingest on a terminal: told each file, its bytes read, its load
+        # The field catalog as on record, per vendor, read once per run (a many-small-files ingest asked the
+        # archive per file); a file's new fields join it only once its transaction committed.
+        self._fields: dict[str, set[str]] = {}
+        self._new_fields: list[tuple[str, set[str]]] = []
+        self._order_off = True  # whether preserve_insertion_order may be off: unknown at first
+        self._sizes: set[int] | None = None  # byte sizes of the files on record (`sources`), read once per run
+        custody.begin(con, __version__)
+
+    def path(self, path: Path, display: str) -> list[FileResult]:
+        """One user-given file: an archive expands to its members, each ingested as a file of its own.
+
+        The archive itself gets a custody entry too (its hash is what `auditql verify` re-checks later);
+        members unpack under this process's `archive_file.unpack_root()`, which a later start removes if killed."""
+        try:
+            packed = archives.is_archive(path) or path.suffix.lower() in (".zip", ".gz")
+        except OSError:  # gone or unreadable since it was listed: `file` says so in one line
+            packed = False
+        origin = _origin_text(self.origins.get(path.resolve()))
+        if not packed:
+            return [self.file(path, display)]
+        try:
+            before = _snapshot(path)
+            digest = sha256_file(path)
+        except OSError as exc:
+            error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
+            custody.record(self.con, custody.Entry("archive", "failed", display, display, None, None, note=error))
+            return [FileResult(display, error=error, status="failed")]
+        size = before.size
+        try:
+            with archives.unpack(path, archive_file.unpack_root(), self.limits, display_name=display) as members:
+                if not members:  # an empty zip, or only OS junk: say so rather than report nothing at all
+                    raise InputError(display, "archive holds no data files")
+                _unchanged(path, display, before)  # the members are what the recorded hash covers
+                entry = custody.Entry("archive", "unpacked", display, display, digest, size, tool_version=__version__)
+                entry.origin = origin
+                entry.note = f"{len(members)} member(s)"
+                custody.record(self.con, entry)
+                return self.files([(m.path, m.display_name, display) for m in members])
+        except AuditqlError as exc:
+            entry = custody.Entry("archive", "failed", display, display, digest, size, tool_version=__version__)
+            entry.note = str(exc)
+            custody.record(self.con, entry)
+            return [FileResult(display, error=str(exc), status="failed")]
+
+    def file(self, path: Path, display: str, container: str | None = None) -> FileResult:
+        """One file (or archive member): its events, sources row and custody entry in one transaction.
+
+        The recorded hash must cover exactly the bytes stored: the file is stat'ed before it is hashed and
+        again after DuckDB read it, and refused whole if it changed (or vanished) in between."""
+        result = FileResult(display)
+        con = self.con
+        watcher = self.watcher
+        try:
+            before, scanned = _scan(path, watcher, display, self._held_size)
+        except OSError as exc:
+            return self._unreadable(display, container, exc)
+        con.execute("BEGIN TRANSACTION")
+        self._new_fields.clear()
+        try:
+            self._stored(path, display, container, before, scanned, result)
+            con.execute("COMMIT")
+            self._committed()
+            if watcher is not None:
+                watcher.done(result.read)
+            return result
+        except (AuditqlError, duckdb.Error, OSError) as exc:
+            _rollback(con)
+            return self._failed(path, container, exc, result, before, scanned.sha256)
+
+    def _unreadable(self, display: str, container: str | None, exc: OSError) -> FileResult:
+        """A file that could not even be hashed: a failed custody entry, nothing else."""
+        error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
+        failed = FileResult(display, error=error, status="failed")
+        custody.record(self.con, _custody_entry(failed, None, None, container))
+        return failed
+
+    def _failed(
+        self, path: Path, container: str | None, exc: Exception, result: FileResult, before: _Snapshot, digest: str
+    ) -> FileResult:
+        """The one-line error of a file whose transaction was rolled back, and its failed custody entry."""
+        display = result.source_file
+        if isinstance(exc, AuditqlError):
+            error = str(exc)
+        elif isinstance(exc, duckdb.Error):
+            error = f"{display}: cannot ingest: {formats.first_line(exc)}"
+        else:
+            error = f"{display}: cannot read: {getattr(exc, 'strerror', None) or exc}; nothing from it stored"
+        if not path.exists():  # whatever the read tripped over, this is what happened
+            error = f"{display}: disappeared while it was being read; nothing from it stored"
+        failed = FileResult(display, vendor=result.vendor, format=result.format, error=error, status="failed")
+        custody.record(self.con, _custody_entry(failed, before.size, digest, container, origin=self._origin(path)))
+        return failed
+
+    def files(self, items: list[tuple[Path, str, str | None]]) -> list[FileResult]:
+        """Files (path, display name, container or None) in order: runs of small ones in one transaction each
+        (see SMALL_FILE), the others one by one through `file`."""
+        results: list[FileResult] = []
+        batch: list[tuple[Path, str, str | None]] = []
+        size = 0
+        for item in [*items, None]:
+            small = _small_file_size(item[0]) if item is not None else None
+            if batch and (small is None or len(batch) == BATCH_FILES or size + small > BATCH_BYTES):
+                results += self._batch(batch)
+                batch, size = [], 0
+            if item is not None and small is None:
+                results.append(self.file(*item))
+            elif item is not None and small is not None:
+                batch.append(item)
+                size += small
+        return results
+
+    def _batch(self, items: list[tuple[Path, str, str | None]]) -> list[FileResult]:
+        """Small files in one transaction. If one fails, the transaction is undone, the files before it are
+        ingested again one transaction each, its failure is recorded as it was seen, and the rest go on: the
+        report and the custody entries are those of one transaction per file."""
+        if len(items) == 1:
+            return [self.file(*items[0])]
+        con = self.con
+        results = []
+        con.execute("BEGIN TRANSACTION")
+        self._new_fields.clear()
+        for index, (path, display, container) in enumerate(items):
+            result = FileResult(display)
+            try:
+                before, scanned = _scan(path, held_size=self._held_size)
+            except OSError as exc:
+                return self._retry(items, index, partial(self._unreadable, display, container, exc))
+            try:
+                results.append(self._stored(path, display, container, before, scanned, result))
+            except (AuditqlError, duckdb.Error, OSError) as exc:
+                failure = partial(self._failed, path, container, exc, result, before, scanned.sha256)
+                return self._retry(items, index, failure)
+        try:
+            con.execute("COMMIT")
+        except duckdb.Error:  # the log could not be written (disk full): each file on its own says what happened
+            _rollback(con)
+            self._new_fields.clear()
+            return [self.file(*item) for item in items]
+        self._committed()
+        return results
+
+    def _retry(
+        self, items: list[tuple[Path, str, str | None]], index: int, failure: Callable[[], FileResult]
+    ) -> list[FileResult]:
+        """items[index] failed inside a batch: undo the batch, store the files before it one by one, record its
+        failure, and go on with the files after it."""
+        _rollback(self.con)
+        self._new_fields.clear()
+        before = [self.file(*item) for item in items[:index]]
+        return [*before, failure(), *self.files(items[index + 1 :])]
+
+    def _stored(
+        self,
+        path: Path,
+        display: str,
+        container: str | None,
+        before: _Snapshot,
+        scanned: textfile.Scanned,
+        result: FileResult,
+    ) -> FileResult:
+        """The file's rows and its custody entry, in the caller's open transaction."""
+        written = self._load(path, display, scanned, result, before.size)
+        if self._sizes is not None:
+            self._sizes.add(before.size)
+        _unchanged(path, display, before)
+        origin = self._origin(path)
+        custody.append(self.con, _custody_entry(result, before.size, scanned.sha256, container, written, origin))
+        return result
+
+    def _held_size(self, size: int) -> bool:
+        """Whether a file of this many bytes is on record: only then can a file be the same bytes again, and
+        its scan hashes first and leaves the line layout to the reader (a re-ingest then skips that work)."""
+        if self._sizes is None:
+            self._sizes = {n for (n,) in self.con.execute("SELECT DISTINCT bytes FROM sources").fetchall()}
+        return size in self._sizes
+
+    def _origin(self, path: Path) -> str | None:
+        """The request `auditql pull` fetched this file with (ingest/custody.py `origin`), as the entry stores it."""
+        return _origin_text(self.origins.get(path.resolve())) if self.origins else None
+
+    def _load(
+        self, path: Path, display: str, scanned: textfile.Scanned, result: FileResult, size: int
+    ) -> dict[str, str]:
+        """Store the file's rows; returns the content digests its custody entry commits to (none when the
+        same bytes were ingested before: nothing is written)."""
+        con, digest = self.con, scanned.sha256
+        if self._order_off:  # on again: a failed INSERT left it off
+            con.execute("SET preserve_insertion_order = true")
+            self._order_off = False
+        if self._already_ingested(digest, result):
+            return {}
+        if not self._canonical_registered and formats.sniff_kind(path) == "json":
+            canonical.register(con)  # only for JSON: registering a Python UDF imports numpy (~0.1 s)
+            self._canonical_registered = True
+        records = formats.read(con, path, display, scanned.layout)
+        mapping = self.forced or detect(records.fields, self.registry)
+        mapping = time_by_content(con, records, mapping, display)  # a generic file's time column, by content
+        result.vendor, result.format, result.notes = mapping.name, records.kind, records.notes
+        p = plan(mapping, records, mapping.name)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _aq_staged AS {p.sql}")
+        now = datetime.now(UTC)
+        counted = con.execute("SELECT count(*), count(_time), min(_time), max(_time) FROM _aq_staged").fetchone()
+        staged, good, span = (counted[0], counted[1], counted[2:]) if counted else (0, 0, (None, None))
+        bad_time = (
+            con.execute(
+                "SELECT source_row, line, CASE WHEN time IS NULL THEN 'no time value' "
+                "WHEN _parsed IS NULL THEN 'cannot parse time ' || to_json(time)::VARCHAR "
+                "ELSE 'time out of range ' || to_json(time)::VARCHAR END, left(raw::VARCHAR, 1000) "
+                "FROM _aq_staged WHERE _time IS NULL ORDER BY source_row"
+            ).fetchall()
+            if good < staged
+            else []
+        )
+        rejects = [(ln, None, reason, text) for ln, reason, text in records.rejects]
+        rejects += [(ln, row, reason, text) for row, ln, reason, text in bad_time]
+        # Unordered: events need no insertion order (every reader orders by time, source_row), and keeping
+        # it made a million-row INSERT write its row groups twice (2.9 s + a 1.3 s CHECKPOINT, vs 2.4 s + 0).
+        # Only here: the readers' row_number() OVER () numbers records in file order only with it on.
+        unordered = good >= UNORDERED_ROWS  # for a few rows the two settings cost more than the order does
+        if unordered:
+            con.execute("SET preserve_insertion_order = false")
+            self._order_off = True
+        insert = f"INSERT INTO events SELECT {canonical_columns(display, mapping.name)} FROM _aq_staged"
+        row_digest = digests.event_digest(canonical_exprs(display, mapping.name), raw_digest="_raw_digest")
+        added = dedup.apply(con, display, digest, insert, row_digest)
+        if unordered:
+            con.execute("SET preserve_insertion_order = true")
+            self._order_off = False
+        if p.lacking and scalar(con, "SELECT count(*) FROM _aq_staged WHERE _time IS NOT NULL AND event_id IS NULL"):
+            labels = "; ".join(
+                f"{c} ({' / '.join(mapping.synonyms(c))})" if mapping.synonyms(c) else c for c in p.lacking
+            )
+            result.notes.append(
+                f"no column for {labels}: its events are identified without it, so they will not meet the "
+                "same events exported with it"
+            )
+        if rejects:  # one statement over lists: executemany runs a statement per row (25 s for 50k rejects)
+            lines, data_rows, reasons, texts = (list(c) for c in zip(*rejects, strict=True))
+            con.execute(
+                "INSERT INTO rejects SELECT ?, unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[]), "
+                "unnest(?::VARCHAR[]), ?",
+                [display, lines, data_rows, reasons, texts, now],
+            )
+        result.read = good + len(rejects)
+        result.added, result.duplicates, result.rejected = added, good - added, len(rejects)
+        result.rejects = [{"line": ln, "row": row, "reason": reason} for ln, row, reason, _ in rejects]
+        con.execute(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                display,
+                digest,
+                size,
+                mapping.name,
+                records.kind,
+                mapping.fingerprint,
+                result.read,
+                added,
+                result.duplicates,
+                result.rejected,
+                span[0],
+                span[1],
+                now,
+                __version__,
+                json.dumps({c: f for c, f in p.resolved.items() if c not in p.transformed}),
+            ],
+        )
+        self._record_fields(mapping.name, records.fields)
+        written = _content_digests(con, display)
+        tables.drop_scratch(con, tables.FILE_SCRATCH)
+        return written
+
+    def _record_fields(self, vendor: str, fields: list[str]) -> None:
+        """Add the file's fields the catalog (`fields`) lacks for its vendor; none asked of the archive per file."""
+        if vendor not in self._fields:
+            rows = self.con.execute("SELECT field FROM fields WHERE vendor = ?", [vendor]).fetchall()
+            self._fields[vendor] = {r[0] for r in rows}
+        pending = {f for v, added in self._new_fields if v == vendor for f in added}  # earlier in this transaction
+        new = sorted(set(fields) - self._fields[vendor] - pending)
+        if new:
+            self.con.execute("INSERT INTO fields SELECT ?, unnest(?::VARCHAR[])", [vendor, new])
+            self._new_fields.append((vendor, set(new)))
+
+    def _committed(self) -> None:
+        for vendor, new in self._new_fields:
+            self._fields[vendor] |= new
+        self._new_fields.clear()
+
+    def _already_ingested(self, digest: str, result: FileResult) -> bool:
+        """Same bytes read with the same mapping before: every record is already held as often as this file
+        holds it, so the file need not even be read again (re-ingest costs one SHA-256 pass)."""
+        for vendor, fmt, fingerprint, read, rejected in self.con.execute(
+            "SELECT vendor, format, mapping, records_read, rejected FROM sources WHERE sha256 = ?", [digest]
+        ).fetchall():
+            if self.forced is not None and self.forced.name != vendor:
+                continue
+            if vendor not in self.registry.names() or self.registry[vendor].fingerprint != fingerprint:
+                continue
+            result.vendor, result.format, result.status = vendor, fmt, "presented again"
+            result.read, result.rejected, result.duplicates = read, rejected, read - rejected
+            if rejected:
+                result.notes.append("identical file ingested before; its rejected records: `auditql rejects`")
+            return True
+        return False
+
+
+def _content_digests(con: duckdb.DuckDBPyConnection, display: str) -> dict[str, str]:
+    """The multiset digests (digests.py) of this file's deliveries, rejects and sources rows, as on record now
+    (in the file's transaction: those it just wrote, and any an earlier ingest of the same name wrote)."""
+    tables = (
+        ("deliveries_digest", digests.DELIVERY_ROW, "deliveries"),
+        ("rejects_digest", digests.REJECT_ROW, "rejects"),
+        ("sources_digest", digests.SOURCE_ROW, "sources"),
+    )
+    # One statement for the three (a statement's fixed cost is most of a one-record file's ingest).
+    each = [
+        f"(SELECT d FROM ({digests.multiset(row, f'{table} WHERE source_file = $1')}) t(n, d))"
+        for _, row, table in tables
+    ]
+    row = con.execute(f"SELECT {', '.join(each)}", [display]).fetchone()
+    return {column: (row[i] if row else None) or digests.EMPTY for i, (column, _, _) in enumerate(tables)}
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What identifies a file's bytes without reading them: a change between two snapshots means the bytes
+    hashed may not be the bytes read."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    device: int
+
+
+def _scan(
+    path: Path, watcher: Any = None, display: str = "", held_size: Callable[[int], bool] | None = None
+) -> tuple[_Snapshot, textfile.Scanned]:
+    """The file's stat, then one read of it: SHA-256 and line layout (`watcher`, a progress line, is told the
+    file, the bytes read, then its lines). When `held_size` says a file of its size is on record, the read
+    only hashes: the file is probably presented again, which needs no layout (a third of a re-ingest's scan
+    of a Gigya NDJSON); a new file of that size has its layout scanned by the reader, in a second read."""
+    before = _snapshot(path)
+    lines = formats.sniff_kind(path) != "parquet" and not (held_size is not None and held_size(before.size))
+    if watcher is None:
+        return before, textfile.scan_file(path, lines=lines)
+    watcher.file(display, before.size)
+    scanned = textfile.scan_file(path, lines=lines, on_read=watcher.read)
+    watcher.loading(scanned.layout.lines if scanned.layout else None)
+    return before, scanned
+
+
+def _small_file_size(path: Path) -> int | None:
+    """The size of a plain file small enough to share a transaction (SMALL_FILE); None for anything else."""
+    try:
+        size = path.stat().st_size
+        return size if size <= SMALL_FILE and not archives.is_archive(path) else None
+    except OSError:
+        return None  # `file` reports it in one line
+
+
+def _snapshot(path: Path) -> _Snapshot:
+    st = path.stat()
+    return _Snapshot(st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+
+
+def _unchanged(path: Path, display: str, before: _Snapshot) -> None:
+    """Refuse the file if it changed or vanished since it was stat'ed before hashing (issue 14 D)."""
+    try:
+        after = _snapshot(path)
+    except FileNotFoundError:
+        raise InputError(display, "disappeared while it was being read; nothing from it stored") from None
+    if after != before:
+        raise InputError(display, "changed while it was being read; nothing from it stored")
+
+
+def _origin_text(origin: dict | None) -> str | None:
+    """A pulled file's origin as the JSON text its custody entry stores (keys sorted: one spelling per origin)."""
+    return None if origin is None else json.dumps(origin, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _custody_entry(
+    result: FileResult,
+    size: int | None,
+    digest: str | None,
+    container: str | None,
+    written: dict | None = None,
+    origin: str | None = None,
+) -> custody.Entry:
+    """A file's custody entry; a member's `path` is its archive's (that is what exists on disk later)."""
+    member = result.source_file.removeprefix(container + "!") if container else None
+    return custody.Entry(
+        "member" if container else "file",
+        result.status,
+        result.source_file,
+        container or result.source_file,
+        digest,
+        size,
+        member=member,
+        vendor=result.vendor,
+        format=result.format,
+        records_read=result.read,
+        added=result.added,
+        duplicates=result.duplicates,
+        rejected=result.rejected,
+        tool_version=__version__,
+        note=result.error,
+        origin=origin,
+        **(written or {}),
+    )
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo a file's transaction; one DuckDB already ended (a write failed: disk full) needs no undoing."""
+    with suppress(duckdb.TransactionException):
+        con.execute("ROLLBACK")
+
+
+def ingest(
+    paths: Iterable[Path],
+    db: Path,
+    vendor: str | None = None,
+    mappings: Iterable[Path] = (),
+    limits: archives.Limits | None = None,
+    progress: Callable[[str], None] | None = None,
+    notify: Callable[[str], None] | None = None,
+    memory_limit: int | None = None,
+    origins: Mapping[Path, dict] | None = None,
+) -> Report:
+    """Ingest into the DuckDB archive file at `db`. Front ends call `api.ingest`, which also ingests into a
+    Parquet dataset (auditql/archive/); a dataset's ingest runs this on a scratch archive file.
+
+    origins: per file (resolved path), the request `auditql pull` fetched it with; stored in its custody entry."""
+    registry = load_registry(list(mappings))
+    report = Report()
+    files = list(expand(paths))
+    with archive_file.writer(db, notify=notify, memory_limit=memory_limit) as con:
+        ingestor = Ingestor(con, registry, vendor, limits, origins)
+        if hasattr(progress, "watch"):  # a progress line (auditql/frontend/progress.py), not just a message per file
+            ingestor.watcher = progress
+            progress.watch(con)  # type: ignore[union-attr]
+        pending: list[tuple[Path, str, str | None]] = []  # small plain files, ingested together (Ingestor.files)
+        for i, path in enumerate(files, 1):
+            if progress:
+                progress(f"[{i}/{len(files)}] {display_name(path)}")
+            if _small_file_size(path) is not None and path.suffix.lower() not in (".zip", ".gz"):
+                pending.append((path, display_name(path.resolve()), None))
+                continue
+            report.files += ingestor.files(pending) + ingestor.path(path, display_name(path.resolve()))
+            pending = []
+        report.files += ingestor.files(pending)
+        if any(f.added for f in report.files):
+            archive_file.refresh_column_values(con)
+        con.execute("CHECKPOINT")
+        report.head = custody.head(con)
+    return report

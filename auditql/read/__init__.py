@@ -1,0 +1,1 @@
+"""Bytes in: text layout and decoding, safe .zip/.gz unpacking, one reader per file format."""

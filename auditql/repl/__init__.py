@@ -1,0 +1,1 @@
+"""The interactive shell: the session, its dot-commands (special/), highlighting, saved queries."""
