@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 from auditql.schema import COLUMN_NAMES, COLUMN_TYPES
 
@@ -88,6 +89,27 @@ SOURCE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("columns", "JSON"),
 )
 SOURCE_ROW = row_digest(list(SOURCE_COLUMNS))
+
+
+# A file with at least this many records gets its multiset digests by `streamed_multiset`; smaller ones by one
+# statement (`multiset`), whose fixed cost is most of a one-record file's ingest.
+STREAM_ABOVE = 100_000
+_FETCH_ROWS = 65_536
+
+
+def streamed_multiset(con: Any, row_sql: str, source: str, params: Sequence[object] = ()) -> str:
+    """The multiset digest `multiset` computes, the same value by the same recipe, without holding every row
+    digest in memory: `string_agg(… ORDER BY …)` is an ordered aggregate DuckDB cannot spill to disk, so a
+    file of a few hundred thousand deliveries failed under a tight --memory-limit ("failed to allocate …").
+    Here DuckDB's ORDER BY sorts (it spills) and the SHA-256 is taken batch by batch as the rows arrive.
+    `con` is a DuckDB connection (not imported here: this module is the recipe, not a reader)."""
+    sha = hashlib.sha256()
+    cursor = con.execute(
+        f"SELECT _d FROM (SELECT {row_sql} AS _d FROM {source}) WHERE _d IS NOT NULL ORDER BY _d", params
+    )
+    while rows := cursor.fetchmany(_FETCH_ROWS):
+        sha.update("".join(row[0] for row in rows).encode())
+    return sha.hexdigest()
 
 
 def multiset(row_sql: str, source: str, group: str | None = None) -> str:

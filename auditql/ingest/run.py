@@ -411,7 +411,7 @@ class Ingestor:
             ],
         )
         self._record_fields(mapping.name, records.fields)
-        written = _content_digests(con, display)
+        written = _content_digests(con, display, streamed=result.read >= digests.STREAM_ABOVE)
         tables.drop_scratch(con, tables.FILE_SCRATCH)
         return written
 
@@ -449,14 +449,19 @@ class Ingestor:
         return False
 
 
-def _content_digests(con: duckdb.DuckDBPyConnection, display: str) -> dict[str, str]:
+def _content_digests(con: duckdb.DuckDBPyConnection, display: str, streamed: bool = False) -> dict[str, str]:
     """The multiset digests (digests.py) of this file's deliveries, rejects and sources rows, as on record now
-    (in the file's transaction: those it just wrote, and any an earlier ingest of the same name wrote)."""
+    (in the file's transaction: those it just wrote, and any an earlier ingest of the same name wrote).
+    streamed: a big file's, sorted by DuckDB and hashed as they arrive (digests.streamed_multiset), so memory
+    stays bounded under --memory-limit; the same digests either way."""
     tables = (
         ("deliveries_digest", digests.DELIVERY_ROW, "deliveries"),
         ("rejects_digest", digests.REJECT_ROW, "rejects"),
         ("sources_digest", digests.SOURCE_ROW, "sources"),
     )
+    if streamed:
+        where = "{} WHERE source_file = $1"
+        return {c: digests.streamed_multiset(con, row, where.format(t), [display]) for c, row, t in tables}
     # One statement for the three (a statement's fixed cost is most of a one-record file's ingest).
     each = [
         f"(SELECT d FROM ({digests.multiset(row, f'{table} WHERE source_file = $1')}) t(n, d))"

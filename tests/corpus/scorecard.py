@@ -42,6 +42,7 @@ SUITES: dict[str, str | None] = {
     "tests/test_tamper.py": "chain of custody",
     "tests/test_custody_compat.py": "chain of custody",
     "tests/test_reingest.py": "chain of custody",
+    "tests/test_streamed_digests.py": "chain of custody",
     "tests/test_properties.py": "properties",
     "tests/test_hostile_paths.py": "hostile paths",
     "tests/test_environment.py": "environment",
