@@ -117,6 +117,20 @@ def run_auditql(
     )
 
 
+def start_auditql(*args: object, env: dict | None = None, **popen: object) -> subprocess.Popen:
+    """`python -m auditql ARGS` started and left running (pipes for stdout and stderr, text mode), for tests that
+    act on the process while it works: kill it half-way, hold its lock, send it a signal. `env` adds to ours."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "auditql", *map(str, args)],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,  # type: ignore[call-overload]
+    )
+
+
 # What never reaches a terminal raw besides C0/C1/DEL (unicode category Cc): bidi controls and line
 # separators, which can reorder or split what an investigator reads (an oracle independent of output.py).
 BIDI = {

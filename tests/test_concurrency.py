@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import DATA, ROOT, SAMPLES, count
+from conftest import DATA, ROOT, SAMPLES, count, start_auditql
 
 from auditql.db import archive_file as engine
 from auditql.errors import ArchiveBusy, ExitCode
@@ -56,14 +56,7 @@ def environment(tmp: Path, lock_wait: float) -> dict[str, str]:
 
 
 def auditql(*args: object, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "auditql", *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_auditql(*args, env=env)
 
 
 class PausedIngest:

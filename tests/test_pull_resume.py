@@ -3,17 +3,15 @@ the same archive as a pull never interrupted; what had landed is not fetched aga
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import start_auditql
 
 from tests.fakes import harness
 from tests.fakes.harness import EXPECTED, SECRETS, query, secrets_found, vendor_counts
 
-ROOT = Path(__file__).resolve().parent.parent
 EVENTS = (
     "SELECT vendor, time, action, actor_name, target_name, event_id, raw::VARCHAR, source_row FROM events ORDER BY ALL"
 )
@@ -26,17 +24,8 @@ def fakes():
     started.stop()
 
 
-def auditql(*args: object, **popen: object):
-    env = {**os.environ, **SECRETS}
-    return subprocess.Popen(
-        [sys.executable, "-m", "auditql", *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **popen,  # type: ignore[call-overload]
-    )
+def auditql(*args: object, **popen: object) -> subprocess.Popen:
+    return start_auditql(*args, env=SECRETS, **popen)
 
 
 def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
