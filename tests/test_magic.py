@@ -268,6 +268,16 @@ def test_display_is_capped_and_says_how_many_rows_exist(
     assert max(len(t) for t in narrow.splitlines()[:-1]) <= 60
 
 
+def test_html_right_aligns_numbers_as_the_terminal_table_does(shell: InteractiveShell) -> None:
+    page = line(
+        shell, "SELECT vendor, count(*) AS n, 1.50::DECIMAL(4,2) AS d FROM events GROUP BY 1 ORDER BY 2 DESC, 1"
+    )
+    html = page._repr_html_()
+    assert '<th>vendor</th><th style="text-align:right">n</th><th style="text-align:right">d</th>' in html
+    assert '<tr><td>sap_cdc</td><td style="text-align:right">' in html
+    assert '<td style="text-align:right">1.50</td></tr>' in html  # DECIMAL keeps its scale
+
+
 def test_html_shows_null_apart_from_the_empty_string(shell: InteractiveShell) -> None:
     page = line(shell, "SELECT NULL AS missing, '' AS blank, '<b>' AS tag FROM events LIMIT 1")._repr_html_()
     assert '<tr><td class="null">NULL</td><td></td><td>&lt;b&gt;</td></tr>' in page
@@ -348,7 +358,8 @@ def test_timeline_counts_buckets_in_duckdb(shell: InteractiveShell) -> None:
     ]  # fmt: skip
     assert repr(hours).splitlines()[0] == "interval 1 hour, 4 events"
     html = hours._repr_html_()
-    assert "<td>2015-08-16T09:00:00.000Z</td><td>2</td>" in html and "4 events in 3 buckets" in html
+    assert '<td style="white-space:nowrap">2015-08-16T09:00:00.000Z</td><td style="text-align:right">2</td>' in html
+    assert "4 events in 3 buckets" in html
     # the timeline counts every matching event, also those a --limit kept out of the rows
     assert line(shell, f"--limit 1 {SOCIALIZE}").timeline("day").buckets[0][1] == 4
     assert line(shell, f"--columns actor_name {SOCIALIZE}").timeline("day").total == 4

@@ -63,12 +63,12 @@ def test_shows_the_known_answers(executed: list[str]) -> None:
 
 
 def test_group_by_and_timeline(executed: list[str], sample_db: Path) -> None:
-    grouped = cell_showing(executed, r"<th>failures</th>")
+    grouped = cell_showing(executed, r'<th style="text-align:right">failures</th>')
     want = rows(
         sample_db, "SELECT vendor, count(*) AS n FROM events WHERE outcome = 'failure' GROUP BY 1 ORDER BY 2 DESC, 1"
     )
     assert len(want) == 5 and want[0] == ("sap_cdc", 7)  # CI360: one HTTP 403 in the SAS download-utility files
-    assert "".join(f"<tr><td>{v}</td><td>{n}</td></tr>" for v, n in want) in grouped
+    assert "".join(f'<tr><td>{v}</td><td style="text-align:right">{n}</td></tr>' for v, n in want) in grouped
     assert f"{len(want)} rows in" in grouped
     timeline = cell_showing(executed, "interval 1 hour, 4 events")
-    assert "<td>2015-08-16T09:00:00.000Z</td><td>2</td>" in timeline
+    assert '<td style="white-space:nowrap">2015-08-16T09:00:00.000Z</td><td style="text-align:right">2</td>' in timeline

@@ -172,10 +172,13 @@ class Timeline(histogram.Timeline):
         return self.bars()
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{iso_time(start)}</td><td>{n}</td></tr>" for start, n in self.buckets)
+        rows = "".join(
+            f'<tr><td style="white-space:nowrap">{iso_time(start)}</td><td style="text-align:right">{n}</td></tr>'
+            for start, n in self.buckets
+        )
         table = (
             f'<table class="auditql-timeline"><thead><tr><th>{escape(self.interval)} from</th>'
-            f"<th>events</th></tr></thead><tbody>{rows}</tbody></table>"
+            f'<th style="text-align:right">events</th></tr></thead><tbody>{rows}</tbody></table>'
             f"<p>{self.total} events in {len(self.buckets)} buckets of {escape(self.interval)}</p>"
         )
         try:

@@ -1,12 +1,15 @@
 """An HTML table for the notebook: the same rows the terminal table draws, every header and value escaped
-(audit fields are attacker-controlled text), NULL shown as `NULL` in its own class (not the empty string)."""
+(audit fields are attacker-controlled text), NULL shown as `NULL` in its own class (not the empty string),
+numbers right-aligned as the terminal table aligns them (`box.numeric_columns`), so digits line up by place."""
 
 from __future__ import annotations
 
 import html
+from decimal import Decimal
 from itertools import chain, islice
 from typing import Any
 
+from auditql.output.box import numeric_columns
 from auditql.output.rows import Rows
 from auditql.output.text import NULL, cell_text, safe_text
 
@@ -26,10 +29,16 @@ def escape(text: str, limit: int = CELL_CHARS) -> str:
     return html.escape(text, quote=True)
 
 
-def _cell(value: Any, column_type: str, name: str) -> str:
+RIGHT = ' style="text-align:right"'
+
+
+def _cell(value: Any, column_type: str, name: str, number: bool) -> str:
     if value is None:
         return f'<td class="null">{NULL}</td>'
-    text = cell_text(value, column_type)
+    # a DECIMAL keeps its scale (`42.00`), as the terminal table and DuckDB show it, so a column lines up
+    text = str(value) if isinstance(value, Decimal) else cell_text(value, column_type)
+    if number:
+        return f"<td{RIGHT}>{escape(text)}</td>"
     if name == "raw":
         return f"<td><details><summary>{escape(text, RAW_SUMMARY)}</summary>{escape(text, RAW_CHARS)}</details></td>"
     if "TIME" in column_type.upper():  # `2025-11-20T07:41:19.902Z` on one line, never wrapped at its dashes
@@ -39,11 +48,12 @@ def _cell(value: Any, column_type: str, name: str) -> str:
 
 def html_table(t: Rows, max_rows: int, caption: str, css_class: str = "auditql-result") -> str:
     """The first `max_rows` rows as a `<table>`, then `caption` (the footer) in a paragraph."""
-    head = "".join(f"<th>{escape(c)}</th>" for c in t.columns)
-    rows = islice(chain.from_iterable(t.batches()), max_rows)
-    cells = list(zip(t.types, t.columns, strict=True))
+    rows = list(islice(chain.from_iterable(t.batches()), max_rows))
+    right = numeric_columns(t.types, rows)
+    head = "".join(f"<th{RIGHT if r else ''}>{escape(c)}</th>" for c, r in zip(t.columns, right, strict=True))
+    cells = list(zip(t.types, t.columns, right, strict=True))
     body = "".join(
-        "<tr>" + "".join(_cell(v, ty, c) for v, (ty, c) in zip(row, cells, strict=True)) + "</tr>" for row in rows
+        "<tr>" + "".join(_cell(v, *cell) for v, cell in zip(row, cells, strict=True)) + "</tr>" for row in rows
     )
     return (
         f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
