@@ -84,10 +84,22 @@ def _refresh_field_values(con: duckdb.DuckDBPyConnection) -> None:
         if not counts.get(vendor):
             continue
         # leaves only: `httpReq` is an object whose text is JSON, `httpReq.country` a value
-        leaves = [f for f in names if f and not any(g.startswith(f + ".") for g in names)][:MAX_FIELDS_PER_VENDOR]
+        leaves = _leaves(names)[:MAX_FIELDS_PER_VENDOR]
         share = min(100.0, FIELD_SAMPLE_ROWS * 100.0 / counts[vendor])
         with suppress(duckdb.Error):  # a name no JSON path can spell: that vendor's values are not offered
             _insert_field_values(con, vendor, leaves, share)
+
+
+def _leaves(names: list[str]) -> list[str]:
+    """The names no other name continues with a `.` (`httpReq` is an object when `httpReq.country` is listed),
+    in their order. Every dotted prefix of every name is collected once, so a file with 20,000 columns takes
+    linear time, not 20,000² prefix comparisons (a hostile CSV header spent minutes here).
+
+    >>> _leaves(["httpReq", "httpReq.country", "a b", "a", "a.b.c", "", "x"])
+    ['httpReq.country', 'a b', 'a.b.c', 'x']
+    """
+    parents = {name[:i] for name in names for i, char in enumerate(name) if char == "."}
+    return [name for name in names if name and name not in parents]
 
 
 def _insert_field_values(con: duckdb.DuckDBPyConnection, vendor: str, leaves: list[str], share: float) -> None:
