@@ -498,18 +498,23 @@ def ingest(
 ) -> Report:
     """Ingest files, folders and .zip/.gz exports into the archive at `db` (a DuckDB file, created when
     missing, or a Parquet dataset folder), with the same accounting either way. `options` pass through to
-    the ingest (auditql/ingest/run.py) unchanged."""
-    from auditql.archive.dataset.layout import holds_dataset
+    the ingest (auditql/ingest/run.py) unchanged. A dataset `auditql export` wrote, named among `paths`, is
+    imported with its custody (archive/dataset/importer.py), not read as a folder of exports."""
+    from auditql.archive.dataset.layout import looks_like_dataset
 
     paths = list(paths)
-    for given in paths:
-        if holds_dataset(given):  # its manifest would become a "generic" event and its parts be re-read as exports
-            raise UsageError(
-                f"{given}: an auditql Parquet dataset (written by `auditql export`), not an export: query it with "
-                f"`--db {given}`; importing a dataset into an archive file is not supported yet"
-            )
+    datasets = [p for p in paths if looks_like_dataset(p)]  # its manifest.json would be read as a "generic" event
     into = archive.at(db)
-    return into.ingest(paths, vendor, mappings, limits, progress, notify, memory_limit=memory_limit, **options)
+    if not datasets:
+        return into.ingest(paths, vendor, mappings, limits, progress, notify, memory_limit=memory_limit, **options)
+    if vendor or list(mappings):
+        raise UsageError(f"{datasets[0]}: a dataset's events are mapped already; --vendor and --mapping do not apply")
+    reports = [into.import_dataset(dataset, progress, notify, memory_limit=memory_limit) for dataset in datasets]
+    if files := [p for p in paths if p not in datasets]:
+        reports.append(into.ingest(files, None, (), limits, progress, notify, memory_limit=memory_limit, **options))
+    reports[0].files = [f for r in reports for f in r.files]
+    reports[0].head = reports[-1].head
+    return reports[0]
 
 
 def verify(db: Path, rehash: bool = True, anchor: str | None = None) -> Verification:
