@@ -86,6 +86,7 @@ SCRATCH: dict[str, str] = {
     "_aq_imp_new": "dataset import: its deliveries the archive lacks",
     "_aq_imp_rows": "dataset import: its event rows the archive lacks",
     "_aq_imp_rejects": "dataset import: its rejects the archive lacks",
+    "_aq_imp_files": "dataset import: the files whose custody entries it writes",
     "_aq_imp_keys": "dataset import: event keys both sides know, weighed again by the rule",
     "_aq_imp_cands": "dataset import: the stored rows of those keys, both sides'",
     "_aq_imp_want": "dataset import: per contested id-less key, the rule's count and best file",

@@ -35,7 +35,10 @@ from auditql.schema import COLUMN_NAMES
 from auditql.sql import sql_ident
 
 TABLES = ("deliveries", "rejects", "sources", "fields", "manifest")  # the catalog an import reads
-SCRATCH = (*(f"_aq_ds_{t}" for t in ("events", *TABLES)), "_aq_imp_new", "_aq_imp_rows", "_aq_imp_rejects")
+SCRATCH = (
+    *(f"_aq_ds_{table}" for table in ("events", *TABLES)),
+    *(f"_aq_imp_{table}" for table in ("new", "rows", "rejects", "files")),
+)
 CUSTODY = "manifest.parquet"  # the dataset's chain: what the import's "archive" entry hashes
 
 
@@ -120,7 +123,7 @@ def _snapshot(root: Path) -> list[tuple[str, int, int]]:
 
 def _load(con: duckdb.DuckDBPyConnection, root: Path, manifest: dict[str, Any]) -> None:
     """The dataset's events and catalog as temp tables typed like the archive's (`_aq_ds_*`)."""
-    con.execute("CREATE TEMP TABLE _aq_ds_events AS SELECT * FROM events LIMIT 0")
+    _create_like(con, "_aq_ds_events", "events")
     parts = part_files(root)
     if parts:
         files = "[" + ", ".join(sql_path(p) for p in parts) + "]"
@@ -130,10 +133,22 @@ def _load(con: duckdb.DuckDBPyConnection, root: Path, manifest: dict[str, Any]) 
             f"hive_partitioning = {hive}, hive_types_autocast = false, union_by_name = true)"
         )
     for table in TABLES:
-        con.execute(f"CREATE TEMP TABLE _aq_ds_{table} AS SELECT * FROM {table} LIMIT 0")
+        _create_like(con, f"_aq_ds_{table}", table)
         path = root / META / f"{table}.parquet"
         if path.exists():  # BY NAME: a dataset written before a column existed has it NULL
             con.execute(f"INSERT INTO _aq_ds_{table} BY NAME SELECT * FROM read_parquet({sql_path(path)})")
+
+
+def _create_like(con: duckdb.DuckDBPyConnection, name: str, table: str) -> None:
+    """An empty temp table with `table`'s columns, by DDL. Not `CREATE … AS SELECT * FROM table LIMIT 0`: on
+    DuckDB 2.0.0, a table made so inside a transaction and then filled by one INSERT of more than a row group
+    (122,880 rows) from read_parquet reads back empty (count(*) = 0; measured here)."""
+    columns = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? "
+        "ORDER BY column_index",
+        [table],
+    ).fetchall()
+    con.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'{sql_ident(c)} {kind}' for c, kind in columns)})")
 
 
 _PER_FILE = """
@@ -183,7 +198,7 @@ def _bring_in(
     con.execute("INSERT INTO fields SELECT * FROM (SELECT DISTINCT * FROM _aq_ds_fields EXCEPT SELECT * FROM fields)")
     container = _container_entry(con, root, manifest, head, entries)
     results = []
-    for name, sha, size, vendor, fmt, delivered, rejected, new, new_rejects, on_record, seq, hashed, origin in per_file:
+    for name, _, _, vendor, fmt, delivered, rejected, new, new_rejects, on_record, *_ in per_file:
         result = FileResult(name, vendor, fmt)
         if new or new_rejects or not on_record or added.get(name):
             result.read, result.rejected = new + new_rejects, new_rejects
@@ -198,17 +213,19 @@ def _bring_in(
             result.notes.append(f"{trimmed[name]} id-less copies absorbed by events the query left out: not imported")
         if result.rejected:
             result.notes.append(f"{result.rejected} records rejected when it was first ingested: `auditql rejects`")
+        results.append(result)
+    written = _content_digests(con, [r.source_file for r in results if r.status == "ingested"])
+    for result, (name, sha, size, *_, seq, hashed, origin) in zip(results, per_file, strict=True):
         came_from = f"imported from the dataset {display_name(root)}" + (
             f": its entry {seq} ({hashed})" if seq is not None else ""
         )
         entry = custody.Entry(
-            "member", result.status, name, container, sha, size, member=name, vendor=vendor, format=fmt,
-            records_read=result.read, added=result.added, duplicates=result.duplicates, rejected=result.rejected,
-            tool_version=__version__, note=came_from, origin=origin,
-            **(_content_digests(con, name) if result.status == "ingested" else {}),
+            "member", result.status, name, container, sha, size, member=name, vendor=result.vendor,
+            format=result.format, records_read=result.read, added=result.added, duplicates=result.duplicates,
+            rejected=result.rejected, tool_version=__version__, note=came_from, origin=origin,
+            **written.get(name, {}),
         )  # fmt: skip
         custody.append(con, entry)
-        results.append(result)
     return results
 
 
@@ -249,14 +266,18 @@ def _sources_row(con: duckdb.DuckDBPyConnection, name: str, result: FileResult) 
         )  # fmt: skip
 
 
-def _content_digests(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
-    """The file's deliveries, rejects and sources rows as on record now (digests.py): what its entry commits to."""
-    found = {}
+def _content_digests(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, dict[str, str]]:
+    """Per file: its deliveries, rejects and sources rows as on record now (digests.py), what its entry
+    commits to; one grouped statement per table for all the files (a statement per file cost a second)."""
+    found: dict[str, dict[str, str]] = {name: {} for name in names}
     for column, row, table in (
         ("deliveries_digest", digests.DELIVERY_ROW, "deliveries"),
         ("rejects_digest", digests.REJECT_ROW, "rejects"),
         ("sources_digest", digests.SOURCE_ROW, "sources"),
     ):
-        got = con.execute(digests.multiset(row, f"{table} WHERE source_file = $1"), [name]).fetchone()
-        found[column] = (got[1] if got else None) or digests.EMPTY
+        con.execute("CREATE OR REPLACE TEMP TABLE _aq_imp_files AS SELECT unnest(?::VARCHAR[]) AS source_file", [names])
+        held = digests.multiset(row, f"{table} SEMI JOIN _aq_imp_files USING (source_file)", group="source_file")
+        got = {name: digest for name, _, digest in con.execute(held).fetchall()}
+        for name in names:
+            found[name][column] = got.get(name) or digests.EMPTY
     return found
