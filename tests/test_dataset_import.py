@@ -255,3 +255,24 @@ def test_what_cannot_be_imported_says_why(dataset: Path, sample_db: Path, tmp_pa
     rows = cli("ingest", "--db", tmp_path / "x.duckdb", counts)
     assert rows.exit_code == 2 and "its rows are no events, nothing to import" in rows.output
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_the_import_tables_hold_more_than_a_row_group(tmp_path: Path) -> None:
+    """Regression: on DuckDB 2.0.0 a table made by `CREATE … AS SELECT * FROM t LIMIT 0` inside a transaction
+    and filled by one INSERT of more than 122,880 rows from read_parquet reads back empty; an 80,000-event
+    import lost every delivery that way. The import makes its tables by DDL."""
+    from auditql.archive.dataset.importer import _create_like
+    from auditql.db import archive_file
+
+    parquet = tmp_path / "deliveries.parquet"
+    with archive_file.writer(tmp_path / "a.duckdb") as con:
+        con.execute(
+            f"COPY (SELECT 'k' || i AS event_key, 'f.csv' AS source_file, i AS source_row FROM range(130000) t(i)) "
+            f"TO '{parquet}' (FORMAT parquet)"
+        )
+        con.execute("BEGIN TRANSACTION")
+        _create_like(con, "_aq_ds_deliveries", "deliveries")
+        con.execute(f"INSERT INTO _aq_ds_deliveries BY NAME SELECT * FROM read_parquet('{parquet}')")
+        got = con.execute("SELECT count(*), count(DISTINCT event_key) FROM _aq_ds_deliveries").fetchone()
+        con.execute("ROLLBACK")
+    assert got == (130000, 130000)
