@@ -18,6 +18,7 @@ file naming the dataset entry it came from (docs/custody.md, "Importing a datase
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,8 @@ def import_dataset(
             report.files = _bring_in(con, root, manifest, head, entries)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.TransactionException):  # a failed COMMIT (disk full) ended it already
+                con.execute("ROLLBACK")
             raise
         finally:
             tables.drop_scratch(con, SCRATCH)
