@@ -77,6 +77,22 @@ SCRATCH: dict[str, str] = {
     "_aq_drop": "dedup: stored copies a better copy replaces",
     "_aq_new": "dedup: staged rows to store",
     "_aq_kept": "dedup: copies not stored whose record differs from the stored one",
+    "_aq_ds_events": "dataset import: the dataset's event rows",
+    "_aq_ds_deliveries": "dataset import: the dataset's deliveries",
+    "_aq_ds_rejects": "dataset import: the dataset's rejects",
+    "_aq_ds_sources": "dataset import: the dataset's sources rows",
+    "_aq_ds_fields": "dataset import: the dataset's field catalog",
+    "_aq_ds_manifest": "dataset import: the dataset's custody entries",
+    "_aq_imp_new": "dataset import: its deliveries the archive lacks",
+    "_aq_imp_rows": "dataset import: its event rows the archive lacks",
+    "_aq_imp_rejects": "dataset import: its rejects the archive lacks",
+    "_aq_imp_files": "dataset import: the files whose custody entries it writes",
+    "_aq_imp_keys": "dataset import: event keys both sides know, weighed again by the rule",
+    "_aq_imp_cands": "dataset import: the stored rows of those keys, both sides'",
+    "_aq_imp_want": "dataset import: per contested id-less key, the rule's count and best file",
+    "_aq_imp_keep": "dataset import: the candidates the rule keeps",
+    "_aq_imp_drop": "dataset import: held rows the rule no longer keeps",
+    "_aq_imp_insert": "dataset import: the dataset's rows to store",
 }
 # Groups dropped together: dedup's at its end (dedup.apply), a file's once it is stored (ingest) or shown
 # (inspection). The reader reject tables are dropped before each read by the CSV and JSON readers.

@@ -376,13 +376,20 @@ def test_one_ingest_at_a_time_per_dataset(cli, tmp_path: Path) -> None:
     assert answer(root, "SELECT count(*) FROM events") == [(99,)]
 
 
-def test_a_dataset_given_to_ingest_as_input_is_one_clear_line(cli, dataset: Path, tmp_path: Path) -> None:
-    """Its manifest.json was read as a 'generic' event and its part files re-read as exports (issue 16)."""
+def test_a_dataset_given_to_ingest_as_input_is_imported_not_read_as_exports(cli, dataset: Path, tmp_path: Path) -> None:
+    """Its manifest.json was read as a 'generic' event and its part files re-read as exports (issue 16); now
+    it is imported with its custody (tests/test_dataset_import.py), or refused in one line into a dataset."""
+    into_dataset = tmp_path / "other"
+    into_dataset.mkdir()
+    refused = cli("ingest", "--db", into_dataset, dataset)
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        f"error: {dataset}: importing a dataset into a dataset is not supported; import it into an archive file "
+        f"(`auditql ingest --db FILE.duckdb {dataset}`), or ingest the original files into {into_dataset}\n"
+    )
+    assert list(into_dataset.iterdir()) == []
     target = tmp_path / "new.duckdb"
     done = cli("ingest", "--db", target, dataset)
-    assert done.exit_code == 2
-    assert done.stderr == (
-        f"error: {dataset}: an auditql Parquet dataset (written by `auditql export`), not an export: query it "
-        f"with `--db {dataset}`; importing a dataset into an archive file is not supported yet\n"
-    )
-    assert not target.exists()
+    assert done.exit_code == 0, done.output
+    assert "generic" not in done.stdout and "manifest.json" not in done.stdout
+    assert answer(target, "SELECT count(*) FROM events") == [(492,)]

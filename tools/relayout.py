@@ -166,14 +166,14 @@ forbidden_modules = [
 ignore_imports = ["auditql -> auditql.notebook.magic"]
 
 [[tool.importlinter.contracts]]
-name = "Front ends reach storage only through the facade (api.py): no DuckDB, no connections"
+name = "Front ends reach storage only through the facade (auditql/api/): no DuckDB, no connections"
 type = "forbidden"
 source_modules = [
   "auditql.cli", "auditql.repl", "auditql.notebook", "auditql.serve", "auditql.pull", "auditql.spark",
   "auditql.frontend", "auditql.__main__",
 ]
 forbidden_modules = ["duckdb", "auditql.db", "auditql.archive", "auditql.ingest.run"]
-allow_indirect_imports = true  # through api.py is the point
+allow_indirect_imports = true  # through the facade is the point
 
 [[tool.importlinter.contracts]]
 name = "Layers: front ends, facade, output, archive, query, ingest, vendors, read, db, foundations"

@@ -1,7 +1,7 @@
 """Where events are stored: one `Archive` interface, a DuckDB file and a Parquet dataset folder behind it.
 
 `at(path)` is the one place that tells them apart (a folder is a dataset, anything else a DuckDB file);
-nothing else in auditql looks at the path to decide. The facade (api.py) opens archives here and passes
+nothing else in auditql looks at the path to decide. The facade (auditql/api/) opens archives here and passes
 their readers to the query core; a reader connection remembers its archive (`opened_by`), so a query
 prepared on it is shaped for that archive.
 

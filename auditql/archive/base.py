@@ -72,6 +72,21 @@ class Archive(abc.ABC):
     ) -> Report:
         """Add files with the same accounting whatever the backend (read = added + duplicates + rejected)."""
 
+    def import_dataset(
+        self,
+        dataset: Path,
+        progress: Callable[[str], None] | None = None,
+        notify: Callable[[str], None] | None = None,
+        memory_limit: int | None = None,
+    ) -> Report:
+        """Bring a dataset `auditql export` wrote into this archive, custody first (archive/dataset/importer.py)."""
+        from auditql.errors import UsageError
+
+        raise UsageError(
+            f"{dataset}: importing a dataset into a {self.kind} is not supported; import it into an archive file "
+            f"(`auditql ingest --db FILE.duckdb {dataset}`), or ingest the original files into {self.path}"
+        )
+
     # --- query -----------------------------------------------------------------------------------------
     def prepare(self, con: Connection, translation: Translation) -> Translation:
         """The translated query shaped for this archive's reader (a dataset reads fewer partitions)."""

@@ -37,3 +37,14 @@ class DuckDBFile(Archive):
         from auditql.ingest.run import ingest  # here: a one-shot query must not load ingest
 
         return ingest(paths, self.path, vendor, mappings, limits, progress, notify, **options)
+
+    def import_dataset(
+        self,
+        dataset: Path,
+        progress: Callable[[str], None] | None = None,
+        notify: Callable[[str], None] | None = None,
+        memory_limit: int | None = None,
+    ) -> Report:
+        from auditql.archive.dataset.importer import import_dataset
+
+        return import_dataset(dataset, self.path, progress, notify, memory_limit)

@@ -3,7 +3,7 @@ its value dictionary, and a query's events counted per time bucket: the SQL fron
 
 Why here: `auditql sources`, `auditql rejects`, the REPL's `.sources`, completion's values and the
 `.timeline` / notebook histogram each wrote their SQL where they drew the result; front ends now ask the
-facade (api.py), which runs these, so they hold no SQL and never import DuckDB.
+facade (auditql/api/listings.py), which runs these, so they hold no SQL and never import DuckDB.
 """
 
 from __future__ import annotations

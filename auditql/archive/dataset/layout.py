@@ -52,6 +52,12 @@ def holds_dataset(folder: Path) -> bool:
     return (folder / META / MANIFEST).is_file()
 
 
+def looks_like_dataset(folder: Path) -> bool:
+    """A dataset, or what is left of one (`_auditql/` without its manifest: an export that did not finish):
+    never a folder of exports, whose files ingest would read as records."""
+    return holds_dataset(folder) or (folder / META).is_dir()
+
+
 def parse_partition_by(text: str) -> tuple[str, ...]:
     """`vendor,date` → ("vendor", "date"); `none` or "" → no partitioning; a miss names the valid keys."""
     if text.strip().lower() in ("", "none"):
