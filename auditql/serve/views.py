@@ -26,6 +26,7 @@ from auditql import api
 from auditql.errors import AuditqlError, QueryError, environment_error
 from auditql.output import cell_text, plain
 from auditql.query import paging
+from auditql.query.forms import is_statement
 from auditql.query.refine import narrowed
 from auditql.serve.readers import Readers, Translations, archive_state
 from auditql.sql import error_line
@@ -160,11 +161,13 @@ def _prepared(con: api.Connection, request: Request, table_view: bool = True, he
     picked = _picked(request)
 
     def translated() -> Any:
+        shown = picked or list(api.TABLE_COLUMNS)
+        grid = [*shown, *dict.fromkeys(c for c in ("event_key", *helpers) if c not in shown)]
+        if table_view and not is_statement(text):  # the WHERE form: its columns are known, translated once
+            return api.prepare(con, text, columns=grid, **options)
         t = api.prepare(con, text, columns=picked, **options)
-        if table_view and t.form != "sql":
-            shown = picked or list(api.TABLE_COLUMNS)
-            extra = [c for c in ("event_key", *helpers) if c not in shown]
-            t = api.prepare(con, text, columns=[*shown, *dict.fromkeys(extra)], **options)
+        if table_view and t.form != "sql":  # the REST form, known once translated
+            t = api.prepare(con, text, columns=grid, **options)
         return t
 
     settings: Settings = request.app.state.settings
