@@ -33,14 +33,19 @@ expect = playwright_api.expect
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def playwright() -> Iterator[object]:
     assert Path(CHROMIUM).exists(), (
         f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does), or set AUDITQL_NO_BROWSER=1"
     )
     with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright) -> Iterator[object]:
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -359,24 +364,22 @@ def drag_scrollbar(page, start: float, to: float) -> None:
 
 
 @pytest.fixture
-def page_with_scrollbars(served: Served) -> Iterator[object]:
+def page_with_scrollbars(playwright, served: Served) -> Iterator[object]:
     """A page in a Chromium that draws its scrollbars (Playwright's headless default hides them, and a
     hidden scrollbar cannot be dragged), with the same checks as `page`."""
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], ignore_default_args=["--hide-scrollbars"]
-        )
-        page = chromium.new_context(viewport={"width": 1400, "height": 900}).new_page()
-        problems: list[str] = []
-        # a 400: the timeline refused (this SQL result has no `time` nor `vendor`); the page shows none
-        page.on(
-            "console",
-            lambda m: problems.append(m.text) if m.type == "error" and "status of 400" not in m.text else None,
-        )
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.goto(served.url)
-        yield page
-        chromium.close()
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], ignore_default_args=["--hide-scrollbars"]
+    )
+    page = chromium.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    problems: list[str] = []
+    # a 400: the timeline refused (this SQL result has no `time` nor `vendor`); the page shows none
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type == "error" and "status of 400" not in m.text else None
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(served.url)
+    yield page
+    chromium.close()
     assert problems == []  # no script error, no CSP violation
 
 
