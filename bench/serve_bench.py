@@ -17,6 +17,7 @@ Example:
   python -m bench.serve_bench --events 10000000            # builds (once) and measures a 10M-event archive
   python -m bench.serve_bench --db demo.duckdb --repeat 1  # any archive
   python -m bench.serve_bench --events 2000000 --before /tmp/before
+  python -m bench.serve_bench --events 2000000 --scale 5   # 10M events: the 2M archive's five times over
 """
 
 from __future__ import annotations
@@ -286,12 +287,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/auditql-bench"), help="generated files and archives")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is reported")
     ap.add_argument("--before", type=Path, help="a checkout of auditql whose server runs beside this one")
+    ap.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="serve the generated archive's events this many times over (archive.scaled)",
+    )
     args = ap.parse_args(argv)
     db = args.db
     if db is None:
-        from bench.archive import build
+        from bench.archive import build, scaled
 
         db = build(args.work, args.events).db
+        if args.scale > 1:
+            db = scaled(db, args.scale, args.work)
     print(machine_line(), flush=True)
     print(f"load average: {os.getloadavg()[0]:.1f}", flush=True)
     where = breakdown(db)
