@@ -88,7 +88,8 @@ def scaled(base: Path, factor: int, work: Path) -> Path:
     """`base`'s archive with its events `factor` times over, made in one DuckDB statement rather than by
     ingesting `factor` times the files (a 10M-event ingest takes over an hour on a busy 2-core machine): for
     the benchmarks that read an archive (bench/serve_bench.py), not for custody. Copy n of an event has
-    `#n` after its `source_file` and `event_key` (so both stay unique) and the same values otherwise; the
+    `#n` after its `source_file` and `event_key` (so no copy shares a file, row or key with another) and the
+    same values otherwise; the
     other tables are copied as they are, so `verify` does not hold on it."""
     from auditql.db import connections
 
