@@ -1,20 +1,30 @@
 """`auditql serve` over a big archive (issue 19: "first page of a filter query under 1 s, scrolling without
 stalls, memory of the server bounded"): the real `auditql serve` process asked over loopback HTTP as the
 page asks it, each timing beside the same rows asked of DuckDB by hand in this process, and the server's
-resident memory sampled all along.
+resident memory sampled all along (and on its own while the grid scrolls).
 
 Baselines: the first page beside `SELECT … WHERE … ORDER BY … LIMIT 200` in DuckDB; a deep page (by keyset,
-as the grid scrolls) beside `LIMIT 200 OFFSET n`, the way a grid would page without keysets.
+as the grid scrolls) beside `LIMIT 200 OFFSET n`, the way a grid would page without keysets. With
+`--before DIR` (a checkout of auditql, e.g. `git worktree add /tmp/before main`) that checkout's server
+runs beside this one on the same archive, every request asked of both in turn (alternating which goes
+first), and each row's ratio is this server's time over that one's.
+
+A "new query" is one the server has not translated yet (the grid's first page of a query just typed): each
+repetition changes the query's spacing, which the translation cache keys on and DuckDB does not see.
+"After idle" waits until the server has closed its warm readers (serve/readers.py) first.
 
 Example:
   python -m bench.serve_bench --events 10000000            # builds (once) and measures a 10M-event archive
   python -m bench.serve_bench --db demo.duckdb --repeat 1  # any archive
+  python -m bench.serve_bench --events 2000000 --before /tmp/before
+  python -m bench.serve_bench --events 2000000 --scale 5   # 10M events: the 2M archive's five times over
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import statistics
@@ -22,34 +32,47 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import duckdb
 
-from bench.measure import Row, Section, machine_line, median_of, timed
+from bench.measure import Row, Section, machine_line, timed
 
 FILTER = "category = 'login' AND outcome = 'failure'"
 GRID = '"time", "vendor", "action", "category", "outcome", "actor_name", "source_ip", "target_name", "event_key"'
 ORDER = '"time", "source_file", "source_row"'
 SCROLL_PAGES = 20
+IDLE_WAIT = 9.0  # past serve/readers.py's IDLE_SECONDS and its reaper's period
+_spacing = itertools.count(1)
+
+
+def new_query(text: str) -> str:
+    """`text` as a query the server has not seen: the same condition, spaced differently."""
+    return text.replace(" AND ", " " * next(_spacing) + "AND ", 1) if " AND " in text else text + " " * next(_spacing)
 
 
 class Server:
-    """The real command (`python -m auditql serve --port 0`), its URL read from its first line."""
+    """The real command (`python -m auditql serve --port 0`), its URL read from its first line; `root`: the
+    checkout to run it from (default: the auditql this bench imports)."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, root: Path | None = None) -> None:
+        env = {**os.environ, "PYTHONPATH": str(root)} if root else None
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "auditql", "serve", "--db", str(db), "--port", "0"],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
+            env=env,
+            cwd=root,
         )
         assert self.proc.stdout is not None
         url = self.proc.stdout.readline().split(": ", 1)[1].strip()
         parts = urlsplit(url)
         self.netloc, self.token = parts.netloc, parse_qs(parts.query)["token"][0]
-        self.peak_kb = 0
+        self.peak_kb = self.max_kb = 0  # peak_kb: since `_scroll` reset it; max_kb: since the start
         self._sampling = True
         self._sampler = threading.Thread(target=self._sample, daemon=True)
         self._sampler.start()
@@ -61,7 +84,8 @@ class Server:
     def _sample(self) -> None:
         while self._sampling:
             try:
-                self.peak_kb = max(self.peak_kb, self.rss_kb())
+                now = self.rss_kb()
+                self.peak_kb, self.max_kb = max(self.peak_kb, now), max(self.max_kb, now)
             except (OSError, StopIteration):
                 return
             time.sleep(0.05)
@@ -90,69 +114,169 @@ def by_hand(con: duckdb.DuckDBPyConnection, where: str, order: str, offset: int 
     return con.execute(sql).fetchall()
 
 
-def run(db: Path, repeat: int) -> Section:
+class Pair:
+    """This server and, with --before, the other one: each measurement asked of both, in turn."""
+
+    def __init__(self, db: Path, before: Path | None) -> None:
+        self.servers = {"after": Server(db)}
+        if before is not None:
+            self.servers["before"] = Server(db, before)
+
+    def median(
+        self, ask: Callable[[Server], Any], repeat: int, warmup: int = 0, setup: Callable[[], Any] | None = None
+    ) -> dict[str, tuple[float, Any]]:
+        times: dict[str, list[float]] = {name: [] for name in self.servers}
+        last: dict[str, Any] = {}
+        names = list(self.servers)
+        for i in range(warmup + repeat):
+            if setup is not None:
+                setup()
+            for name in names if i % 2 == 0 else names[::-1]:
+                t, last[name] = timed(lambda name=name: ask(self.servers[name]))
+                if i >= warmup:
+                    times[name].append(t)
+        return {name: (statistics.median(times[name]), last[name]) for name in names}
+
+    def row(self, name: str, got: dict[str, tuple[float, Any]], hand: float | None = None, **kw: Any) -> Row:
+        """This server's time against the other server's (with --before), else against DuckDB by hand."""
+        after, note = got["after"][0], kw.pop("note", "")
+        if "before" in got:
+            note = "; ".join(n for n in (f"DuckDB by hand {hand:.2f} s" if hand is not None else "", note) if n)
+            return Row(name, after, got["before"][0], "before", note=note, **kw)
+        return Row(name, after, hand, "DuckDB by hand" if hand is not None else "", note=note, **kw)
+
+    def stop(self) -> None:
+        for s in self.servers.values():
+            s.stop()
+
+
+def _scroll(server: Server, q: str, page: dict) -> tuple[list[float], int]:
+    """SCROLL_PAGES pages, each after the last row of the one before, as the grid asks them; the peak RSS
+    (kB) while they were asked."""
+    steps: list[float] = []
+    server.peak_kb = server.rss_kb()
+    for _ in range(SCROLL_PAGES):
+        if page["last"] is None or len(page["rows"]) < 200:
+            break
+        t, page = timed(lambda p=page: server.get("/api/rows", q=q, size=200, after=json.dumps(p["last"])))
+        steps.append(t)
+    return steps, server.peak_kb
+
+
+def run(db: Path, repeat: int, before: Path | None = None) -> Section:
     section = Section(f"`auditql serve` over {db.name}")
     hand = duckdb.connect(str(db), read_only=True)
     hand.execute("SET TimeZone = 'UTC'")
     total = hand.execute("SELECT count(*) FROM events").fetchone()[0]
     matching = hand.execute(f"SELECT count(*) FROM events WHERE {FILTER}").fetchone()[0]
     section.title = f"`auditql serve` over {total:,} events ({matching:,} match the filter)"
-    server = Server(db)
+    pair = Pair(db, before)
+    after = pair.servers["after"]
     try:
-        idle = server.rss_kb()
+        idle = after.rss_kb()
         for label, q, where, rows in (("a filter query", FILTER, FILTER, matching), ("every event", "", "TRUE", total)):
-            hit, page = median_of(lambda q=q: server.get("/api/rows", q=q, size=200), repeat, warmup=1)
-            base, _ = median_of(lambda w=where: by_hand(hand, w, ORDER), repeat, warmup=1)
-            target = ("< 1 s", hit < 1.0) if q else ("", None)
-            section.add(Row(f"{label}: first page", hit, base, "DuckDB by hand", *target))
+            by_hand(hand, where, ORDER)  # warm DuckDB's and the OS's caches, as the servers' warmup does theirs
+            base = statistics.median(timed(lambda w=where: by_hand(hand, w, ORDER))[0] for _ in range(repeat))
+            target = {"target": "< 1 s"} if q else {}
+            if q:
+                got = pair.median(
+                    lambda s, q=q: s.get("/api/rows", q=new_query(q), size=200),
+                    repeat,
+                    setup=lambda: time.sleep(IDLE_WAIT),
+                )
+                section.add(pair.row(f"{label}: first page after the server was idle (cold reader)", got, base))
+            got = pair.median(lambda s, q=q: s.get("/api/rows", q=new_query(q), size=200), repeat, warmup=1)
+            first = got["after"][0]
+            section.add(
+                pair.row(f"{label}: first page of a new query", got, base, ok=first < 1.0 if q else None, **target)
+            )
+            got = pair.median(lambda s, q=q: s.get("/api/rows", q=q, size=200), repeat, warmup=1)
+            section.add(pair.row(f"{label}: first page asked again", got, base))
+            pages = {name: got[name][1] for name in got}
             # scrolling: each page asked after the last row of the one before, as the grid does
-            steps = []
-            for _ in range(SCROLL_PAGES):
-                if page["last"] is None or len(page["rows"]) < 200:
-                    break
-                t, page = timed(lambda p=page, q=q: server.get("/api/rows", q=q, size=200, after=json.dumps(p["last"])))
-                steps.append(t)
-            if steps:
+            scrolled = {name: _scroll(s, q, pages[name]) for name, s in pair.servers.items()}
+            if scrolled["after"][0]:
+                steps, peak = scrolled["after"]
                 note = f"{len(steps)} pages in a row, median {statistics.median(steps):.2f} s"
+                if "before" in scrolled and scrolled["before"][0]:
+                    b = scrolled["before"][0]
+                    note += f" (before: median {statistics.median(b):.2f} s, slowest {max(b):.2f} s)"
                 section.add(Row(f"{label}: scroll, slowest next page", max(steps), note=note))
+                section.add(Row(f"{label}: server memory while scrolling (peak RSS)", peak / 1024, unit="MB"))
             deep = max(0, min(rows - 200, rows // 2))
-            jump, landed = median_of(lambda q=q, d=deep: server.get("/api/rows", q=q, size=200, offset=d), repeat)
-            offset_base, by_offset = median_of(lambda w=where, d=deep: by_hand(hand, w, ORDER, d), repeat)
-            note = "the row's key by a narrow OFFSET, then keyset"
-            section.add(Row(f"{label}: jump to row {deep:,}", jump, offset_base, "OFFSET by hand", note=note))
-            after = json.dumps(landed["last"])
-            nxt, further = median_of(lambda q=q, a=after: server.get("/api/rows", q=q, size=200, after=a), repeat)
+            got = pair.median(lambda s, q=q, d=deep: s.get("/api/rows", q=q, size=200, offset=d), repeat)
+            landed = got["after"][1]
+            offset_base, by_offset = timed(lambda w=where, d=deep: by_hand(hand, w, ORDER, d))
+            note = f"`OFFSET {deep}` by hand {offset_base:.2f} s; the row's key by a narrow OFFSET, then keyset"
+            section.add(pair.row(f"{label}: jump to row {deep:,}", got, None, note=note))
+            nxt = json.dumps(landed["last"])
+            got = pair.median(lambda s, q=q, a=nxt: s.get("/api/rows", q=q, size=200, after=a), repeat)
+            further = got["after"][1]
             by_offset_next = by_hand(hand, where, ORDER, deep + 200)
-            section.add(Row(f"{label}: scroll on from row {deep:,}", nxt, offset_base, "OFFSET by hand"))
+            note = f"`OFFSET {deep}` by hand {offset_base:.2f} s"
+            section.add(pair.row(f"{label}: scroll on from row {deep:,}", got, None, note=note))
             assert [r[-1] for r in by_offset] == [r[-1] for r in landed["rows"]], "the jump's rows differ"
             assert [r[-1] for r in by_offset_next] == [r[-1] for r in further["rows"]], "the next page differs"
         deep = max(0, min(matching - 200, matching // 2))
 
         # a clicked sort (actor_name, descending, NULLs last), first and deep
         sort = {"sort": "actor_name", "desc": "1"}
-        t, sorted_first = median_of(lambda: server.get("/api/rows", q=FILTER, size=200, **sort), repeat)
-        section.add(Row("sorted by actor_name: first page", t))
-        t, _ = median_of(lambda: server.get("/api/rows", q=FILTER, size=200, offset=deep, **sort), repeat)
-        section.add(Row(f"sorted: jump to row {deep:,}", t))
-        after = json.dumps(sorted_first["last"])
-        t, _ = median_of(lambda: server.get("/api/rows", q=FILTER, size=200, after=after, **sort), repeat)
-        section.add(Row("sorted: next page by keyset", t))
+        got = pair.median(lambda s: s.get("/api/rows", q=FILTER, size=200, **sort), repeat)
+        section.add(pair.row("sorted by actor_name: first page", got))
+        sorted_first = got["after"][1]
+        got = pair.median(lambda s: s.get("/api/rows", q=FILTER, size=200, offset=deep, **sort), repeat)
+        section.add(pair.row(f"sorted: jump to row {deep:,}", got))
+        nxt = json.dumps(sorted_first["last"])
+        got = pair.median(lambda s: s.get("/api/rows", q=FILTER, size=200, after=nxt, **sort), repeat)
+        section.add(pair.row("sorted: next page by keyset", got))
 
-        counted, body = median_of(lambda: server.get("/api/count", q=FILTER), repeat)
-        assert body["rows"] == matching
-        section.add(Row("the row count (shown after the first page)", counted))
+        got = pair.median(lambda s: s.get("/api/count", q=new_query(FILTER)), repeat)
+        assert got["after"][1]["rows"] == matching
+        section.add(pair.row("the row count of a new query (shown after the first page)", got))
         section.add(Row("server memory: idle (RSS)", idle / 1024, unit="MB"))
+        peaks = {name: s.max_kb for name, s in pair.servers.items()}
         section.add(
             Row(
                 "server memory: peak over the whole run (RSS, sampled every 50 ms)",
-                server.peak_kb / 1024,
+                peaks["after"] / 1024,
+                peaks["before"] / 1024 if "before" in peaks else None,
+                "before" if "before" in peaks else "",
                 unit="MB",
-                note="DuckDB's memory_limit: half the RAM",
+                note="the jumps (a narrow OFFSET over the whole result) included; DuckDB's memory_limit: half the RAM",
             )
         )
     finally:
-        server.stop()
+        pair.stop()
         hand.close()
+    return section
+
+
+def _timed_steps(section: Section, state: str, con: Any) -> None:
+    from auditql import api
+    from auditql.query import paging
+
+    columns = [*api.TABLE_COLUMNS, "event_key", "source_file", "source_row"]
+    section.add(Row(f"{state}: read the catalog", timed(lambda: api.catalog(con))[0]))
+    section.add(Row(f"{state}: translate (to learn the form)", timed(lambda: api.prepare(con, FILTER))[0]))
+    took, t = timed(lambda: api.prepare(con, FILTER, columns=columns))
+    section.add(Row(f"{state}: translate (the grid's columns)", took))
+    section.add(Row(f"{state}: the result's shape (LIMIT 0)", timed(lambda: api.run(con, paging.described(t)))[0]))
+    section.add(Row(f"{state}: the page query", timed(lambda: api.run(con, paging.page(t, 0, 200)))[0]))
+
+
+def breakdown(db: Path) -> Section:
+    """Where one first page's time goes, in this process: the steps a page request took before the warm
+    readers and the translation cache, each timed, on a new reader and again on the same one (warm)."""
+    from auditql import api
+
+    section = Section("where a first page's time goes (in-process, the filter query)")
+    t_open, con = timed(lambda: api.reader(db))
+    section.add(Row("a new reader: open the sandboxed reader", t_open))
+    try:
+        _timed_steps(section, "a new reader", con)
+        _timed_steps(section, "the same reader, warm", con)
+    finally:
+        con.close()
     return section
 
 
@@ -162,15 +286,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", type=Path, help="measure this archive instead of generating one")
     ap.add_argument("--work", type=Path, default=Path("/tmp/auditql-bench"), help="generated files and archives")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is reported")
+    ap.add_argument("--before", type=Path, help="a checkout of auditql whose server runs beside this one")
+    ap.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="serve the generated archive's events this many times over (archive.scaled)",
+    )
     args = ap.parse_args(argv)
     db = args.db
     if db is None:
-        from bench.archive import build
+        from bench.archive import build, scaled
 
         db = build(args.work, args.events).db
+        if args.scale > 1:
+            db = scaled(db, args.scale, args.work)
     print(machine_line(), flush=True)
     print(f"load average: {os.getloadavg()[0]:.1f}", flush=True)
-    section = run(db, args.repeat)
+    where = breakdown(db)
+    section = run(db, args.repeat, args.before)
+    print(f"load average: {os.getloadavg()[0]:.1f}", flush=True)
+    print(where.markdown())
     print(section.markdown())
     return 0
 

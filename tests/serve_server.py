@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @dataclass
 class Served:
     url: str  # as printed: http://127.0.0.1:PORT/?token=…
+    settings: Any = None  # the in-process server's Settings (its readers and translations); None for the CLI's
 
     @property
     def base(self) -> str:
@@ -75,7 +77,8 @@ def thread_server(db: Path, timeout: float | None = 300.0) -> Iterator[Served]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     token = new_token()
-    app = application(Settings(db, timeout), token, allowed_hosts("127.0.0.1", port))
+    settings = Settings(db, timeout)
+    app = application(settings, token, allowed_hosts("127.0.0.1", port))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -83,11 +86,12 @@ def thread_server(db: Path, timeout: float | None = 300.0) -> Iterator[Served]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     try:
-        yield Served(f"http://127.0.0.1:{port}/?token={token}")
+        yield Served(f"http://127.0.0.1:{port}/?token={token}", settings)
     finally:
         server.should_exit = True
         thread.join(timeout=20)
         sock.close()
+        settings.readers.close_all()
 
 
 # Values an audit field may carry that must reach the page as text: quotes, markup, bidi controls, unicode,

@@ -33,14 +33,19 @@ expect = playwright_api.expect
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def playwright() -> Iterator[object]:
     assert Path(CHROMIUM).exists(), (
         f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does), or set AUDITQL_NO_BROWSER=1"
     )
     with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright) -> Iterator[object]:
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -326,3 +331,109 @@ def test_a_long_query_shows_its_progress_and_is_cancelled(page) -> None:
     page.click("#cancel")
     expect(page.locator("#error")).to_have_text("error: query cancelled")
     expect(page.locator("#progress")).to_be_hidden()
+
+
+# Each of the sample's 492 events 2,000 times: 984,000 rows, 23.6 million px of 24 px rows, past the grid's
+# MAX_HEIGHT (15 million px, grid.js), so the scrollbar is scaled (a pixel is more than a row) and the wheel
+# moves the view by rows itself. Row n (1-based) is event (n-1) // 2000 in the CLI's order, copy (n-1) % 2000.
+COPIES = 2000
+SCALED = (
+    f"SELECT event_key AS event, unnest(range({COPIES})) AS copy FROM events "
+    "ORDER BY time, source_file, source_row, copy"
+)
+
+
+def shown_rows(page) -> list[tuple[int, str, str]]:
+    """(row number, event, copy) of every row drawn, once none is still loading."""
+    expect(page.locator("#grid td.loading")).to_have_count(0)
+    numbers = [int(n.replace(",", "")) for n in page.locator("#grid tbody th.rownum").all_text_contents()]
+    cells = grid(page)
+    assert len(numbers) == len(cells)
+    return [(n, c[0], c[1]) for n, c in zip(numbers, cells, strict=True)]
+
+
+def drag_scrollbar(page, start: float, to: float) -> None:
+    """Drag the grid's scrollbar thumb from `start` to `to` (fractions of its track), as a user does."""
+    box = page.locator("#scroller").bounding_box()
+    x = box["x"] + box["width"] - 6  # inside the vertical scrollbar
+    track = box["height"] - 40  # less the arrow buttons and the thumb's own half-length
+    page.mouse.move(x, box["y"] + 20 + start * track)
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + 20 + to * track, steps=10)
+    page.mouse.up()
+
+
+@pytest.fixture
+def page_with_scrollbars(playwright, served: Served) -> Iterator[object]:
+    """A page in a Chromium that draws its scrollbars (Playwright's headless default hides them, and a
+    hidden scrollbar cannot be dragged), with the same checks as `page`."""
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], ignore_default_args=["--hide-scrollbars"]
+    )
+    page = chromium.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    problems: list[str] = []
+    # a 400: the timeline refused (this SQL result has no `time` nor `vendor`); the page shows none
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type == "error" and "status of 400" not in m.text else None
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(served.url)
+    yield page
+    chromium.close()
+    assert problems == []  # no script error, no CSP violation
+
+
+def test_the_scaled_scrollbar_and_the_wheel_show_each_rows_own_row(
+    page_with_scrollbars, sample_db: Path, cli, shots: Path
+) -> None:
+    page = page_with_scrollbars
+    keys = [
+        r[0] for r in cli_rows(cli, sample_db, "SELECT event_key FROM events ORDER BY time, source_file, source_row")
+    ]
+    total = len(keys) * COPIES
+    assert total == 984_000
+
+    def expected(n: int) -> tuple[int, str, str]:
+        return n, keys[(n - 1) // COPIES], str((n - 1) % COPIES)
+
+    run_query(page, SCALED)
+    status_starts(page, "rows 1–")
+    expect(page.locator("#status")).to_contain_text(" of 984,000 ")
+    rows = shown_rows(page)
+    assert rows == [expected(n) for n in range(1, len(rows) + 1)]
+    fit = len(rows) - 1  # the grid draws one row more than fits
+
+    # the scrollbar dragged to the middle: the rows there, each its own (one pixel of thumb is ~1,700 rows)
+    drag_scrollbar(page, 0, 0.5)
+    middle = shown_rows(page)
+    first = middle[0][0]
+    assert 0.4 * total < first < 0.6 * total
+    assert middle == [expected(n) for n in range(first, first + fit + 1)]
+    page.screenshot(path=str(shots / "serve-scaled-middle.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 900})
+
+    # the wheel there moves by rows, not by scrollbar pixels: 3 notches of 96 px are 12 rows of 24 px (the
+    # grid's CSS row height, which it keeps while the drawn rows are within half a pixel of it)
+    box = page.locator("#scroller").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(3):
+        page.mouse.wheel(0, 96)
+    expect(page.locator("#grid tbody th.rownum").first).to_have_text(f"{first + 12:,}")
+    assert shown_rows(page) == [expected(n) for n in range(first + 12, first + 12 + fit + 1)]
+    status_starts(page, f"rows {first + 12:,}–{first + 11 + fit:,} of 984,000")
+
+    # dragged to the end: the last rows, the last one number 984,000 with its own event and copy
+    drag_scrollbar(page, 0.5, 1.5)
+    expect(page.locator("#grid tbody th.rownum").last).to_have_text("984,000")
+    end = shown_rows(page)
+    assert end[-1] == (total, keys[-1], str(COPIES - 1))
+    assert end == [expected(n) for n in range(total - len(end) + 1, total + 1)]
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, 480)  # past the end: the view stays
+    expect(page.locator("#grid tbody th.rownum").last).to_have_text("984,000")
+    for _ in range(2):
+        page.mouse.wheel(0, -120)  # up by 240 px: 10 rows
+    top = end[0][0] - 10
+    expect(page.locator("#grid tbody th.rownum").first).to_have_text(f"{top:,}")
+    assert shown_rows(page) == [expected(n) for n in range(top, top + fit + 1)]
+    page.screenshot(path=str(shots / "serve-scaled-end.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 900})
+    print("screenshots:", shots / "serve-scaled-middle.png", shots / "serve-scaled-end.png")

@@ -90,4 +90,7 @@ def _serve(target: Path, sock: socket.socket, token: str, hosts: frozenset[str],
         import webbrowser
 
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        settings.readers.close_all()  # the warm readers (serve/readers.py) let go of the archive at once

@@ -69,6 +69,21 @@ def parse_query(text: str, ctx: Context | None = None) -> ParsedQuery:
     return ParsedQuery(WHERE, select.where(condition, copy=False))
 
 
+def is_statement(text: str) -> bool:
+    """Whether `text` starts a statement (the REST or SQL form) rather than a condition (the WHERE form), from
+    its first tokens alone: the web view learns a WHERE clause's columns before translating it, so it
+    translates once. False for text that does not tokenize (its translation then says why).
+
+        >>> is_statement("category = 'login'"), is_statement(" (SELECT * FROM auditLog)")
+        (False, True)
+    """
+    try:
+        tokens = AuditQL().tokenize(text)
+    except TokenError:
+        return False
+    return bool(tokens) and _starts_query(tokens)
+
+
 def events_table() -> exp.Table:
     return exp.Table(this=exp.Identifier(this="events", quoted=True))
 

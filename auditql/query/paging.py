@@ -186,3 +186,9 @@ def vendors(t: Translation) -> Translation:
         sql=f"SELECT {sql_ident('vendor')}, count(*) AS n FROM ({t.sql}) AS {sql_ident('split')} "
         f"GROUP BY {sql_ident('vendor')} ORDER BY n DESC, {sql_ident('vendor')}",
     )
+
+
+def alive() -> Translation:
+    """A query that reads nothing and answers one row, `1`: whether a reader still answers after a request on
+    it failed or was cancelled (the web view keeps warm readers between requests, auditql/serve/readers.py)."""
+    return Translation(f"SELECT 1 AS {sql_ident('alive')}", [], [], "sql")

@@ -15,7 +15,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,9 @@ from auditql import api
 from auditql.errors import AuditqlError, QueryError, environment_error
 from auditql.output import cell_text, plain
 from auditql.query import paging
+from auditql.query.forms import is_statement
 from auditql.query.refine import narrowed
+from auditql.serve.readers import Readers, Translations, archive_state
 from auditql.sql import error_line
 
 PAGE_ROWS = 200
@@ -37,6 +39,13 @@ class Settings:
     db: Path
     timeout: float | None = api.DEFAULT_TIMEOUT
     memory_limit: int | None = None
+    # one server's warm readers and kept translations (readers.py); made with the settings, never compared
+    readers: Readers = field(init=False, compare=False, repr=False)
+    translations: Translations = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "readers", Readers(self.db, self.memory_limit))
+        object.__setattr__(self, "translations", Translations())
 
 
 # The readers of the queries running now, by the run id the page gives each query (`run=`), so that
@@ -51,7 +60,9 @@ _RUNNING_LOCK = threading.Lock()
 
 @contextmanager
 def _reader(settings: Settings, run: str | None = None) -> Iterator[api.Connection]:
-    with api.opened(settings.db, memory_limit=settings.memory_limit) as con:
+    """A reader for one request (a warm one from the server's pool), registered under `run` for Cancel until
+    it goes back: the pool checks a reader that saw a failure or a cancel only after it left `_RUNNING`."""
+    with settings.readers.borrowed() as con:
         if run:
             with _RUNNING_LOCK:
                 if run in _CANCELLED:
@@ -87,21 +98,25 @@ def progress_of(run: str) -> float:
 def cancel(request: Request) -> JSONResponse:
     """Interrupt every query running under `run`, and refuse any that starts later. DuckDB ignores an
     interrupt that arrives before a query executes (while it is still being translated), so the readers
-    are interrupted again until they are released. Says how many were running when asked."""
+    are interrupted again until they are released. Each interrupt is sent under the lock that releasing a
+    reader takes: once a reader has left the run (back to the pool, or on to another request) no interrupt
+    of this run can reach it. Says how many were running when asked."""
     run = request.query_params.get("run", "")
     with _RUNNING_LOCK:
         _CANCELLED[run] = None
         while len(_CANCELLED) > CANCELLED_KEPT:
             _CANCELLED.pop(next(iter(_CANCELLED)))
-        readers = list(_RUNNING.get(run, []))
-    found = len(readers)
+        found = len(_RUNNING.get(run, []))
     deadline = time.monotonic() + CANCEL_SECONDS
-    while readers and time.monotonic() < deadline:
-        for con in readers:
-            api.interrupt(con)
-        time.sleep(0.05)
+    while time.monotonic() < deadline:
         with _RUNNING_LOCK:
-            readers = list(_RUNNING.get(run, []))
+            readers = _RUNNING.get(run, [])
+            for con in readers:
+                api.interrupt(con)
+            busy = bool(readers)
+        if not busy:
+            break
+        time.sleep(0.05)
     return JSONResponse({"cancelled": found})
 
 
@@ -144,12 +159,21 @@ def _prepared(con: api.Connection, request: Request, table_view: bool = True, he
     )
     text = q.get("q", "").strip() or "TRUE"  # no query: every event (in the time range), as `query --since`
     picked = _picked(request)
-    t = api.prepare(con, text, columns=picked, **options)
-    if table_view and t.form != "sql":
+
+    def translated() -> Any:
         shown = picked or list(api.TABLE_COLUMNS)
-        extra = [c for c in ("event_key", *helpers) if c not in shown]
-        t = api.prepare(con, text, columns=[*shown, *dict.fromkeys(extra)], **options)
-    return t
+        grid = [*shown, *dict.fromkeys(c for c in ("event_key", *helpers) if c not in shown)]
+        if table_view and not is_statement(text):  # the WHERE form: its columns are known, translated once
+            return api.prepare(con, text, columns=grid, **options)
+        t = api.prepare(con, text, columns=picked, **options)
+        if table_view and t.form != "sql":  # the REST form, known once translated
+            t = api.prepare(con, text, columns=grid, **options)
+        return t
+
+    settings: Settings = request.app.state.settings
+    # a relative `since` (7d) is a new time at each request, so such a query is translated each time
+    key = (archive_state(settings.db), text, tuple(picked or ()), tuple(options.values()), table_view, helpers)
+    return settings.translations.get(key, translated)
 
 
 def added_helpers(request: Request, form: str, helpers: tuple[str, ...]) -> set[str]:
