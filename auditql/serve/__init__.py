@@ -2,7 +2,7 @@
 grid that scrolls through any result, the magnifier, the record panel, downloads, a timeline and the
 archive's custody — for people who work in a browser rather than a terminal or a notebook (issue 19; docs/serve.md).
 
-A thin front end: Starlette routes (this package) over the facade (api.py), static assets shipped in the
+A thin front end: Starlette routes (this package) over the facade (auditql/api/), static assets shipped in the
 package (no CDN, no build step), and the security in security.py (loopback, per-launch token, Host check,
 a Content-Security-Policy of 'self').
 """

@@ -1,5 +1,5 @@
 """The archive page and the timeline: what the archive holds (vendors, files, rejects, custody), and when
-the current query's events happened, per vendor. Both only ask the facade (api.py).
+the current query's events happened, per vendor. Both only ask the facade (auditql/api/).
 
 The timeline's buckets come from DuckDB (`api.time_buckets`, the same counting the REPL's `.timeline`
 uses); this module adds the empty buckets between them, so a quiet hour shows as a gap on a real time axis

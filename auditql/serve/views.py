@@ -1,4 +1,4 @@
-"""The web view's JSON API: each endpoint parses its parameters, calls the facade (api.py) and returns rows as
+"""The web view's JSON API: each endpoint parses its parameters, calls the facade (auditql/api/) and returns rows as
 text. No SQL here and no DuckDB: queries are translated, sandboxed, timed out and memory-limited exactly as
 `auditql query` runs them; paging and the magnifier's query edits come from the query core
 (query/paging.py, query/refine.py).
