@@ -164,6 +164,31 @@ def test_the_query_box_completes_columns_fields_and_values(page) -> None:
     assert {r[3] for r in grid(page)} == {"login"}
 
 
+def test_a_completion_answered_late_is_applied_to_what_was_typed_since(page) -> None:
+    """A busy server answers the `'l` of `'log` after the user typed `og`: Tab must give `'login'`, not
+    `'l'login'` (seen under load: the list was applied as if nothing had been typed since it was asked)."""
+    box = page.locator("#query")
+    box.fill("")
+    box.press_sequentially("category = 'l")
+    expect(page.locator("#suggest li").first).to_contain_text("'login'")
+    held: list = []
+    page.route("**/api/complete**", lambda route: held.append(route))  # later answers held until the end
+    try:
+        box.press_sequentially("og")
+        expect(page.locator("#suggest li").first).to_contain_text("'login'")  # narrowed, still offered
+        box.press("Tab")
+        assert box.input_value() == "category = 'login'"
+        box.fill("")
+        box.press_sequentially("category = 'l")
+        box.press_sequentially(" ")  # a space ends the word: nothing offered for `'l` fits any more
+        box.press("Tab")
+        assert box.input_value() == "category = 'l "
+    finally:
+        page.unroute_all()
+        for route in held:
+            route.abort()
+
+
 def test_the_columns_box_picks_columns(page) -> None:
     page.fill("#columns", "time,actor_name,errCode")
     run_query(page, FAILED_LOGINS)

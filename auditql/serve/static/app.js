@@ -232,11 +232,37 @@ function updateDownloads() {
 }
 
 // --- completion (the REPL's engine on the server: columns, vendors' raw fields, values) ---------------------
-const completion = { list: [], chosen: 0, timer: null, asked: 0 };
+// `text` is what the box held before the cursor when `list` was asked for: each suggestion's `replace` counts
+// back from there. Typing goes on while an answer travels (a busy server can answer the `'l` of `'log` after
+// the user typed `og`), so a list is narrowed to what was typed since, never applied as if nothing had been.
+const completion = { list: [], chosen: 0, timer: null, asked: 0, text: "" };
 
 function scheduleCompletion() {
   clearTimeout(completion.timer);
+  narrowCompletion();
   completion.timer = setTimeout(askCompletion, 120);
+}
+
+// What `s` replaces now, counted back from the cursor, or -1 when what was typed since it was offered
+// no longer leads to it (a space after the word, a deletion, another word).
+function replacing(s, before) {
+  if (before === completion.text) return s.replace;
+  if (!before.startsWith(completion.text)) return -1;
+  const n = s.replace + before.length - completion.text.length;
+  const word = before.slice(before.length - n).toLowerCase().replace(/^["'`]/, "");
+  return s.text.toLowerCase().replace(/^["'`]/, "").startsWith(word) ? n : -1;
+}
+
+function narrowCompletion() {
+  if (!completion.list.length) return;
+  const box = $("query");
+  const before = box.value.slice(0, box.selectionStart);
+  const kept = completion.list.filter((s) => replacing(s, before) >= 0);
+  if (kept.length !== completion.list.length) {
+    completion.list = kept;
+    completion.chosen = 0;
+    drawCompletion();
+  }
 }
 
 async function askCompletion() {
@@ -250,7 +276,9 @@ async function askCompletion() {
   } catch { list = []; }
   if (asked !== completion.asked) return;  // the user typed on: a newer answer is coming
   completion.list = list;
+  completion.text = text;
   completion.chosen = 0;
+  narrowCompletion();
   drawCompletion();
 }
 
@@ -276,9 +304,14 @@ function acceptCompletion(i) {
   const s = completion.list[i];
   const box = $("query");
   const at = box.selectionStart;
-  box.value = box.value.slice(0, at - s.replace) + s.text + box.value.slice(at);
-  box.selectionStart = box.selectionEnd = at - s.replace + s.text.length;
+  const n = replacing(s, box.value.slice(0, at));
   closeCompletion();
+  if (n < 0) {  // offered for text that is no longer there: ask again rather than write it in the wrong place
+    scheduleCompletion();
+  } else {
+    box.value = box.value.slice(0, at - n) + s.text + box.value.slice(at);
+    box.selectionStart = box.selectionEnd = at - n + s.text.length;
+  }
   box.focus();
 }
 
