@@ -174,8 +174,9 @@ def _json(i: int, csv: bool) -> str:
 
 
 def describe_sql(sql: str) -> str:
-    """The columns and types of `sql`'s result, without its rows (DuckDB plans it and stops)."""
-    return f"SELECT * FROM ({sql}) AS result LIMIT 0"
+    """The columns and types of `sql`'s result, without its rows (DuckDB plans it and stops). Not
+    `SELECT * FROM (…)`, which renames a repeated column name (`t`, `t_1`)."""
+    return f"({sql}) LIMIT 0"
 
 
 class Written:

@@ -1,0 +1,172 @@
+"""CSV and NDJSON lines built by DuckDB (`output/lines.py`) must be the bytes the Python writers give for
+the same rows fetched into Python (`output.render`), whatever the values: formulas, quotes, CR/LF, control
+and bidi characters, JSON with escapes, floats, repeated keys, nesting, times at the edges of the calendar,
+NULL against empty text, repeated column names. And the rows must keep the query's order across many
+chunks on several threads (a projection over a sorted result keeps its order only while no operator in it
+reorders: an `IN (…)` of six constants, planned as a join, did)."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import duckdb
+import pytest
+
+from auditql.output import Table, render_text
+from auditql.output.lines import Written, describe_sql, line_sql, write_lines
+
+TEXTS = ["", None, "=1+2", "+x", "-5", "@S", "\tx", "\rx", "a\r\nb", "a,b", 'say "hi"', "é,ü", "\x1b[31m", "\x85",
+         "\u202e", "a\\b", "NULL", "\u2028", "😀", "x\ny", "it's", "plain"]  # fmt: skip
+DOCUMENTS = [
+    '{"a":1,"b":[true,null,"x"]}',
+    '{"a": 1}',  # not compact
+    '{"a":1,"a":2}',  # repeated key: Python keeps the last, DuckDB both
+    '{"a":{"x":1},"a":{"y":2}}',
+    '{"a":{"b":{"c":1,"c":2}}}',  # repeated at the third level
+    '{"a":[{"b":1,"b":2}]}',  # repeated inside an array
+    '{"a":{"b":{"c":{"d":1}}}}',  # deeper than the levels counted
+    '[{"a":1},{"a":2}]',
+    '{"a":{"id":1},"b":{"id":2}}',  # the same key in two objects: no repeat
+    '{"a":1.50,"b":1e5,"c":-0}',
+    '{"f":1e16,"g":1e-7}',  # DuckDB: 10000000000000000.0, Python: 1e+16
+    '{"big":-123456789012345678901234}',
+    '{"k":"\\u00e9\\n"}',  # escapes: DuckDB decodes them its own way
+    '{"k":"\\/"}',
+    '{"a":"\\""}',
+    '{"k":"\u0085\u202e"}',  # C1 and bidi: Python \\u-escapes them
+    "[1,2,]",  # DuckDB reads a trailing comma, Python does not
+    '{"a":NaN}',
+    '{"s":"Infinity War","t":"12:30:00.5Z"}',
+    ' {"a":1}',  # leading space
+    '{\n "a": 1,\n "b": [1, 2]\n}',
+    '{"é":"ü","x":"a,b:c","y":"","z":":"}',
+    '{"a":true,"b":false,"c":null}',
+    "[]",
+    "{}",
+    '{"":1}',
+    "[[],[{}]]",
+    '{"x":"=1"}',
+    '"=cmd"',  # a JSON string: its text, neutralized in CSV
+    "42",
+    "1.0",
+    "null",
+    None,
+    '{"ip":"203.0.113.66","params":{"loginID":"a@example.com","include":"profile,data"}}',
+]
+TIMES = ["2025-03-01 10:00:00.123999+00", "2025-03-01 12:00:00+02", "0999-01-02 00:00:00+00",
+         "0001-01-01 00:00:00+00", "9999-12-31 23:59:59.999999+00", "infinity", "-infinity", None,
+         "1000-01-01 00:00:00+00"]  # fmt: skip
+NUMBERS = [0, -1, 9223372036854775807, -9223372036854775808, None]
+FLAGS = [True, False, None]
+
+
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    con.execute("SET threads=2")
+    con.execute("CREATE TABLE t(v VARCHAR, j JSON, t TIMESTAMPTZ, n BIGINT, b BOOLEAN, pos INT)")
+    rows = []
+    for i in range(5000):  # several chunks (2,048 rows) and batches, every value many times over
+        rows.append(
+            (TEXTS[i % len(TEXTS)], DOCUMENTS[i % len(DOCUMENTS)], TIMES[i % len(TIMES)], NUMBERS[i % len(NUMBERS)],
+             FLAGS[i % len(FLAGS)], i)
+        )  # fmt: skip
+    random.Random(20).shuffle(rows)
+    con.executemany("INSERT INTO t VALUES (?, ?::JSON, ?::TIMESTAMPTZ, ?, ?, ?)", rows)
+    return con
+
+
+def python_writers(con: duckdb.DuckDBPyConnection, sql: str, fmt: str, raw_csv: bool = False) -> str:
+    """What `auditql query` wrote before: rows fetched into Python, drawn by the format's writer."""
+    cursor = con.execute(sql)
+    columns, types = [d[0] for d in cursor.description], [str(d[1]) for d in cursor.description]
+    return render_text(Table(columns, types, cursor.fetchall()), fmt, raw_csv=raw_csv, terminal=False)
+
+
+def duckdb_lines(con: duckdb.DuckDBPyConnection, sql: str, fmt: str, raw_csv: bool = False, limit=None) -> str:
+    cursor = con.execute(describe_sql(sql))
+    columns, types = [d[0] for d in cursor.description], [str(d[1]) for d in cursor.description]
+    query = line_sql(sql, columns, types, fmt, raw_csv)
+    assert query is not None
+    out = io.StringIO()
+    write_lines(con.sql(query).to_arrow_reader(1000), columns, types, fmt, out, Written(limit), raw_csv)
+    return out.getvalue()
+
+
+QUERIES = [
+    "SELECT * FROM t ORDER BY pos",
+    "SELECT j FROM t ORDER BY pos",  # one column: an empty cell is written ""
+    "SELECT v FROM t ORDER BY pos",
+    'SELECT t, t AS "a""b", n AS t, j AS "x,y", v AS "=h" FROM t ORDER BY pos',  # a repeated name, odd headers
+    "SELECT * FROM t ORDER BY v DESC NULLS FIRST, pos",
+]
+
+
+@pytest.mark.parametrize("sql", QUERIES)
+@pytest.mark.parametrize(("fmt", "raw_csv"), [("csv", False), ("csv", True), ("ndjson", False)])
+def test_duckdb_lines_are_the_python_writers_bytes(con, sql: str, fmt: str, raw_csv: bool) -> None:
+    expected = python_writers(con, sql, fmt, raw_csv)
+    assert expected.count("\n") >= 5000
+    assert duckdb_lines(con, sql, fmt, raw_csv) == expected
+
+
+def test_each_hostile_document_is_written_as_python_writes_it(con) -> None:
+    """One row per document, so a difference names the document."""
+    for doc in DOCUMENTS:
+        sql = "SELECT ?::JSON AS raw, 'x' AS v" if doc is not None else "SELECT NULL::JSON AS raw, 'x' AS v"
+        sql = sql.replace("?", "'" + doc.replace("'", "''") + "'") if doc is not None else sql
+        for fmt in ("csv", "ndjson"):
+            assert duckdb_lines(con, sql, fmt) == python_writers(con, sql, fmt), doc
+
+
+def test_documents_duckdb_cannot_write_exactly_are_left_to_python(con) -> None:
+    sql = "SELECT j FROM (SELECT ?::JSON AS j)"
+    query = line_sql(sql, ["j"], ["JSON"], "csv")
+    assert query is not None
+    lines = {
+        doc: con.execute(query, [doc]).fetchone()[0]
+        for doc in ['{"a":1,"a":2}', '{"f":1e16}', '{"k":"\\/"}', '{"a":{"x":1}}', '{"ip":"203.0.113.66"}']
+    }
+    assert lines == {
+        '{"a":1,"a":2}': None,
+        '{"f":1e16}': None,
+        '{"k":"\\/"}': None,
+        '{"a":{"x":1}}': '"{""a"":{""x"":1}}"\n',
+        '{"ip":"203.0.113.66"}': '"{""ip"":""203.0.113.66""}"\n',
+    }
+    assert python_writers(con, 'SELECT \'{"a":1,"a":2}\'::JSON AS j', "csv") == 'j\n"{""a"":2}"\n'
+
+
+@pytest.mark.parametrize(
+    ("time", "csv_cell"),
+    [
+        ("10000-01-01 04:00:00+00", "10000-01-01 04:00:00+00"),  # Python receives DuckDB's text
+        ("0045-01-01 (BC) 00:00:00+00", "0045-01-01 (BC) 00:00:00+00"),
+        ("0999-01-02 00:00:00+00", "999-01-02T00:00:00.000Z"),
+        ("2025-03-01 23:30:00-05", "2025-03-02T04:30:00.000Z"),
+        ("infinity", "9999-12-31T23:59:59.999Z"),
+    ],
+)
+def test_times_at_the_edges_of_the_calendar(con, time: str, csv_cell: str) -> None:
+    sql = f"SELECT '{time}'::TIMESTAMPTZ AS t, 1 AS n"
+    assert duckdb_lines(con, sql, "csv") == python_writers(con, sql, "csv") == f"t,n\n{csv_cell},1\n"
+    assert duckdb_lines(con, sql, "ndjson") == python_writers(con, sql, "ndjson") == f'{{"t": "{csv_cell}", "n": 1}}\n'
+
+
+def test_a_limit_cuts_the_lines_and_says_so(con) -> None:
+    sql = "SELECT v, n FROM t ORDER BY pos LIMIT 4"  # the query asks for one more than the limit
+    written = Written(3)
+    out = io.StringIO()
+    query = line_sql(sql, ["v", "n"], ["VARCHAR", "BIGINT"], "csv")
+    assert query is not None
+    write_lines(con.sql(query).to_arrow_reader(2), ["v", "n"], ["VARCHAR", "BIGINT"], "csv", out, written)
+    assert out.getvalue() == python_writers(con, "SELECT v, n FROM t ORDER BY pos LIMIT 3", "csv")
+    assert (written.row_count().rows, written.truncated) == (3, True)
+
+
+def test_other_types_are_left_to_the_python_writers() -> None:
+    assert line_sql("SELECT 1.5 AS x", ["x"], ["DOUBLE"], "csv") is None
+    assert line_sql("SELECT 1 AS x", ["x"], ["INTEGER"], "json") is None
+    assert line_sql("SELECT 1 AS x", ["x"], ["INTEGER"], "csv") is not None
