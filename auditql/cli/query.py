@@ -262,10 +262,9 @@ def _write_lines(con, translation, fmt: str, out: TextIO, raw_csv: bool, limit, 
     sql = lines.line_sql(translation.sql, columns, types, fmt, raw_csv)
     if sql is None:
         return None
-    written = lines.Written(limit)
-    with api.arrow_stream(con, replace(translation, sql=sql), timeout) as batches:
-        lines.write_lines(batches, columns, types, fmt, out, written, raw_csv)
-    return written, Shown(0, 0, len(columns), len(columns))
+    with api.stream(con, replace(translation, sql=sql), limit, timeout) as result:
+        lines.write_lines(result.batches(), columns, types, fmt, out, raw_csv)
+    return result, Shown(0, 0, len(columns), len(columns))
 
 
 def _footer(result, fmt: str, path: Path | None, shown) -> None:
