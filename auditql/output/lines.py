@@ -2,14 +2,15 @@
 
 Why a module: formatting a million rows in Python (fetching tuples, `csv.writer`, re-encoding `raw` with
 `json`, a time-zone lookup per time) ran at a fifth of DuckDB's own `COPY … TO`. Here DuckDB formats every
-cell and joins each row into its finished line, on every core; Python receives Arrow batches of one text
-column and writes their bytes as they are. The text is the one `csvfile.py` and `jsonfile.py` write, byte for
-byte (tests/test_output_lines.py runs both on the same hostile values):
+cell and joins each row into its finished line, on every core; Python fetches one text column and writes
+it. The text is the one `csvfile.py` and `jsonfile.py` write, byte for byte (tests/test_output_lines.py runs
+both on the same hostile values):
 
 - a value whose exact text DuckDB cannot be trusted to give is sent to Python instead, and that cell alone is
   formatted by the very code the other writers use: a JSON document with a `\\` escape, a float, `NaN`, a
-  control or bidi character, or a key repeated anywhere in it (Python keeps the last of repeated keys,
-  DuckDB both); in NDJSON, text that needs a JSON escape;
+  control or bidi character, a trailing comma, a key repeated in one object (Python keeps the last of
+  repeated keys, DuckDB both) or objects deeper than the levels counted; in NDJSON, text that needs a JSON
+  escape;
 - a query with a column of another type (DOUBLE, DECIMAL, DATE, …) is written by the Python writers whole,
   as are CSV rows for a terminal (escaped cell by cell).
 """
