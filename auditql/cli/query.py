@@ -187,9 +187,14 @@ def query(
                         write_parquet(con, t, output, timeout, before_report=line.stop if line else None)
                         return
                     # streamed: rows are written as DuckDB delivers them, and --timeout covers the writing too
-                    with _opened(output) as opened, api.stream(con, t, limit, timeout) as result:
+                    with _opened(output) as opened:
                         out = cast(TextIO, progress.Guarded(opened, line)) if line else opened
-                        shown = _render(result, fmt, out, raw_csv, max_rows)
+                        done = _write_lines(con, t, fmt, out, raw_csv, limit, timeout)
+                        if done is None:
+                            with api.stream(con, t, limit, timeout) as result:
+                                shown = _render(result, fmt, out, raw_csv, max_rows)
+                        else:
+                            result, shown = done
                 _footer(result, fmt, output, shown)
         finally:
             con.close()
@@ -239,6 +244,27 @@ def _render(result, fmt: str, out: TextIO, raw_csv: bool, max_rows: int | None):
     from auditql import output
 
     return output.render(result, fmt, out, raw_csv=raw_csv, max_rows=output.screenful(out, fmt, max_rows))
+
+
+def _write_lines(con, translation, fmt: str, out: TextIO, raw_csv: bool, limit, timeout):
+    """CSV or NDJSON for a pipe or a file, formatted by DuckDB a line at a time (output/lines.py): the same
+    text as the Python writers, several times faster. None when the result has a column of a type formatted
+    only in Python, or `out` is a terminal (cells escaped one at a time)."""
+    from dataclasses import replace
+
+    from auditql import api
+    from auditql.output import Shown, is_terminal, lines
+
+    if fmt not in lines.FORMATS or is_terminal(out):
+        return None
+    with api.stream(con, replace(translation, sql=lines.describe_sql(translation.sql)), None, timeout) as shape:
+        columns, types = shape.columns, shape.types
+    sql = lines.line_sql(translation.sql, columns, types, fmt, raw_csv)
+    if sql is None:
+        return None
+    with api.stream(con, replace(translation, sql=sql), limit, timeout) as result:
+        lines.write_lines(result.batches(), columns, types, fmt, out, raw_csv)
+    return result, Shown(0, 0, len(columns), len(columns))
 
 
 def _footer(result, fmt: str, path: Path | None, shown) -> None:
