@@ -90,7 +90,11 @@ def test_batches_split_across_files_hash_each_file_s_rows_once(tmp_path: Path, m
         }
         for rows_per_batch in (1, 7, 1000):
             monkeypatch.setattr(digests, "_FETCH_ROWS", rows_per_batch)
-            assert digests.streamed_multisets(con, digests.DELIVERY_ROW, "deliveries", group="source_file") == one
+            for arrow in (True, False):  # verify's Arrow batches, ingest's tuples (no pyarrow import)
+                streamed = digests.streamed_multisets(
+                    con, digests.DELIVERY_ROW, "deliveries", group="source_file", arrow=arrow
+                )
+                assert streamed == one, (rows_per_batch, arrow)
     finally:
         con.close()
 
