@@ -24,7 +24,7 @@ Recipe:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from auditql.schema import COLUMN_NAMES, COLUMN_TYPES
@@ -102,14 +102,101 @@ def streamed_multiset(con: Any, row_sql: str, source: str, params: Sequence[obje
     digest in memory: `string_agg(… ORDER BY …)` is an ordered aggregate DuckDB cannot spill to disk, so a
     file of a few hundred thousand deliveries failed under a tight --memory-limit ("failed to allocate …").
     Here DuckDB's ORDER BY sorts (it spills) and the SHA-256 is taken batch by batch as the rows arrive.
-    `con` is a DuckDB connection (not imported here: this module is the recipe, not a reader)."""
-    sha = hashlib.sha256()
-    cursor = con.execute(
-        f"SELECT _d FROM (SELECT {row_sql} AS _d FROM {source}) WHERE _d IS NOT NULL ORDER BY _d", params
+    `con` is a DuckDB connection (not imported here: this module is the recipe, not a reader).
+
+    What ingest uses for a big file: rows fetched as Python tuples, not Arrow. Importing pyarrow adds 36 MB
+    to the process (a quarter of a 128 MiB --memory-limit, where the file 4x the limit peaked at 1.76x it
+    with Arrow) and 0.17 s CPU, as much as Arrow saves on 250,000 deliveries."""
+    held = streamed_multisets(con, row_sql, source, params, arrow=False)
+    return held[None][1] if held else EMPTY
+
+
+def streamed_multisets(
+    con: Any,
+    row_sql: str,
+    source: str,
+    params: Sequence[object] = (),
+    group: str | None = None,
+    arrow: bool = True,
+) -> dict[Any, tuple[int, str]]:
+    """{group value: (rows, multiset digest)} — what `multiset(row_sql, source, group)` yields, by the same
+    recipe, streamed as in `streamed_multiset` (no group: the one key None; no rows: an empty dict).
+
+    With `arrow` the sorted digests arrive as Arrow batches, and each run of one group is hashed straight from
+    the batch's string buffer (the digests of consecutive rows lie back to back in it: no Python string per
+    row): `verify` runs this over whole tables, where a per-row join in Python cost 0.24 s more CPU per
+    250,000 rows. Earlier results of `execute` on `con` are run to their end first: DuckDB refuses new work on
+    a connection with one unfinished, and a cursor would not see the caller's open transaction."""
+    query = (
+        f"SELECT _g, _d FROM (SELECT {group or 'NULL'} AS _g, {row_sql} AS _d FROM {source}) WHERE _d IS NOT NULL "
+        "ORDER BY _g NULLS FIRST, _d"
     )
+    found: dict[Any, tuple[int, Any]] = {}
+    current: Any = object()
+    count, sha = 0, hashlib.sha256()
+    for runs in _arrow_runs(con, query, params) if arrow else _tuple_runs(con, query, params):
+        for value, data, n in runs:
+            if value != current:
+                if count:
+                    found[current] = (count, sha)
+                current, count, sha = value, 0, hashlib.sha256()
+            sha.update(data)
+            count += n
+    if count:
+        found[current] = (count, sha)
+    return {g: (n, h.hexdigest()) for g, (n, h) in found.items()}
+
+
+def _arrow_runs(con: Any, query: str, params: Sequence[object]) -> Iterator[list[tuple[Any, Any, int]]]:
+    """Per Arrow batch: (group value, its rows' digests as bytes, rows) of each run of one group."""
+    con.complete()
+    for batch in con.sql(query, params=list(params) or None).to_arrow_reader(_FETCH_ROWS):
+        values = _string_buffer(batch.column(1))
+        runs, start = [], 0
+        for end, value in _runs(batch.column(0)):
+            runs.append((value, values(start, end), end - start))
+            start = end
+        yield runs
+
+
+def _tuple_runs(con: Any, query: str, params: Sequence[object]) -> Iterator[list[tuple[Any, Any, int]]]:
+    """The same as `_arrow_runs`, from rows fetched as tuples (no pyarrow)."""
+    cursor = con.execute(query, params)
     while rows := cursor.fetchmany(_FETCH_ROWS):
-        sha.update("".join(row[0] for row in rows).encode())
-    return sha.hexdigest()
+        runs, start = [], 0
+        for end in [i for i in range(1, len(rows)) if rows[i][0] != rows[i - 1][0]] + [len(rows)]:
+            runs.append((rows[start][0], "".join(r[1] for r in rows[start:end]).encode(), end - start))
+            start = end
+        yield runs
+
+
+def _runs(groups: Any) -> list[tuple[int, Any]]:
+    """(end, group value) of each run of one value in a batch's sorted group column; a batch of one group (a
+    big file's, or no group at all) without a Python object per row."""
+    n = len(groups)
+    if not n:
+        return []
+    first, last = groups[0].as_py(), groups[n - 1].as_py()
+    if first == last:
+        return [(n, first)]
+    values = groups.to_pylist()
+    ends = [i for i in range(1, n) if values[i] != values[i - 1]] + [n]
+    return [(end, values[end - 1]) for end in ends]
+
+
+def _string_buffer(column: Any) -> Any:
+    """A function (start, end) -> the bytes of rows start..end of an Arrow string column, concatenated: a slice
+    of its data buffer (offsets: int32 for `string`, int64 for `large_string`); other types are converted."""
+    if str(column.type) not in ("string", "large_string"):
+        column = column.cast("large_string")
+    _, offsets_buffer, data = column.buffers()
+    offsets = memoryview(offsets_buffer).cast("q" if str(column.type) == "large_string" else "i")
+    base, view = column.offset, memoryview(data) if data is not None else memoryview(b"")
+
+    def rows(start: int, end: int) -> Any:
+        return view[offsets[base + start] : offsets[base + end]]
+
+    return rows
 
 
 def multiset(row_sql: str, source: str, group: str | None = None) -> str:

@@ -35,7 +35,10 @@ def _seconds(value: str, unit: str) -> float:
 # One ingest of the bench's export into a fresh archive, for its CPU time (the process's user + system time,
 # DuckDB's threads included): on a loaded machine, wall time mostly measures the other processes.
 CPU_RUN = (
-    "import sys; from pathlib import Path; from auditql.ingest.run import ingest; "
+    "import sys; from pathlib import Path\n"
+    "try:\n    from auditql.ingest.run import ingest\n"
+    "except ImportError:  # before the layout move: auditql/ingest.py\n"
+    "    from auditql.ingest import ingest\n"
     "ingest([Path(sys.argv[1])], Path(sys.argv[2]))"
 )
 
@@ -45,10 +48,10 @@ def _python(tree: Path) -> str:
     return sys.executable if tree == ROOT or not venv.exists() else str(venv)
 
 
-def cpu_seconds(tree: Path, key: str, size: int, work: Path) -> float:
+def cpu_seconds(tree: Path, key: str, size: int, work: Path, export: Path | None = None) -> float:
     """User + system CPU seconds of one ingest of the export `tree`'s bench generated (the same bytes for
-    both trees: offset 0), measured with getrusage(RUSAGE_CHILDREN) around the child process."""
-    export = work / "exports" / f"{size}_0_{FORMATS[key].filename}"
+    both trees: offset 0), or of `export`, measured with getrusage(RUSAGE_CHILDREN) around the child process."""
+    export = export or work / "exports" / f"{size}_0_{FORMATS[key].filename}"
     db = work / "cpu.duckdb"
     for stale in (db, Path(str(db) + ".wal")):
         stale.unlink(missing_ok=True)
@@ -85,7 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pairs", type=int, default=2, help="before/after pairs per format")
     ap.add_argument("--formats", default=",".join(FORMATS), help="comma-separated keys of bench.generate.FORMATS")
     ap.add_argument("--work", type=Path, default=Path("/tmp/auditql-bench-pairs"), help="exports and archives")
+    ap.add_argument(
+        "--cpu-only",
+        action="store_true",
+        help="only the CPU time of one ingest per turn, of one export this tree generates (no `python -m bench`)",
+    )
     args = ap.parse_args(argv)
+    if args.cpu_only:
+        return cpu_only(args)
     trees = {"before": args.before.resolve(), "after": ROOT}
     rows = []
     for key in args.formats.split(","):
@@ -121,6 +131,28 @@ def main(argv: list[str] | None = None) -> int:
             f"| {key} | {cells[0]} | {cells[1]} | {pairs} | {statistics.median(ratios):.2f}× "
             f"| {cpu_cells[0]} | {cpu_cells[1]} | {cpu_pairs} | {statistics.median(cpu_ratios):.2f}× |"
         )
+    return 0
+
+
+def cpu_only(args: argparse.Namespace) -> int:
+    """The CPU columns alone: per format, `--pairs` turns of before then after, each one ingest of the same
+    export (generated here once, so both trees read the same bytes) into a new archive in a child process."""
+    from bench.generate import generate
+
+    trees = {"before": args.before.resolve(), "after": ROOT}
+    print("| format | CPU before | CPU after | after / before, per pair | median |")
+    print("|---|---|---|---|---|")
+    for key in args.formats.split(","):
+        export = generate(key, args.work / "exports", args.size)
+        cpu: dict[str, list[float]] = {"before": [], "after": []}
+        for _ in range(args.pairs):
+            for side, tree in trees.items():
+                (args.work / side).mkdir(parents=True, exist_ok=True)
+                cpu[side].append(cpu_seconds(tree, key, args.size, args.work / side, export))
+        ratios = [a / b for b, a in zip(cpu["before"], cpu["after"], strict=True)]
+        cells = [f"{statistics.median(cpu[side]):.2f} s" for side in trees]
+        pairs = ", ".join(f"{r:.2f}×" for r in ratios)
+        print(f"| {key} | {cells[0]} | {cells[1]} | {pairs} | {statistics.median(ratios):.2f}× |", flush=True)
     return 0
 
 

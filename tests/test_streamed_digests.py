@@ -35,6 +35,70 @@ def test_streamed_digests_equal_the_one_statement_ones(tmp_path: Path, monkeypat
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_verify_s_streamed_digests_per_file_equal_the_one_statement_ones(tmp_path: Path) -> None:
+    """verify takes each table's per-file digests streamed (digests.streamed_multisets, one sorted pass over the
+    table); they equal `string_agg(… ORDER BY …)`'s, file by file, and the whole-table digest too."""
+    import duckdb
+
+    db = tmp_path / "archive.duckdb"
+    assert ingest([SAMPLES], db).ok
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for row_sql, table in (
+            (digests.DELIVERY_ROW, "deliveries"),
+            (digests.REJECT_ROW, "rejects"),
+            (digests.SOURCE_ROW, "sources"),
+        ):
+            one = {
+                name: (n, d) for name, n, d in con.execute(digests.multiset(row_sql, table, "source_file")).fetchall()
+            }
+            streamed = digests.streamed_multisets(con, row_sql, table, group="source_file")
+            assert streamed == one and len(one) == (0 if table == "rejects" else 18), table
+            whole = con.execute(digests.multiset(row_sql, table)).fetchone()
+            assert digests.streamed_multisets(con, row_sql, table).get(None, (0, digests.EMPTY)) == (whole[0], whole[1])
+        files = con.execute("SELECT count(DISTINCT source_file) FROM deliveries").fetchone()
+        assert (
+            files is not None
+            and len(digests.streamed_multisets(con, digests.DELIVERY_ROW, "deliveries", group="source_file"))
+            == files[0]
+            == 18
+        )
+        # no rows: no group at all (the one-statement SQL gives count 0 and the SHA-256 of nothing)
+        assert digests.streamed_multisets(con, digests.DELIVERY_ROW, "deliveries WHERE false") == {}
+        assert digests.streamed_multiset(con, digests.DELIVERY_ROW, "deliveries WHERE false") == digests.EMPTY
+        # an unfinished result of `execute` on the same connection is run to its end first, not an error
+        con.execute("SELECT * FROM deliveries")
+        assert digests.streamed_multiset(con, digests.DELIVERY_ROW, "deliveries WHERE source_file = $1", ["x"]) == (
+            digests.EMPTY
+        )
+    finally:
+        con.close()
+
+
+def test_batches_split_across_files_hash_each_file_s_rows_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches smaller than a file, and files smaller than a batch: each run of one file inside a batch is hashed
+    from the batch's string buffer; the digests do not depend on where the batches break."""
+    import duckdb
+
+    db = tmp_path / "archive.duckdb"
+    assert ingest([SAMPLES], db).ok
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        one = {
+            n: (c, d)
+            for n, c, d in con.execute(digests.multiset(digests.DELIVERY_ROW, "deliveries", "source_file")).fetchall()
+        }
+        for rows_per_batch in (1, 7, 1000):
+            monkeypatch.setattr(digests, "_FETCH_ROWS", rows_per_batch)
+            for arrow in (True, False):  # verify's Arrow batches, ingest's tuples (no pyarrow import)
+                streamed = digests.streamed_multisets(
+                    con, digests.DELIVERY_ROW, "deliveries", group="source_file", arrow=arrow
+                )
+                assert streamed == one, (rows_per_batch, arrow)
+    finally:
+        con.close()
+
+
 def test_a_file_four_times_the_memory_limit_ingests_and_verifies(tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from bench.generate import generate

@@ -95,9 +95,9 @@ class Archive(abc.ABC):
     # --- custody ---------------------------------------------------------------------------------------
     def verify(self, con: Connection, rehash: bool = True, anchor: str | None = None) -> Verification:
         """Check the chain of custody and the rows it describes (ingest/custody.py)."""
-        from auditql.ingest import custody
+        from auditql.ingest import verification
 
-        return custody.verify(con, rehash=rehash, anchor=anchor)
+        return verification.verify(con, rehash=rehash, anchor=anchor)
 
     # --- export ----------------------------------------------------------------------------------------
     def export(

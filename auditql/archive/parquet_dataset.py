@@ -62,7 +62,7 @@ class ParquetDataset(Archive):
     def verify(self, con: Connection, rehash: bool = True, anchor: str | None = None) -> Verification:
         """As for any archive, reading `events` with the part file each row is in, to name it."""
         from auditql.archive.dataset.parts import events_with_parts
-        from auditql.ingest import custody
+        from auditql.ingest import verification
 
         events, part = events_with_parts(con, self.path)
-        return custody.verify(con, rehash=rehash, anchor=anchor, events=events, part=part)
+        return verification.verify(con, rehash=rehash, anchor=anchor, events=events, part=part)

@@ -1,6 +1,6 @@
 """`auditql verify`: prove the archive's chain of custody still holds (see `auditql/ingest/custody.py`).
 
-A front end only: `custody.verify` does the checking; this prints the per-file re-hash results, every
+A front end only: `ingest/verification.py` does the checking; this prints the per-file re-hash results, every
 problem by entry and file, and a verdict, and exits 5 (`ExitCode.VERIFY_FAILED`) on any mismatch."""
 
 from __future__ import annotations

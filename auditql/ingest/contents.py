@@ -122,8 +122,9 @@ _TABLE_ROWS = {"deliveries": digests.DELIVERY_ROW, "rejects": digests.REJECT_ROW
 
 
 def _table_digests(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, tuple[int, str]]:
-    rows = con.execute(digests.multiset(_TABLE_ROWS[table], table, group="source_file")).fetchall()
-    return {name: (n, digest) for name, n, digest in rows}
+    """Per source file: (rows, multiset digest) of `table`, streamed (digests.streamed_multisets): an ordered
+    `string_agg` over a whole table cannot spill, so a big archive failed to verify under a tight limit."""
+    return digests.streamed_multisets(con, _TABLE_ROWS[table], table, group="source_file")
 
 
 def _check_tables(
@@ -153,16 +154,14 @@ def rows_digest(con: duckdb.DuckDBPyConnection, events: str, part: str | None) -
     row_sql = digests.event_digest()
     if extra:
         row_sql = f"md5(concat({row_sql}, {', '.join(digests.text(e, k) for e, k in extra)}))"
-    row = con.execute(digests.multiset(row_sql, events)).fetchone()
-    return (row[0], row[1]) if row else (0, digests.EMPTY)
+    return digests.streamed_multisets(con, row_sql, events).get(None, (0, digests.EMPTY))
 
 
 def _check_export(
     con: duckdb.DuckDBPyConnection, export: dict[str, Any], events: str, part: str | None, found: Contents
 ) -> None:
     """A query's result: the deliveries it carries and its event count, against its export entry."""
-    row = con.execute(digests.multiset(digests.DELIVERY_ROW, "deliveries")).fetchone()
-    n, now = (row[0], row[1]) if row else (0, digests.EMPTY)
+    n, now = digests.streamed_multisets(con, digests.DELIVERY_ROW, "deliveries").get(None, (0, digests.EMPTY))
     where = f"entry {export['seq']} (export of {export['query']!r})"
     if now != export["deliveries_digest"]:
         found.problems.append(

@@ -9,11 +9,9 @@ through the same content key. Every delivery is on record (`deliveries`).
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -25,21 +23,21 @@ from auditql import __version__, digests, tables
 from auditql import jsonhash as canonical
 from auditql.db import archive_file
 from auditql.errors import AuditqlError, InputError
-from auditql.ingest import custody, dedup
+from auditql.ingest import custody, dedup, entries, rows
 from auditql.ingest.custody import sha256_file
-from auditql.ingest.plan import canonical_columns, canonical_exprs, plan
+from auditql.ingest.files import Snapshot, display_name, expand, scan, snapshot, unchanged
+from auditql.ingest.plan import Plan, canonical_columns, canonical_exprs, plan
+from auditql.ingest.results import FileResult, Report
 from auditql.read import formats
 from auditql.read import text as textfile
 from auditql.read import unpack as archives
-from auditql.read.filekind import not_regular
 from auditql.vendors import Registry, load_registry
 from auditql.vendors.detect import detect
+from auditql.vendors.mapping import Mapping as VendorMapping
 from auditql.vendors.timefield import time_by_content
 
-SKIP_NAMES = {".DS_Store", "Thumbs.db"}
-# Inside a folder only export-like files are taken (a README or script beside the exports is not a log);
-# a file named explicitly is always read, whatever its extension.
-DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl", ".parquet", ".zip", ".gz"}
+__all__ = ["FileResult", "Ingestor", "Report", "display_name", "expand", "ingest"]  # what front ends import from here
+
 # Small files share one transaction (its COMMIT writes and syncs the log: a fixed cost per transaction that
 # a one-record file pays in full); a batch that fails anywhere is rolled back and its files ingested one
 # transaction each, exactly as before. Each file still lands whole or not at all, with its own custody entry.
@@ -47,83 +45,6 @@ SMALL_FILE = 256 * 1024
 UNORDERED_ROWS = 10_000  # from this many rows, events are inserted without insertion order (see _load)
 BATCH_FILES = 200
 BATCH_BYTES = 16 * 1024 * 1024
-
-
-@dataclass
-class FileResult:
-    """Per-file accounting: read = added + duplicates + rejected, always."""
-
-    source_file: str
-    vendor: str | None = None
-    format: str | None = None
-    read: int = 0
-    added: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    error: str | None = None
-    rejects: list[dict] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    status: str = "ingested"  # or "presented again" (identical bytes already held), "failed"; see ingest/custody.py
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.rejected == 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class Report:
-    files: list[FileResult] = field(default_factory=list)
-    head: str | None = None  # the custody chain's head hash after this ingest: note it outside the archive
-
-    @property
-    def ok(self) -> bool:
-        return all(f.ok for f in self.files)
-
-
-def expand(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given; folders recursively in sorted order (hidden files and OS junk skipped).
-
-    What cannot be read as an export is refused before anything is stored, with one line naming it: a
-    device, FIFO or socket named explicitly (reading one never ends, or blocks), and a symbolic link inside
-    a folder that leads out of it (`x.csv -> /etc/passwd`: a folder is what the user vouched for, as a zip is;
-    name the target itself to ingest it). A link that loops or dangles is no file and is passed over, so the
-    folder's other files are still read."""
-    for path in paths:
-        if path.is_dir():
-            root = path.resolve()
-            for child in sorted(path.rglob("*")):
-                rel = child.relative_to(path).parts
-                hidden = any(p.startswith(".") for p in rel) or child.name in SKIP_NAMES
-                if hidden or child.suffix.lower() not in DATA_SUFFIXES or not child.is_file():
-                    continue
-                target = child.resolve()
-                if target != root and root not in target.parents:
-                    raise InputError(
-                        display_name(child),
-                        f"a symbolic link out of the folder (to {display_name(target)}): refused; "
-                        "ingest the file it points to by naming it",
-                    )
-                yield child
-        elif path.exists():
-            if kind := not_regular(path):
-                raise InputError(display_name(path), f"not a regular file ({kind}): refused, nothing read")
-            yield path
-        else:
-            raise InputError(str(path), "no such file or folder")
-
-
-def display_name(path: Path) -> str:
-    """The path as text that can be stored and printed: a name that is not UTF-8 (bytes a file system allows)
-    keeps its bytes as `\\xff` escapes instead of failing in DuckDB (`std::bad_cast`)."""
-    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
-
-
-def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
-    row = con.execute(sql).fetchone()
-    return row[0] if row else None
 
 
 class Ingestor:
@@ -161,11 +82,11 @@ class Ingestor:
             packed = archives.is_archive(path) or path.suffix.lower() in (".zip", ".gz")
         except OSError:  # gone or unreadable since it was listed: `file` says so in one line
             packed = False
-        origin = _origin_text(self.origins.get(path.resolve()))
+        origin = entries.origin_text(self.origins.get(path.resolve()))
         if not packed:
             return [self.file(path, display)]
         try:
-            before = _snapshot(path)
+            before = snapshot(path)
             digest = sha256_file(path)
         except OSError as exc:
             error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
@@ -176,7 +97,7 @@ class Ingestor:
             with archives.unpack(path, archive_file.unpack_root(), self.limits, display_name=display) as members:
                 if not members:  # an empty zip, or only OS junk: say so rather than report nothing at all
                     raise InputError(display, "archive holds no data files")
-                _unchanged(path, display, before)  # the members are what the recorded hash covers
+                unchanged(path, display, before)  # the members are what the recorded hash covers
                 entry = custody.Entry("archive", "unpacked", display, display, digest, size, tool_version=__version__)
                 entry.origin = origin
                 entry.note = f"{len(members)} member(s)"
@@ -197,13 +118,18 @@ class Ingestor:
         con = self.con
         watcher = self.watcher
         try:
-            before, scanned = _scan(path, watcher, display, self._held_size)
+            before, scanned = scan(path, watcher, display, self._held_size)
         except OSError as exc:
             return self._unreadable(display, container, exc)
+        try:
+            staged = self._stage(path, display, scanned, result)
+        except (AuditqlError, duckdb.Error, OSError) as exc:
+            tables.drop_scratch(con, tables.FILE_SCRATCH)
+            return self._failed(path, container, exc, result, before, scanned.sha256)
         con.execute("BEGIN TRANSACTION")
         self._new_fields.clear()
         try:
-            self._stored(path, display, container, before, scanned, result)
+            self._stored(path, display, container, before, scanned, result, staged)
             con.execute("COMMIT")
             self._committed()
             if watcher is not None:
@@ -211,17 +137,18 @@ class Ingestor:
             return result
         except (AuditqlError, duckdb.Error, OSError) as exc:
             _rollback(con)
+            tables.drop_scratch(con, tables.FILE_SCRATCH)  # staged outside the transaction: not rolled back
             return self._failed(path, container, exc, result, before, scanned.sha256)
 
     def _unreadable(self, display: str, container: str | None, exc: OSError) -> FileResult:
         """A file that could not even be hashed: a failed custody entry, nothing else."""
         error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
         failed = FileResult(display, error=error, status="failed")
-        custody.record(self.con, _custody_entry(failed, None, None, container))
+        custody.record(self.con, entries.custody_entry(failed, None, None, container))
         return failed
 
     def _failed(
-        self, path: Path, container: str | None, exc: Exception, result: FileResult, before: _Snapshot, digest: str
+        self, path: Path, container: str | None, exc: Exception, result: FileResult, before: Snapshot, digest: str
     ) -> FileResult:
         """The one-line error of a file whose transaction was rolled back, and its failed custody entry."""
         display = result.source_file
@@ -234,7 +161,9 @@ class Ingestor:
         if not path.exists():  # whatever the read tripped over, this is what happened
             error = f"{display}: disappeared while it was being read; nothing from it stored"
         failed = FileResult(display, vendor=result.vendor, format=result.format, error=error, status="failed")
-        custody.record(self.con, _custody_entry(failed, before.size, digest, container, origin=self._origin(path)))
+        custody.record(
+            self.con, entries.custody_entry(failed, before.size, digest, container, origin=self._origin(path))
+        )
         return failed
 
     def files(self, items: list[tuple[Path, str, str | None]]) -> list[FileResult]:
@@ -268,7 +197,7 @@ class Ingestor:
         for index, (path, display, container) in enumerate(items):
             result = FileResult(display)
             try:
-                before, scanned = _scan(path, held_size=self._held_size)
+                before, scanned = scan(path, held_size=self._held_size)
             except OSError as exc:
                 return self._retry(items, index, partial(self._unreadable, display, container, exc))
             try:
@@ -300,17 +229,19 @@ class Ingestor:
         path: Path,
         display: str,
         container: str | None,
-        before: _Snapshot,
+        before: Snapshot,
         scanned: textfile.Scanned,
         result: FileResult,
+        staged: _Staged | None = None,
     ) -> FileResult:
-        """The file's rows and its custody entry, in the caller's open transaction."""
-        written = self._load(path, display, scanned, result, before.size)
+        """The file's rows and its custody entry, in the caller's open transaction (`staged`: its rows mapped
+        already, by `_stage` before the transaction; else they are mapped here)."""
+        written = self._load(path, display, scanned, result, before.size, staged)
         if self._sizes is not None:
             self._sizes.add(before.size)
-        _unchanged(path, display, before)
+        unchanged(path, display, before)
         origin = self._origin(path)
-        custody.append(self.con, _custody_entry(result, before.size, scanned.sha256, container, written, origin))
+        custody.append(self.con, entries.custody_entry(result, before.size, scanned.sha256, container, written, origin))
         return result
 
     def _held_size(self, size: int) -> bool:
@@ -322,19 +253,20 @@ class Ingestor:
 
     def _origin(self, path: Path) -> str | None:
         """The request `auditql pull` fetched this file with (ingest/custody.py `origin`), as the entry stores it."""
-        return _origin_text(self.origins.get(path.resolve())) if self.origins else None
+        return entries.origin_text(self.origins.get(path.resolve())) if self.origins else None
 
-    def _load(
-        self, path: Path, display: str, scanned: textfile.Scanned, result: FileResult, size: int
-    ) -> dict[str, str]:
-        """Store the file's rows; returns the content digests its custody entry commits to (none when the
-        same bytes were ingested before: nothing is written)."""
-        con, digest = self.con, scanned.sha256
+    def _stage(self, path: Path, display: str, scanned: textfile.Scanned, result: FileResult) -> _Staged | None:
+        """Read the file and map it into `_aq_staged`, then drop what was read; None when the same bytes were
+        ingested before (nothing to read). Scratch only, so `file` runs it before the file's transaction:
+        a table dropped inside a transaction keeps its memory until COMMIT (it could be rolled back), and the
+        records as read held a third of a fresh ingest's peak memory while events and deliveries were written
+        (CJA CSV, 500,000 records: 380 MB of 1.46 GB)."""
+        con = self.con
         if self._order_off:  # on again: a failed INSERT left it off
             con.execute("SET preserve_insertion_order = true")
             self._order_off = False
-        if self._already_ingested(digest, result):
-            return {}
+        if self._already_ingested(scanned.sha256, result):
+            return None
         if not self._canonical_registered and formats.sniff_kind(path) == "json":
             canonical.register(con)  # only for JSON: registering a Python UDF imports numpy (~0.1 s)
             self._canonical_registered = True
@@ -344,19 +276,30 @@ class Ingestor:
         result.vendor, result.format, result.notes = mapping.name, records.kind, records.notes
         p = plan(mapping, records, mapping.name)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _aq_staged AS {p.sql}")
+        tables.drop_scratch(con, tables.READ_SCRATCH)
+        return _Staged(records, mapping, p)
+
+    def _load(
+        self,
+        path: Path,
+        display: str,
+        scanned: textfile.Scanned,
+        result: FileResult,
+        size: int,
+        mapped: _Staged | None = None,
+    ) -> dict[str, str]:
+        """Store the file's rows; returns the content digests its custody entry commits to (none when the
+        same bytes were ingested before: nothing is written)."""
+        con, digest = self.con, scanned.sha256
+        if mapped is None and result.status != "presented again":  # not staged before the transaction
+            mapped = self._stage(path, display, scanned, result)
+        if mapped is None:  # the same bytes ingested before: nothing to write
+            return {}
+        records, mapping, p = mapped.records, mapped.mapping, mapped.plan
         now = datetime.now(UTC)
         counted = con.execute("SELECT count(*), count(_time), min(_time), max(_time) FROM _aq_staged").fetchone()
         staged, good, span = (counted[0], counted[1], counted[2:]) if counted else (0, 0, (None, None))
-        bad_time = (
-            con.execute(
-                "SELECT source_row, line, CASE WHEN time IS NULL THEN 'no time value' "
-                "WHEN _parsed IS NULL THEN 'cannot parse time ' || to_json(time)::VARCHAR "
-                "ELSE 'time out of range ' || to_json(time)::VARCHAR END, left(raw::VARCHAR, 1000) "
-                "FROM _aq_staged WHERE _time IS NULL ORDER BY source_row"
-            ).fetchall()
-            if good < staged
-            else []
-        )
+        bad_time = rows.bad_times(con) if good < staged else []
         rejects = [(ln, None, reason, text) for ln, reason, text in records.rejects]
         rejects += [(ln, row, reason, text) for row, ln, reason, text in bad_time]
         # Unordered: events need no insertion order (every reader orders by time, source_row), and keeping
@@ -372,46 +315,15 @@ class Ingestor:
         if unordered:
             con.execute("SET preserve_insertion_order = true")
             self._order_off = False
-        if p.lacking and scalar(con, "SELECT count(*) FROM _aq_staged WHERE _time IS NOT NULL AND event_id IS NULL"):
-            labels = "; ".join(
-                f"{c} ({' / '.join(mapping.synonyms(c))})" if mapping.synonyms(c) else c for c in p.lacking
-            )
-            result.notes.append(
-                f"no column for {labels}: its events are identified without it, so they will not meet the "
-                "same events exported with it"
-            )
-        if rejects:  # one statement over lists: executemany runs a statement per row (25 s for 50k rejects)
-            lines, data_rows, reasons, texts = (list(c) for c in zip(*rejects, strict=True))
-            con.execute(
-                "INSERT INTO rejects SELECT ?, unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[]), "
-                "unnest(?::VARCHAR[]), ?",
-                [display, lines, data_rows, reasons, texts, now],
-            )
+        if note := rows.lacking_note(con, mapping, p.lacking):
+            result.notes.append(note)
+        rows.insert_rejects(con, display, rejects, now)
         result.read = good + len(rejects)
         result.added, result.duplicates, result.rejected = added, good - added, len(rejects)
         result.rejects = [{"line": ln, "row": row, "reason": reason} for ln, row, reason, _ in rejects]
-        con.execute(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                display,
-                digest,
-                size,
-                mapping.name,
-                records.kind,
-                mapping.fingerprint,
-                result.read,
-                added,
-                result.duplicates,
-                result.rejected,
-                span[0],
-                span[1],
-                now,
-                __version__,
-                json.dumps({c: f for c, f in p.resolved.items() if c not in p.transformed}),
-            ],
-        )
+        rows.insert_source(con, display, digest, size, mapping, records.kind, p, result, span, now)
         self._record_fields(mapping.name, records.fields)
-        written = _content_digests(con, display, streamed=result.read >= digests.STREAM_ABOVE)
+        written = entries.content_digests(con, display, streamed=result.read >= digests.STREAM_ABOVE)
         tables.drop_scratch(con, tables.FILE_SCRATCH)
         return written
 
@@ -449,54 +361,13 @@ class Ingestor:
         return False
 
 
-def _content_digests(con: duckdb.DuckDBPyConnection, display: str, streamed: bool = False) -> dict[str, str]:
-    """The multiset digests (digests.py) of this file's deliveries, rejects and sources rows, as on record now
-    (in the file's transaction: those it just wrote, and any an earlier ingest of the same name wrote).
-    streamed: a big file's, sorted by DuckDB and hashed as they arrive (digests.streamed_multiset), so memory
-    stays bounded under --memory-limit; the same digests either way."""
-    tables = (
-        ("deliveries_digest", digests.DELIVERY_ROW, "deliveries"),
-        ("rejects_digest", digests.REJECT_ROW, "rejects"),
-        ("sources_digest", digests.SOURCE_ROW, "sources"),
-    )
-    if streamed:
-        where = "{} WHERE source_file = $1"
-        return {c: digests.streamed_multiset(con, row, where.format(t), [display]) for c, row, t in tables}
-    # One statement for the three (a statement's fixed cost is most of a one-record file's ingest).
-    each = [
-        f"(SELECT d FROM ({digests.multiset(row, f'{table} WHERE source_file = $1')}) t(n, d))"
-        for _, row, table in tables
-    ]
-    row = con.execute(f"SELECT {', '.join(each)}", [display]).fetchone()
-    return {column: (row[i] if row else None) or digests.EMPTY for i, (column, _, _) in enumerate(tables)}
-
-
 @dataclass(frozen=True)
-class _Snapshot:
-    """What identifies a file's bytes without reading them: a change between two snapshots means the bytes
-    hashed may not be the bytes read."""
+class _Staged:
+    """A file read and mapped into `_aq_staged` (Ingestor._stage): what its rows were read and mapped with."""
 
-    size: int
-    mtime_ns: int
-    inode: int
-    device: int
-
-
-def _scan(
-    path: Path, watcher: Any = None, display: str = "", held_size: Callable[[int], bool] | None = None
-) -> tuple[_Snapshot, textfile.Scanned]:
-    """The file's stat, then one read of it: SHA-256 and line layout (`watcher`, a progress line, is told the
-    file, the bytes read, then its lines). When `held_size` says a file of its size is on record, the read
-    only hashes: the file is probably presented again, which needs no layout (a third of a re-ingest's scan
-    of a Gigya NDJSON); a new file of that size has its layout scanned by the reader, in a second read."""
-    before = _snapshot(path)
-    lines = formats.sniff_kind(path) != "parquet" and not (held_size is not None and held_size(before.size))
-    if watcher is None:
-        return before, textfile.scan_file(path, lines=lines)
-    watcher.file(display, before.size)
-    scanned = textfile.scan_file(path, lines=lines, on_read=watcher.read)
-    watcher.loading(scanned.layout.lines if scanned.layout else None)
-    return before, scanned
+    records: formats.Records
+    mapping: VendorMapping
+    plan: Plan
 
 
 def _small_file_size(path: Path) -> int | None:
@@ -506,57 +377,6 @@ def _small_file_size(path: Path) -> int | None:
         return size if size <= SMALL_FILE and not archives.is_archive(path) else None
     except OSError:
         return None  # `file` reports it in one line
-
-
-def _snapshot(path: Path) -> _Snapshot:
-    st = path.stat()
-    return _Snapshot(st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
-
-
-def _unchanged(path: Path, display: str, before: _Snapshot) -> None:
-    """Refuse the file if it changed or vanished since it was stat'ed before hashing (issue 14 D)."""
-    try:
-        after = _snapshot(path)
-    except FileNotFoundError:
-        raise InputError(display, "disappeared while it was being read; nothing from it stored") from None
-    if after != before:
-        raise InputError(display, "changed while it was being read; nothing from it stored")
-
-
-def _origin_text(origin: dict | None) -> str | None:
-    """A pulled file's origin as the JSON text its custody entry stores (keys sorted: one spelling per origin)."""
-    return None if origin is None else json.dumps(origin, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _custody_entry(
-    result: FileResult,
-    size: int | None,
-    digest: str | None,
-    container: str | None,
-    written: dict | None = None,
-    origin: str | None = None,
-) -> custody.Entry:
-    """A file's custody entry; a member's `path` is its archive's (that is what exists on disk later)."""
-    member = result.source_file.removeprefix(container + "!") if container else None
-    return custody.Entry(
-        "member" if container else "file",
-        result.status,
-        result.source_file,
-        container or result.source_file,
-        digest,
-        size,
-        member=member,
-        vendor=result.vendor,
-        format=result.format,
-        records_read=result.read,
-        added=result.added,
-        duplicates=result.duplicates,
-        rejected=result.rejected,
-        tool_version=__version__,
-        note=result.error,
-        origin=origin,
-        **(written or {}),
-    )
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

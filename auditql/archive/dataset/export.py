@@ -220,7 +220,7 @@ def _record_export(manifest, partial: Path, db: Path, text: str, rows: int, whol
         _, events_digest = contents.rows_digest(reader, *events_with_parts(reader, partial))
         has_deliveries = reader.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'deliveries'").fetchone()
         delivered = (
-            reader.execute(digests.multiset(digests.DELIVERY_ROW, "deliveries")).fetchone()
+            digests.streamed_multisets(reader, digests.DELIVERY_ROW, "deliveries").get(None, (0, digests.EMPTY))
             if has_deliveries and has_deliveries[0]
             else None
         )

@@ -26,7 +26,7 @@ FILENAME = "_aq_filename"
 
 
 def events_with_parts(con: duckdb.DuckDBPyConnection, root: Path) -> tuple[str, str | None]:
-    """Create the view on `con` (a dataset reader); returns (relation, part column) for `custody.verify`."""
+    """Create the view on `con` (a dataset reader); returns (relation, part column) for `verification.verify`."""
     files = sorted((root / EVENTS).rglob("*.parquet"))
     if not files:
         return "events", None
