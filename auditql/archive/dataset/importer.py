@@ -30,7 +30,7 @@ from auditql.archive.dataset import merge
 from auditql.archive.dataset.layout import EVENTS, MANIFEST, META, part_files, read_manifest, sql_path
 from auditql.db import archive_file
 from auditql.errors import InputError, UsageError, VerificationFailed
-from auditql.ingest import custody
+from auditql.ingest import custody, verification
 from auditql.ingest.run import FileResult, Report, display_name
 from auditql.schema import COLUMN_NAMES
 from auditql.sql import sql_ident
@@ -106,7 +106,7 @@ def _verified(root: Path) -> tuple[str | None, int]:
     con = open_reader(root)
     try:
         events, part = events_with_parts(con, root)
-        result = custody.verify(con, rehash=False, events=events, part=part)
+        result = verification.verify(con, rehash=False, events=events, part=part)
     finally:
         con.close()
     if result.problems:  # the line shown names a part file, else a source file, where verify could say one
