@@ -363,13 +363,15 @@ def test_escape_is_refused_by_the_magic(sample_db: Path, capfd, text: str, messa
 
 @pytest.fixture
 def untranslated(monkeypatch: pytest.MonkeyPatch) -> str:
-    """The translator replaced by one that passes SQL through unchecked: only the query connection is left."""
-    import auditql.api
+    """The translator replaced by one that passes SQL through unchecked: only the query connection is left.
+    Patched where the facade translates for every front end (api/translation.py's `prepare`), which is not
+    the name `auditql.api` re-exports."""
+    from auditql.api import translation
 
     def passthrough(text: str, *args: object, **kwargs: object) -> Translation:
         return raw_translation(text)
 
-    monkeypatch.setattr(auditql.api, "translate", passthrough)
+    monkeypatch.setattr(translation, "translate", passthrough)
     return "SELECT source_file AS time FROM sources"
 
 
