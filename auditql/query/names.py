@@ -88,7 +88,9 @@ def _resolve_scope(scope: Scope, ctx: Context) -> None:
     columns = [node for node in walk_in_scope(select) if isinstance(node, exp.Column)]
     replacements: list[tuple[exp.Expr, exp.Expr]] = []
     for column in columns:
-        if _is_lambda_parameter(column):
+        # a canonical column built by a rewrite or an option (the WHERE form's 22-column projection) is resolved
+        # already: resolving it again would build the same node (issue 20: ~0.5 ms of each translation)
+        if column.meta.get("canonical") or _is_lambda_parameter(column):
             continue
         outer: exp.Expr = column
         while isinstance(outer.parent, exp.Dot) and outer.arg_key == "this":
