@@ -34,7 +34,7 @@ def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
     per_vendor: dict[str, list[dict[str, list[str]]]] = {}
     for vendor, columns in con.execute("SELECT vendor, columns FROM sources").fetchall():
         per_vendor.setdefault(vendor, []).append(json.loads(columns) if columns else {})
-    from auditql.ingest.plan import VERBATIM_COLUMNS
+    from auditql.vendors.mapping import VERBATIM_COLUMNS
 
     for vendor, maps in per_vendor.items():
         pairs = [{(f[0], c) for c, f in m.items() if c in VERBATIM_COLUMNS and len(f) == 1} for m in maps]
@@ -96,9 +96,9 @@ def time_fields(per_vendor: Mapping[str, list[dict[str, list[str]]]]) -> dict[st
     user-folder mappings) plus those each file's ingest actually used (recorded in `sources`), so a vendor
     ingested with `--mapping FILE` still counts; its own time_formats are known only if that file is in
     the user mapping folder (otherwise ISO 8601, epoch and ingest's default formats apply)."""
-    from auditql.ingest.plan import DEFAULT_TIME_FORMATS
     from auditql.query.catalog import TimeFields
     from auditql.vendors import normalize
+    from auditql.vendors.mapping import DEFAULT_TIME_FORMATS
 
     try:
         mappings = vendor_mappings()

@@ -20,14 +20,13 @@ from auditql.vendors.mapping import (
     FIELD_COLUMNS,
     PRECISIONS,
     RULE_COLUMNS,
+    VERBATIM_COLUMNS,
     Mapping,
     Rule,
 )
 
 # How DuckDB writes a JSON number it read as a double (`json_extract_string`): with a fraction or an exponent.
 DOUBLE_TEXT = r"-?[0-9]+(\.[0-9]+([eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)"
-# Columns whose value is copied unchanged from one field (so queries may read the typed column instead).
-VERBATIM_COLUMNS = frozenset(FIELD_COLUMNS) - {"time"}
 
 
 @dataclass

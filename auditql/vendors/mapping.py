@@ -23,6 +23,8 @@ RULE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 DEFAULTS = {"category": "other", "outcome": "unknown", "actor_type": "unknown"}
 FIELD_COLUMNS = tuple(c for c in MAPPED_COLUMNS if c not in RULE_COLUMNS)
+# Columns whose value is copied unchanged from one field (so queries may read the typed column instead).
+VERBATIM_COLUMNS = frozenset(FIELD_COLUMNS) - {"time"}
 
 
 def normalize(name: str) -> str:
