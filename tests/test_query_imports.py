@@ -11,6 +11,7 @@ from pathlib import Path
 HEAVY = ("duckdb", "sqlglot", "pyarrow", "pandas", "polars", "prompt_toolkit", "IPython", "tabulate")
 INGEST_SIDE = (
     "auditql.ingest.run",
+    "auditql.ingest.plan",
     "auditql.read.unpack",
     "auditql.archive.dataset",
     "auditql.archive.dataset.reader",
