@@ -31,8 +31,11 @@ def lacking_note(con: duckdb.DuckDBPyConnection, mapping: Mapping, lacking: list
     if not lacking:
         return None
     row = con.execute("SELECT count(*) FROM _aq_staged WHERE _time IS NOT NULL AND event_id IS NULL").fetchone()
-    if not (row and row[0]):
-        return None
+    return lacking_text(mapping, lacking) if row and row[0] else None
+
+
+def lacking_text(mapping: Mapping, lacking: list[str]) -> str:
+    """What `lacking_note` says (a run of small files read together asks per file in one query)."""
     labels = "; ".join(f"{c} ({' / '.join(mapping.synonyms(c))})" if mapping.synonyms(c) else c for c in lacking)
     return (
         f"no column for {labels}: its events are identified without it, so they will not meet the "

@@ -23,7 +23,7 @@ from auditql import __version__, digests, tables
 from auditql import jsonhash as canonical
 from auditql.db import archive_file
 from auditql.errors import AuditqlError, InputError
-from auditql.ingest import custody, dedup, entries, rows
+from auditql.ingest import batch, custody, dedup, entries, rows
 from auditql.ingest.custody import sha256_file
 from auditql.ingest.files import Snapshot, display_name, expand, scan, snapshot, unchanged
 from auditql.ingest.plan import Plan, canonical_columns, canonical_exprs, plan
@@ -191,20 +191,37 @@ class Ingestor:
         if len(items) == 1:
             return [self.file(*items[0])]
         con = self.con
-        results = []
+        results: list[FileResult] = []
         con.execute("BEGIN TRANSACTION")
         self._new_fields.clear()
+        files: list[batch.Small] = []
         for index, (path, display, container) in enumerate(items):
-            result = FileResult(display)
             try:
-                before, scanned = scan(path, held_size=self._held_size)
+                files.append(batch.Small(path, display, container, *scan(path, held_size=self._held_size)))
             except OSError as exc:
                 return self._retry(items, index, partial(self._unreadable, display, container, exc))
+        batch.shape_files(con, files)
+        index = 0
+        while index < len(files):
+            run = batch.run_at(files, index)
             try:
-                results.append(self._stored(path, display, container, before, scanned, result))
-            except (AuditqlError, duckdb.Error, OSError) as exc:
-                failure = partial(self._failed, path, container, exc, result, before, scanned.sha256)
-                return self._retry(items, index, failure)
+                stored = batch.load(self, run) if len(run) > 1 else None
+            except (AuditqlError, duckdb.Error, OSError):  # each file on its own says what went wrong
+                _rollback(con)
+                self._new_fields.clear()
+                return [self.file(*item) for item in items]
+            if stored is not None:
+                results += stored
+                index += len(run)
+                continue
+            for f in run or files[index : index + 1]:  # one by one, as before
+                result = FileResult(f.display)
+                try:
+                    results.append(self._stored(f.path, f.display, f.container, f.before, f.scanned, result))
+                except (AuditqlError, duckdb.Error, OSError) as exc:
+                    failure = partial(self._failed, f.path, f.container, exc, result, f.before, f.scanned.sha256)
+                    return self._retry(items, index, failure)
+                index += 1
         try:
             con.execute("COMMIT")
         except duckdb.Error:  # the log could not be written (disk full): each file on its own says what happened

@@ -106,10 +106,15 @@ def _json_of(names: list[str], columns: dict[str, str]) -> str:
     return "json_object(" + ", ".join(f"{sql_str(n)}, {sql_ident(columns[n])}" for n in names) + ")"
 
 
-def _scan_sql(path: Path, names: list[str], delimiter: str, encoding: str, longest: int = 0) -> str:
+def _scan_sql(path: Path | list[Path], names: list[str], delimiter: str, encoding: str, longest: int = 0) -> str:
+    """The scan of one file, or of several with the same header (csvrun.py), each row naming its file in
+    `_aq_filename`."""
     columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    files = sql_str(str(path))
+    if isinstance(path, list):
+        files = "[" + ", ".join(sql_str(str(p)) for p in path) + "], filename = '_aq_filename'"
     return (
-        f"read_csv({sql_str(str(path))}, header = true, auto_detect = false, columns = {columns}, "
+        f"read_csv({files}, header = true, auto_detect = false, columns = {columns}, "
         f"delim = {sql_str(delimiter)}, quote = '\"', escape = '\"', nullstr = {NO_NULL}, "
         f"encoding = {sql_str(encoding)}, {line_options(longest)}, "
         "store_rejects = true, rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans')"

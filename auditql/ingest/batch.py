@@ -1,0 +1,202 @@
+"""A run of small same-shape files stored by one set of statements (issue 20): one read of all of them
+(read/csvrun.py), one mapping, one INSERT each into `deliveries`, `events` and `sources`, the content digests
+grouped by file, and the custody entries in one INSERT. For a one-record file each statement's fixed cost
+is most of its ingest, so a run pays it once instead of per file.
+
+Only the case where the rule of dedup.py has nothing to decide is taken: every record has a usable time, and
+no two records of the run, nor any record on record, share an event key or a content key (`dedup._all_new`
+for the run as a whole). Then each file, stored one by one in the same order, would add every record as an
+event of its own, and this writes exactly those rows. Anything else (a repeated record, a record without a
+time, a rejected line, a file already on record by name or bytes, a reader fix-up) returns None before
+anything is written, and the caller stores the run's files one by one (ingest/run.py, `Ingestor._batch`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditql import __version__, digests, tables
+from auditql.errors import AuditqlError
+from auditql.ingest import custody, entries, rows
+from auditql.ingest.files import Snapshot, unchanged
+from auditql.ingest.plan import canonical_exprs, plan
+from auditql.ingest.results import FileResult
+from auditql.read import csvrun
+from auditql.read import text as textfile
+from auditql.read.formats import sniff_kind, sql_ident
+from auditql.schema import COLUMN_NAMES
+from auditql.vendors import GENERIC
+from auditql.vendors.detect import detect, resolve
+
+if TYPE_CHECKING:
+    from auditql.ingest.run import Ingestor
+
+# A run's scratch: its files, what was read, what was mapped (all dropped once the run is stored or refused).
+SCRATCH = ("_aq_run_files", "_aq_staged", "_aq_csv", "_aq_reject_errors", "_aq_reject_scans")
+
+
+@dataclass
+class Small:
+    """A small file of a run, scanned (hashed) before anything of the run is stored."""
+
+    path: Path
+    display: str
+    container: str | None
+    before: Snapshot
+    scanned: textfile.Scanned
+    shape: bytes | None = None  # the header line it shares with the rest of its run; None: stored on its own
+    layout: textfile.Layout | None = None
+
+
+def shape_files(con: object, files: list[Small]) -> None:
+    """Set each file's `shape` where it can be stored in a run: a CSV that `csvrun.header_of` takes, whose
+    name and bytes are not on record and whose bytes no earlier file of the run has (those are the one-by-one
+    path's: "presented again", or an earlier ingest's rows under the same name in its digests)."""
+    digests_seen = [f.scanned.sha256 for f in files]
+    names = [f.display for f in files]
+    held = con.execute(  # type: ignore[attr-defined]
+        "SELECT list(sha256), list(source_file) FROM sources "
+        "WHERE list_contains(?::VARCHAR[], sha256) OR list_contains(?::VARCHAR[], source_file)",
+        [digests_seen, names],
+    ).fetchone()
+    held_digests = set(held[0] or []) if held else set()
+    held_names = set(held[1] or []) if held else set()
+    seen: set[str] = set()
+    for f in files:
+        digest = f.scanned.sha256
+        fresh = digest not in held_digests and digest not in seen and f.display not in held_names
+        seen.add(digest)
+        if not fresh or sniff_kind(f.path) != "csv":
+            continue
+        found = csvrun.header_of(f.path, f.scanned.layout)
+        if found is not None:
+            f.shape, f.layout = found
+
+
+def run_at(files: list[Small], index: int) -> list[Small]:
+    """The files from `index` on that share its shape (none when it has none)."""
+    shape = files[index].shape
+    if shape is None:
+        return []
+    end = index
+    while end < len(files) and files[end].shape == shape:
+        end += 1
+    return files[index:end]
+
+
+def load(ingestor: Ingestor, run: list[Small]) -> list[FileResult] | None:
+    """Store `run` in the caller's open transaction; None, with nothing written, when it cannot be stored
+    this way (see the module's docstring). A DuckDB error is raised: the caller undoes the transaction."""
+    results = _load(ingestor, run)  # on an error the caller's ROLLBACK drops the scratch made in its transaction
+    tables.drop_scratch(ingestor.con, SCRATCH)
+    return results
+
+
+def _load(ingestor: Ingestor, run: list[Small]) -> list[FileResult] | None:
+    con = ingestor.con
+    if ingestor._order_off:  # rows are numbered in scan order (csvrun.read_run)
+        con.execute("SET preserve_insertion_order = true")
+        ingestor._order_off = False
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _aq_run_files AS SELECT unnest(range(?)) AS _aq_file, "
+        "unnest(?::VARCHAR[]) AS path, unnest(?::VARCHAR[]) AS source_file, unnest(?::VARCHAR[]) AS sha256, "
+        "unnest(?::BIGINT[]) AS bytes",
+        [len(run), [str(f.path) for f in run], [f.display for f in run], [f.scanned.sha256 for f in run],
+         [f.before.size for f in run]],
+    )  # fmt: skip
+    expected = [f.layout.lines - 1 if f.layout else -1 for f in run]
+    records = csvrun.read_run(con, [f.path for f in run], run[0].display, expected)
+    if records is None:
+        return None
+    try:
+        mapping = ingestor.forced or detect(records.fields, ingestor.registry)
+        for f in run:
+            unchanged(f.path, f.display, f.before)
+    except AuditqlError:
+        return None  # each file on its own says what is wrong with it
+    if mapping.name == GENERIC and "time" not in resolve(mapping, records.fields):
+        return None  # its time column is found by content, file by file (vendors/timefield.py)
+    p = plan(mapping, records, mapping.name)
+    mask = csvrun.ROW_MASK
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _aq_staged AS SELECT s.* REPLACE (s.source_row & {mask} AS source_row), "
+        f"f._aq_file, f.source_file AS _aq_source, f.sha256 AS _aq_sha FROM ({p.sql}) s "
+        f"JOIN _aq_run_files f ON f._aq_file = s.source_row >> {csvrun.FILE_SHIFT}"
+    )
+    tables.drop_scratch(con, tables.READ_SCRATCH)
+    # dedup._all_new for the run as a whole, and every record with a usable time (no reject to write).
+    checked = con.execute(
+        "SELECT count(_time) = count(*) AND count(DISTINCT event_key) = count(*) "
+        "AND count(DISTINCT content_key) = count(content_key) "
+        "AND NOT EXISTS (SELECT 1 FROM deliveries SEMI JOIN _aq_staged USING (event_key)) "
+        "AND NOT EXISTS (SELECT 1 FROM deliveries SEMI JOIN (SELECT content_key FROM _aq_staged) s "
+        "USING (content_key)), (SELECT list(n ORDER BY _aq_file) FROM (SELECT _aq_file, "
+        "count(*) FILTER (WHERE event_id IS NULL) AS n FROM _aq_staged GROUP BY 1)) FROM _aq_staged"
+    ).fetchone()
+    if not (checked and checked[0]):
+        return None
+    idless = checked[1]
+    now = datetime.now(UTC)
+    _write(ingestor, mapping.name)
+    columns = json.dumps({c: f for c, f in p.resolved.items() if c not in p.transformed})
+    con.execute(
+        "INSERT INTO sources SELECT f.source_file, f.sha256, f.bytes, ?, ?, ?, n, n, 0, 0, first, last, ?, ?, ? "
+        "FROM _aq_run_files f JOIN (SELECT _aq_file, count(*) AS n, min(_time) AS first, max(_time) AS last "
+        "FROM _aq_staged GROUP BY 1) USING (_aq_file) ORDER BY _aq_file",
+        [mapping.name, records.kind, mapping.fingerprint, now, __version__, columns],
+    )
+    ingestor._record_fields(mapping.name, records.fields)
+    written = _content_digests(con)
+    results, custody_entries = [], []
+    for i, (f, n) in enumerate(zip(run, expected, strict=True)):
+        result = FileResult(f.display, vendor=mapping.name, format=records.kind, notes=list(records.notes))
+        if p.lacking and idless[i]:
+            result.notes.append(rows.lacking_text(mapping, p.lacking))
+        result.read = result.added = n
+        results.append(result)
+        origin = ingestor._origin(f.path)
+        entry = entries.custody_entry(result, f.before.size, f.scanned.sha256, f.container, written[f.display], origin)
+        custody_entries.append(entry)
+        if ingestor._sizes is not None:
+            ingestor._sizes.add(f.before.size)
+    custody.append_all(con, custody_entries)
+    return results
+
+
+def _write(ingestor: Ingestor, vendor: str) -> None:
+    """The run's deliveries and events: dedup.apply's first-ingest path (`fresh`), with each row's file."""
+    picks = {**canonical_exprs("", vendor), "source_file": "_aq_source"}
+    row_digest = digests.event_digest(picks, raw_digest="_raw_digest")
+    con = ingestor.con
+    con.execute(
+        f"""INSERT INTO deliveries
+            SELECT event_key, content_key, _aq_source, _aq_sha, source_row, line, NULL, {row_digest}, NULL
+            FROM (SELECT *, md5(raw::VARCHAR) AS _raw_digest FROM _aq_staged)"""
+    )
+    columns = ", ".join(f"{picks[c]} AS {sql_ident(c)}" for c in COLUMN_NAMES)
+    con.execute(f"INSERT INTO events SELECT {columns} FROM _aq_staged")
+
+
+def _content_digests(con: object) -> dict[str, dict[str, str]]:
+    """Per file of the run, entries.content_digests: the multiset digests of its deliveries, rejects and
+    sources rows as on record now, grouped by file in one statement."""
+    each = {
+        "deliveries_digest": (digests.DELIVERY_ROW, "deliveries"),
+        "rejects_digest": (digests.REJECT_ROW, "rejects"),
+        "sources_digest": (digests.SOURCE_ROW, "sources"),
+    }
+    mine = "source_file IN (SELECT source_file FROM _aq_run_files)"
+    parts = [
+        f"SELECT '{column}' AS c, * FROM ({digests.multiset(row, f'{table} WHERE {mine}', 'source_file')})"
+        for column, (row, table) in each.items()
+    ]
+    found = con.execute(" UNION ALL ".join(parts)).fetchall()  # type: ignore[attr-defined]
+    names = [n for (n,) in con.execute("SELECT source_file FROM _aq_run_files").fetchall()]  # type: ignore[attr-defined]
+    written = {n: dict.fromkeys(each, digests.EMPTY) for n in names}
+    for column, name, _, digest in found:
+        written[name][column] = digest or digests.EMPTY
+    return written
