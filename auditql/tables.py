@@ -73,6 +73,7 @@ SCRATCH: dict[str, str] = {
     "_aq_reject_errors": "DuckDB's CSV/JSON reader rejects (store_rejects)",
     "_aq_reject_scans": "the scans those rejects came from",
     "_aq_run_files": "a run of small files read together: each file's number, path, name and SHA-256",
+    "_aq_run_staged": "a run of small files read together, mapped to canonical rows, each row with its file",
     "_aq_ids": "dedup: staged rows against the stored copies of their event",
     "_aq_groups": "dedup: content keys shared by id-bearing and id-less copies",
     "_aq_drop": "dedup: stored copies a better copy replaces",

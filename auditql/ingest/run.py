@@ -205,31 +205,44 @@ class Ingestor:
         while index < len(files):
             run = batch.run_at(files, index)
             try:
-                stored = batch.load(self, run) if len(run) > 1 else None
+                staged = batch.stage(self, run) if len(run) > 1 else None
             except (AuditqlError, duckdb.Error, OSError):  # each file on its own says what went wrong
-                _rollback(con)
-                self._new_fields.clear()
-                return [self.file(*item) for item in items]
-            if stored is not None:
-                results += stored
-                index += len(run)
-                continue
-            for f in run or files[index : index + 1]:  # one by one, as before
+                return self._undone(items)
+            n = max(len(run), 1)
+            clean = staged.clean if staged is not None else [False] * n
+            start = 0  # the first clean file of the run not stored yet
+            for k in range(n + 1):
+                if k < n and clean[k]:
+                    continue
+                if staged is not None and start < k:  # the clean stretch before this file, together
+                    try:
+                        results += batch.store(self, staged, start, k)
+                    except (AuditqlError, duckdb.Error, OSError):
+                        return self._undone(items)
+                if k == n:
+                    break
+                f, start = files[index + k], k + 1  # this file on its own, as before
                 result = FileResult(f.display)
                 try:
                     results.append(self._stored(f.path, f.display, f.container, f.before, f.scanned, result))
                 except (AuditqlError, duckdb.Error, OSError) as exc:
                     failure = partial(self._failed, f.path, f.container, exc, result, f.before, f.scanned.sha256)
-                    return self._retry(items, index, failure)
-                index += 1
+                    return self._retry(items, index + k, failure)
+            if staged is not None:
+                tables.drop_scratch(con, batch.SCRATCH)
+            index += n
         try:
             con.execute("COMMIT")
         except duckdb.Error:  # the log could not be written (disk full): each file on its own says what happened
-            _rollback(con)
-            self._new_fields.clear()
-            return [self.file(*item) for item in items]
+            return self._undone(items)
         self._committed()
         return results
+
+    def _undone(self, items: list[tuple[Path, str, str | None]]) -> list[FileResult]:
+        """Undo the batch's transaction and store its files one transaction each, which says what went wrong."""
+        _rollback(self.con)
+        self._new_fields.clear()
+        return [self.file(*item) for item in items]
 
     def _retry(
         self, items: list[tuple[Path, str, str | None]], index: int, failure: Callable[[], FileResult]
