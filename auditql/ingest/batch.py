@@ -178,7 +178,7 @@ def store(ingestor: Ingestor, staged: Staged, first: int, end: int) -> list[File
         f"FROM _aq_run_staged WHERE {stretch} GROUP BY 1) USING (_aq_file) ORDER BY _aq_file",
         [mapping.name, records.kind, mapping.fingerprint, now, __version__, columns],
     )
-    ingestor._record_fields(mapping.name, records.fields)
+    ingestor.catalog.record(mapping.name, records.fields)
     written = _content_digests(con, [f.display for f in run[first:end]])
     results, custody_entries = [], []
     for i in range(first, end):

@@ -22,10 +22,10 @@ import duckdb
 from auditql import __version__, digests, tables
 from auditql import jsonhash as canonical
 from auditql.db import archive_file
-from auditql.errors import AuditqlError, InputError
-from auditql.ingest import batch, custody, dedup, entries, rows
-from auditql.ingest.custody import sha256_file
-from auditql.ingest.files import Snapshot, display_name, expand, scan, snapshot, unchanged
+from auditql.errors import AuditqlError
+from auditql.ingest import batch, custody, dedup, entries, packed_file, rows
+from auditql.ingest.fieldcatalog import FieldCatalog
+from auditql.ingest.files import Snapshot, display_name, expand, scan, unchanged
 from auditql.ingest.plan import Plan, canonical_columns, canonical_exprs, plan
 from auditql.ingest.results import FileResult, Report
 from auditql.read import formats
@@ -41,6 +41,7 @@ __all__ = ["FileResult", "Ingestor", "Report", "display_name", "expand", "ingest
 # Small files share one transaction (its COMMIT writes and syncs the log: a fixed cost per transaction that
 # a one-record file pays in full); a batch that fails anywhere is rolled back and its files ingested one
 # transaction each, exactly as before. Each file still lands whole or not at all, with its own custody entry.
+# Within the batch, neighbours that share a CSV header are read and stored together (ingest/batch.py).
 SMALL_FILE = 256 * 1024
 UNORDERED_ROWS = 10_000  # from this many rows, events are inserted without insertion order (see _load)
 BATCH_FILES = 200
@@ -65,49 +66,21 @@ class Ingestor:
         self.limits = limits or archives.Limits()
         self._canonical_registered = False
         self.watcher: Any = None  # progress.Ingest on a terminal: told each file, its bytes read, its load
-        # The field catalog as on record, per vendor, read once per run (a many-small-files ingest asked the
-        # archive per file); a file's new fields join it only once its transaction committed.
-        self._fields: dict[str, set[str]] = {}
-        self._new_fields: list[tuple[str, set[str]]] = []
+        self.catalog = FieldCatalog(con)
         self._order_off = True  # whether preserve_insertion_order may be off: unknown at first
         self._sizes: set[int] | None = None  # byte sizes of the files on record (`sources`), read once per run
         custody.begin(con, __version__)
 
     def path(self, path: Path, display: str) -> list[FileResult]:
-        """One user-given file: an archive expands to its members, each ingested as a file of its own.
-
-        The archive itself gets a custody entry too (its hash is what `auditql verify` re-checks later);
-        members unpack under this process's `archive_file.unpack_root()`, which a later start removes if killed."""
+        """One user-given file: an archive expands to its members, each ingested as a file of its own, and gets a
+        custody entry of its own (ingest/packed_file.py)."""
         try:
             packed = archives.is_archive(path) or path.suffix.lower() in (".zip", ".gz")
         except OSError:  # gone or unreadable since it was listed: `file` says so in one line
             packed = False
-        origin = entries.origin_text(self.origins.get(path.resolve()))
         if not packed:
             return [self.file(path, display)]
-        try:
-            before = snapshot(path)
-            digest = sha256_file(path)
-        except OSError as exc:
-            error = f"{display}: cannot read: {exc.strerror or exc}; nothing from it stored"
-            custody.record(self.con, custody.Entry("archive", "failed", display, display, None, None, note=error))
-            return [FileResult(display, error=error, status="failed")]
-        size = before.size
-        try:
-            with archives.unpack(path, archive_file.unpack_root(), self.limits, display_name=display) as members:
-                if not members:  # an empty zip, or only OS junk: say so rather than report nothing at all
-                    raise InputError(display, "archive holds no data files")
-                unchanged(path, display, before)  # the members are what the recorded hash covers
-                entry = custody.Entry("archive", "unpacked", display, display, digest, size, tool_version=__version__)
-                entry.origin = origin
-                entry.note = f"{len(members)} member(s)"
-                custody.record(self.con, entry)
-                return self.files([(m.path, m.display_name, display) for m in members])
-        except AuditqlError as exc:
-            entry = custody.Entry("archive", "failed", display, display, digest, size, tool_version=__version__)
-            entry.note = str(exc)
-            custody.record(self.con, entry)
-            return [FileResult(display, error=str(exc), status="failed")]
+        return packed_file.members(self, path, display)
 
     def file(self, path: Path, display: str, container: str | None = None) -> FileResult:
         """One file (or archive member): its events, sources row and custody entry in one transaction.
@@ -127,11 +100,11 @@ class Ingestor:
             tables.drop_scratch(con, tables.FILE_SCRATCH)
             return self._failed(path, container, exc, result, before, scanned.sha256)
         con.execute("BEGIN TRANSACTION")
-        self._new_fields.clear()
+        self.catalog.rolled_back()
         try:
             self._stored(path, display, container, before, scanned, result, staged)
             con.execute("COMMIT")
-            self._committed()
+            self.catalog.committed()
             if watcher is not None:
                 watcher.done(result.read)
             return result
@@ -193,7 +166,7 @@ class Ingestor:
         con = self.con
         results: list[FileResult] = []
         con.execute("BEGIN TRANSACTION")
-        self._new_fields.clear()
+        self.catalog.rolled_back()
         files: list[batch.Small] = []
         for index, (path, display, container) in enumerate(items):
             try:
@@ -235,13 +208,13 @@ class Ingestor:
             con.execute("COMMIT")
         except duckdb.Error:  # the log could not be written (disk full): each file on its own says what happened
             return self._undone(items)
-        self._committed()
+        self.catalog.committed()
         return results
 
     def _undone(self, items: list[tuple[Path, str, str | None]]) -> list[FileResult]:
         """Undo the batch's transaction and store its files one transaction each, which says what went wrong."""
         _rollback(self.con)
-        self._new_fields.clear()
+        self.catalog.rolled_back()
         return [self.file(*item) for item in items]
 
     def _retry(
@@ -250,7 +223,7 @@ class Ingestor:
         """items[index] failed inside a batch: undo the batch, store the files before it one by one, record its
         failure, and go on with the files after it."""
         _rollback(self.con)
-        self._new_fields.clear()
+        self.catalog.rolled_back()
         before = [self.file(*item) for item in items[:index]]
         return [*before, failure(), *self.files(items[index + 1 :])]
 
@@ -352,26 +325,10 @@ class Ingestor:
         result.added, result.duplicates, result.rejected = added, good - added, len(rejects)
         result.rejects = [{"line": ln, "row": row, "reason": reason} for ln, row, reason, _ in rejects]
         rows.insert_source(con, display, digest, size, mapping, records.kind, p, result, span, now)
-        self._record_fields(mapping.name, records.fields)
+        self.catalog.record(mapping.name, records.fields)
         written = entries.content_digests(con, display, streamed=result.read >= digests.STREAM_ABOVE)
         tables.drop_scratch(con, tables.FILE_SCRATCH)
         return written
-
-    def _record_fields(self, vendor: str, fields: list[str]) -> None:
-        """Add the file's fields the catalog (`fields`) lacks for its vendor; none asked of the archive per file."""
-        if vendor not in self._fields:
-            rows = self.con.execute("SELECT field FROM fields WHERE vendor = ?", [vendor]).fetchall()
-            self._fields[vendor] = {r[0] for r in rows}
-        pending = {f for v, added in self._new_fields if v == vendor for f in added}  # earlier in this transaction
-        new = sorted(set(fields) - self._fields[vendor] - pending)
-        if new:
-            self.con.execute("INSERT INTO fields SELECT ?, unnest(?::VARCHAR[])", [vendor, new])
-            self._new_fields.append((vendor, set(new)))
-
-    def _committed(self) -> None:
-        for vendor, new in self._new_fields:
-            self._fields[vendor] |= new
-        self._new_fields.clear()
 
     def _already_ingested(self, digest: str, result: FileResult) -> bool:
         """Same bytes read with the same mapping before: every record is already held as often as this file
