@@ -24,6 +24,7 @@ from auditql.read.records import SNIFF_BYTES, Records, sql_ident
 FILE_SHIFT = 32
 ROW_MASK = (1 << FILE_SHIFT) - 1
 FILE_COLUMN = "_aq_filename"  # the scan's column naming each row's file
+GLOB_CHARACTERS = "*?[{"  # `a[1].csv` in read_csv's list reads `a1.csv`: such names are read one by one
 
 
 def header_of(path: Path, layout: textfile.Layout | None) -> tuple[bytes, textfile.Layout] | None:
@@ -33,6 +34,8 @@ def header_of(path: Path, layout: textfile.Layout | None) -> tuple[bytes, textfi
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError:  # DuckDB cannot open it by name (formats._nameable)
+        return None
+    if any(c in str(path) for c in GLOB_CHARACTERS):  # a name in read_csv's list is a pattern
         return None
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
