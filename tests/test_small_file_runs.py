@@ -194,6 +194,34 @@ def test_a_bad_file_in_the_middle_of_a_run(tmp_path: Path, monkeypatch: pytest.M
     verified(cli, tmp_path / "runs.duckdb")
 
 
+def test_files_the_one_file_reader_fixes_up_in_the_middle_of_a_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    """A header alone, no final line break, CRLF line endings, a quoted value over two lines, mixed line endings,
+    an empty line, Latin-1 text, a BOM, a glob character in the name: the same archive as one file each."""
+    folder = tmp_path / "exports"
+    files = csv_files(folder, CJA, "cja")
+    header, record = files[0].read_text().splitlines()[0], files[3].read_text().splitlines()[1]
+    odd = {
+        "cja_001a_header_only.csv": (header + "\n").encode(),
+        "cja_001b_no_final_break.csv": files[1].read_bytes().rstrip(b"\n"),
+        "cja_002a_crlf.csv": files[2].read_bytes().replace(b"\n", b"\r\n"),
+        "cja_003a_quoted_break.csv": files[3].read_bytes().replace(b",Deleted calculated", b',"Deleted\ncalculated').replace(b"metric,", b'metric",'),
+        "cja_004a_mixed_endings.csv": (header + "\r\n" + record + "\n").encode(),
+        "cja_006a_empty_line.csv": files[6].read_bytes() + b"\n",
+        "cja_007a_latin1.csv": files[7].read_text().replace("filter", "filtré").encode("latin-1"),
+        "cja_008a_bom.csv": b"\xef\xbb\xbf" + files[8].read_bytes(),
+        "cja_009a_[glob].csv": files[9].read_bytes(),
+    }
+    for name, data in odd.items():
+        (folder / name).write_bytes(data)
+    one, together, runs = both(tmp_path, monkeypatch, [folder], folder.resolve())
+    assert together == one
+    assert [error for *_, error in one[0]] == [None] * len(one[0])
+    assert sum(runs.files) >= 5  # the plain files between them still go together
+    verified(cli, tmp_path / "runs.duckdb")
+
+
 def test_a_zip_of_small_members(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
     folder = tmp_path / "exports"
     folder_of("mixed", folder)
