@@ -206,7 +206,7 @@ def test_files_the_one_file_reader_fixes_up_in_the_middle_of_a_run(
         "cja_001a_header_only.csv": (header + "\n").encode(),
         "cja_001b_no_final_break.csv": files[1].read_bytes().rstrip(b"\n"),
         "cja_002a_crlf.csv": files[2].read_bytes().replace(b"\n", b"\r\n"),
-        "cja_003a_quoted_break.csv": files[3].read_bytes().replace(b",Deleted calculated metric,", b',"Deleted\nmetric",'),
+        "cja_003a_quoted_break.csv": files[3].read_bytes().replace(b",Deleted calculated metric,", b',"A\nB",'),
         "cja_004a_mixed_endings.csv": (header + "\r\n" + record + "\n").encode(),
         "cja_006a_empty_line.csv": files[6].read_bytes() + b"\n",
         "cja_007a_latin1.csv": files[7].read_text().replace("filter", "filtré").encode("latin-1"),
