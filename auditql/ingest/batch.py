@@ -1,14 +1,15 @@
-"""A run of small same-shape files stored by one set of statements (issue 20): one read of all of them
+"""A run of small same-header CSV files stored by one set of statements (issue 20): one read of all of them
 (read/csvrun.py), one mapping, one INSERT each into `deliveries`, `events` and `sources`, the content digests
-grouped by file, and the custody entries in one INSERT. For a one-record file each statement's fixed cost
-is most of its ingest, so a run pays it once instead of per file.
+grouped by file, and the custody entries in one INSERT. For a one-record file each statement's fixed cost is
+most of its ingest, so a run pays it once instead of per file.
 
-Only the case where the rule of dedup.py has nothing to decide is taken: every record has a usable time, and
-no two records of the run, nor any record on record, share an event key or a content key (`dedup._all_new`
-for the run as a whole). Then each file, stored one by one in the same order, would add every record as an
-event of its own, and this writes exactly those rows. Anything else (a repeated record, a record without a
-time, a rejected line, a file already on record by name or bytes, a reader fix-up) returns None before
-anything is written, and the caller stores the run's files one by one (ingest/run.py, `Ingestor._batch`).
+Exactness: only what the one-by-one path would do without deciding anything is done here. A file is stored
+with its run when it is "clean" (`stage`): every record has a usable time and none shares its event key or
+content key with a record on record, of an earlier file, or of its own (dedup._all_new, file by file). Stored
+on its own, each of its records would then be an event of its own, and that is what is written. The caller
+(ingest/run.py, `Ingestor._batch`) stores the other files on their own, in order between the stretches of
+clean files; a run that cannot be read together at all (a reader fix-up, a rejected line, an unknown header)
+is stored one by one, as before.
 """
 
 from __future__ import annotations

@@ -158,9 +158,9 @@ class Ingestor:
         return results
 
     def _batch(self, items: list[tuple[Path, str, str | None]]) -> list[FileResult]:
-        """Small files in one transaction. If one fails, the transaction is undone, the files before it are
-        ingested again one transaction each, its failure is recorded as it was seen, and the rest go on: the
-        report and the custody entries are those of one transaction per file."""
+        """Small files in one transaction; neighbours sharing a CSV header stored together (ingest/batch.py). If
+        one fails, the transaction is undone, the files before it are ingested again, its failure is recorded as
+        it was seen, and the rest go on: the report and the custody entries are those of one transaction per file."""
         if len(items) == 1:
             return [self.file(*items[0])]
         con = self.con
@@ -220,11 +220,11 @@ class Ingestor:
     def _retry(
         self, items: list[tuple[Path, str, str | None]], index: int, failure: Callable[[], FileResult]
     ) -> list[FileResult]:
-        """items[index] failed inside a batch: undo the batch, store the files before it one by one, record its
-        failure, and go on with the files after it."""
+        """items[index] failed inside a batch: undo the batch, store the files before it again (a batch of their
+        own: they stored without fault), record its failure, and go on with the files after it."""
         _rollback(self.con)
         self.catalog.rolled_back()
-        before = [self.file(*item) for item in items[:index]]
+        before = self.files(items[:index])
         return [*before, failure(), *self.files(items[index + 1 :])]
 
     def _stored(

@@ -43,8 +43,9 @@ def header_of(path: Path, layout: textfile.Layout | None) -> tuple[bytes, textfi
     if end < 0 or head.startswith(codecs.BOM_UTF8) or decode.wide(head) or decode.encoding(head)[0] != "utf-8":
         return None
     layout = layout if layout is not None else textfile.scan(path, "utf-8")
-    bare = layout is None or layout.lines < 2  # a header alone: 0 records, no row to carry its file
-    if bare or not layout.utf8 or layout.endings > 1 or any(n > 1 for n in layout.empty):
+    if layout is None or layout.lines < 2:  # a header alone: 0 records, no row to carry its file
+        return None
+    if not layout.utf8 or layout.endings > 1 or any(n > 1 for n in layout.empty):
         return None
     return head[: end + 1], layout
 
