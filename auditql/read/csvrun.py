@@ -40,7 +40,9 @@ def header_of(path: Path, layout: textfile.Layout | None) -> tuple[bytes, textfi
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
     end = head.find(b"\n")
-    if end < 0 or head.startswith(codecs.BOM_UTF8) or decode.wide(head) or decode.encoding(head)[0] != "utf-8":
+    if end < 0 or not head[:end].strip():  # no header line, or a blank one (its reader refuses the file)
+        return None
+    if head.startswith(codecs.BOM_UTF8) or decode.wide(head) or decode.encoding(head)[0] != "utf-8":
         return None
     layout = layout if layout is not None else textfile.scan(path, "utf-8")
     if layout is None or layout.lines < 2:  # a header alone: 0 records, no row to carry its file
