@@ -23,6 +23,7 @@ from conftest import DATA, ROOT, rows
 from auditql.ingest import batch
 from auditql.ingest import run as ingest_module
 from auditql.ingest.run import Report, ingest
+from auditql.read import text as textfile
 
 TABLES = {
     "events": "SELECT * EXCLUDE (source_file), replace(source_file, ?, '') FROM events ORDER BY ALL",
@@ -250,3 +251,34 @@ def test_a_second_ingest_beside_the_files_on_record(tmp_path: Path, monkeypatch:
     assert sum(runs.files) == 6  # Resolver's, less the file with a repeated record; Gigya's one by one
     assert [r[1] for r in one[0]].count("presented again") == len(held)
     verified(cli, tmp_path / "runs.duckdb")
+
+
+def test_a_file_deleted_after_it_was_hashed_in_the_middle_of_a_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    """The file says it disappeared, on its own line; the files around it land, by runs (12 files: less it, and
+    cja_005.csv, the same bytes as cja_004.csv, presented again)."""
+    folder = tmp_path / "exports"
+    files = csv_files(folder, CJA, "cja")
+    victim = files[6]
+    real = textfile.scan_file
+
+    def scan_then_delete(path: Path, lines: bool = True) -> textfile.Scanned:
+        scanned = real(path, lines=lines)
+        if path == victim:
+            path.unlink()
+        return scanned
+
+    monkeypatch.setattr(textfile, "scan_file", scan_then_delete)
+    runs = Runs(monkeypatch)
+    db = tmp_path / "runs.duckdb"
+    result = cli("ingest", "--db", db, folder)
+    assert result.exit_code == 1, result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("rejected file")] == [
+        f"rejected file: {victim}: disappeared while it was being read; nothing from it stored"
+    ]
+    assert "Traceback" not in result.stderr
+    assert rows(db, "SELECT count(*), count(DISTINCT source_file) FROM events") == [(10, 10)]  # 12, less 2
+    assert runs.files
+    monkeypatch.undo()
+    verified(cli, db)

@@ -74,9 +74,10 @@ def shape_files(con: duckdb.DuckDBPyConnection, files: list[Small]) -> None:
         digest = f.scanned.sha256
         fresh = digest not in held_digests and digest not in seen and f.display not in held_names
         seen.add(digest)
-        if not fresh or sniff_kind(f.path) != "csv":
-            continue
-        found = csvrun.header_of(f.path, f.scanned.layout)
+        try:
+            found = csvrun.header_of(f.path, f.scanned.layout) if fresh and sniff_kind(f.path) == "csv" else None
+        except OSError:  # gone or unreadable since it was hashed: the one-by-one path says so in one line
+            found = None
         if found is not None:
             f.shape, f.layout = found
 
