@@ -405,3 +405,20 @@ def test_verify_of_an_unreadable_archive_is_exit_4_as_documented(cli, tmp_path: 
     docs = " ".join((ROOT / "docs" / "custody.md").read_text().split())
     assert "An archive that cannot be examined at all is exit 4, as for every command" in docs
     assert "4 when the archive cannot be examined at all" in " ".join(cli("verify", "--help").stdout.split())
+
+
+def test_sqlglots_compiled_build_is_named_in_one_line(db: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `sqlglot[c]` installed every query failed with "internal error: TypeError" (its compiled classes
+    refuse auditql's parser subclass; seen with sqlglotc 30.30.0). Made to look installed here: the same check
+    the real build trips, one line that says what to do, the usage exit code."""
+    from auditql.query import dialect
+
+    assert dialect.SQLGLOT_COMPILED is False  # this environment has the pure-Python build the tests need
+    monkeypatch.setattr(dialect, "SQLGLOT_COMPILED", True)
+    result = cli("query", "--db", db, "category = 'login'")
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: sqlglot's compiled build (the sqlglotc package, from `sqlglot[c]`) is installed; auditql's query "
+        "dialect extends sqlglot's parser, which that build does not allow: run `pip uninstall sqlglotc`\n"
+    )
