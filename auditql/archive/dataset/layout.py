@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from auditql.errors import ArchiveBusy, ArchiveDamaged, UsageError
+from auditql.read.filekind import DATASET_META
 from auditql.sql import error_line, sql_str
 from auditql.tables import CATALOG_TABLES, LARGE_CATALOG_TABLES
 
 __all__ = ["CATALOG_TABLES", "LARGE_CATALOG_TABLES"]  # re-exported: where a dataset keeps them
 
 EVENTS = "events"
-META = "_auditql"
+META = DATASET_META  # read/filekind.py: ingest knows a dataset by it, wherever it sits
 MANIFEST = "manifest.json"
 FORMAT_NAME = "auditql-dataset"
 FORMAT_VERSION = 1
@@ -50,12 +51,6 @@ DEFAULT_PARTITION_BY: tuple[str, ...] = ("vendor", "date")
 def holds_dataset(folder: Path) -> bool:
     """Whether `folder` is an auditql Parquet dataset (its `_auditql/manifest.json` is there)."""
     return (folder / META / MANIFEST).is_file()
-
-
-def looks_like_dataset(folder: Path) -> bool:
-    """A dataset, or what is left of one (`_auditql/` without its manifest: an export that did not finish):
-    never a folder of exports, whose files ingest would read as records."""
-    return holds_dataset(folder) or (folder / META).is_dir()
 
 
 def parse_partition_by(text: str) -> tuple[str, ...]:
