@@ -145,8 +145,8 @@ def test_a_source_without_end_is_refused_not_read_forever(sample_db: Path, tmp_p
     assert QUERY_FILE_BYTES == 4 * MAX_LENGTH + 3  # UTF-8 takes at most 4 bytes a character, a BOM 3
     endless = run_auditql("query", "--db", sample_db, "-f", "/dev/zero")
     assert (endless.returncode, endless.stdout) == (2, "")
-    assert (
-        endless.stderr == "error: /dev/zero is longer than a query file can be (more than 400,003 bytes): nothing run\n"
+    assert endless.stderr == (
+        "error: cannot read query file /dev/zero: larger than such a file can be (more than 400,003 bytes), not read\n"
     )
     with open("/dev/zero", "rb") as zeros:
         command = [sys.executable, "-m", "auditql", "query", "--db", str(sample_db), "-"]

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from auditql.errors import UsageError
+from auditql.userfiles import read_small
 
 # The placeholders' names (dialect.py): a letter or underscore, then letters, digits, underscores.
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -31,8 +32,8 @@ _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 # clause always has an operator or a space (`a=1`, `x != 0`), so neither can be mistaken for one.
 _PATH_LIKE = re.compile(r"[\w.~/\\:-]+")
 _QUERY_SUFFIXES = (".sql", ".txt", ".gql", ".query")
-# Reads stop here, so `-f /dev/zero` (or a multi-gigabyte file named by mistake) ends in one line instead of
-# reading forever: a query file is refused past what the longest query allowed (query/allowlist.py's
+# Reads stop here (auditql/userfiles.py), so `-f /dev/zero` ends in one line instead of reading until memory
+# runs out: a query file is refused past what the longest query allowed (query/allowlist.py's
 # MAX_LENGTH, 100,000 characters, at most 4 UTF-8 bytes each, plus a byte-order mark) could take; a value
 # list for `--param name=@FILE` may be far longer, but not without end.
 QUERY_FILE_BYTES = 4 * 100_000 + 3
@@ -81,13 +82,11 @@ def _read(file: str, what: str, most: int) -> str:
         if file == "-":
             data = sys.stdin.buffer.read(most + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
         else:
-            with Path(file).expanduser().open("rb") as stream:
-                data = stream.read(most + 1)
+            data = read_small(Path(file).expanduser(), most)
     except OSError as exc:
         raise UsageError(f"cannot read {what} {file}: {exc.strerror or exc}") from None
-    if len(data) > most:
-        where = "standard input" if file == "-" else file
-        raise UsageError(f"{where} is longer than a {what} can be (more than {most:,} bytes): nothing run")
+    if len(data) > most:  # stdin
+        raise UsageError(f"standard input is longer than a {what} can be (more than {most:,} bytes): nothing run")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
