@@ -422,3 +422,28 @@ def test_sqlglots_compiled_build_is_named_in_one_line(db: Path, cli, monkeypatch
         "error: sqlglot's compiled build (the sqlglotc package, from `sqlglot[c]`) is installed; auditql's query "
         "dialect extends sqlglot's parser, which that build does not allow: run `pip uninstall sqlglotc`\n"
     )
+
+
+@pytest.mark.parametrize(
+    "export", ["resolver/user_audit_trail_export_1.csv", "sas_ci360/AuditDataFile0_11202025101500.parquet",
+               "adobe_cja/auditlogs_api_page.json"],
+)  # fmt: skip
+def test_an_export_given_as_the_archive_is_refused_and_left_as_it_was(
+    db: Path, tmp_path: Path, cli, export: str
+) -> None:
+    """DuckDB 2.0 opens an existing `x.csv`/`.parquet`/`.json` as an in-memory database with the file as a
+    view: `ingest --db x.csv FILES` printed its counts and a custody head and stored nothing anywhere (seen by
+    hand). Every command that opens an archive now refuses it in one line, exit 4, and the file is untouched."""
+    given = tmp_path / Path(export).name
+    shutil.copyfile(SAMPLES / export, given)
+    before = given.read_bytes()
+    line = (
+        f"error: {given}: not an archive file: DuckDB reads a {given.suffix} file as data, so nothing would be "
+        "stored in it; give --db the archive's own file (e.g. archive.duckdb), and the export as a file to ingest\n"
+    )
+    for args in (["ingest", "--db", given, SAMPLES / "resolver"], ["query", "--db", given, "x = 1"],
+                 ["verify", "--db", given], ["sources", "--db", given]):  # fmt: skip
+        result = cli(*args)
+        assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.BUSY, "", line), args
+    assert given.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [given.name]  # no .wal, no archive beside it
