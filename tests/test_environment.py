@@ -447,3 +447,22 @@ def test_an_export_given_as_the_archive_is_refused_and_left_as_it_was(
         assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.BUSY, "", line), args
     assert given.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [given.name]  # no .wal, no archive beside it
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_output_never_overwrites_a_duckdb_database(db: Path, tmp_path: Path, cli, fmt: str) -> None:
+    """`query --db A -o A` replaced the archive being queried, its events and custody, with a 207-byte CSV
+    (seen by hand). Output onto any DuckDB database (this archive or another) is refused, the file untouched."""
+    archive = tmp_path / "archive.duckdb"
+    shutil.copyfile(db, archive)
+    before = archive.read_bytes()
+    line = (
+        f"error: {archive} is a DuckDB database (an archive?): it is not overwritten by output; write the output "
+        "to another file\n"
+    )
+    for args in (["query", "--db", archive, "category = 'login'", "--format", fmt, "-o", archive],
+                 ["timeline", "--db", archive, "--svg", archive]):  # fmt: skip
+        result = cli(*args)
+        assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.USAGE, "", line), args
+    assert archive.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.duckdb"]
