@@ -466,3 +466,22 @@ def test_output_never_overwrites_a_duckdb_database(db: Path, tmp_path: Path, cli
         assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.USAGE, "", line), args
     assert archive.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.duckdb"]
+
+
+def test_an_archive_named_as_an_export_is_refused_before_anything_is_stored(db: Path, tmp_path: Path, cli) -> None:
+    """`ingest --db A A` read the archive as an export (rejected: "no time column") and put it on record with
+    a hash that changes as the archive is written, so every later `verify` failed (seen by hand). Any DuckDB
+    database named as an export (this archive or another) is refused before anything is stored."""
+    archive = tmp_path / "archive.duckdb"
+    shutil.copyfile(db, archive)
+    before = archive.read_bytes()
+    for named in (archive, db):
+        result = cli("ingest", "--db", archive, named, SAMPLES / "resolver")
+        assert (result.exit_code, result.stdout) == (ExitCode.REJECTED, "")
+        assert result.stderr == (
+            f"error: {named}: a DuckDB database (an auditql archive?), not an export: refused, nothing read; to "
+            "merge archives, `auditql export --db THAT --to DIR`, then ingest DIR\n"
+        )
+    assert archive.read_bytes() == before
+    verified = cli("verify", "--db", archive)
+    assert verified.exit_code == 0 and "verified: the chain of custody holds" in verified.stdout

@@ -14,7 +14,7 @@ from typing import Any
 from auditql.errors import InputError
 from auditql.read import formats
 from auditql.read import text as textfile
-from auditql.read.filekind import datasets_within, not_regular
+from auditql.read.filekind import datasets_within, is_duckdb_database, not_regular
 
 SKIP_NAMES = {".DS_Store", "Thumbs.db"}
 # Inside a folder only export-like files are taken (a README or script beside the exports is not a log);
@@ -53,6 +53,12 @@ def expand(paths: Iterable[Path]) -> Iterator[Path]:
         elif path.exists():
             if kind := not_regular(path):
                 raise InputError(display_name(path), f"not a regular file ({kind}): refused, nothing read")
+            if is_duckdb_database(path):  # read as an export it was rejected; the archive itself, on record
+                raise InputError(  # with a hash that changes as it is written, failed every later verify
+                    display_name(path),
+                    "a DuckDB database (an auditql archive?), not an export: refused, nothing read; to merge "
+                    "archives, `auditql export --db THAT --to DIR`, then ingest DIR",
+                )
             yield path
         else:
             raise InputError(str(path), "no such file or folder")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from auditql.errors import IOFailure, UsageError, write_error_text
+from auditql.read.filekind import is_duckdb_database
 
 
 @contextmanager
@@ -28,7 +29,7 @@ def output_file(path: Path, binary: bool = False) -> Iterator[Any]:
     special = _is_special(target)
     partial = target if special else target.parent / f".{target.name}.{os.getpid()}.partial"
     mode = "wb" if binary else "w"
-    if not special and _is_duckdb_file(target):
+    if not special and is_duckdb_database(target):  # `query --db A -o A` replaced the archive with a CSV
         raise UsageError(
             f"{path} is a DuckDB database (an archive?): it is not overwritten by output; write the output to "
             "another file"
@@ -54,16 +55,6 @@ def output_file(path: Path, binary: bool = False) -> Iterator[Any]:
     except BaseException:
         _discard(partial, special)
         raise
-
-
-def _is_duckdb_file(path: Path) -> bool:
-    """Whether `path` holds a DuckDB database (its magic bytes `DUCK` at offset 8): `query --db A -o A` once
-    replaced the archive being queried, evidence and custody, with a CSV of 207 bytes."""
-    try:
-        with path.open("rb") as fh:
-            return fh.read(12)[8:12] == b"DUCK"
-    except OSError:
-        return False
 
 
 def _is_special(path: Path) -> bool:

@@ -39,6 +39,16 @@ def not_regular(path: Path) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
+def is_duckdb_database(path: Path) -> bool:
+    """Whether `path` holds a DuckDB database (its magic bytes `DUCK` at offset 8), e.g. an auditql archive:
+    never an export to read, never a file for output to replace."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(12)[8:12] == b"DUCK"
+    except OSError:
+        return False
+
+
 def looks_like_dataset(folder: Path) -> bool:
     """A dataset, or what is left of one (`_auditql/` without its manifest: an export that did not finish)."""
     return (folder / DATASET_META).is_dir()
