@@ -129,15 +129,16 @@ def _csv_quoted(text: str, test: str | None = None, may_break: bool = True) -> s
 
 
 def _time(c: str) -> str:
-    """`text.iso_time` of the value DuckDB hands Python: UTC, milliseconds cut, `Z`; a year below 1000 not
-    padded (strftime's `%Y`); infinity as Python receives it (the largest and the smallest datetime, naive);
+    """`text.iso_time` of the value DuckDB hands Python: UTC, milliseconds cut, `Z`; a year below 1000 in four
+    digits; infinity as Python receives it (the largest and the smallest datetime, naive);
     a year DuckDB cannot give Python as a datetime (after 9999, BC) as the text Python receives instead."""
     utc = f"({c} AT TIME ZONE 'UTC')"
     return (
         f"CASE WHEN {c} = 'infinity'::TIMESTAMPTZ THEN '9999-12-31T23:59:59.999Z' "
-        f"WHEN {c} = '-infinity'::TIMESTAMPTZ THEN '1-01-01T00:00:00.000Z' "
+        f"WHEN {c} = '-infinity'::TIMESTAMPTZ THEN '0001-01-01T00:00:00.000Z' "
         f"WHEN year({utc}) BETWEEN 1000 AND 9999 THEN strftime({utc}, '%Y-%m-%dT%H:%M:%S.%gZ') "
-        f"WHEN year({utc}) BETWEEN 1 AND 999 THEN year({utc})::VARCHAR || strftime({utc}, '-%m-%dT%H:%M:%S.%gZ') "
+        f"WHEN year({utc}) BETWEEN 1 AND 999 THEN lpad(year({utc})::VARCHAR, 4, '0') "
+        f"|| strftime({utc}, '-%m-%dT%H:%M:%S.%gZ') "
         f"ELSE {c}::VARCHAR END"
     )
 
