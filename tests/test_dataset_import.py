@@ -308,3 +308,19 @@ def test_a_dataset_inside_a_folder_is_imported_not_read_as_exports(
         f"error: {into}: a Parquet dataset auditql wrote, not an export; query it with `--db {into}`, "
         "or ingest it into an archive with `auditql ingest --db FILE` first\n"
     )
+
+
+def test_inspect_names_a_dataset_instead_of_saying_nothing(dataset: Path, tmp_path: Path, cli) -> None:
+    """`auditql inspect DATASET` printed nothing and exited 0 once expand() passed a dataset's files over."""
+    folder = tmp_path / "exports"
+    shutil.copytree(dataset, folder / "backup")
+    shutil.copyfile(SAMPLES / "resolver" / "user_audit_trail_export_1.csv", folder / "resolver.csv")
+    result = cli("inspect", folder)
+    assert result.exit_code == 0, result.output
+    backup = folder / "backup"
+    assert result.stdout.startswith(
+        f"== {backup}\na Parquet dataset auditql wrote, not an export: `auditql ingest --db FILE {backup}` imports "
+        f"it with its custody; `auditql query --db {backup}` queries it where it is\n\n== {folder / 'resolver.csv'}\n"
+        "format: csv   vendor: resolver"
+    )
+    assert "_auditql" not in result.stdout
