@@ -4,7 +4,10 @@ column, and how far a running query has got.
 Deep pages cost what the first page costs: each page comes back with the sort key of its first and last
 rows (`first`, `last`, an opaque cursor to the browser), and the page next to it is asked `after` or `before`
 that key (a keyset, query/paging.py), never `OFFSET` 900,000. A jump to a row with no page loaded next to it
-(the scrollbar dragged far) finds that row's key once with a narrow OFFSET query, then reads by keyset.
+(the scrollbar dragged far) finds the key of the row before it from the result's marks (marks.py: the key of
+every 1,000th row, read once per result), then reads by keyset; near the top, by a narrow OFFSET of fewer
+than 1,000 rows. An order that does not end with the event's file and row has no such key: its pages (and
+jumps) go by OFFSET, and the answer says `keyset: false`.
 
 The cursor comes back from the browser, so it is decoded into plain values of a few tagged kinds and only
 ever bound as query parameters.
@@ -25,6 +28,7 @@ from auditql import api
 from auditql.errors import QueryError
 from auditql.query import paging
 from auditql.serve import views
+from auditql.serve.readers import archive_state
 
 # The columns that name one event: its file and its record's position there. Not event_key: two identical
 # lines of one export are two events with one content key. The grid asks for them (and for event_key,
@@ -100,6 +104,34 @@ def _order(request: Request, t: Any, columns: list[str], types: list[str]) -> tu
     return [], False  # the query's own order, by OFFSET
 
 
+def _key_of_row(
+    con: api.Connection, settings: views.Settings, t: Any, order: list[tuple[str, bool]], row: int, sort: bool
+) -> tuple[list[object] | None, str]:
+    """The sort key of row `row` (0-based) of `t` in `order` (None past the end), and how it was found. Near
+    the top by a narrow OFFSET of fewer than `every` rows ("short offset"); deeper from the result's marks
+    (marks.py, built on the first deep jump): the nearest mark at or before the row, then the rows after it
+    by keyset, the last of them the row ("marks"). sort=False: `t` comes in `order` itself."""
+
+    def rows(wanted: Any) -> list[tuple]:
+        return api.run(con, wanted, timeout=settings.timeout).rows
+
+    every = settings.marks.every
+    if row + 1 < every:
+        found = rows(paging.boundary(t, order, row, sort=sort))
+        return (list(found[0]) if found else None), "short offset"
+    plain = paging.unordered(t)  # the window sorts by `order` itself
+    key = (archive_state(settings.db), plain.sql, repr(plain.params), tuple(order))
+    marks = settings.marks.get(key, lambda: rows(paging.marks(plain, order, every)))
+    at = (row + 1) // every  # marks[at - 1] is row at * every - 1, the last mark at or before `row`
+    if at > len(marks):
+        return None, "marks"
+    mark, past = list(marks[at - 1]), row - (at * every - 1)
+    if past == 0:
+        return mark, "marks"
+    found = rows(paging.boundary(paging.keyset(t, order, mark, past, sort=sort), order, past - 1))
+    return (list(found[0]) if found else None), "marks"
+
+
 def rows_page(request: Request) -> JSONResponse:
     """One page of a query's rows: `q`, `since`, `until`, `columns`, `sort`, `desc`, `size`, and where: `after`
     or `before` (a cursor from a page already read) or else `offset` (a row number)."""
@@ -118,21 +150,20 @@ def rows_page(request: Request) -> JSONResponse:
             offset = views._number(request, "offset", 0)
             after, before = q.get("after"), q.get("before")
             backward = False
+            reached = "cursor"  # how the page's first row was found, said in the answer (the tests, the bench)
             if keyed and after:
                 wanted = paging.keyset(sorted_t, order, _key(after), size, sort=not inside)
             elif keyed and before:  # backward: sorted in reverse, here
                 backward = True
                 wanted = paging.keyset(paging.unordered(t), order, _key(before), size, backward=True)
-            elif keyed and offset > 0:  # a jump: the key of the row before, once, then the page by keyset
-                edge = api.run(
-                    con, paging.boundary(sorted_t, order, offset - 1, sort=not inside), timeout=settings.timeout
-                ).rows
-                wanted = (
-                    paging.keyset(sorted_t, order, list(edge[0]), size, sort=not inside)
-                    if edge
-                    else paging.page(sorted_t, offset, size, () if inside else order)
-                )
-            else:
+            elif keyed and offset > 0:  # a jump: the key of the row before, then the page by keyset
+                edge, reached = _key_of_row(con, settings, sorted_t, order, offset - 1, sort=not inside)
+                if edge is not None:
+                    wanted = paging.keyset(sorted_t, order, edge, size, sort=not inside)
+                else:  # past the end: OFFSET says so (no rows) as it would say it anywhere
+                    reached, wanted = "past the end", paging.page(sorted_t, offset, size, () if inside else order)
+            else:  # the top, or a result with no key: by OFFSET
+                reached = "top" if offset == 0 else "offset"
                 wanted = paging.page(sorted_t, offset, size, () if inside else order)
             result = api.run(con, wanted, timeout=settings.timeout)
     except Exception as exc:
@@ -150,6 +181,7 @@ def rows_page(request: Request) -> JSONResponse:
             "first": _cursor(rows[0], positions) if keyed and rows else None,
             "last": _cursor(rows[-1], positions) if keyed and rows else None,
             "keyset": keyed,
+            "reached": reached,
             "warnings": list(t.warnings),
             "elapsed": round(result.elapsed, 4),
         }

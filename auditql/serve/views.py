@@ -28,6 +28,7 @@ from auditql.output import cell_text, plain
 from auditql.query import paging
 from auditql.query.forms import is_statement
 from auditql.query.refine import narrowed
+from auditql.serve.marks import EVERY, Marks
 from auditql.serve.readers import Readers, Translations, archive_state
 from auditql.sql import error_line
 
@@ -39,13 +40,17 @@ class Settings:
     db: Path
     timeout: float | None = api.DEFAULT_TIMEOUT
     memory_limit: int | None = None
-    # one server's warm readers and kept translations (readers.py); made with the settings, never compared
+    mark_every: int = EVERY  # rows between the marks a jump starts from (marks.py)
+    # one server's warm readers, kept translations (readers.py) and each result's marks (marks.py); made
+    # with the settings, never compared
     readers: Readers = field(init=False, compare=False, repr=False)
     translations: Translations = field(init=False, compare=False, repr=False)
+    marks: Marks = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "readers", Readers(self.db, self.memory_limit))
         object.__setattr__(self, "translations", Translations())
+        object.__setattr__(self, "marks", Marks(self.mark_every))
 
 
 # The readers of the queries running now, by the run id the page gives each query (`run=`), so that
