@@ -163,6 +163,28 @@ def _scroll(server: Server, q: str, page: dict) -> tuple[list[float], int]:
     return steps, server.peak_kb
 
 
+def variant(q: str, n: int) -> str:
+    """`q` as a new result to the server (its own marks), with the same rows: a condition every event meets."""
+    return f"({q}) AND source_row > -{n}" if q else f"source_row > -{n}"
+
+
+def _jumps(pair: Pair, section: Section, label: str, q: str, deep: int, repeat: int, note: str, **sort: str) -> None:
+    """A jump to row `deep` of a result just asked (its marks read then: serve/marks.py), and jumps to other
+    deep rows of a result jumped into before (its marks kept), as the scrollbar dragged again and again."""
+    fresh = itertools.count(1)
+    got = pair.median(lambda s: s.get("/api/rows", q=variant(q, next(fresh)), size=200, offset=deep, **sort), repeat)
+    how = got["after"][1]["reached"]
+    section.add(pair.row(f"{label}: first jump into a result, to row {deep:,} ({how})", got, None, note=note))
+    rows = itertools.count(0)
+    got = pair.median(
+        lambda s: s.get("/api/rows", q=q, size=200, offset=deep - (997 * next(rows) + 37) % max(1, deep // 2), **sort),
+        repeat,
+        warmup=1,
+    )
+    how = got["after"][1]["reached"]
+    section.add(pair.row(f"{label}: another jump, near row {deep:,} ({how})", got, None, note=note))
+
+
 def run(db: Path, repeat: int, before: Path | None = None) -> Section:
     section = Section(f"`auditql serve` over {db.name}")
     hand = duckdb.connect(str(db), read_only=True)
@@ -204,11 +226,10 @@ def run(db: Path, repeat: int, before: Path | None = None) -> Section:
                 section.add(Row(f"{label}: scroll, slowest next page", max(steps), note=note))
                 section.add(Row(f"{label}: server memory while scrolling (peak RSS)", peak / 1024, unit="MB"))
             deep = max(0, min(rows - 200, rows // 2))
-            got = pair.median(lambda s, q=q, d=deep: s.get("/api/rows", q=q, size=200, offset=d), repeat)
-            landed = got["after"][1]
             offset_base, by_offset = timed(lambda w=where, d=deep: by_hand(hand, w, ORDER, d))
-            note = f"`OFFSET {deep}` by hand {offset_base:.2f} s; the row's key by a narrow OFFSET, then keyset"
-            section.add(pair.row(f"{label}: jump to row {deep:,}", got, None, note=note))
+            _jumps(pair, section, label, q, deep, repeat, f"`OFFSET {deep}` by hand {offset_base:.2f} s")
+            got = pair.median(lambda s, q=q, d=deep: s.get("/api/rows", q=q, size=200, offset=d), 1)
+            landed = got["after"][1]
             nxt = json.dumps(landed["last"])
             got = pair.median(lambda s, q=q, a=nxt: s.get("/api/rows", q=q, size=200, after=a), repeat)
             further = got["after"][1]
@@ -224,8 +245,7 @@ def run(db: Path, repeat: int, before: Path | None = None) -> Section:
         got = pair.median(lambda s: s.get("/api/rows", q=FILTER, size=200, **sort), repeat)
         section.add(pair.row("sorted by actor_name: first page", got))
         sorted_first = got["after"][1]
-        got = pair.median(lambda s: s.get("/api/rows", q=FILTER, size=200, offset=deep, **sort), repeat)
-        section.add(pair.row(f"sorted: jump to row {deep:,}", got))
+        _jumps(pair, section, "sorted", FILTER, deep, repeat, "", **sort)
         nxt = json.dumps(sorted_first["last"])
         got = pair.median(lambda s: s.get("/api/rows", q=FILTER, size=200, after=nxt, **sort), repeat)
         section.add(pair.row("sorted: next page by keyset", got))
@@ -242,7 +262,7 @@ def run(db: Path, repeat: int, before: Path | None = None) -> Section:
                 peaks["before"] / 1024 if "before" in peaks else None,
                 "before" if "before" in peaks else "",
                 unit="MB",
-                note="the jumps (a narrow OFFSET over the whole result) included; DuckDB's memory_limit: half the RAM",
+                note="the jumps (a new result's marks: a window over its keys) included; memory_limit: half the RAM",
             )
         )
     finally:

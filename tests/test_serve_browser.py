@@ -332,6 +332,45 @@ def test_scrolling_shows_each_rows_own_event(page, sample_db: Path, cli, shots: 
     page.screenshot(path=str(shots / "serve-scrolled.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 900})
 
 
+@pytest.fixture(scope="module")
+def marked(sample_db: Path) -> Iterator[Served]:
+    """A server whose marks are 7 rows apart (serve/marks.py; 1,000 by default), so that a jump into the
+    sample's 492 rows starts from one, as a jump into ten million rows does."""
+    with thread_server(sample_db, mark_every=7) as s:
+        yield s
+
+
+@pytest.mark.parametrize(
+    ("clicks", "order"),
+    [(0, "time, source_file, source_row"), (2, "actor_name DESC NULLS LAST, source_file, source_row")],
+)
+def test_a_jump_shows_the_rows_the_clis_offset_gives(
+    browser, marked: Served, sample_db: Path, cli, clicks: int, order: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(marked.url)
+    run_query(page, "")
+    for _, sorted_as in zip(range(clicks), ("sorted-asc", "sorted-desc"), strict=False):
+        page.click("#grid thead th[data-column='actor_name']")
+        page.wait_for_selector(f"#grid thead th.{sorted_as}")
+    expect(page.locator("#cancel")).to_be_hidden()
+    page.click("#pick-columns")
+    page.check("#picker input[data-column='event_key']")
+    built = marked.settings.marks.built
+    go_to_row(page, 451)  # in the grid's third 200-row page, none next to it read: a jump from the marks
+    numbers = [int(n.replace(",", "")) for n in page.locator("#grid tbody th.rownum").all_text_contents()]
+    keys = page.locator("#grid tbody td:last-child").all_text_contents()
+    assert numbers == list(range(451, 451 + len(keys))) and len(keys) > 10
+    expected = cli_rows(cli, sample_db, f"SELECT event_key FROM events ORDER BY {order} LIMIT {len(keys)} OFFSET 450")
+    assert keys == [row[0] for row in expected]
+    assert marked.settings.marks.built == built + 1  # the jump read this result's marks
+    context.close()
+    assert problems == []
+
+
 def test_hidden_columns_stay_hidden_after_a_reload(page) -> None:
     run_query(page, FAILED_LOGINS)
     page.click("#pick-columns")

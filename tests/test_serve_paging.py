@@ -172,6 +172,16 @@ def test_a_jump_past_the_end_is_an_empty_page(marked: Served) -> None:
     assert near["reached"] == "short offset" and len(near["rows"]) == 10
 
 
+def test_marks_read_ahead_are_the_ones_the_first_jump_uses(sample_db: Path) -> None:
+    """The page asks /api/marks once the count shows a long result; the first jump then reads no marks."""
+    with thread_server(sample_db, mark_every=EVERY) as s:
+        assert api(s, "/api/marks", q="", sort="actor_name", desc="1") == {"marks": TOTAL // EVERY, "every": EVERY}
+        assert s.settings.marks.built == 1
+        page = api(s, "/api/rows", q="", size=10, offset=300, sort="actor_name", desc="1")
+        assert page["reached"] == "marks" and s.settings.marks.built == 1
+        assert api(s, "/api/marks", q="SELECT vendor, action FROM events") == {"marks": None, "every": EVERY}
+
+
 def test_marks_are_the_archives_of_now(tmp_path: Path, sample_db: Path, cli) -> None:
     """An ingest between two jumps: the second jump reads the archive as it is now, not the old marks."""
     import shutil

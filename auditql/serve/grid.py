@@ -104,6 +104,16 @@ def _order(request: Request, t: Any, columns: list[str], types: list[str]) -> tu
     return [], False  # the query's own order, by OFFSET
 
 
+def _marks_of(con: api.Connection, settings: views.Settings, t: Any, order: list[tuple[str, bool]]) -> list:
+    """The result's marks (marks.py): kept, or read now by one window over its key columns."""
+    plain = paging.unordered(t)  # the window sorts by `order` itself
+    key = (archive_state(settings.db), plain.sql, repr(plain.params), tuple(order))
+    every = settings.marks.every
+    return settings.marks.get(
+        key, lambda: api.run(con, paging.marks(plain, order, every), timeout=settings.timeout).rows
+    )
+
+
 def _key_of_row(
     con: api.Connection, settings: views.Settings, t: Any, order: list[tuple[str, bool]], row: int, sort: bool
 ) -> tuple[list[object] | None, str]:
@@ -119,9 +129,7 @@ def _key_of_row(
     if row + 1 < every:
         found = rows(paging.boundary(t, order, row, sort=sort))
         return (list(found[0]) if found else None), "short offset"
-    plain = paging.unordered(t)  # the window sorts by `order` itself
-    key = (archive_state(settings.db), plain.sql, repr(plain.params), tuple(order))
-    marks = settings.marks.get(key, lambda: rows(paging.marks(plain, order, every)))
+    marks = _marks_of(con, settings, t, order)
     at = (row + 1) // every  # marks[at - 1] is row at * every - 1, the last mark at or before `row`
     if at > len(marks):
         return None, "marks"
@@ -132,6 +140,32 @@ def _key_of_row(
     return (list(found[0]) if found else None), "marks"
 
 
+def _grid_query(con: api.Connection, request: Request, settings: views.Settings) -> tuple:
+    """The grid's query for a request: its translation, the page order and whether a keyset can read it,
+    whether that order is the query's own (`inside`), and the translation to read pages of."""
+    t = views._prepared(con, request, helpers=HELPERS)
+    shape = api.run(con, paging.described(t), timeout=settings.timeout)
+    order, keyed = _order(request, t, shape.columns, shape.types)
+    # the query's own order, or one the page sorts by (then the query's own sort is dropped)
+    inside = not order or (keyed and order == paging.own_order(t))
+    return t, order, keyed, inside, t if inside else paging.unordered(t)
+
+
+def warm_marks(request: Request) -> JSONResponse:
+    """Read a result's marks now, before any jump needs them: the page asks this in the background once the
+    row count shows a result long enough for the scrollbar to land far (the same parameters as a page), so
+    the first drag of the scrollbar finds them read (or waits for the read under way, never starts one).
+    Answers how many marks the result has, or null for a result with no key (its jumps go by OFFSET)."""
+    settings: views.Settings = request.app.state.settings
+    try:
+        with views._reader(settings, request.query_params.get("run")) as con:
+            _, order, keyed, _, sorted_t = _grid_query(con, request, settings)
+            marks = _marks_of(con, settings, sorted_t, order) if keyed else None
+    except Exception as exc:
+        return views._error(exc, settings)
+    return JSONResponse({"marks": None if marks is None else len(marks), "every": settings.marks.every})
+
+
 def rows_page(request: Request) -> JSONResponse:
     """One page of a query's rows: `q`, `since`, `until`, `columns`, `sort`, `desc`, `size`, and where: `after`
     or `before` (a cursor from a page already read) or else `offset` (a row number)."""
@@ -139,13 +173,8 @@ def rows_page(request: Request) -> JSONResponse:
     q = request.query_params
     try:
         with views._reader(settings, q.get("run")) as con:
-            t = views._prepared(con, request, helpers=HELPERS)
+            t, order, keyed, inside, sorted_t = _grid_query(con, request, settings)
             added = views.added_helpers(request, t.form, HELPERS)
-            shape = api.run(con, paging.described(t), timeout=settings.timeout)
-            order, keyed = _order(request, t, shape.columns, shape.types)
-            # the query's own order, or one the page sorts by (then the query's own sort is dropped)
-            inside = not order or (keyed and order == paging.own_order(t))
-            sorted_t = t if inside else paging.unordered(t)
             size = min(views._number(request, "size", views.PAGE_ROWS), paging.MAX_PAGE)
             offset = views._number(request, "offset", 0)
             after, before = q.get("after"), q.get("before")
