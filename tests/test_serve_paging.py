@@ -169,7 +169,7 @@ def test_a_jump_past_the_end_is_an_empty_page(marked: Served) -> None:
         page = api(marked, "/api/rows", q="", size=10, offset=offset)
         assert page["rows"] == [] and page["first"] is None and page["reached"] == reached
     near = api(marked, "/api/rows", q="", size=10, offset=EVERY - 1)  # no mark before row 7: a short OFFSET
-    assert near["reached"] == "short offset" and len(near["rows"]) == 10
+    assert near["reached"] == "narrow offset" and len(near["rows"]) == 10
 
 
 def test_marks_read_ahead_are_the_ones_the_first_jump_uses(sample_db: Path) -> None:
@@ -180,6 +180,18 @@ def test_marks_read_ahead_are_the_ones_the_first_jump_uses(sample_db: Path) -> N
         page = api(s, "/api/rows", q="", size=10, offset=300, sort="actor_name", desc="1")
         assert page["reached"] == "marks" and s.settings.marks.built == 1
         assert api(s, "/api/marks", q="SELECT vendor, action FROM events") == {"marks": None, "every": EVERY}
+
+
+def test_a_time_range_that_moves_with_the_clock_jumps_by_a_narrow_offset(marked: Served, sample_db: Path, cli) -> None:
+    """`since=10000d` is a new time range at each request: no marks are read for it (they would not hold)."""
+    expected = cli_rows(cli, sample_db, "SELECT event_key FROM events ORDER BY time, source_file, source_row")
+    built = marked.settings.marks.built
+    page = api(marked, "/api/rows", q="", since="10000d", size=10, offset=300)
+    assert page["reached"] == "narrow offset" and [r[0] for r in picked(page, "event_key")] == [
+        r[0] for r in expected[300:310]
+    ]
+    assert api(marked, "/api/marks", q="", since="10000d")["marks"] is None
+    assert marked.settings.marks.built == built
 
 
 def test_marks_are_the_archives_of_now(tmp_path: Path, sample_db: Path, cli) -> None:

@@ -115,20 +115,28 @@ def _marks_of(con: api.Connection, settings: views.Settings, t: Any, order: list
 
 
 def _key_of_row(
-    con: api.Connection, settings: views.Settings, t: Any, order: list[tuple[str, bool]], row: int, sort: bool
+    con: api.Connection,
+    settings: views.Settings,
+    t: Any,
+    order: list[tuple[str, bool]],
+    row: int,
+    sort: bool,
+    moving: bool = False,
 ) -> tuple[list[object] | None, str]:
     """The sort key of row `row` (0-based) of `t` in `order` (None past the end), and how it was found. Near
-    the top by a narrow OFFSET of fewer than `every` rows ("short offset"); deeper from the result's marks
+    the top by a narrow OFFSET of fewer than `every` rows ("narrow offset"); deeper from the result's marks
     (marks.py, built on the first deep jump): the nearest mark at or before the row, then the rows after it
-    by keyset, the last of them the row ("marks"). sort=False: `t` comes in `order` itself."""
+    by keyset, the last of them the row ("marks"). sort=False: `t` comes in `order` itself. moving: the
+    result's time range moves with the clock, so marks read for it now would not hold at the next request:
+    a narrow OFFSET at any depth, as before marks."""
 
     def rows(wanted: Any) -> list[tuple]:
         return api.run(con, wanted, timeout=settings.timeout).rows
 
     every = settings.marks.every
-    if row + 1 < every:
+    if row + 1 < every or moving:  # near the top; or a result that is a new one at each request (`since=7d`)
         found = rows(paging.boundary(t, order, row, sort=sort))
-        return (list(found[0]) if found else None), "short offset"
+        return (list(found[0]) if found else None), "narrow offset"
     marks = _marks_of(con, settings, t, order)
     at = (row + 1) // every  # marks[at - 1] is row at * every - 1, the last mark at or before `row`
     if at > len(marks):
@@ -155,12 +163,13 @@ def warm_marks(request: Request) -> JSONResponse:
     """Read a result's marks now, before any jump needs them: the page asks this in the background once the
     row count shows a result long enough for the scrollbar to land far (the same parameters as a page), so
     the first drag of the scrollbar finds them read (or waits for the read under way, never starts one).
-    Answers how many marks the result has, or null for a result with no key (its jumps go by OFFSET)."""
+    Answers how many marks the result has, or null for a result with no key (its jumps go by OFFSET) or
+    whose time range moves with the clock (`since=7d`: its jumps go by a narrow OFFSET)."""
     settings: views.Settings = request.app.state.settings
     try:
         with views._reader(settings, request.query_params.get("run")) as con:
             _, order, keyed, _, sorted_t = _grid_query(con, request, settings)
-            marks = _marks_of(con, settings, sorted_t, order) if keyed else None
+            marks = _marks_of(con, settings, sorted_t, order) if keyed and not views.moving(request) else None
     except Exception as exc:
         return views._error(exc, settings)
     return JSONResponse({"marks": None if marks is None else len(marks), "every": settings.marks.every})
@@ -186,7 +195,9 @@ def rows_page(request: Request) -> JSONResponse:
                 backward = True
                 wanted = paging.keyset(paging.unordered(t), order, _key(before), size, backward=True)
             elif keyed and offset > 0:  # a jump: the key of the row before, then the page by keyset
-                edge, reached = _key_of_row(con, settings, sorted_t, order, offset - 1, sort=not inside)
+                edge, reached = _key_of_row(
+                    con, settings, sorted_t, order, offset - 1, sort=not inside, moving=views.moving(request)
+                )
                 if edge is not None:
                     wanted = paging.keyset(sorted_t, order, edge, size, sort=not inside)
                 else:  # past the end: OFFSET says so (no rows) as it would say it anywhere

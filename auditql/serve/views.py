@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,14 @@ def _prepared(con: api.Connection, request: Request, table_view: bool = True, he
     # a relative `since` (7d) is a new time at each request, so such a query is translated each time
     key = (archive_state(settings.db), text, tuple(picked or ()), tuple(options.values()), table_view, helpers)
     return settings.translations.get(key, translated)
+
+
+def moving(request: Request) -> bool:
+    """Whether the request's time range moves with the clock (`since=7d`): its result is a new one at each
+    request, so nothing read for it (a result's marks, marks.py) holds for the next request."""
+    epochs = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2001, 1, 1, tzinfo=UTC))
+    texts = [t for t in (request.query_params.get("since"), request.query_params.get("until")) if t]
+    return any(len({api.parse_when(t, now) for now in epochs}) > 1 for t in texts)
 
 
 def added_helpers(request: Request, form: str, helpers: tuple[str, ...]) -> set[str]:
