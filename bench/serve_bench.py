@@ -58,10 +58,10 @@ class Server:
     """The real command (`python -m auditql serve --port 0`), its URL read from its first line; `root`: the
     checkout to run it from (default: the auditql this bench imports)."""
 
-    def __init__(self, db: Path, root: Path | None = None) -> None:
+    def __init__(self, db: Path, root: Path | None = None, options: tuple[str, ...] = ()) -> None:
         env = {**os.environ, "PYTHONPATH": str(root)} if root else None
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "auditql", "serve", "--db", str(db), "--port", "0"],
+            [sys.executable, "-m", "auditql", "serve", "--db", str(db), "--port", "0", *options],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -117,10 +117,10 @@ def by_hand(con: duckdb.DuckDBPyConnection, where: str, order: str, offset: int 
 class Pair:
     """This server and, with --before, the other one: each measurement asked of both, in turn."""
 
-    def __init__(self, db: Path, before: Path | None) -> None:
-        self.servers = {"after": Server(db)}
+    def __init__(self, db: Path, before: Path | None, options: tuple[str, ...] = ()) -> None:
+        self.servers = {"after": Server(db, options=options)}
         if before is not None:
-            self.servers["before"] = Server(db, before)
+            self.servers["before"] = Server(db, before, options)
 
     def median(
         self, ask: Callable[[Server], Any], repeat: int, warmup: int = 0, setup: Callable[[], Any] | None = None
@@ -185,14 +185,15 @@ def _jumps(pair: Pair, section: Section, label: str, q: str, deep: int, repeat: 
     section.add(pair.row(f"{label}: another jump, near row {deep:,} ({how})", got, None, note=note))
 
 
-def run(db: Path, repeat: int, before: Path | None = None) -> Section:
+def run(db: Path, repeat: int, before: Path | None = None, memory_limit: str | None = None) -> Section:
     section = Section(f"`auditql serve` over {db.name}")
     hand = duckdb.connect(str(db), read_only=True)
     hand.execute("SET TimeZone = 'UTC'")
     total = hand.execute("SELECT count(*) FROM events").fetchone()[0]
     matching = hand.execute(f"SELECT count(*) FROM events WHERE {FILTER}").fetchone()[0]
     section.title = f"`auditql serve` over {total:,} events ({matching:,} match the filter)"
-    pair = Pair(db, before)
+    pair = Pair(db, before, ("--memory-limit", memory_limit) if memory_limit else ())
+    limit = memory_limit or "default (half the RAM)"
     after = pair.servers["after"]
     try:
         idle = after.rss_kb()
@@ -262,7 +263,7 @@ def run(db: Path, repeat: int, before: Path | None = None) -> Section:
                 peaks["before"] / 1024 if "before" in peaks else None,
                 "before" if "before" in peaks else "",
                 unit="MB",
-                note="the jumps (a new result's marks: a window over its keys) included; memory_limit: half the RAM",
+                note=f"the jumps (a new result's marks: a window over its keys) included; --memory-limit {limit}",
             )
         )
     finally:
@@ -313,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="serve the generated archive's events this many times over (archive.scaled)",
     )
+    ap.add_argument("--memory-limit", help="the servers' --memory-limit (default: theirs, half the RAM)")
     args = ap.parse_args(argv)
     db = args.db
     if db is None:
@@ -324,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     print(machine_line(), flush=True)
     print(f"load average: {os.getloadavg()[0]:.1f}", flush=True)
     where = breakdown(db)
-    section = run(db, args.repeat, args.before)
+    section = run(db, args.repeat, args.before, args.memory_limit)
     print(f"load average: {os.getloadavg()[0]:.1f}", flush=True)
     print(where.markdown())
     print(section.markdown())
