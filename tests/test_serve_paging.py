@@ -17,6 +17,9 @@ import pytest
 from serve_server import Served, thread_server
 from test_serve_http import SLOW, api, request
 
+from auditql.query.paging import MAX_PAGE
+from auditql.serve.marks import Marks
+
 SIZE = 100
 TOTAL = 492  # events in the sample archive
 
@@ -192,6 +195,35 @@ def test_a_time_range_that_moves_with_the_clock_jumps_by_a_narrow_offset(marked:
     ]
     assert api(marked, "/api/marks", q="", since="10000d")["marks"] is None
     assert marked.settings.marks.built == built
+
+
+def test_marks_are_read_once_per_result_and_none_is_kept_too() -> None:
+    """A result's marks are read once, also when several requests ask at once; None (they did not fit in
+    the memory share: jumps keep the narrow OFFSET) is kept as well; a read that failed is not."""
+    marks = Marks(every=3, kept=2)
+    reads: list[str] = []
+    gate = threading.Event()
+
+    def slow() -> list[tuple]:
+        gate.wait(30)
+        reads.append("a")
+        return [(1,), (4,)]
+
+    asked = [threading.Thread(target=lambda: marks.get("a", slow)) for _ in range(3)]
+    for t in asked:
+        t.start()
+    gate.set()
+    for t in asked:
+        t.join(60)
+    assert reads == ["a"] and marks.get("a", slow) == [(1,), (4,)]
+    assert marks.get("big", lambda: None) is None
+    assert marks.get("big", lambda: reads.append("big") or [(9,)]) is None and "big" not in reads
+    with pytest.raises(ValueError):
+        marks.get("bad", lambda: [int("x")])
+    assert marks.get("bad", lambda: [(2,)]) == [(2,)]
+    assert marks.built == 3 and list(marks._entries) == ["big", "bad"]  # two kept: "a" was the oldest
+    with pytest.raises(ValueError):
+        Marks(every=MAX_PAGE + 2)  # a jump reads the rows between two marks as one keyset page
 
 
 def test_marks_are_the_archives_of_now(tmp_path: Path, sample_db: Path, cli) -> None:

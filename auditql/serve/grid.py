@@ -104,14 +104,23 @@ def _order(request: Request, t: Any, columns: list[str], types: list[str]) -> tu
     return [], False  # the query's own order, by OFFSET
 
 
-def _marks_of(con: api.Connection, settings: views.Settings, t: Any, order: list[tuple[str, bool]]) -> list:
-    """The result's marks (marks.py): kept, or read now by one window over its key columns."""
+def _marks_of(
+    con: api.Connection, settings: views.Settings, t: Any, order: list[tuple[str, bool]]
+) -> list[tuple] | None:
+    """The result's marks (marks.py): kept, or read now by one window over its key columns; None when they
+    do not fit in the reader's memory share (then jumps take the narrow OFFSET, which needs less)."""
     plain = paging.unordered(t)  # the window sorts by `order` itself
     key = (archive_state(settings.db), plain.sql, repr(plain.params), tuple(order))
-    every = settings.marks.every
-    return settings.marks.get(
-        key, lambda: api.run(con, paging.marks(plain, order, every), timeout=settings.timeout).rows
-    )
+
+    def read() -> list[tuple] | None:
+        try:
+            return api.run(con, paging.marks(plain, order, settings.marks.every), timeout=settings.timeout).rows
+        except QueryError as exc:
+            if exc.message.startswith("out of memory"):  # the sandbox's one line for it (db/sandbox.py)
+                return None
+            raise
+
+    return settings.marks.get(key, read)
 
 
 def _key_of_row(
@@ -128,16 +137,17 @@ def _key_of_row(
     (marks.py, built on the first deep jump): the nearest mark at or before the row, then the rows after it
     by keyset, the last of them the row ("marks"). sort=False: `t` comes in `order` itself. moving: the
     result's time range moves with the clock, so marks read for it now would not hold at the next request:
-    a narrow OFFSET at any depth, as before marks."""
+    a narrow OFFSET at any depth, as before marks; so too when the marks do not fit in the memory share."""
 
     def rows(wanted: Any) -> list[tuple]:
         return api.run(con, wanted, timeout=settings.timeout).rows
 
     every = settings.marks.every
-    if row + 1 < every or moving:  # near the top; or a result that is a new one at each request (`since=7d`)
+    # near the top; a result that is a new one at each request (`since=7d`); marks too big for the memory
+    marks = None if row + 1 < every or moving else _marks_of(con, settings, t, order)
+    if marks is None:
         found = rows(paging.boundary(t, order, row, sort=sort))
         return (list(found[0]) if found else None), "narrow offset"
-    marks = _marks_of(con, settings, t, order)
     at = (row + 1) // every  # marks[at - 1] is row at * every - 1, the last mark at or before `row`
     if at > len(marks):
         return None, "marks"

@@ -11,6 +11,10 @@ columns (the event's file and row, grid.py), so every row has one number, ties a
 whose order has no such key (an SQL result without `source_file` and `source_row`, or whose own order is
 not plain columns) still jumps by OFFSET (grid.py says so in its answer: `keyset` false).
 
+Reading the marks sorts the result's keys in full, which needs more memory than the narrow OFFSET did (ten
+million events: about 1.5 GB against 1.3 GB): a result whose marks do not fit in a reader's share of
+`--memory-limit` keeps None here and its jumps keep the narrow OFFSET.
+
 The map is small (a result of 10 million rows keeps 10,000 keys) and kept per (archive state, the page's
 SQL and parameters, the order) for the last `KEPT` results; a map being built is built once, the other
 requests for it wait for it (the grid asks a few pages at once after a drag).
@@ -37,25 +41,27 @@ class Marks:
         if not 1 <= every <= MAX_PAGE + 1:
             raise ValueError(f"marks are 1 to {MAX_PAGE + 1} rows apart (a jump reads the rows between by keyset)")
         self.every, self.kept = every, kept
-        self._entries: OrderedDict[Hashable, list[Key]] = OrderedDict()
+        # a result's marks, or None: none could be read within a reader's memory share (kept too, so that each
+        # jump does not try again)
+        self._entries: OrderedDict[Hashable, list[Key] | None] = OrderedDict()
         self._building: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
         self.built = self.reused = 0  # for the tests and the bench
 
-    def get(self, key: Hashable, build: Callable[[], Sequence[Sequence[object]]]) -> list[Key]:
-        """The marks kept for `key`, or `build()`'s (kept when it succeeds: a cancelled build is not)."""
+    def get(self, key: Hashable, build: Callable[[], Sequence[Sequence[object]] | None]) -> list[Key] | None:
+        """The marks kept for `key`, or `build()`'s (kept when it returns, None too: a cancelled or failed
+        build is not)."""
         with self._lock:
-            found = self._found(key)
-            if found is not None:
-                return found
+            if key in self._entries:
+                return self._found(key)
             building = self._building.setdefault(key, threading.Lock())
         with building:  # one build per result: the others wait for it, then find it kept
             with self._lock:
-                found = self._found(key)
-                if found is not None:
-                    return found
+                if key in self._entries:
+                    return self._found(key)
             try:
-                made = [tuple(row) for row in build()]
+                rows = build()
+                made = None if rows is None else [tuple(row) for row in rows]
             finally:
                 with self._lock:
                     self._building.pop(key, None)
@@ -66,9 +72,7 @@ class Marks:
                     self._entries.popitem(last=False)
             return made
 
-    def _found(self, key: Hashable) -> list[Key] | None:  # under the lock
-        found = self._entries.get(key)
-        if found is not None:
-            self._entries.move_to_end(key)
-            self.reused += 1
-        return found
+    def _found(self, key: Hashable) -> list[Key] | None:  # under the lock, `key` kept
+        self._entries.move_to_end(key)
+        self.reused += 1
+        return self._entries[key]
