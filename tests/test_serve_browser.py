@@ -371,6 +371,42 @@ def test_a_jump_shows_the_rows_the_clis_offset_gives(
     assert problems == []
 
 
+def test_a_long_result_has_its_marks_read_before_the_first_drag(
+    browser, sample_db: Path, tmp_path_factory: pytest.TempPathFactory, cli
+) -> None:
+    """Past 20,000 rows (grid.js MARKS_FROM) the page asks /api/marks once the count is in, so the first
+    jump finds them read: the sample's events 50 times over (bench/archive.scaled: each copy its own file,
+    row and key), 24,600 rows."""
+    from bench.archive import scaled
+
+    db = scaled(sample_db, 50, tmp_path_factory.mktemp("scaled"))
+    with thread_server(db) as served:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url.split("?")[0].rsplit("/", 1)[-1]))
+        page.goto(served.url)
+        run_query(page, "")
+        expect(page.locator("#status")).to_contain_text(" of 24,600 ")
+        deadline = 600  # polls for the read ahead (asked right after the count, not shown as running): 60 s at most
+        while served.settings.marks.built == 0 and deadline:
+            page.wait_for_timeout(100)
+            deadline -= 1
+        assert "marks" in asked and served.settings.marks.built == 1
+        page.click("#pick-columns")
+        page.check("#picker input[data-column='event_key']")
+        go_to_row(page, 20_101)
+        keys = page.locator("#grid tbody td:last-child").all_text_contents()
+        expected = cli_rows(
+            cli,
+            db,
+            f"SELECT event_key FROM events ORDER BY time, source_file, source_row LIMIT {len(keys)} OFFSET 20100",
+        )
+        assert keys == [row[0] for row in expected] and len(keys) > 10
+        assert served.settings.marks.built == 1 and served.settings.marks.reused >= 1  # the jump used them
+        context.close()
+
+
 def test_hidden_columns_stay_hidden_after_a_reload(page) -> None:
     run_query(page, FAILED_LOGINS)
     page.click("#pick-columns")
