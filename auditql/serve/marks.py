@@ -11,9 +11,9 @@ columns (the event's file and row, grid.py), so every row has one number, ties a
 whose order has no such key (an SQL result without `source_file` and `source_row`, or whose own order is
 not plain columns) still jumps by OFFSET (grid.py says so in its answer: `keyset` false).
 
-Reading the marks sorts the result's keys in full, which needs more memory than the narrow OFFSET did (ten
-million events: about 1.5 GB against 1.3 GB): a result whose marks do not fit in a reader's share of
-`--memory-limit` keeps None here and its jumps keep the narrow OFFSET.
+Reading the marks sorts the result's keys in full, which needs more memory than the narrow OFFSET did (every
+event of ten million: out of memory at a 2 GB reader share, where the OFFSET ran at 1.3 GB): a result whose
+marks do not fit in a reader's share of `--memory-limit` keeps None here and its jumps keep the narrow OFFSET.
 
 The map is small (a result of 10 million rows keeps 10,000 keys) and kept per (archive state, the page's
 SQL and parameters, the order) for the last `KEPT` results; a map being built is built once, the other
