@@ -9,6 +9,11 @@ as the grid scrolls) beside `LIMIT 200 OFFSET n`, the way a grid would page with
 runs beside this one on the same archive, every request asked of both in turn (alternating which goes
 first), and each row's ratio is this server's time over that one's.
 
+A jump to a deep row is timed twice: the first into a result (its marks read then, serve/marks.py: each
+repetition a new result with the same rows, `variant`) and later jumps into a result whose marks are kept;
+each answer says how it was reached (`marks`, `narrow offset`). A jump the server refuses (out of memory under
+a small `--memory-limit`) is a row saying so.
+
 A "new query" is one the server has not translated yet (the grid's first page of a query just typed): each
 repetition changes the query's spacing, which the translation cache keys on and DuckDB does not see.
 "After idle" waits until the server has closed its warm readers (serve/readers.py) first.
@@ -18,6 +23,7 @@ Example:
   python -m bench.serve_bench --db demo.duckdb --repeat 1  # any archive
   python -m bench.serve_bench --events 2000000 --before /tmp/before
   python -m bench.serve_bench --events 2000000 --scale 5   # 10M events: the 2M archive's five times over
+  python -m bench.serve_bench --db /tmp/auditql-bench/archive-10000000/archive.duckdb --memory-limit 6GB
 """
 
 from __future__ import annotations
