@@ -224,6 +224,12 @@ def test_marks_are_read_once_per_result_and_none_is_kept_too() -> None:
     assert marks.built == 3 and list(marks._entries) == ["big", "bad"]  # two kept: "a" was the oldest
     with pytest.raises(ValueError):
         Marks(every=MAX_PAGE + 2)  # a jump reads the rows between two marks as one keyset page
+    few = Marks(kept_keys=5)  # keys in all: the oldest results go first, the newest stays whatever its size
+    for key, n in (("x", 2), ("y", 2), ("z", 3), ("huge", 9)):
+        few.get(key, lambda n=n: [(i,) for i in range(n)])
+        if key == "z":
+            assert list(few._entries) == ["y", "z"]
+    assert list(few._entries) == ["huge"]
 
 
 def test_marks_are_the_archives_of_now(tmp_path: Path, sample_db: Path, cli) -> None:

@@ -15,9 +15,11 @@ Reading the marks sorts the result's keys in full, which needs more memory than 
 event of ten million: out of memory at a 2 GB reader share, where the OFFSET ran at 1.3 GB): a result whose
 marks do not fit in a reader's share of `--memory-limit` keeps None here and its jumps keep the narrow OFFSET.
 
-The map is small (a result of 10 million rows keeps 10,000 keys) and kept per (archive state, the page's
-SQL and parameters, the order) for the last `KEPT` results; a map being built is built once, the other
-requests for it wait for it (the grid asks a few pages at once after a drag).
+The map is small (a result of 10 million rows keeps 10,000 keys, about 2.5 MB in Python) and kept per
+(archive state, the page's SQL and parameters, the order) for the last `KEPT` results, and no more than
+`KEPT_KEYS` keys in all (the newest result's always), so the server's memory outside DuckDB stays bounded
+however big the results; a map being built is built once, the other requests for it wait for it (the grid
+asks a few pages at once after a drag).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from auditql.query.paging import MAX_PAGE
 
 EVERY = 1000  # rows between marks: a jump reads fewer than this many rows past its mark (at most MAX_PAGE + 1)
 KEPT = 16  # results whose marks are kept
+KEPT_KEYS = 200_000  # marks kept in all (the newest result's always): about 50 MB
 
 Key = tuple[object, ...]
 
@@ -37,10 +40,10 @@ Key = tuple[object, ...]
 class Marks:
     """The marks of the last `kept` results; `get()` builds a result's marks once."""
 
-    def __init__(self, every: int = EVERY, kept: int = KEPT):
+    def __init__(self, every: int = EVERY, kept: int = KEPT, kept_keys: int = KEPT_KEYS):
         if not 1 <= every <= MAX_PAGE + 1:
             raise ValueError(f"marks are 1 to {MAX_PAGE + 1} rows apart (a jump reads the rows between by keyset)")
-        self.every, self.kept = every, kept
+        self.every, self.kept, self.kept_keys = every, kept, kept_keys
         # a result's marks, or None: none could be read within a reader's memory share (kept too, so that each
         # jump does not try again)
         self._entries: OrderedDict[Hashable, list[Key] | None] = OrderedDict()
@@ -68,7 +71,9 @@ class Marks:
             with self._lock:
                 self.built += 1
                 self._entries[key] = made
-                while len(self._entries) > self.kept:
+                while len(self._entries) > 1 and (
+                    len(self._entries) > self.kept or sum(len(m or ()) for m in self._entries.values()) > self.kept_keys
+                ):
                     self._entries.popitem(last=False)
             return made
 
