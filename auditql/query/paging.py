@@ -83,6 +83,23 @@ def boundary(t: Translation, order: Order, offset: int, sort: bool = True) -> Tr
     return replace(t, sql=f"SELECT {keys} FROM ({t.sql}) AS {sql_ident('page')}{by} {rows}")
 
 
+def marks(t: Translation, order: Order, every: int) -> Translation:
+    """The sort keys of rows every-1, 2*every-1, … of `t` in `order` (0-based), in that order: a sparse
+    row-number -> key map that a jump to row n reads from instead of an OFFSET. Built once per result by one
+    window over the key columns alone (sorting the keys, not skipping n whole rows at each jump); a jump
+    then continues by keyset from the nearest mark at or before the row, fewer than `every` rows away.
+    `order` must end with unique columns, so every row has one number (ties and NULLs included: the window
+    sorts as `page` and `keyset` do, NULLs last)."""
+    if every < 1 or not order:
+        raise QueryError("marks need a sort order and a spacing of 1 row or more")
+    keys = ", ".join(sql_ident(c) for c, _ in order)
+    number = sql_ident("auditql_row_number")
+    window = f"row_number() OVER ({_order_by(order).strip()}) AS {number}"
+    numbered = f"SELECT {keys}, {window} FROM ({t.sql}) AS {sql_ident('page')}"
+    every_nth = f"WHERE {number} % {int(every)} = 0 ORDER BY {number}"
+    return replace(t, sql=f"SELECT {keys} FROM ({numbered}) AS {sql_ident('marks')} {every_nth}")
+
+
 def unordered(t: Translation) -> Translation:
     """`t` without its own ORDER BY, for a page that sorts it anyway: under an outer ORDER BY … LIMIT, DuckDB
     still sorts the subquery's ORDER BY in full (1.5 s against 0.3 s for the first page of two million
