@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -162,24 +162,55 @@ def _failed(exc: duckdb.Error, con: duckdb.DuckDBPyConnection | None = None) -> 
 # rows a streamed table takes its column widths from.
 BATCH_ROWS = 2048
 
+# A result read in two parts (output/head.py): the first page's rows -> the rows of it to deliver, and the
+# query for every row after them (None: the page was the whole result).
+Then = Callable[[list[tuple]], "tuple[list[tuple], Translation | None]"]
+
 
 class Stream:
     """A query's rows as DuckDB delivers them, a batch at a time (memory stays one batch, however large the
     result), under the query's deadline: a timeout that fires while rows are written cancels the query at
     the next batch. `row_count()` counts what was delivered."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, deadline: Deadline, limit: int | None, started: float):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        deadline: Deadline,
+        limit: int | None,
+        started: float,
+        then: Then | None = None,
+    ):
         description = con.description or []
         self.columns, self.types = [d[0] for d in description], [str(d[1]) for d in description]
         self.con, self.deadline, self.limit, self.started = con, deadline, limit, started
+        self.then = then
         self.count = 0
         self.truncated = False
 
     def batches(self) -> Iterator[list[tuple]]:
+        if self.then is not None:
+            with _query_errors(self.con, self.deadline):
+                page = self.con.fetchall()
+            rows, rest = self.then(page)
+            yield from self._counted([rows])
+            if rest is None or self.truncated:
+                return
+            with _query_errors(self.con, self.deadline):
+                self.con.execute(rest.sql, rest.params or None)
+        yield from self._counted(self._fetched())
+
+    def _fetched(self) -> Iterator[list[tuple]]:
         while True:
             want = BATCH_ROWS if self.limit is None else min(BATCH_ROWS, self.limit + 1 - self.count)
             with _query_errors(self.con, self.deadline):
                 rows = self.con.fetchmany(want)
+            yield rows
+            if len(rows) < want:
+                return
+
+    def _counted(self, batches: Iterable[list[tuple]]) -> Iterator[list[tuple]]:
+        """The batches up to the limit, counted; `truncated` once a row past the limit was seen."""
+        for rows in batches:
             if self.deadline.expired:
                 raise self.deadline.error()
             if self.limit is not None and self.count + len(rows) > self.limit:
@@ -188,7 +219,7 @@ class Stream:
             self.count += len(rows)
             if rows:
                 yield rows
-            if len(rows) < want or self.truncated:
+            if self.truncated:
                 return
 
     def row_count(self) -> RowCount:
@@ -197,16 +228,22 @@ class Stream:
 
 @contextlib.contextmanager
 def stream(
-    con: duckdb.DuckDBPyConnection, translation: Translation, limit: int | None = None, timeout: float | None = None
+    con: duckdb.DuckDBPyConnection,
+    translation: Translation,
+    limit: int | None = None,
+    timeout: float | None = None,
+    then: Then | None = None,
 ) -> Iterator[Stream]:
     """Execute a translation and stream its rows (`Stream.batches`); `timeout` covers execution, fetching
-    and whatever the caller does with the rows until the block ends (writing them out, say)."""
+    and whatever the caller does with the rows until the block ends (writing them out, say), and both
+    queries of a result read in two parts (`then`: `translation` gives a first page, from which `then`
+    keeps some rows and names the query for the rest, output/head.py)."""
     con = query_connection(con)
     started = time.perf_counter()
     with Deadline(con, timeout) as deadline:
         with _query_errors(con, deadline):
             con.execute(translation.sql, translation.params or None)
-        yield Stream(con, deadline, limit, started)
+        yield Stream(con, deadline, limit, started, then)
 
 
 @contextlib.contextmanager

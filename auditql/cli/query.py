@@ -253,7 +253,7 @@ def _write_lines(con, translation, fmt: str, out: TextIO, raw_csv: bool, limit, 
     from dataclasses import replace
 
     from auditql import api
-    from auditql.output import Shown, is_terminal, lines
+    from auditql.output import Shown, head, is_terminal, lines
 
     if fmt not in lines.FORMATS or is_terminal(out):
         return None
@@ -262,7 +262,10 @@ def _write_lines(con, translation, fmt: str, out: TextIO, raw_csv: bool, limit, 
     sql = lines.line_sql(translation.sql, columns, types, fmt, raw_csv)
     if sql is None:
         return None
-    with api.stream(con, replace(translation, sql=sql), limit, timeout) as result:
+    # a sorted result's first page by a top-N query, then the rest: the first line within a second (head.py)
+    split = head.split(translation, columns, types, fmt, raw_csv)
+    first, then = (split.head, split.rest) if split else (replace(translation, sql=sql), None)
+    with api.stream(con, first, limit, timeout, then) as result:
         lines.write_lines(result.batches(), columns, types, fmt, out, raw_csv)
     return result, Shown(0, 0, len(columns), len(columns))
 
