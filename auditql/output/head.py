@@ -7,7 +7,7 @@ rows from its end on (a keyset: `key >= the page's cut`), sorted as before. The 
 the same order as the one query gave:
 
 - only for a query whose ORDER BY is a keyset (`paging.own_order`) every key of which is a column of the
-  result named once, over a key that names one row (`event_key`, or `source_file` and `source_row`);
+  result named once, and which names one row (`source_file` and `source_row` among the keys);
 - the page is cut before its first two rows with equal keys (or before its last row): every row before the
   cut is in its one place in any full sort, and every row from the cut on comes from the second query,
   ordered by the same sort as today (rows equal in every key, should any exist, in the sort's own order).
@@ -27,7 +27,10 @@ from auditql.query.translate import Translation
 
 # Rows in the first page: one batch of `api.stream`, found by a top-N query over the whole result.
 HEAD_ROWS = 2048
-_UNIQUE = ({"event_key"}, {"source_file", "source_row"})
+# The key columns that name one row: an event is read from one row of one file. Not `event_key`: two events
+# may share it (the samples hold such a pair), and rows equal in every key come in no fixed order, so the
+# page and the rest could order a tied pair otherwise than the one query did (measured on the samples).
+_UNIQUE = {"source_file", "source_row"}
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def split(t: Translation, columns: Sequence[str], types: Sequence[str], fmt: str
     if order is None or not isinstance(tree, exp.Select) or tree.args.get("offset") or tree.args.get("limit"):
         return None
     names = [c for c, _ in order]
-    if not any(unique <= set(names) for unique in _UNIQUE):
+    if not set(names) >= _UNIQUE:
         return None
     if any(columns.count(name) != 1 for name in names) or not t.sql.endswith(" " + _order_sql(tree)):
         return None
