@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from auditql.output.lines import line_sql
 from auditql.query.dialect import AuditQL
-from auditql.query.paging import own_order
+from auditql.query.paging import own_order, unordered
 from auditql.query.translate import Translation
 
 # Rows in the first page: one batch of `api.stream`, found by a top-N query over the whole result.
@@ -55,7 +55,12 @@ class Split:
         keys = [row[-n:] for row in rows]
         cut = next((i for i in range(len(rows) - 1) if keys[i] == keys[i + 1]), len(rows) - 1)
         where, params = _from_key(self.keys, self.descending, keys[cut], self.types, len(self.whole.params))
-        sql = line_sql(self.whole.sql, self.columns, self.types, self.fmt, self.raw_csv, where=where)
+        # the rows are formatted before they are sorted: in the scan, on every core (after the sort DuckDB
+        # hands a streamed result over from one thread)
+        order = list(zip(self.keys, self.descending, strict=True))
+        sql = line_sql(
+            unordered(self.whole).sql, self.columns, self.types, self.fmt, self.raw_csv, where=where, order=order
+        )
         assert sql is not None  # the types were accepted for the page
         return rows[:cut], replace(self.whole, sql=sql, params=[*self.whole.params, *params])
 
