@@ -10,8 +10,11 @@ a small wrapper process: nothing polls). Parquet needs `--output`, so its first 
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -99,3 +102,51 @@ def run(archive: Archive, repeat: int) -> Section:
         f.unlink()
     tmp.rmdir()
     return section
+
+
+# Runs another checkout's auditql (`--before /work/main`) in this venv: its package first on sys.path.
+BEFORE = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); import auditql; from auditql.cli.main import main; "
+    "sys.argv[0] = 'auditql'; main()"
+)
+
+
+def before_after(db: Path, before: Path, formats: list[str], repeat: int) -> None:
+    """Before (`before`'s code) / after (this checkout) / COPY TO, in turn, `repeat` rounds; prints each run
+    and the medians, and checks that before and after wrote the same bytes."""
+    auditql = str(Path(sys.executable).parent / "auditql")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-stream-", dir=db.parent))
+    for fmt in formats:
+        args = ["query", "--db", str(db), "--format", fmt, "--quiet", SQL]
+        copy = [sys.executable, "-c", COPY, str(db), SORTED, str(tmp / f"copy.{fmt}"), COPY_FORMAT[fmt]]
+        sides = {"before": [sys.executable, "-c", BEFORE, str(before), *args], "after": [auditql, *args], "copy": copy}
+        runs: dict[str, list[tuple[float, float, float, str]]] = {name: [] for name in sides}
+        for _ in range(repeat):
+            for name, argv in sides.items():
+                load = os.getloadavg()[0]
+                runs[name].append(first_row_and_peak(argv))
+                first, total, mb, digest = runs[name][-1]
+                print(f"{fmt} {name:6s} first {first:6.2f} s  total {total:7.2f} s  peak {mb:6.0f} MB  "
+                      f"load {load:.1f}  {digest[:12]}", flush=True)  # fmt: skip
+                (tmp / f"copy.{fmt}").unlink(missing_ok=True)
+        if {r[3] for r in runs["before"]} != {r[3] for r in runs["after"]}:
+            print(f"{fmt}: BEFORE AND AFTER WROTE DIFFERENT BYTES")
+        med = {name: [statistics.median(r[i] for r in runs[name]) for i in range(3)] for name in sides}
+        b, a, c = med["before"], med["after"], med["copy"]
+        print(f"{fmt} medians: before {b[1]:.1f} s, after {a[1]:.1f} s, COPY {c[1]:.1f} s; "
+              f"speed / COPY's {c[1] / b[1]:.2f}× -> {c[1] / a[1]:.2f}×; first row {b[0]:.2f} -> {a[0]:.2f} s; "
+              f"peak {b[2]:.0f} / {a[2]:.0f} / {c[2]:.0f} MB", flush=True)  # fmt: skip
+    shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    # python -m bench.stream_bench --db /tmp/auditql-bench/archive-2000000/archive.duckdb --before /work/main
+    ap = argparse.ArgumentParser(description="Streamed output before/after: " + __doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--db", type=Path, required=True, help="an archive built by bench/archive.py (2,000,000 events: 1 M rows)"
+    )
+    ap.add_argument("--before", type=Path, required=True, help="the checkout measured as before, e.g. /work/main")
+    ap.add_argument("--formats", default="csv,ndjson", help="comma-separated: csv, ndjson")
+    ap.add_argument("--repeat", type=int, default=2, help="rounds of before, after and COPY, in turn")
+    options = ap.parse_args()
+    before_after(options.db, options.before, options.formats.split(","), options.repeat)
