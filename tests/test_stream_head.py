@@ -65,12 +65,12 @@ def test_the_sample_archive_is_written_as_before(cli, sample_db: Path, tmp_path:
     assert out.read_text() == expected_text(sample_db, "SELECT * FROM events", fmt)
 
 
-def shape(db: Path, text: str) -> tuple[api.Translation, list[str], list[str]]:
+def shape(db: Path, text: str, **options: object) -> tuple[api.Translation, list[str], list[str]]:
     from dataclasses import replace
 
     con = api.reader(db)
     try:
-        t = api.prepare(con, text)
+        t = api.prepare(con, text, **options)
         with api.stream(con, replace(t, sql=describe_sql(t.sql))) as described:
             return t, described.columns, described.types
     finally:
@@ -78,8 +78,8 @@ def shape(db: Path, text: str) -> tuple[api.Translation, list[str], list[str]]:
 
 
 def test_which_queries_are_split(equal_times: Path) -> None:
-    def split(text: str) -> bool:
-        t, columns, types = shape(equal_times, text)
+    def split(text: str, **options: object) -> bool:
+        t, columns, types = shape(equal_times, text, **options)
         return head.split(t, columns, types, "csv", False) is not None
 
     assert split("SELECT * FROM events")
@@ -89,6 +89,9 @@ def test_which_queries_are_split(equal_times: Path) -> None:
     assert not split("SELECT * FROM events LIMIT 5000")
     assert not split("SELECT time, actor_id FROM events")  # ordered by every column, not a keyset
     assert not split("SELECT vendor, count(*) AS n FROM events GROUP BY vendor")
+    assert split("SELECT * FROM events", since="2025-03-01T10:30:00Z")  # events filtered in a subquery
+    joined = "SELECT e.* FROM events e JOIN events f USING (event_key)"  # a row of events twice over
+    assert not split(f"SELECT * FROM ({joined}) AS j ORDER BY source_file, source_row")
 
 
 def test_the_page_is_cut_before_its_first_equal_keys(equal_times: Path) -> None:

@@ -69,7 +69,7 @@ def split(t: Translation, columns: Sequence[str], types: Sequence[str], fmt: str
     """`t`'s lines read as a first page and the rest, or None where its order cannot be continued."""
     order = own_order(t)
     tree = t.tree
-    if order is None or not isinstance(tree, exp.Select) or tree.args.get("offset") or tree.args.get("limit"):
+    if order is None or not isinstance(tree, exp.Select) or not _events_one_for_one(tree):
         return None
     names = [c for c, _ in order]
     if not set(names) >= _UNIQUE:
@@ -90,6 +90,21 @@ def split(t: Translation, columns: Sequence[str], types: Sequence[str], fmt: str
         keys=keys,
         descending=[d for _, d in order],
     )
+
+
+def _events_one_for_one(tree: exp.Select) -> bool:
+    """Whether `tree` returns rows of `events` one for one, so `source_file` and `source_row` name one row:
+    no join, grouping, DISTINCT, aggregate, LIMIT or OFFSET; its table `events` or a filtered `events`
+    (a time window or vendor, query/options.py's `restrict`)."""
+    if any(tree.args.get(a) for a in ("joins", "group", "having", "distinct", "limit", "offset", "with_")):
+        return False
+    if any(s.find(exp.AggFunc, exp.Window) for s in tree.expressions):
+        return False
+    source = tree.args.get("from_")
+    table = source.this if source else None
+    if isinstance(table, exp.Subquery) and isinstance(table.this, exp.Select):
+        return _events_one_for_one(table.this)
+    return isinstance(table, exp.Table) and table.name.lower() == "events"
 
 
 def _order_sql(tree: exp.Select) -> str:
