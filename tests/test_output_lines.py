@@ -17,7 +17,8 @@ from auditql.output.lines import describe_sql, line_sql, write_lines
 
 TEXTS = ["", None, "=1+2", "+x", "-5", "@S", "\tx", "\rx", "a\r\nb", "a,b", 'say "hi"', "é,ü", "\x1b[31m", "\x85",
          "\u202e", "a\\b", "NULL", "\u2028", "😀", "x\ny", "it's", "plain",
-         '=HYPERLINK("http://x","y")', '"quoted"', " lead", "\u200f", "a\u2066b", "{\"a\": 1}", "null", ":"]  # fmt: skip
+         '=HYPERLINK("http://x","y")', '"quoted"', " lead", "\u200f", "a\u2066b", '{"a": 1}', "null",
+         ":"]  # fmt: skip
 DOCUMENTS = [
     '{"a":1,"b":[true,null,"x"]}',
     '{"a": 1}',  # not compact
