@@ -98,12 +98,16 @@ def test_the_page_is_cut_before_its_first_equal_keys(equal_times: Path) -> None:
     t, columns, types = shape(equal_times, "SELECT * FROM events")
     split = head.split(t, columns, types, "csv", False)
     assert split is not None
-    page = [(f"line {i}\n", None, "2025-03-01 10:00:00+00", "f", str(i)) for i in range(head.HEAD_ROWS)]
-    kept, rest = split.rest(page)
-    assert len(kept) == head.HEAD_ROWS - 1 and rest is not None
+    keys = [("2025-03-01 10:00:00+00", "f", str(i)) for i in range(head.HEAD_ROWS)]
+    delivered, lines, then = split.page(keys)
+    assert delivered == [] and then == split.rest
+    assert lines.params[-3:] == ["2025-03-01 10:00:00+00", "f", str(head.HEAD_ROWS - 1)]
+    page = [(f"line {i}\n", None, *key) for i, key in enumerate(keys)]
+    kept, rest, then = split.rest(page)
+    assert len(kept) == head.HEAD_ROWS - 1 and then is None
     assert rest.params[-3:] == ["2025-03-01 10:00:00+00", "f", str(head.HEAD_ROWS - 1)]
     page[5] = page[6] = (*page[5][:4], "5")
-    kept, rest = split.rest(page)
-    assert len(kept) == 5 and rest is not None and rest.params[-1] == "5"
-    kept, rest = split.rest(page[:100])  # a short page is the whole result
-    assert len(kept) == 100 and rest is None
+    kept, rest, then = split.rest(page)
+    assert len(kept) == 5 and rest.params[-1] == "5"
+    delivered, lines, then = split.page(keys[:100])  # a short result: its lines in one query
+    assert delivered == [] and then is None and lines.params == t.params

@@ -162,9 +162,9 @@ def _failed(exc: duckdb.Error, con: duckdb.DuckDBPyConnection | None = None) -> 
 # rows a streamed table takes its column widths from.
 BATCH_ROWS = 2048
 
-# A result read in two parts (output/head.py): the first page's rows -> the rows of it to deliver, and the
-# query for every row after them (None: the page was the whole result).
-Then = Callable[[list[tuple]], "tuple[list[tuple], Translation | None]"]
+# A result read in parts (output/head.py): a part's rows, fetched whole -> the rows of it to deliver, the next
+# part's query, and what reads that part's rows (None: they are streamed in batches to the end).
+Then = Callable[[list[tuple]], tuple[list[tuple], "Translation", Any]]
 
 
 class Stream:
@@ -188,15 +188,16 @@ class Stream:
         self.truncated = False
 
     def batches(self) -> Iterator[list[tuple]]:
-        if self.then is not None:
+        then = self.then
+        while then is not None:  # a part read whole (a page at most), then the next part's query
             with _query_errors(self.con, self.deadline):
-                page = self.con.fetchall()
-            rows, rest = self.then(page)
+                part = self.con.fetchall()
+            rows, following, then = then(part)
             yield from self._counted([rows])
-            if rest is None or self.truncated:
+            if self.truncated:
                 return
             with _query_errors(self.con, self.deadline):
-                self.con.execute(rest.sql, rest.params or None)
+                self.con.execute(following.sql, following.params or None)
         yield from self._counted(self._fetched())
 
     def _fetched(self) -> Iterator[list[tuple]]:
@@ -235,9 +236,9 @@ def stream(
     then: Then | None = None,
 ) -> Iterator[Stream]:
     """Execute a translation and stream its rows (`Stream.batches`); `timeout` covers execution, fetching
-    and whatever the caller does with the rows until the block ends (writing them out, say), and both
-    queries of a result read in two parts (`then`: `translation` gives a first page, from which `then`
-    keeps some rows and names the query for the rest, output/head.py)."""
+    and whatever the caller does with the rows until the block ends (writing them out, say), and every
+    query of a result read in parts (`then`: reads `translation`'s rows whole and names the next part's
+    query, output/head.py)."""
     con = query_connection(con)
     started = time.perf_counter()
     with Deadline(con, timeout) as deadline:

@@ -264,7 +264,7 @@ def _write_lines(con, translation, fmt: str, out: TextIO, raw_csv: bool, limit, 
         return None
     # a sorted result's first page by a top-N query, then the rest: the first line within a second (head.py)
     split = head.split(translation, columns, types, fmt, raw_csv)
-    first, then = (split.head, split.rest) if split else (replace(translation, sql=sql), None)
+    first, then = (split.first, split.page) if split else (replace(translation, sql=sql), None)
     with api.stream(con, first, limit, timeout, then) as result:
         lines.write_lines(result.batches(), columns, types, fmt, out, raw_csv)
     return result, Shown(0, 0, len(columns), len(columns))

@@ -1,22 +1,24 @@
 """The first lines of a sorted result on the pipe within a second, the whole result unchanged (issue 20).
 
 Why a module: a query over a million events sorts every row (with its `raw`) before DuckDB hands over the
-first one: 8–12 s before `auditql query … | head` saw a row. A top-N query (the same query with `LIMIT`)
-finds the first page in a fraction of a second, so the lines are read in two parts: that page, then the
-rows from its end on (a keyset: `key >= the page's cut`), sorted as before. The text is the same bytes in
-the same order as the one query gave:
+first one: 8–12 s before `auditql query … | head` saw a row. So the lines are read in three parts: the sort
+keys of the first page (the query with `LIMIT`, its key columns alone: DuckDB's top-N then reads neither
+`raw` nor any other column, 0.05 s against 1 s for whole rows, a million rows at load 10), the page's
+lines (the rows up to that last key), then the lines from the page's cut on (a keyset: `key >= the cut`),
+sorted as before. The text is the same bytes in the same order as the one query gave:
 
-- only for a query whose ORDER BY is a keyset (`paging.own_order`) every key of which is a column of the
-  result named once, and which names one row (`source_file` and `source_row` among the keys);
+- only for a query that returns rows of `events` one for one, ordered by a keyset (`paging.own_order`)
+  of columns of the result named once, which names one row (`source_file` and `source_row` among them);
 - the page is cut before its first two rows with equal keys (or before its last row): every row before the
-  cut is in its one place in any full sort, and every row from the cut on comes from the second query,
-  ordered by the same sort as today (rows equal in every key, should any exist, in the sort's own order).
+  cut is in its one place in any full sort, and every row from the cut on comes from the last query,
+  sorted by the same keys (rows equal in every key, were there any, in the sort's own order).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlglot import exp
 
@@ -35,10 +37,12 @@ _UNIQUE = {"source_file", "source_row"}
 
 @dataclass(frozen=True)
 class Split:
-    """A line query (`lines.line_sql`) read as its first page and the rest; the page's rows end with the
-    text of their sort key (`keys`: column indexes, `descending` flags)."""
+    """A line query (`lines.line_sql`) read in three parts: the sort keys of the first page (`first`: its
+    key columns alone, which DuckDB finds without reading the other columns, `raw` above all), the page's
+    lines (`page`: the rows up to its last key), then the rest (`rest`). `keys`: the key columns'
+    indexes, `descending` their directions."""
 
-    head: Translation
+    first: Translation
     whole: Translation
     columns: Sequence[str]
     types: Sequence[str]
@@ -47,22 +51,34 @@ class Split:
     keys: Sequence[int]
     descending: Sequence[bool]
 
-    def rest(self, rows: list[tuple]) -> tuple[list[tuple], Translation | None]:
-        """The page's rows to write, and the query for every row after them (None: the page was all)."""
-        if len(rows) < HEAD_ROWS:
-            return rows, None
+    def page(self, keys: list[tuple]) -> tuple[list[tuple], Translation, Then | None]:
+        """The query for the page's lines (its rows up to the last key found), or, when the result is shorter
+        than a page, for every line (streamed as one query would)."""
+        if len(keys) < HEAD_ROWS:
+            return [], self._lines(self.whole.sql), None
+        where, params = _condition(self.keys, self.descending, keys[-1], self.types, len(self.whole.params), False)
+        return [], self._lines(self.whole.sql, where, params, keys=self.keys), self.rest
+
+    def rest(self, rows: list[tuple]) -> tuple[list[tuple], Translation, None]:
+        """The page's lines to write, and the query for every line after them."""
         n = len(self.keys)
         keys = [row[-n:] for row in rows]
         cut = next((i for i in range(len(rows) - 1) if keys[i] == keys[i + 1]), len(rows) - 1)
-        where, params = _from_key(self.keys, self.descending, keys[cut], self.types, len(self.whole.params))
-        # the rows are formatted before they are sorted: in the scan, on every core (after the sort DuckDB
-        # hands a streamed result over from one thread)
+        where, params = _condition(self.keys, self.descending, keys[cut], self.types, len(self.whole.params), True)
+        # formatted before they are sorted: in the scan, on every core (after a sort, DuckDB hands a streamed
+        # result over from one thread)
         order = list(zip(self.keys, self.descending, strict=True))
-        sql = line_sql(
-            unordered(self.whole).sql, self.columns, self.types, self.fmt, self.raw_csv, where=where, order=order
-        )
-        assert sql is not None  # the types were accepted for the page
-        return rows[:cut], replace(self.whole, sql=sql, params=[*self.whole.params, *params])
+        return rows[:cut], self._lines(unordered(self.whole).sql, where, params, order=order), None
+
+    def _lines(self, sql: str, where: str = "", params: Sequence[str] = (), **extra: Any) -> Translation:
+        lines = line_sql(sql, self.columns, self.types, self.fmt, self.raw_csv, where=where, **extra)
+        assert lines is not None  # the types were accepted by `split`
+        return replace(self.whole, sql=lines, params=[*self.whole.params, *params])
+
+
+# Then, for `api.stream`: a part's rows -> the rows to deliver, the next part's query, and how to read its rows
+# (None: streamed in batches to the end).
+Then = Callable[[list[tuple]], tuple[list[tuple], Translation, "Then | None"]]
 
 
 def split(t: Translation, columns: Sequence[str], types: Sequence[str], fmt: str, raw_csv: bool) -> Split | None:
@@ -76,12 +92,14 @@ def split(t: Translation, columns: Sequence[str], types: Sequence[str], fmt: str
         return None
     if any(columns.count(name) != 1 for name in names) or not t.sql.endswith(" " + _order_sql(tree)):
         return None
-    keys = [columns.index(name) for name in names]
-    head = line_sql(f"{t.sql} LIMIT {HEAD_ROWS}", columns, types, fmt, raw_csv, keys=keys)
-    if head is None:
+    if line_sql(t.sql, columns, types, fmt, raw_csv) is None:
         return None
+    keys = [columns.index(name) for name in names]
+    renamed = ", ".join(f"c{i}" for i in range(len(columns)))
+    texts = ", ".join(f"c{i}::VARCHAR" for i in keys)
+    first = f"SELECT {texts} FROM ({t.sql} LIMIT {HEAD_ROWS}) AS q({renamed})"
     return Split(
-        head=replace(t, sql=head),
+        first=replace(t, sql=first),
         whole=t,
         columns=columns,
         types=types,
@@ -111,25 +129,37 @@ def _order_sql(tree: exp.Select) -> str:
     return tree.args["order"].sql(dialect=AuditQL, identify=True)
 
 
-def _from_key(
-    keys: Sequence[int], descending: Sequence[bool], key: Sequence[str | None], types: Sequence[str], bound: int
+def _condition(
+    keys: Sequence[int],
+    descending: Sequence[bool],
+    key: Sequence[str | None],
+    types: Sequence[str],
+    bound: int,
+    after: bool,
 ) -> tuple[str, list[str]]:
-    """SQL over the line query's columns (`c0`, …) for the rows at or after `key` (text of each key column) in
-    the sort order, NULLs last in each column (DuckDB's default, which `own_order` requires), and the values
-    it binds after the `bound` parameters the query has."""
+    """SQL over the line query's columns (`c0`, …) for the rows at or after `key` (`after`), or at or before
+    it, in the sort order, NULLs last in each column (DuckDB's default, which `own_order` requires); and the
+    values it binds (`key`'s texts) after the `bound` parameters the query has. Before a key, the first
+    column's range is stated on its own as well: DuckDB pushes it into the scan."""
     params: list[str] = []
     ors: list[str] = []
     equal: list[str] = []
     for j, (i, desc) in enumerate(zip(keys, descending, strict=True)):
-        c, last = f"c{i}", j == len(keys) - 1
-        if key[j] is None:  # NULLs sort last: nothing but a NULL is at or after one
+        c = f"c{i}"
+        if key[j] is None:
+            beyond = "FALSE" if after else f"{c} IS NOT NULL"  # NULLs sort last
+            ors.append(" AND ".join([*equal, beyond]))
             equal.append(f"{c} IS NULL")
-            if last:
-                ors.append(" AND ".join(equal))
             continue
         params.append(key[j])  # type: ignore[arg-type]
         value = f"CAST(${bound + len(params)} AS {types[i]})"
-        past = f"{c} {'<' if desc else '>'}{'=' if last else ''} {value}"
-        ors.append(" AND ".join([*equal, f"({past} OR {c} IS NULL)"]))
+        if after:
+            ors.append(" AND ".join([*equal, f"({c} {'<' if desc else '>'} {value} OR {c} IS NULL)"]))
+        else:
+            ors.append(" AND ".join([*equal, f"{c} {'>' if desc else '<'} {value}"]))
         equal.append(f"{c} = {value}")
-    return " OR ".join(f"({o})" for o in ors) or "FALSE", params
+    ors.append(" AND ".join(equal))
+    where = " OR ".join(f"({o})" for o in ors)
+    if not after and key[0] is not None:
+        where = f"{equal[0].replace(' = ', ' >= ' if descending[0] else ' <= ', 1)} AND ({where})"
+    return where, params
