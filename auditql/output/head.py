@@ -27,7 +27,7 @@ from auditql.query.dialect import AuditQL
 from auditql.query.paging import own_order, unordered
 from auditql.query.translate import Translation
 
-# Rows in the first page: one batch of `api.stream`, found by a top-N query over the whole result.
+# Rows in the first page: one batch of `api.stream`, its keys found by a top-N query over the key columns.
 HEAD_ROWS = 2048
 # The key columns that name one row: an event is read from one row of one file. Not `event_key`: two events
 # may share it (the samples hold such a pair), and rows equal in every key come in no fixed order, so the
@@ -61,6 +61,8 @@ class Split:
 
     def rest(self, rows: list[tuple]) -> tuple[list[tuple], Translation, None]:
         """The page's lines to write, and the query for every line after them."""
+        if not rows:  # no row up to a key just found: the archive changed in between; read it whole
+            return [], self._lines(self.whole.sql), None
         n = len(self.keys)
         keys = [row[-n:] for row in rows]
         cut = next((i for i in range(len(rows) - 1) if keys[i] == keys[i + 1]), len(rows) - 1)
