@@ -111,3 +111,27 @@ def test_the_page_is_cut_before_its_first_equal_keys(equal_times: Path) -> None:
     assert len(kept) == 5 and rest.params[-1] == "5"
     delivered, lines, then = split.page(keys[:100])  # a short result: its lines in one query
     assert delivered == [] and then is None and lines.params == t.params
+
+
+def test_a_timeout_while_the_page_is_written_stops_the_rest(equal_times: Path) -> None:
+    import time
+
+    from auditql.errors import QueryError
+
+    t, columns, types = shape(equal_times, "SELECT * FROM events")
+    split = head.split(t, columns, types, "csv", False)
+    assert split is not None
+    con = api.reader(equal_times)
+    written: list[int] = []
+    try:
+        with (
+            pytest.raises(QueryError, match="timed out after 1 s"),
+            api.stream(con, split.first, None, 1, split.page) as s,
+        ):
+            for batch in s.batches():
+                written.append(len(batch))
+                time.sleep(1.5)  # a slow reader: the deadline passes while the page is written
+        assert written == [head.HEAD_ROWS - 1]
+        assert api.query(equal_times, "SELECT count(*) AS n FROM events").rows == [(5904,)]
+    finally:
+        con.close()
