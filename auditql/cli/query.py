@@ -262,7 +262,8 @@ def _write_lines(con, translation, fmt: str, out: TextIO, raw_csv: bool, limit, 
     sql = lines.line_sql(translation.sql, columns, types, fmt, raw_csv)
     if sql is None:
         return None
-    # a sorted result's first page by a top-N query, then the rest: the first line within a second (head.py)
+    # a sorted result read as its first page (found by its keys alone), then the rest: the first line does
+    # not wait for the sort of every row (output/head.py)
     split = head.split(translation, columns, types, fmt, raw_csv)
     first, then = (split.first, split.page) if split else (replace(translation, sql=sql), None)
     with api.stream(con, first, limit, timeout, then) as result:
