@@ -47,6 +47,8 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
     `deliveries` INSERT (random hex defeats compression: 1.17 s -> 0.88 s CPU per 250,000 Resolver rows)."""
     file = sql_str(display)
     fresh = _all_new(con)
+    if not fresh:
+        _hold(con)  # asked, like _all_new, before this file's deliveries are on record
     con.execute(
         f"""INSERT INTO deliveries
             SELECT event_key, content_key, {file}, ?, source_row, line, NULL, {row_digest}, NULL
@@ -55,23 +57,24 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
     )
     if fresh:  # the usual first ingest of an export: every record is an event of its own, nothing to weigh
         return _count(con, f"{insert_sql} WHERE {GOOD}")
+    # Below, the rule weighs only the rows in `_aq_held`; every other good row is an event of its own.
     # Ids: this file's best copy of each id, and whether it is better than the copy the archive shows.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _aq_ids AS
             SELECT i.event_key, i.source_row, e.source_file AS held_file, e.source_row AS held_row,
                    e.event_key IS NULL OR i.full > e.full OR (i.full = e.full AND (e.source_file > {file}
                      OR (e.source_file = {file} AND e.source_row > i.source_row))) AS better
-            FROM (SELECT event_key, source_row, {FULL} AS full FROM _aq_staged
-                  WHERE {GOOD} AND event_key IS DISTINCT FROM content_key
-                  QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY {FULL} DESC, source_row) = 1) i
+            FROM (SELECT event_key, source_row, filled AS full FROM _aq_held
+                  WHERE event_key IS DISTINCT FROM content_key
+                  QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY filled DESC, source_row) = 1) i
             LEFT JOIN (SELECT event_key, source_file, source_row, {FULL} AS full FROM events
-                       WHERE event_key IN (SELECT event_key FROM _aq_staged)) e USING (event_key)"""
+                       WHERE event_key IN (SELECT event_key FROM _aq_held)) e USING (event_key)"""
     )
     # Content keys this file touches: the rule's M, I and best file, from every delivery on record.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _aq_groups AS
             WITH d AS (SELECT event_key, content_key, source_file, sha256 FROM deliveries WHERE content_key IN
-                         (SELECT DISTINCT content_key FROM _aq_staged WHERE {GOOD})),
+                         (SELECT DISTINCT content_key FROM _aq_held)),
             ids AS (SELECT content_key, count(DISTINCT event_key) AS i FROM d
                     WHERE event_key <> content_key GROUP BY content_key),
             files AS (SELECT content_key, source_file, sha256, count(*) AS n FROM d
@@ -99,15 +102,20 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
     )
     # This file's rows to store: new or earlier id copies, and its id-less copies where it is the best file.
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _aq_new AS
+        """CREATE OR REPLACE TEMP TABLE _aq_new AS
             SELECT source_row FROM _aq_ids WHERE better
             UNION ALL
             SELECT source_row FROM (
               SELECT s.source_row, g.keep,
                      row_number() OVER (PARTITION BY s.content_key ORDER BY s.source_row) AS r
-              FROM _aq_staged s JOIN _aq_groups g USING (content_key)
-              WHERE s.{GOOD} AND s.event_key = s.content_key AND g.mine)
+              FROM _aq_held s JOIN _aq_groups g USING (content_key)
+              WHERE s.event_key = s.content_key AND g.mine)
             WHERE r <= keep"""
+    )
+    # The rows the rule weighed and does not store (the rest are new or stored above).
+    skipped = _count(
+        con,
+        "CREATE OR REPLACE TEMP TABLE _aq_skip AS SELECT source_row FROM _aq_held ANTI JOIN _aq_new USING (source_row)",
     )
     dropped = _count(con, "SELECT count(*) FROM _aq_drop")
     if dropped:
@@ -121,12 +129,10 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
             """DELETE FROM events e USING _aq_drop x
                WHERE e.event_key = x.event_key AND e.source_file = x.source_file AND e.source_row = x.source_row"""
         )
-    new = _count(con, "SELECT count(*) FROM _aq_new")
-    good = _count(con, f"SELECT count(*) FROM _aq_staged WHERE {GOOD}")
-    if new == good:  # usually every good row is new: no join at all (a join on a million rows costs memory)
+    if not skipped:  # every good row is new: no join at all (a join on a million rows costs memory)
         added = _count(con, f"{insert_sql} WHERE {GOOD}")
     else:
-        added = _count(con, f"{insert_sql} SEMI JOIN _aq_new USING (source_row)")
+        added = _count(con, f"{insert_sql} ANTI JOIN _aq_skip USING (source_row) WHERE {GOOD}")
         _keep_differing_raw(con, file, digest)
     drop_scratch(con, DEDUP_SCRATCH)
     return added - dropped
@@ -158,6 +164,25 @@ def _all_new(con: duckdb.DuckDBPyConnection) -> bool:
     return not (seen and seen[0])
 
 
+def _hold(con: duckdb.DuckDBPyConnection) -> None:
+    """Put in `_aq_held` the good records the rule has to weigh: those sharing their event key or content key
+    with another record of this file, or with a delivery on record. Every other record is an event of its
+    own, stored as on the fast path (an export overlapping the archive by half: the rule over half the file).
+
+    Exact because the set is closed: a key of a held record is shared by no record outside it, so each
+    partition the rule computes (per event key, per content key) holds the same rows as over the whole
+    file, and an unshared, unheld record is, under the rule, new and its own event's stored copy."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _aq_held AS
+            WITH g AS (SELECT source_row, event_key, content_key, {FULL} AS filled FROM _aq_staged WHERE {GOOD}),
+            shared AS (SELECT event_key AS k FROM g GROUP BY ALL HAVING count(*) > 1
+                       UNION SELECT content_key FROM g WHERE content_key IS NOT NULL GROUP BY ALL HAVING count(*) > 1
+                       UNION SELECT event_key FROM deliveries SEMI JOIN g USING (event_key)
+                       UNION SELECT content_key FROM deliveries SEMI JOIN g USING (content_key))
+            SELECT * FROM g WHERE event_key IN (SELECT k FROM shared) OR content_key IN (SELECT k FROM shared)"""
+    )
+
+
 def _keep_differing_raw(con: duckdb.DuckDBPyConnection, file: str, digest: str) -> None:
     """A copy that is not stored but differs from the stored copy of its event (a CSV twin of a JSON
     record, a page that changed between downloads) keeps its own `raw` on its delivery."""
@@ -165,9 +190,9 @@ def _keep_differing_raw(con: duckdb.DuckDBPyConnection, file: str, digest: str) 
     # differs (a repeated download: 0.9 s CPU of a 250,000-record overlapping CJA export).
     kept = _count(
         con,
-        f"""CREATE OR REPLACE TEMP TABLE _aq_kept AS
-            SELECT s.source_row, s.raw FROM _aq_staged s ANTI JOIN _aq_new n USING (source_row)
-            WHERE s.{GOOD} AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_key = s.event_key
+        """CREATE OR REPLACE TEMP TABLE _aq_kept AS
+            SELECT s.source_row, s.raw FROM _aq_staged s SEMI JOIN _aq_skip USING (source_row)
+            WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_key = s.event_key
                                             AND e.raw::VARCHAR = s.raw::VARCHAR)""",
     )
     if kept:
