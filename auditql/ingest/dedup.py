@@ -187,13 +187,16 @@ def _keep_differing_raw(con: duckdb.DuckDBPyConnection, file: str, digest: str) 
     """A copy that is not stored but differs from the stored copy of its event (a CSV twin of a JSON
     record, a page that changed between downloads) keeps its own `raw` on its delivery."""
     # Found first, written only if any: an UPDATE joining `deliveries` costs a pass over it even when no copy
-    # differs (a repeated download: 0.9 s CPU of a 250,000-record overlapping CJA export).
+    # differs (a repeated download: 0.9 s CPU of a 250,000-record overlapping CJA export). The stored rows are
+    # narrowed to the skipped copies' keys before the join hashes `raw`: as a NOT EXISTS over all of `events`
+    # the raw of every stored event was hashed (0.65-0.85 s -> 0.25-0.3 s of a 200,000-record half-held export).
     kept = _count(
         con,
         """CREATE OR REPLACE TEMP TABLE _aq_kept AS
-            SELECT s.source_row, s.raw FROM _aq_staged s SEMI JOIN _aq_skip USING (source_row)
-            WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_key = s.event_key
-                                            AND e.raw::VARCHAR = s.raw::VARCHAR)""",
+            WITH s AS (SELECT source_row, event_key, raw FROM _aq_staged SEMI JOIN _aq_skip USING (source_row)),
+            e AS (SELECT event_key, raw FROM events WHERE event_key IN (SELECT event_key FROM s))
+            SELECT s.source_row, s.raw FROM s
+            ANTI JOIN e ON e.event_key = s.event_key AND e.raw::VARCHAR = s.raw::VARCHAR""",
     )
     if kept:
         con.execute(
