@@ -131,7 +131,7 @@ def _ingest(files: list[Path], db: Path) -> None:
     assert api.verify(db).ok
 
 
-def _hold_all(con: duckdb.DuckDBPyConnection) -> None:
+def _hold_all(con: duckdb.DuckDBPyConnection, in_file: bool) -> None:
     """The code before the split: the rule weighs every good record of the file."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE _aq_held AS SELECT source_row, event_key, content_key, "
                 f"{dedup.FULL} AS filled FROM _aq_staged WHERE {dedup.GOOD}")  # fmt: skip
@@ -180,8 +180,8 @@ def test_overlapping_pieces_give_the_archive_the_whole_file_rule_gives(
     split: list[tuple[int, int]] = []  # (records held, good records) per file the rule weighed
     real_hold = dedup._hold
 
-    def counted_hold(con: duckdb.DuckDBPyConnection) -> None:
-        real_hold(con)
+    def counted_hold(con: duckdb.DuckDBPyConnection, in_file: bool) -> None:
+        real_hold(con, in_file)
         held = con.execute("SELECT count(*) FROM _aq_held").fetchone()
         good = con.execute(f"SELECT count(*) FROM _aq_staged WHERE {dedup.GOOD}").fetchone()
         split.append((held[0] if held else 0, good[0] if good else 0))
