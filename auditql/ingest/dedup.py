@@ -15,6 +15,10 @@ function of all deliveries, whatever order the files came in:
 
 Both totals only grow as files are added, so a file's net count of added events is never negative; when a
 better copy replaces a stored one, the replaced copy's `raw` is kept on its delivery (nothing is lost).
+
+A record that shares neither key with another record, of this file or on record, is by the rule an event of
+its own: the rule is computed only over the others (`_hold`), so an export overlapping the archive by half
+weighs half its records, and a fresh one none.
 """
 
 from __future__ import annotations
