@@ -184,8 +184,8 @@ def _hold(con: duckdb.DuckDBPyConnection, in_file: bool) -> None:
     partition the rule computes (per event key, per content key) holds the same rows as over the whole
     file, and an unshared, unheld record is, under the rule, new and its own event's stored copy.
 
-    `in_file`: whether keys are shared inside the file (`_unshared_in_file` said no); else its two counts
-    are skipped (a third of this statement on a 200,000-record CJA export whose keys are half held)."""
+    `in_file`: whether keys are shared inside the file (`_unshared_in_file` said so); if not, its two GROUP BYs
+    over the whole file are skipped (an export overlapping the archive usually repeats no key inside itself)."""
     shared = [
         "SELECT event_key FROM deliveries SEMI JOIN g USING (event_key)",
         "SELECT content_key FROM deliveries SEMI JOIN g USING (content_key)",
