@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from auditql.errors import UsageError
+from auditql.userfiles import read_small
 
 TOP_LEVEL = {"db": "the default archive (file or dataset folder)", "mappings": "a folder of mapping TOML files"}
 
@@ -61,7 +62,7 @@ def load() -> Config:
 @functools.lru_cache(maxsize=4)
 def _load(path: Path, _stamp: int) -> Config:
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+        data = tomllib.loads(read_small(path).decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError:

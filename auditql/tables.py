@@ -74,10 +74,12 @@ SCRATCH: dict[str, str] = {
     "_aq_reject_scans": "the scans those rejects came from",
     "_aq_run_files": "a run of small files read together: each file's number, path, name and SHA-256",
     "_aq_run_staged": "a run of small files read together, mapped to canonical rows, each row with its file",
+    "_aq_held": "dedup: staged rows sharing a key with another copy, the only ones the rule weighs",
     "_aq_ids": "dedup: staged rows against the stored copies of their event",
     "_aq_groups": "dedup: content keys shared by id-bearing and id-less copies",
     "_aq_drop": "dedup: stored copies a better copy replaces",
     "_aq_new": "dedup: staged rows to store",
+    "_aq_skip": "dedup: weighed rows not stored",
     "_aq_kept": "dedup: copies not stored whose record differs from the stored one",
     "_aq_ds_events": "dataset import: the dataset's event rows",
     "_aq_ds_deliveries": "dataset import: the dataset's deliveries",
@@ -98,7 +100,7 @@ SCRATCH: dict[str, str] = {
 }
 # Groups dropped together: dedup's at its end (dedup.apply), a file's once it is stored (ingest) or shown
 # (inspection). The reader reject tables are dropped before each read by the CSV and JSON readers.
-DEDUP_SCRATCH: tuple[str, ...] = ("_aq_ids", "_aq_groups", "_aq_drop", "_aq_new", "_aq_kept")
+DEDUP_SCRATCH: tuple[str, ...] = ("_aq_held", "_aq_ids", "_aq_groups", "_aq_drop", "_aq_new", "_aq_skip", "_aq_kept")
 READ_SCRATCH: tuple[str, ...] = ("_aq_csv", "_aq_json")
 FILE_SCRATCH: tuple[str, ...] = ("_aq_staged", *READ_SCRATCH)
 

@@ -9,6 +9,11 @@ as the grid scrolls) beside `LIMIT 200 OFFSET n`, the way a grid would page with
 runs beside this one on the same archive, every request asked of both in turn (alternating which goes
 first), and each row's ratio is this server's time over that one's.
 
+A jump to a deep row is timed twice: the first into a result (its marks read then, serve/marks.py: each
+repetition a new result with the same rows, `variant`) and later jumps into a result whose marks are kept;
+each answer says how it was reached (`marks`, `narrow offset`). A jump the server refuses (out of memory under
+a small `--memory-limit`) is a row saying so.
+
 A "new query" is one the server has not translated yet (the grid's first page of a query just typed): each
 repetition changes the query's spacing, which the translation cache keys on and DuckDB does not see.
 "After idle" waits until the server has closed its warm readers (serve/readers.py) first.
@@ -18,6 +23,7 @@ Example:
   python -m bench.serve_bench --db demo.duckdb --repeat 1  # any archive
   python -m bench.serve_bench --events 2000000 --before /tmp/before
   python -m bench.serve_bench --events 2000000 --scale 5   # 10M events: the 2M archive's five times over
+  python -m bench.serve_bench --db /tmp/auditql-bench/archive-10000000/archive.duckdb --memory-limit 6GB
 """
 
 from __future__ import annotations
@@ -58,10 +64,10 @@ class Server:
     """The real command (`python -m auditql serve --port 0`), its URL read from its first line; `root`: the
     checkout to run it from (default: the auditql this bench imports)."""
 
-    def __init__(self, db: Path, root: Path | None = None) -> None:
+    def __init__(self, db: Path, root: Path | None = None, options: tuple[str, ...] = ()) -> None:
         env = {**os.environ, "PYTHONPATH": str(root)} if root else None
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "auditql", "serve", "--db", str(db), "--port", "0"],
+            [sys.executable, "-m", "auditql", "serve", "--db", str(db), "--port", "0", *options],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -117,10 +123,10 @@ def by_hand(con: duckdb.DuckDBPyConnection, where: str, order: str, offset: int 
 class Pair:
     """This server and, with --before, the other one: each measurement asked of both, in turn."""
 
-    def __init__(self, db: Path, before: Path | None) -> None:
-        self.servers = {"after": Server(db)}
+    def __init__(self, db: Path, before: Path | None, options: tuple[str, ...] = ()) -> None:
+        self.servers = {"after": Server(db, options=options)}
         if before is not None:
-            self.servers["before"] = Server(db, before)
+            self.servers["before"] = Server(db, before, options)
 
     def median(
         self, ask: Callable[[Server], Any], repeat: int, warmup: int = 0, setup: Callable[[], Any] | None = None
@@ -163,14 +169,37 @@ def _scroll(server: Server, q: str, page: dict) -> tuple[list[float], int]:
     return steps, server.peak_kb
 
 
-def run(db: Path, repeat: int, before: Path | None = None) -> Section:
+def variant(q: str, n: int) -> str:
+    """`q` as a new result to the server (its own marks), with the same rows: a condition every event meets."""
+    return f"({q}) AND source_row > -{n}" if q else f"source_row > -{n}"
+
+
+def _jumps(pair: Pair, section: Section, label: str, q: str, deep: int, repeat: int, note: str, **sort: str) -> None:
+    """A jump to row `deep` of a result just asked (its marks read then: serve/marks.py), and jumps to other
+    deep rows of a result jumped into before (its marks kept), as the scrollbar dragged again and again."""
+    fresh = itertools.count(1)
+    got = pair.median(lambda s: s.get("/api/rows", q=variant(q, next(fresh)), size=200, offset=deep, **sort), repeat)
+    how = got["after"][1]["reached"]
+    section.add(pair.row(f"{label}: first jump into a result, to row {deep:,} ({how})", got, None, note=note))
+    rows = itertools.count(0)
+    got = pair.median(
+        lambda s: s.get("/api/rows", q=q, size=200, offset=deep - (997 * next(rows) + 37) % max(1, deep // 2), **sort),
+        repeat,
+        warmup=1,
+    )
+    how = got["after"][1]["reached"]
+    section.add(pair.row(f"{label}: another jump, near row {deep:,} ({how})", got, None, note=note))
+
+
+def run(db: Path, repeat: int, before: Path | None = None, memory_limit: str | None = None) -> Section:
     section = Section(f"`auditql serve` over {db.name}")
     hand = duckdb.connect(str(db), read_only=True)
     hand.execute("SET TimeZone = 'UTC'")
     total = hand.execute("SELECT count(*) FROM events").fetchone()[0]
     matching = hand.execute(f"SELECT count(*) FROM events WHERE {FILTER}").fetchone()[0]
     section.title = f"`auditql serve` over {total:,} events ({matching:,} match the filter)"
-    pair = Pair(db, before)
+    pair = Pair(db, before, ("--memory-limit", memory_limit) if memory_limit else ())
+    limit = memory_limit or "default (half the RAM)"
     after = pair.servers["after"]
     try:
         idle = after.rss_kb()
@@ -204,11 +233,14 @@ def run(db: Path, repeat: int, before: Path | None = None) -> Section:
                 section.add(Row(f"{label}: scroll, slowest next page", max(steps), note=note))
                 section.add(Row(f"{label}: server memory while scrolling (peak RSS)", peak / 1024, unit="MB"))
             deep = max(0, min(rows - 200, rows // 2))
-            got = pair.median(lambda s, q=q, d=deep: s.get("/api/rows", q=q, size=200, offset=d), repeat)
-            landed = got["after"][1]
             offset_base, by_offset = timed(lambda w=where, d=deep: by_hand(hand, w, ORDER, d))
-            note = f"`OFFSET {deep}` by hand {offset_base:.2f} s; the row's key by a narrow OFFSET, then keyset"
-            section.add(pair.row(f"{label}: jump to row {deep:,}", got, None, note=note))
+            try:
+                _jumps(pair, section, label, q, deep, repeat, f"`OFFSET {deep}` by hand {offset_base:.2f} s")
+            except RuntimeError as exc:  # e.g. out of memory under a small --memory-limit: said, not hidden
+                section.add(Row(f"{label}: jump to row {deep:,}", float("nan"), note=f"refused: {exc}"[:200]))
+                continue
+            got = pair.median(lambda s, q=q, d=deep: s.get("/api/rows", q=q, size=200, offset=d), 1)
+            landed = got["after"][1]
             nxt = json.dumps(landed["last"])
             got = pair.median(lambda s, q=q, a=nxt: s.get("/api/rows", q=q, size=200, after=a), repeat)
             further = got["after"][1]
@@ -224,8 +256,7 @@ def run(db: Path, repeat: int, before: Path | None = None) -> Section:
         got = pair.median(lambda s: s.get("/api/rows", q=FILTER, size=200, **sort), repeat)
         section.add(pair.row("sorted by actor_name: first page", got))
         sorted_first = got["after"][1]
-        got = pair.median(lambda s: s.get("/api/rows", q=FILTER, size=200, offset=deep, **sort), repeat)
-        section.add(pair.row(f"sorted: jump to row {deep:,}", got))
+        _jumps(pair, section, "sorted", FILTER, deep, repeat, "", **sort)
         nxt = json.dumps(sorted_first["last"])
         got = pair.median(lambda s: s.get("/api/rows", q=FILTER, size=200, after=nxt, **sort), repeat)
         section.add(pair.row("sorted: next page by keyset", got))
@@ -242,7 +273,7 @@ def run(db: Path, repeat: int, before: Path | None = None) -> Section:
                 peaks["before"] / 1024 if "before" in peaks else None,
                 "before" if "before" in peaks else "",
                 unit="MB",
-                note="the jumps (a narrow OFFSET over the whole result) included; DuckDB's memory_limit: half the RAM",
+                note=f"the jumps (a new result's marks: a window over its keys) included; --memory-limit {limit}",
             )
         )
     finally:
@@ -293,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="serve the generated archive's events this many times over (archive.scaled)",
     )
+    ap.add_argument("--memory-limit", help="the servers' --memory-limit (default: theirs, half the RAM)")
     args = ap.parse_args(argv)
     db = args.db
     if db is None:
@@ -304,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     print(machine_line(), flush=True)
     print(f"load average: {os.getloadavg()[0]:.1f}", flush=True)
     where = breakdown(db)
-    section = run(db, args.repeat, args.before)
+    section = run(db, args.repeat, args.before, args.memory_limit)
     print(f"load average: {os.getloadavg()[0]:.1f}", flush=True)
     print(where.markdown())
     print(section.markdown())

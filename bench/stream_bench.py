@@ -10,8 +10,11 @@ a small wrapper process: nothing polls). Parquet needs `--output`, so its first 
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,12 +41,14 @@ COPY = (
 # holds the archive it built) in `ru_maxrss`; forked from this small process, it starts from ~10 MB.
 WRAPPER = (
     "import json, resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
-    "print(json.dumps({'rc': rc, 'kb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}), file=sys.stderr)"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print(json.dumps({'rc': rc, 'kb': u.ru_maxrss, 'cpu': u.ru_utime + u.ru_stime}), file=sys.stderr)"
 )
 
 
-def first_row_and_peak(argv: list[str]) -> tuple[float, float, float, str]:
-    """(seconds to the first data row, seconds to the end, peak RSS in MB, SHA-256 of stdout) of one run."""
+def first_row_and_peak(argv: list[str]) -> tuple[float, float, float, str, float]:
+    """(seconds to the first data row, seconds to the end, peak RSS in MB, SHA-256 of stdout, CPU seconds of
+    the command: user + system, every thread) of one run."""
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", WRAPPER, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
@@ -58,7 +63,7 @@ def first_row_and_peak(argv: list[str]) -> tuple[float, float, float, str]:
     proc.wait()
     if report["rc"] != 0:
         raise RuntimeError(f"{' '.join(argv[:4])}… exited {report['rc']}")
-    return first, total, report["kb"] / 1024, digest.hexdigest()
+    return first, total, report["kb"] / 1024, digest.hexdigest(), report["cpu"]
 
 
 def run(archive: Archive, repeat: int) -> Section:
@@ -71,7 +76,7 @@ def run(archive: Archive, repeat: int) -> Section:
         if fmt == "parquet":
             ours += ["--output", str(tmp / "ours.parquet")]
         copy = [sys.executable, "-c", COPY, str(archive.db), SORTED, str(target), COPY_FORMAT[fmt]]
-        runs: dict[str, list[tuple[float, float, float, str]]] = {"ours": [], "copy": []}
+        runs: dict[str, list[tuple[float, float, float, str, float]]] = {"ours": [], "copy": []}
         for _ in range(repeat):  # in turn: load that comes and goes weighs on both sides alike
             runs["ours"].append(first_row_and_peak(ours))
             (tmp / "ours.parquet").unlink(missing_ok=True)
@@ -99,3 +104,52 @@ def run(archive: Archive, repeat: int) -> Section:
         f.unlink()
     tmp.rmdir()
     return section
+
+
+# Runs another checkout's auditql (`--before /work/main`) in this venv: its package first on sys.path.
+BEFORE = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); import auditql; from auditql.cli.main import main; "
+    "sys.argv[0] = 'auditql'; main()"
+)
+
+
+def before_after(db: Path, before: Path, formats: list[str], repeat: int) -> None:
+    """Before (`before`'s code) / after (this checkout) / COPY TO, in turn, `repeat` rounds; prints each run
+    and the medians, and checks that before and after wrote the same bytes."""
+    auditql = str(Path(sys.executable).parent / "auditql")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-stream-", dir=db.parent))
+    for fmt in formats:
+        args = ["query", "--db", str(db), "--format", fmt, "--quiet", SQL]
+        copy = [sys.executable, "-c", COPY, str(db), SORTED, str(tmp / f"copy.{fmt}"), COPY_FORMAT[fmt]]
+        sides = {"before": [sys.executable, "-c", BEFORE, str(before), *args], "after": [auditql, *args], "copy": copy}
+        runs: dict[str, list[tuple[float, float, float, str, float]]] = {name: [] for name in sides}
+        for _ in range(repeat):
+            for name, argv in sides.items():
+                load = os.getloadavg()[0]
+                runs[name].append(first_row_and_peak(argv))
+                first, total, mb, digest, cpu = runs[name][-1]
+                print(f"{fmt} {name:6s} first {first:6.2f} s  total {total:7.2f} s  cpu {cpu:6.2f} s  "
+                      f"peak {mb:6.0f} MB  load {load:.1f}  {digest[:12]}", flush=True)  # fmt: skip
+                (tmp / f"copy.{fmt}").unlink(missing_ok=True)
+        if {r[3] for r in runs["before"]} != {r[3] for r in runs["after"]}:
+            print(f"{fmt}: BEFORE AND AFTER WROTE DIFFERENT BYTES")
+        med = {name: [statistics.median(r[i] for r in runs[name]) for i in (0, 1, 2, 4)] for name in sides}
+        b, a, c = med["before"], med["after"], med["copy"]
+        print(f"{fmt} medians: before {b[1]:.1f} s, after {a[1]:.1f} s, COPY {c[1]:.1f} s; "
+              f"speed / COPY's {c[1] / b[1]:.2f}× -> {c[1] / a[1]:.2f}×; first row {b[0]:.2f} -> {a[0]:.2f} s; "
+              f"peak {b[2]:.0f} / {a[2]:.0f} / {c[2]:.0f} MB; CPU {b[3]:.1f} / {a[3]:.1f} / {c[3]:.1f} s, "
+              f"COPY's CPU / ours {c[3] / b[3]:.2f}× -> {c[3] / a[3]:.2f}×", flush=True)  # fmt: skip
+    shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    # python -m bench.stream_bench --db /tmp/auditql-bench/archive-2000000/archive.duckdb --before /work/main
+    ap = argparse.ArgumentParser(description="Streamed output before/after: " + __doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--db", type=Path, required=True, help="an archive built by bench/archive.py (2,000,000 events: 1 M rows)"
+    )
+    ap.add_argument("--before", type=Path, required=True, help="the checkout measured as before, e.g. /work/main")
+    ap.add_argument("--formats", default="csv,ndjson", help="comma-separated: csv, ndjson")
+    ap.add_argument("--repeat", type=int, default=2, help="rounds of before, after and COPY, in turn")
+    options = ap.parse_args()
+    before_after(options.db, options.before, options.formats.split(","), options.repeat)

@@ -66,8 +66,9 @@ def cli_server(db: Path | None, *args: str, env: dict[str, str] | None = None) -
 
 
 @contextmanager
-def thread_server(db: Path, timeout: float | None = 300.0) -> Iterator[Served]:
-    """The same app in this process (handy for many requests); the token is fixed per server."""
+def thread_server(db: Path, timeout: float | None = 300.0, **options: Any) -> Iterator[Served]:
+    """The same app in this process (handy for many requests); the token is fixed per server. options: more
+    of the server's Settings (memory_limit, mark_every)."""
     import uvicorn
 
     from auditql.serve import Settings, application
@@ -77,7 +78,7 @@ def thread_server(db: Path, timeout: float | None = 300.0) -> Iterator[Served]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     token = new_token()
-    settings = Settings(db, timeout)
+    settings = Settings(db, timeout, **options)
     app = application(settings, token, allowed_hosts("127.0.0.1", port))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

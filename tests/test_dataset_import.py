@@ -276,3 +276,51 @@ def test_the_import_tables_hold_more_than_a_row_group(tmp_path: Path) -> None:
         got = con.execute("SELECT count(*), count(DISTINCT event_key) FROM _aq_ds_deliveries").fetchone()
         con.execute("ROLLBACK")
     assert got == (130000, 130000)
+
+
+def test_a_dataset_inside_a_folder_is_imported_not_read_as_exports(
+    dataset: Path, sample_db: Path, tmp_path: Path, cli
+) -> None:
+    """A backup dataset kept in the folder of exports: its Parquet files were read as `generic` events (631
+    events for 492, before this), its manifest.json as one more. It is imported with its custody instead, and
+    the exports beside it dedup against it as they would against the files themselves."""
+    folder = tmp_path / "exports"
+    shutil.copytree(SAMPLES / "resolver", folder / "resolver")
+    shutil.copytree(dataset, folder / "backups" / "2025-11")
+    new = tmp_path / "new.duckdb"
+    result = cli("ingest", "--db", new, folder)
+    assert result.exit_code == 0, result.output
+    read, added, duplicates, rejected = totals(result.stdout)
+    assert (added, rejected) == (492, 0)
+    assert read == added + duplicates == scalar(sample_db, "SELECT count(*) FROM deliveries") + 101
+    assert "_auditql" not in result.output and "generic" not in result.output
+    assert differences(new, sample_db) == (0, 0)
+    assert api.verify(new).ok
+    # the target itself inside the folder being ingested is passed over, not imported into itself
+    into = tmp_path / "exports" / "backups" / "2025-11"
+    again = cli("ingest", "--db", into, folder)
+    assert again.exit_code == 0, again.output
+    assert totals(again.stdout) == [101, 0, 101, 0]
+    # a file cache is no place for a dataset: query it where it is
+    query = cli("query", "category = 'login'", folder)
+    assert query.exit_code == 2
+    assert query.stderr == (
+        f"error: {into}: a Parquet dataset auditql wrote, not an export; query it with `--db {into}`, "
+        "or ingest it into an archive with `auditql ingest --db FILE` first\n"
+    )
+
+
+def test_inspect_names_a_dataset_instead_of_saying_nothing(dataset: Path, tmp_path: Path, cli) -> None:
+    """`auditql inspect DATASET` printed nothing and exited 0 once expand() passed a dataset's files over."""
+    folder = tmp_path / "exports"
+    shutil.copytree(dataset, folder / "backup")
+    shutil.copyfile(SAMPLES / "resolver" / "user_audit_trail_export_1.csv", folder / "resolver.csv")
+    result = cli("inspect", folder)
+    assert result.exit_code == 0, result.output
+    backup = folder / "backup"
+    assert result.stdout.startswith(
+        f"== {backup}\na Parquet dataset auditql wrote, not an export: `auditql ingest --db FILE {backup}` imports "
+        f"it with its custody; `auditql query --db {backup}` queries it where it is\n\n== {folder / 'resolver.csv'}\n"
+        "format: csv   vendor: resolver"
+    )
+    assert "_auditql" not in result.stdout

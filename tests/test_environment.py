@@ -405,3 +405,83 @@ def test_verify_of_an_unreadable_archive_is_exit_4_as_documented(cli, tmp_path: 
     docs = " ".join((ROOT / "docs" / "custody.md").read_text().split())
     assert "An archive that cannot be examined at all is exit 4, as for every command" in docs
     assert "4 when the archive cannot be examined at all" in " ".join(cli("verify", "--help").stdout.split())
+
+
+def test_sqlglots_compiled_build_is_named_in_one_line(db: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `sqlglot[c]` installed every query failed with "internal error: TypeError" (its compiled classes
+    refuse auditql's parser subclass; seen with sqlglotc 30.30.0). Made to look installed here: the same check
+    the real build trips, one line that says what to do, the usage exit code."""
+    from auditql.query import dialect
+
+    assert dialect.SQLGLOT_COMPILED is False  # this environment has the pure-Python build the tests need
+    monkeypatch.setattr(dialect, "SQLGLOT_COMPILED", True)
+    result = cli("query", "--db", db, "category = 'login'")
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: sqlglot's compiled build (the sqlglotc package, from `sqlglot[c]`) is installed; auditql's query "
+        "dialect extends sqlglot's parser, which that build does not allow: run `pip uninstall sqlglotc`\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "export", ["resolver/user_audit_trail_export_1.csv", "sas_ci360/AuditDataFile0_11202025101500.parquet",
+               "adobe_cja/auditlogs_api_page.json"],
+)  # fmt: skip
+def test_an_export_given_as_the_archive_is_refused_and_left_as_it_was(
+    db: Path, tmp_path: Path, cli, export: str
+) -> None:
+    """DuckDB 2.0 opens an existing `x.csv`/`.parquet`/`.json` as an in-memory database with the file as a
+    view: `ingest --db x.csv FILES` printed its counts and a custody head and stored nothing anywhere (seen by
+    hand). Every command that opens an archive now refuses it in one line, exit 4, and the file is untouched."""
+    given = tmp_path / Path(export).name
+    shutil.copyfile(SAMPLES / export, given)
+    before = given.read_bytes()
+    line = (
+        f"error: {given}: not an archive file: DuckDB reads a {given.suffix} file as data, so nothing would be "
+        "stored in it; give --db the archive's own file (e.g. archive.duckdb), and the export as a file to ingest\n"
+    )
+    for args in (["ingest", "--db", given, SAMPLES / "resolver"], ["query", "--db", given, "x = 1"],
+                 ["verify", "--db", given], ["sources", "--db", given]):  # fmt: skip
+        result = cli(*args)
+        assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.BUSY, "", line), args
+    assert given.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [given.name]  # no .wal, no archive beside it
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_output_never_overwrites_a_duckdb_database(db: Path, tmp_path: Path, cli, fmt: str) -> None:
+    """`query --db A -o A` replaced the archive being queried, its events and custody, with a 207-byte CSV
+    (seen by hand). Output onto any DuckDB database (this archive or another) is refused, the file untouched."""
+    archive = tmp_path / "archive.duckdb"
+    shutil.copyfile(db, archive)
+    before = archive.read_bytes()
+    line = (
+        f"error: {archive} is a DuckDB database (an archive?): it is not overwritten by output; write the output "
+        "to another file\n"
+    )
+    for args in (["query", "--db", archive, "category = 'login'", "--format", fmt, "-o", archive],
+                 ["timeline", "--db", archive, "--svg", archive]):  # fmt: skip
+        result = cli(*args)
+        assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.USAGE, "", line), args
+    assert archive.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.duckdb"]
+
+
+def test_an_archive_named_as_an_export_is_refused_before_anything_is_stored(db: Path, tmp_path: Path, cli) -> None:
+    """`ingest --db A A` read the archive as an export (rejected: "no time column") and put it on record with
+    a hash that changes as the archive is written, so every later `verify` failed (seen by hand). Any DuckDB
+    database named as an export (this archive or another) is refused before anything is stored."""
+    archive = tmp_path / "archive.duckdb"
+    shutil.copyfile(db, archive)
+    before = archive.read_bytes()
+    for named in (archive, db):
+        result = cli("ingest", "--db", archive, named, SAMPLES / "resolver")
+        assert (result.exit_code, result.stdout) == (ExitCode.REJECTED, "")
+        assert result.stderr == (
+            f"error: {named}: a DuckDB database (an auditql archive?), not an export: refused, nothing read; to "
+            "merge archives, `auditql export --db THAT --to DIR`, then ingest DIR\n"
+        )
+    assert archive.read_bytes() == before
+    verified = cli("verify", "--db", archive)
+    assert verified.exit_code == 0 and "verified: the chain of custody holds" in verified.stdout

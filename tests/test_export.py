@@ -4,6 +4,7 @@ the DuckDB archive, ingest with the same accounting, and partition pruning — o
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -335,6 +336,24 @@ def test_an_exported_dataset_keeps_the_chain_of_custody(cli, dataset: Path, samp
     entries = 1 + len(expected["files"]) + sum(f["path"].endswith(".zip") for f in expected["files"])  # zip + member
     assert copy["ok"] is True and copy["entries"] == archive["entries"] == entries
     assert copy["head"] == archive["head"]
+
+
+def test_a_dataset_exported_again_keeps_its_custody(cli, dataset: Path, tmp_path: Path) -> None:
+    """A dataset's `deliveries` is an Arrow dataset on its reader, not a table: exporting a dataset (to a new
+    folder, or onto itself with --overwrite, e.g. to cut it another way) dropped deliveries.parquet, and
+    `verify` then found "no custody record" (seen by hand)."""
+    again, copy = tmp_path / "again", tmp_path / "copy"
+    assert cli("export", "--db", dataset, "--to", again).exit_code == 0
+    assert (again / "_auditql" / "deliveries.parquet").read_bytes() == (
+        dataset / "_auditql" / "deliveries.parquet"
+    ).read_bytes()
+    shutil.copytree(dataset, copy)
+    onto = cli("export", "--db", copy, "--to", copy, "--overwrite", "--partition-by", "vendor")
+    assert onto.exit_code == 0, onto.output
+    for root in (again, copy):
+        verified = json.loads(cli("verify", "--db", root, "--format", "json").stdout)
+        assert (verified["ok"], verified["head"]) == (True, api.verify(dataset, rehash=False).head)
+    assert answer(copy, "SELECT count(*) FROM events") == answer(dataset, "SELECT count(*) FROM events") == [(492,)]
 
 
 def test_reingest_into_an_exported_dataset_adds_nothing(cli, sample_db: Path, tmp_path: Path, expected: dict) -> None:

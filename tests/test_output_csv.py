@@ -113,7 +113,9 @@ def test_json_cells_are_compact_and_escaped() -> None:
     [
         (datetime(2025, 3, 1, 10, 0, 0, 123999, tzinfo=UTC), "2025-03-01T10:00:00.123Z"),
         (datetime(2025, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=2))), "2025-03-01T10:00:00.000Z"),
-        (datetime(999, 1, 2, tzinfo=UTC), "999-01-02T00:00:00.000Z"),
+        (datetime(999, 1, 2, tzinfo=UTC), "0999-01-02T00:00:00.000Z"),
+        (datetime(1, 1, 1, tzinfo=UTC), "0001-01-01T00:00:00.000Z"),  # Go's zero time, in real exports
+        (datetime(45, 6, 7, 8, 9, tzinfo=timezone(timedelta(hours=-3))), "0045-06-07T11:09:00.000Z"),
         (datetime(2025, 3, 1, 10, 0), "2025-03-01T10:00:00.000Z"),
     ],
 )

@@ -16,7 +16,9 @@ from auditql.output import Table, render_text
 from auditql.output.lines import describe_sql, line_sql, write_lines
 
 TEXTS = ["", None, "=1+2", "+x", "-5", "@S", "\tx", "\rx", "a\r\nb", "a,b", 'say "hi"', "é,ü", "\x1b[31m", "\x85",
-         "\u202e", "a\\b", "NULL", "\u2028", "😀", "x\ny", "it's", "plain"]  # fmt: skip
+         "\u202e", "a\\b", "NULL", "\u2028", "😀", "x\ny", "it's", "plain",
+         '=HYPERLINK("http://x","y")', '"quoted"', " lead", "\u200f", "a\u2066b", '{"a": 1}', "null",
+         ":"]  # fmt: skip
 DOCUMENTS = [
     '{"a":1,"b":[true,null,"x"]}',
     '{"a": 1}',  # not compact
@@ -52,6 +54,16 @@ DOCUMENTS = [
     "null",
     None,
     '{"ip":"203.0.113.66","params":{"loginID":"a@example.com","include":"profile,data"}}',
+    '{"c":-0}',  # Python: 0
+    '{"d":12345678901234567890.5,"e":1E5}',  # a big decimal, an upper-case exponent
+    '{"inner":"{\\"a\\":1}"}',  # JSON inside a string: escapes
+    '{"t":"a\\tb"}',
+    '{":x":1,":x":2}',  # a repeated key that starts with ':'
+    '{"a":":","b":{"a":":"}}',  # strings holding ':' (the key count sees them)
+    '{"a":{"b":[{"c":"x","c":"y"}]}}',  # repeated inside an array of objects, nested
+    '{"a":[{"b":1},{"b":2}],"c":{"d":{"e":null}}}',
+    '{"x":"\\u00e9"}',  # an escape of a character Python writes as is
+    '{"a":"Z","a":"Z"}',  # repeated with the same value
 ]
 TIMES = ["2025-03-01 10:00:00.123999+00", "2025-03-01 12:00:00+02", "0999-01-02 00:00:00+00",
          "0001-01-01 00:00:00+00", "9999-12-31 23:59:59.999999+00", "infinity", "-infinity", None,
@@ -148,7 +160,9 @@ def test_documents_duckdb_cannot_write_exactly_are_left_to_python(con) -> None:
     [
         ("10000-01-01 04:00:00+00", "10000-01-01 04:00:00+00"),  # Python receives DuckDB's text
         ("0045-01-01 (BC) 00:00:00+00", "0045-01-01 (BC) 00:00:00+00"),
-        ("0999-01-02 00:00:00+00", "999-01-02T00:00:00.000Z"),
+        ("0999-01-02 00:00:00+00", "0999-01-02T00:00:00.000Z"),
+        ("0001-01-01 00:00:00+00", "0001-01-01T00:00:00.000Z"),
+        ("-infinity", "0001-01-01T00:00:00.000Z"),
         ("2025-03-01 23:30:00-05", "2025-03-02T04:30:00.000Z"),
         ("infinity", "9999-12-31T23:59:59.999Z"),
     ],

@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,6 +134,36 @@ def test_empty_and_unreadable_query_sources(cli, sample_db: Path, tmp_path: Path
         "error: no query: give one as an argument, with -f FILE, or `-` to read it from standard input "
         "(or only --since, --until or --vendor for every event they select)"
     )
+
+
+def test_a_source_without_end_is_refused_not_read_forever(sample_db: Path, tmp_path: Path) -> None:
+    """`-f /dev/zero` read until memory ran out (seen by hand); each read now stops past what the longest
+    allowed query could take, as a subprocess with the real device. `-f <(…)` (a pipe) still works."""
+    from auditql.frontend.query_input import QUERY_FILE_BYTES
+    from auditql.query.allowlist import MAX_LENGTH
+
+    assert QUERY_FILE_BYTES == 4 * MAX_LENGTH + 3  # UTF-8 takes at most 4 bytes a character, a BOM 3
+    endless = run_auditql("query", "--db", sample_db, "-f", "/dev/zero")
+    assert (endless.returncode, endless.stdout) == (2, "")
+    assert endless.stderr == (
+        "error: cannot read query file /dev/zero: larger than such a file can be (more than 400,003 bytes), not read\n"
+    )
+    with open("/dev/zero", "rb") as zeros:
+        command = [sys.executable, "-m", "auditql", "query", "--db", str(sample_db), "-"]
+        piped = subprocess.run(command, stdin=zeros, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert (
+        piped.stderr == "error: standard input is longer than a query can be (more than 400,003 bytes): nothing run\n"
+    )
+    long = tmp_path / "long.sql"
+    long.write_text("x" * (QUERY_FILE_BYTES - 3))  # within the read: the translator's own limit speaks
+    within = run_auditql("query", "--db", sample_db, "-f", long)
+    assert (within.returncode, within.stderr) == (
+        3,
+        "error: the query is 400,000 characters long; the limit is 100,000. Shorten it, e.g. move long value "
+        "lists into a params= binding.\n",
+    )
+    piped_file = run_auditql("query", "--db", sample_db, "--format", "csv", "-f", "/dev/stdin", input=f"{FAILED}\n")
+    assert piped_file.returncode == 0 and len(piped_file.stdout.splitlines()) == 8
 
 
 def test_since_until_or_vendor_alone_list_every_event_they_select(cli, sample_db: Path) -> None:

@@ -332,6 +332,81 @@ def test_scrolling_shows_each_rows_own_event(page, sample_db: Path, cli, shots: 
     page.screenshot(path=str(shots / "serve-scrolled.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 900})
 
 
+@pytest.fixture(scope="module")
+def marked(sample_db: Path) -> Iterator[Served]:
+    """A server whose marks are 7 rows apart (serve/marks.py; 1,000 by default), so that a jump into the
+    sample's 492 rows starts from one, as a jump into ten million rows does."""
+    with thread_server(sample_db, mark_every=7) as s:
+        yield s
+
+
+@pytest.mark.parametrize(
+    ("clicks", "order"),
+    [(0, "time, source_file, source_row"), (2, "actor_name DESC NULLS LAST, source_file, source_row")],
+)
+def test_a_jump_shows_the_rows_the_clis_offset_gives(
+    browser, marked: Served, sample_db: Path, cli, clicks: int, order: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(marked.url)
+    run_query(page, "")
+    for _, sorted_as in zip(range(clicks), ("sorted-asc", "sorted-desc"), strict=False):
+        page.click("#grid thead th[data-column='actor_name']")
+        page.wait_for_selector(f"#grid thead th.{sorted_as}")
+    expect(page.locator("#cancel")).to_be_hidden()
+    page.click("#pick-columns")
+    page.check("#picker input[data-column='event_key']")
+    built = marked.settings.marks.built
+    go_to_row(page, 451)  # in the grid's third 200-row page, none next to it read: a jump from the marks
+    numbers = [int(n.replace(",", "")) for n in page.locator("#grid tbody th.rownum").all_text_contents()]
+    keys = page.locator("#grid tbody td:last-child").all_text_contents()
+    assert numbers == list(range(451, 451 + len(keys))) and len(keys) > 10
+    expected = cli_rows(cli, sample_db, f"SELECT event_key FROM events ORDER BY {order} LIMIT {len(keys)} OFFSET 450")
+    assert keys == [row[0] for row in expected]
+    assert marked.settings.marks.built == built + 1  # the jump read this result's marks
+    context.close()
+    assert problems == []
+
+
+def test_a_long_result_has_its_marks_read_before_the_first_drag(
+    browser, sample_db: Path, tmp_path_factory: pytest.TempPathFactory, cli
+) -> None:
+    """Past 20,000 rows (grid.js MARKS_FROM) the page asks /api/marks once the count is in, so the first
+    jump finds them read: the sample's events 50 times over (bench/archive.scaled: each copy its own file,
+    row and key), 24,600 rows."""
+    from bench.archive import scaled
+
+    db = scaled(sample_db, 50, tmp_path_factory.mktemp("scaled"))
+    with thread_server(db) as served:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url.split("?")[0].rsplit("/", 1)[-1]))
+        page.goto(served.url)
+        run_query(page, "")
+        expect(page.locator("#status")).to_contain_text(" of 24,600 ")
+        deadline = 600  # polls for the read ahead (asked right after the count, not shown as running): 60 s at most
+        while served.settings.marks.built == 0 and deadline:
+            page.wait_for_timeout(100)
+            deadline -= 1
+        assert "marks" in asked and served.settings.marks.built == 1
+        page.click("#pick-columns")
+        page.check("#picker input[data-column='event_key']")
+        go_to_row(page, 20_101)
+        keys = page.locator("#grid tbody td:last-child").all_text_contents()
+        expected = cli_rows(
+            cli,
+            db,
+            f"SELECT event_key FROM events ORDER BY time, source_file, source_row LIMIT {len(keys)} OFFSET 20100",
+        )
+        assert keys == [row[0] for row in expected] and len(keys) > 10
+        assert served.settings.marks.built == 1 and served.settings.marks.reused >= 1  # the jump used them
+        context.close()
+
+
 def test_hidden_columns_stay_hidden_after_a_reload(page) -> None:
     run_query(page, FAILED_LOGINS)
     page.click("#pick-columns")

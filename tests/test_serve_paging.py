@@ -17,6 +17,9 @@ import pytest
 from serve_server import Served, thread_server
 from test_serve_http import SLOW, api, request
 
+from auditql.query.paging import MAX_PAGE
+from auditql.serve.marks import Marks
+
 SIZE = 100
 TOTAL = 492  # events in the sample archive
 
@@ -113,8 +116,141 @@ def test_an_sql_result_without_the_keys_pages_by_offset(served: Served) -> None:
     first = api(served, "/api/rows", q=sql, size=SIZE)
     assert first["keyset"] is False and first["last"] is None
     second = api(served, "/api/rows", q=sql, size=SIZE, offset=SIZE)
+    assert second["reached"] == "offset"
     whole = api(served, "/api/rows", q=sql, size=2 * SIZE)
     assert first["rows"] + second["rows"] == whole["rows"]
+
+
+# Jumps from the result's marks (serve/marks.py), on a server whose marks are 7 rows apart, so the
+# sample's 492 rows hold 70 of them: rows right at a mark, just past one, between two, and past the last.
+EVERY = 7
+JUMPS = (7, 8, 13, 14, 20, 150, 299, 391, 483, 485, 490)
+# (the grid's request, the same order as an SQL ORDER BY with OFFSET for the CLI)
+ORDERS = {
+    "own": ({"q": ""}, "time, source_file, source_row"),
+    "sorted, NULLs last": ({"q": "", "sort": "actor_name"}, "actor_name NULLS LAST, source_file, source_row"),
+    "sorted desc, NULLs last": (
+        {"q": "", "sort": "actor_name", "desc": "1"},
+        "actor_name DESC NULLS LAST, source_file, source_row",
+    ),
+    "ties": ({"q": "", "sort": "vendor", "desc": "1"}, "vendor DESC, source_file, source_row"),
+    "sql, own": (
+        {"q": "SELECT * FROM events ORDER BY outcome DESC, source_file, source_row"},
+        "outcome DESC NULLS LAST, source_file, source_row",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def marked(sample_db: Path) -> Iterator[Served]:
+    with thread_server(sample_db, mark_every=EVERY) as s:
+        yield s
+
+
+@pytest.mark.parametrize("name", list(ORDERS))
+def test_a_jump_from_the_marks_gives_offsets_rows(marked: Served, sample_db: Path, cli, name: str) -> None:
+    query, order = ORDERS[name]
+    every_row = [row[0] for row in cli_rows(cli, sample_db, f"SELECT event_key FROM events ORDER BY {order}")]
+    assert len(every_row) == TOTAL
+    built = marked.settings.marks.built
+    for offset in JUMPS:
+        page = api(marked, "/api/rows", size=10, offset=offset, **query)
+        assert page["keyset"] is True and page["reached"] == "marks"
+        assert [row[0] for row in picked(page, "event_key")] == every_row[offset : offset + 10], offset
+    assert marked.settings.marks.built == built + 1  # built once for the result, then read at every jump
+    # the deepest jump against the CLI's own OFFSET, every column the page shows
+    page = api(marked, "/api/rows", size=10, offset=483, **query)
+    names = [c for c in page["columns"] if c != "raw"]
+    shown = ", ".join(f'"{c}"' for c in names)
+    expected = cli_rows(cli, sample_db, f"SELECT {shown} FROM events ORDER BY {order} LIMIT 10 OFFSET 483")
+    assert len(expected) == 9 and picked(page, *names) == expected
+
+
+def test_a_jump_past_the_end_is_an_empty_page(marked: Served) -> None:
+    # right after the last row (its key found from the marks: nothing after it), and further
+    for offset, reached in ((TOTAL, "marks"), (TOTAL + 3, "past the end"), (TOTAL + 50, "past the end")):
+        page = api(marked, "/api/rows", q="", size=10, offset=offset)
+        assert page["rows"] == [] and page["first"] is None and page["reached"] == reached
+    near = api(marked, "/api/rows", q="", size=10, offset=EVERY - 1)  # no mark before row 7: a short OFFSET
+    assert near["reached"] == "narrow offset" and len(near["rows"]) == 10
+
+
+def test_marks_read_ahead_are_the_ones_the_first_jump_uses(sample_db: Path) -> None:
+    """The page asks /api/marks once the count shows a long result; the first jump then reads no marks."""
+    with thread_server(sample_db, mark_every=EVERY) as s:
+        assert api(s, "/api/marks", q="", sort="actor_name", desc="1") == {"marks": TOTAL // EVERY, "every": EVERY}
+        assert s.settings.marks.built == 1
+        page = api(s, "/api/rows", q="", size=10, offset=300, sort="actor_name", desc="1")
+        assert page["reached"] == "marks" and s.settings.marks.built == 1
+        assert api(s, "/api/marks", q="SELECT vendor, action FROM events") == {"marks": None, "every": EVERY}
+
+
+def test_a_time_range_that_moves_with_the_clock_jumps_by_a_narrow_offset(marked: Served, sample_db: Path, cli) -> None:
+    """`since=10000d` is a new time range at each request: no marks are read for it (they would not hold)."""
+    expected = cli_rows(cli, sample_db, "SELECT event_key FROM events ORDER BY time, source_file, source_row")
+    built = marked.settings.marks.built
+    page = api(marked, "/api/rows", q="", since="10000d", size=10, offset=300)
+    assert page["reached"] == "narrow offset" and [r[0] for r in picked(page, "event_key")] == [
+        r[0] for r in expected[300:310]
+    ]
+    assert api(marked, "/api/marks", q="", since="10000d")["marks"] is None
+    assert marked.settings.marks.built == built
+
+
+def test_marks_are_read_once_per_result_and_none_is_kept_too() -> None:
+    """A result's marks are read once, also when several requests ask at once; None (they did not fit in
+    the memory share: jumps keep the narrow OFFSET) is kept as well; a read that failed is not."""
+    marks = Marks(every=3, kept=2)
+    reads: list[str] = []
+    gate = threading.Event()
+
+    def slow() -> list[tuple]:
+        gate.wait(30)
+        reads.append("a")
+        return [(1,), (4,)]
+
+    asked = [threading.Thread(target=lambda: marks.get("a", slow)) for _ in range(3)]
+    for t in asked:
+        t.start()
+    gate.set()
+    for t in asked:
+        t.join(60)
+    assert reads == ["a"] and marks.get("a", slow) == [(1,), (4,)]
+    assert marks.get("big", lambda: None) is None
+    assert marks.get("big", lambda: reads.append("big") or [(9,)]) is None and "big" not in reads
+    with pytest.raises(ValueError):
+        marks.get("bad", lambda: [int("x")])
+    assert marks.get("bad", lambda: [(2,)]) == [(2,)]
+    assert marks.built == 3 and list(marks._entries) == ["big", "bad"]  # two kept: "a" was the oldest
+    with pytest.raises(ValueError):
+        Marks(every=MAX_PAGE + 2)  # a jump reads the rows between two marks as one keyset page
+    few = Marks(kept_keys=5)  # keys in all: the oldest results go first, the newest stays whatever its size
+    for key, n in (("x", 2), ("y", 2), ("z", 3), ("huge", 9)):
+        few.get(key, lambda n=n: [(i,) for i in range(n)])
+        if key == "z":
+            assert list(few._entries) == ["y", "z"]
+    assert list(few._entries) == ["huge"]
+
+
+def test_marks_are_the_archives_of_now(tmp_path: Path, sample_db: Path, cli) -> None:
+    """An ingest between two jumps: the second jump reads the archive as it is now, not the old marks."""
+    import shutil
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(sample_db, db)
+    with thread_server(db, mark_every=EVERY) as s:
+        before = api(s, "/api/rows", q="", size=5, offset=100)
+        s.settings.readers.close_all()
+        extra = tmp_path / "user_audit_trail_extra.csv"
+        extra.write_text(
+            "Date and Time,Subject,Event,Performed By,Subject Type,Previous Value,Updated Value\n"
+            "2000-01-01 00:00:00,someone,Login,early.bird,User,,\n",
+            encoding="utf-8",
+        )
+        assert cli("ingest", "--db", db, extra).exit_code == 0
+        after = api(s, "/api/rows", q="", size=5, offset=100)
+        assert s.settings.marks.built == 2
+    assert after["rows"][1:] == before["rows"][:4]  # one event earlier than all: every row moved down one
 
 
 @pytest.mark.parametrize(

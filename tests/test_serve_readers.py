@@ -20,6 +20,7 @@ from serve_server import thread_server
 from test_serve_http import FAILED_LOGINS, SLOW, api, request
 
 from auditql import api as facade
+from auditql.errors import QueryError
 from auditql.query import paging
 from auditql.serve.readers import Readers, Translations, archive_state
 
@@ -180,16 +181,25 @@ def test_idle_readers_let_go_of_the_archive_for_an_ingest(own_db: Path, tmp_path
         readers.close_all()
 
 
-def test_concurrent_requests_each_get_their_own_reader(sample_db: Path) -> None:
+def test_concurrent_requests_each_get_their_own_reader_up_to_most(sample_db: Path) -> None:
+    """Two readers at most (the server's memory is split among them): two requests hold one each at once,
+    the other two wait for one to come back and then reuse it; no third reader is ever opened."""
     readers = Readers(sample_db, most=2)
     try:
-        barrier = threading.Barrier(4)
+        barrier = threading.Barrier(2)
         held: list[tuple[int, int]] = []
+        lock = threading.Lock()
+        busy = [0, 0]  # now, most at once
 
         def request_() -> None:
             with readers.borrowed() as con:
-                barrier.wait(60)  # all four hold a reader at once
+                with lock:
+                    busy[0] += 1
+                    busy[1] = max(busy[1], busy[0])
+                barrier.wait(60)  # two hold a reader at once (the first two, then the other two)
                 held.append((id(con), count(con)))
+                with lock:
+                    busy[0] -= 1
 
         workers = [threading.Thread(target=request_) for _ in range(4)]
         for w in workers:
@@ -197,10 +207,38 @@ def test_concurrent_requests_each_get_their_own_reader(sample_db: Path) -> None:
         for w in workers:
             w.join(120)
         assert sorted(n for _, n in held) == [10, 10, 10, 10]
-        assert len({c for c, _ in held}) == 4
-        assert readers.opened == 4
-        assert readers.idle_count() == 2  # `most` kept, the others closed
-        assert readers.discarded == 2
+        assert busy[1] == 2 and len({c for c, _ in held}) == 2
+        assert (readers.opened, readers.reused, readers.discarded) == (2, 2, 0)
+        assert readers.idle_count() == 2
+    finally:
+        readers.close_all()
+
+
+def test_a_request_beyond_the_busy_readers_is_refused_in_one_line(sample_db: Path) -> None:
+    readers = Readers(sample_db, most=1, wait_seconds=0.2)
+    try:
+        with readers.borrowed(), pytest.raises(QueryError) as refused, readers.borrowed():
+            pass
+        assert str(refused.value.message).startswith("the server is busy: 1 of its queries are running")
+        with readers.borrowed() as con:  # free again
+            assert count(con) == 10
+    finally:
+        readers.close_all()
+
+
+@pytest.mark.parametrize(("budget", "most"), [(3 * 2**30, 3), (600 * 2**20, 2), (100 * 2**20, 1)])
+def test_the_memory_limit_bounds_the_server_not_each_reader(sample_db: Path, budget: int, most: int) -> None:
+    """`--memory-limit` is split among the readers (at most `most` open, each at least READER_MINIMUM), and
+    each reader's DuckDB gets its share of that share (connections.duckdb_budget: at least half of it)."""
+    from auditql.db import sandbox
+
+    readers = Readers(sample_db, memory_limit=budget)
+    try:
+        assert readers.most == most and readers.share == budget // most
+        with readers.borrowed() as con:
+            (limit,) = sandbox.query_connection(con).execute("SELECT current_setting('memory_limit')").fetchone()
+        size = float(limit.split()[0]) * (2**30 if limit.endswith("GiB") else 2**20)
+        assert budget // most // 2 <= size <= budget // most
     finally:
         readers.close_all()
 

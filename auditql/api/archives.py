@@ -35,7 +35,14 @@ def archive_for_files(paths: Iterable[Path], notify: Callable[[str], None] | Non
     from auditql import __version__
     from auditql.archive.file_cache import archive_for
     from auditql.ingest.run import expand
+    from auditql.read.filekind import datasets_within
 
+    paths = list(paths)
+    if datasets := datasets_within(paths):  # its files are an archive's tables, not exports to cache
+        raise UsageError(
+            f"{datasets[0]}: a Parquet dataset auditql wrote, not an export; query it with `--db {datasets[0]}`, "
+            "or ingest it into an archive with `auditql ingest --db FILE` first"
+        )
     return archive_for(sorted(expand(paths)), engine.cache_dir(), __version__, notify)
 
 
@@ -83,23 +90,35 @@ def ingest(
 ) -> Report:
     """Ingest files, folders and .zip/.gz exports into the archive at `db` (a DuckDB file, created when
     missing, or a Parquet dataset folder), with the same accounting either way. `options` pass through to
-    the ingest (auditql/ingest/run.py) unchanged. A dataset `auditql export` wrote, named among `paths`, is
-    imported with its custody (archive/dataset/importer.py), not read as a folder of exports."""
-    from auditql.archive.dataset.layout import looks_like_dataset
+    the ingest (auditql/ingest/run.py) unchanged. A dataset `auditql export` wrote, named among `paths` or
+    inside a folder among them, is imported with its custody (archive/dataset/importer.py), not read as a
+    folder of exports; datasets first, then the files, as for a dataset named on its own."""
+    from auditql.read.filekind import datasets_within
 
-    paths = list(paths)
-    datasets = [p for p in paths if looks_like_dataset(p)]  # its manifest.json would be read as a "generic" event
+    paths, mappings = list(paths), list(mappings)
+    # named or inside a folder: its files would be read as "generic" events, every event counted twice; the
+    # dataset being ingested into, inside a folder being ingested, is passed over (named, it is refused)
+    target = db.resolve()
+    datasets = [d for d in datasets_within(paths) if d in paths or d.resolve() != target]
     into = archive.at(db)
     if not datasets:
         return into.ingest(paths, vendor, mappings, limits, progress, notify, memory_limit=memory_limit, **options)
-    if vendor or list(mappings):
+    if (vendor or mappings) and any(d in paths for d in datasets):
         raise UsageError(f"{datasets[0]}: a dataset's events are mapped already; --vendor and --mapping do not apply")
     reports = [into.import_dataset(dataset, progress, notify, memory_limit=memory_limit) for dataset in datasets]
-    if files := [p for p in paths if p not in datasets]:
-        reports.append(into.ingest(files, None, (), limits, progress, notify, memory_limit=memory_limit, **options))
+    if files := [p for p in paths if p not in datasets and not (p.is_dir() and _only_datasets(p))]:
+        more = into.ingest(files, vendor, mappings, limits, progress, notify, memory_limit=memory_limit, **options)
+        reports.append(more)
     reports[0].files = [f for r in reports for f in r.files]
     reports[0].head = reports[-1].head
     return reports[0]
+
+
+def _only_datasets(folder: Path) -> bool:
+    """Whether the folder holds nothing to ingest besides datasets (so it is not an empty folder of exports)."""
+    from auditql.ingest.files import expand
+
+    return next(iter(expand([folder])), None) is None
 
 
 def verify(db: Path, rehash: bool = True, anchor: str | None = None) -> Verification:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -162,24 +162,56 @@ def _failed(exc: duckdb.Error, con: duckdb.DuckDBPyConnection | None = None) -> 
 # rows a streamed table takes its column widths from.
 BATCH_ROWS = 2048
 
+# A result read in parts (output/head.py): a part's rows, fetched whole -> the rows of it to deliver, the next
+# part's query, and what reads that part's rows (None: they are streamed in batches to the end).
+Then = Callable[[list[tuple]], tuple[list[tuple], "Translation", Any]]
+
 
 class Stream:
     """A query's rows as DuckDB delivers them, a batch at a time (memory stays one batch, however large the
     result), under the query's deadline: a timeout that fires while rows are written cancels the query at
     the next batch. `row_count()` counts what was delivered."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, deadline: Deadline, limit: int | None, started: float):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        deadline: Deadline,
+        limit: int | None,
+        started: float,
+        then: Then | None = None,
+    ):
         description = con.description or []
         self.columns, self.types = [d[0] for d in description], [str(d[1]) for d in description]
         self.con, self.deadline, self.limit, self.started = con, deadline, limit, started
+        self.then = then
         self.count = 0
         self.truncated = False
 
     def batches(self) -> Iterator[list[tuple]]:
+        then = self.then
+        while then is not None:  # a part read whole (a page at most), then the next part's query
+            with _query_errors(self.con, self.deadline):
+                part = self.con.fetchall()
+            rows, following, then = then(part)
+            yield from self._counted([rows])
+            if self.truncated:
+                return
+            with _query_errors(self.con, self.deadline):
+                self.con.execute(following.sql, following.params or None)
+        yield from self._counted(self._fetched())
+
+    def _fetched(self) -> Iterator[list[tuple]]:
         while True:
             want = BATCH_ROWS if self.limit is None else min(BATCH_ROWS, self.limit + 1 - self.count)
             with _query_errors(self.con, self.deadline):
                 rows = self.con.fetchmany(want)
+            yield rows
+            if len(rows) < want:
+                return
+
+    def _counted(self, batches: Iterable[list[tuple]]) -> Iterator[list[tuple]]:
+        """The batches up to the limit, counted; `truncated` once a row past the limit was seen."""
+        for rows in batches:
             if self.deadline.expired:
                 raise self.deadline.error()
             if self.limit is not None and self.count + len(rows) > self.limit:
@@ -188,7 +220,7 @@ class Stream:
             self.count += len(rows)
             if rows:
                 yield rows
-            if len(rows) < want or self.truncated:
+            if self.truncated:
                 return
 
     def row_count(self) -> RowCount:
@@ -197,16 +229,22 @@ class Stream:
 
 @contextlib.contextmanager
 def stream(
-    con: duckdb.DuckDBPyConnection, translation: Translation, limit: int | None = None, timeout: float | None = None
+    con: duckdb.DuckDBPyConnection,
+    translation: Translation,
+    limit: int | None = None,
+    timeout: float | None = None,
+    then: Then | None = None,
 ) -> Iterator[Stream]:
     """Execute a translation and stream its rows (`Stream.batches`); `timeout` covers execution, fetching
-    and whatever the caller does with the rows until the block ends (writing them out, say)."""
+    and whatever the caller does with the rows until the block ends (writing them out, say), and every
+    query of a result read in parts (`then`: reads `translation`'s rows whole and names the next part's
+    query, output/head.py)."""
     con = query_connection(con)
     started = time.perf_counter()
     with Deadline(con, timeout) as deadline:
         with _query_errors(con, deadline):
             con.execute(translation.sql, translation.params or None)
-        yield Stream(con, deadline, limit, started)
+        yield Stream(con, deadline, limit, started, then)
 
 
 @contextlib.contextmanager

@@ -184,7 +184,10 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
     now = now or datetime.now(UTC)
     ago = duration(text, {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"})
     if ago:
-        return now - timedelta(**{ago[1]: ago[0]})
+        try:
+            return now - timedelta(**{ago[1]: ago[0]})
+        except OverflowError:  # 99999999d: before year 1
+            raise UsageError(f"{text!r} reaches back before the year 1: give a date instead, e.g. 2000-01-01") from None
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -253,7 +253,7 @@ def _write_lines(con, translation, fmt: str, out: TextIO, raw_csv: bool, limit, 
     from dataclasses import replace
 
     from auditql import api
-    from auditql.output import Shown, is_terminal, lines
+    from auditql.output import Shown, head, is_terminal, lines
 
     if fmt not in lines.FORMATS or is_terminal(out):
         return None
@@ -262,7 +262,11 @@ def _write_lines(con, translation, fmt: str, out: TextIO, raw_csv: bool, limit, 
     sql = lines.line_sql(translation.sql, columns, types, fmt, raw_csv)
     if sql is None:
         return None
-    with api.stream(con, replace(translation, sql=sql), limit, timeout) as result:
+    # a sorted result read as its first page (found by its keys alone), then the rest: the first line does
+    # not wait for the sort of every row (output/head.py)
+    split = head.split(translation, columns, types, fmt, raw_csv)
+    first, then = (split.first, split.page) if split else (replace(translation, sql=sql), None)
+    with api.stream(con, first, limit, timeout, then) as result:
         lines.write_lines(result.batches(), columns, types, fmt, out, raw_csv)
     return result, Shown(0, 0, len(columns), len(columns))
 

@@ -33,7 +33,10 @@ from auditql.errors import UsageError
     help="Cancel a query after this many seconds (default 300; 0 = no limit), as `auditql query --timeout`.",
 )
 @click.option(
-    "--memory-limit", type=MemorySize(), help="Memory each query may use, e.g. 2GB or 25% (default: half the RAM)."
+    "--memory-limit",
+    type=MemorySize(),
+    help="Memory the server's queries may use together, split among its readers (at most 3 at once), "
+    "e.g. 2GB or 25% (default: half the RAM).",
 )
 @handle_errors
 def serve(

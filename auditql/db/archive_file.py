@@ -159,8 +159,10 @@ def connect(path: Path, read_only: bool, notify=None, attach_as: str | None = No
         try:
             if attach_as:
                 return connections.archive_attached(path, attach_as)
-            return connections.archive_file(path, read_only=read_only)
+            return _in_place(connections.archive_file(path, read_only=read_only), path)
         except duckdb.Error as exc:
+            if _READ_AS_DATA in str(exc):
+                raise _not_an_archive(path) from None
             waitable = _is_lock_error(exc) or (is_damage(exc) and _being_created(path))
             if not waitable or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
@@ -172,6 +174,29 @@ def connect(path: Path, read_only: bool, notify=None, attach_as: str | None = No
                 notify(f"{path}: archive busy, waiting up to {LOCK_WAIT_SECONDS:.0f}s …")
                 told = True
             time.sleep(0.2)
+
+
+# DuckDB 2.0 opens an existing file whose name says data (`x.csv`, `.parquet`, `.json`) as an in-memory
+# database with the file as a view: an ingest into it reported its counts and a custody head, then stored
+# nothing anywhere. Read-only (the reader's ATTACH) it fails with this text instead.
+_READ_AS_DATA = "Cannot launch in-memory database in read-only mode"
+
+
+def _in_place(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyConnection:
+    """`con` when it is the database file at `path`, as asked; refused (closed) when DuckDB opened the file's
+    contents in memory instead."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if row is None or row[0] is None:
+        con.close()
+        raise _not_an_archive(path)
+    return con
+
+
+def _not_an_archive(path: Path) -> ArchiveMissing:
+    return ArchiveMissing(
+        f"{path}: not an archive file: DuckDB reads a {path.suffix or 'such a'} file as data, so nothing would be "
+        "stored in it; give --db the archive's own file (e.g. archive.duckdb), and the export as a file to ingest"
+    )
 
 
 def _being_created(path: Path) -> bool:

@@ -17,6 +17,7 @@ from auditql.ingest.run import expand
 from auditql.output import Table, render_text
 from auditql.read import formats
 from auditql.read import unpack as archives
+from auditql.read.filekind import datasets_within
 from auditql.tables import READ_SCRATCH, drop_scratch
 from auditql.vendors import load_registry
 from auditql.vendors.detect import detect
@@ -42,7 +43,13 @@ def inspect(
     forced = registry[vendor] if vendor else None
     con = connections.scratch()
     canonical.register(con)
+    paths = list(paths)
     try:
+        for dataset in datasets_within(paths):  # its files are an archive's tables: expand passes them over
+            yield (
+                f"== {dataset}\na Parquet dataset auditql wrote, not an export: `auditql ingest --db FILE {dataset}` "
+                f"imports it with its custody; `auditql query --db {dataset}` queries it where it is\n"
+            )
         for path in expand(paths):
             display = str(path)
             try:

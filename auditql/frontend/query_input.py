@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from auditql.errors import UsageError
+from auditql.userfiles import read_small
 
 # The placeholders' names (dialect.py): a letter or underscore, then letters, digits, underscores.
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -31,15 +32,21 @@ _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 # clause always has an operator or a space (`a=1`, `x != 0`), so neither can be mistaken for one.
 _PATH_LIKE = re.compile(r"[\w.~/\\:-]+")
 _QUERY_SUFFIXES = (".sql", ".txt", ".gql", ".query")
+# Reads stop here (auditql/userfiles.py), so `-f /dev/zero` ends in one line instead of reading until memory
+# runs out: a query file is refused past what the longest query allowed (query/allowlist.py's
+# MAX_LENGTH, 100,000 characters, at most 4 UTF-8 bytes each, plus a byte-order mark) could take; a value
+# list for `--param name=@FILE` may be far longer, but not without end.
+QUERY_FILE_BYTES = 4 * 100_000 + 3
+PARAM_FILE_BYTES = 256 * 1024 * 1024
 
 
 def query_text(text: str | None, file: str | None) -> str:
     """The query to run: from `-f FILE` (`-f -` is stdin), from stdin when the argument is `-`, else the
     argument itself. An empty file or stdin is a usage error naming it."""
     if file is not None:
-        source, label = _read(file, "query file"), ("standard input" if file == "-" else file)
+        source, label = _read(file, "query file", QUERY_FILE_BYTES), ("standard input" if file == "-" else file)
     elif text == "-":
-        source, label = _read("-", "query"), "standard input"
+        source, label = _read("-", "query", QUERY_FILE_BYTES), "standard input"
     elif text is None:
         raise UsageError(
             "no query: give one as an argument, with -f FILE, or `-` to read it from standard input "
@@ -68,15 +75,18 @@ def _refuse_file_name(text: str) -> None:
         raise UsageError(f"{word} is a file name, not a query; to run the query in it use -f {word}")
 
 
-def _read(file: str, what: str) -> str:
-    """A text file (or stdin for `-`) as UTF-8, a byte-order mark dropped; failures name the file."""
+def _read(file: str, what: str, most: int) -> str:
+    """A text file (or stdin for `-`) as UTF-8, a byte-order mark dropped, refused past `most` bytes;
+    failures name the file."""
     try:
         if file == "-":
-            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+            data = sys.stdin.buffer.read(most + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
         else:
-            data = Path(file).expanduser().read_bytes()
+            data = read_small(Path(file).expanduser(), most)
     except OSError as exc:
         raise UsageError(f"cannot read {what} {file}: {exc.strerror or exc}") from None
+    if len(data) > most:  # stdin
+        raise UsageError(f"standard input is longer than a {what} can be (more than {most:,} bytes): nothing run")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -115,7 +125,7 @@ def _typed(text: str) -> object:
 def _values_from_file(name: str, file: str) -> list[object]:
     if not file:
         raise UsageError(f"--param {name}=@: name the file to read values from, e.g. --param {name}=@ids.txt")
-    lines = [line.strip() for line in _read(file, f"--param {name} file").splitlines()]
+    lines = [line.strip() for line in _read(file, f"--param {name} file", PARAM_FILE_BYTES).splitlines()]
     values = [line for line in lines if line]
     if not values:
         raise UsageError(f"--param {name}: {file} holds no values (one per line)")

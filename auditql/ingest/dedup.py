@@ -15,6 +15,10 @@ function of all deliveries, whatever order the files came in:
 
 Both totals only grow as files are added, so a file's net count of added events is never negative; when a
 better copy replaces a stored one, the replaced copy's `raw` is kept on its delivery (nothing is lost).
+
+A record that shares neither key with another record, of this file or on record, is by the rule an event of
+its own: the rule is computed only over the others (`_hold`), so an export overlapping the archive by half
+weighs half its records, and a fresh one none.
 """
 
 from __future__ import annotations
@@ -46,7 +50,11 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
     others `digest` already commits to it, and writing a hex MD5 per delivery was a quarter of the
     `deliveries` INSERT (random hex defeats compression: 1.17 s -> 0.88 s CPU per 250,000 Resolver rows)."""
     file = sql_str(display)
-    fresh = _all_new(con)
+    # Asked before this file's deliveries are on record.
+    unshared = _unshared_in_file(con)
+    fresh = unshared and not _held_before(con)
+    if not fresh:
+        _hold(con, in_file=not unshared)
     con.execute(
         f"""INSERT INTO deliveries
             SELECT event_key, content_key, {file}, ?, source_row, line, NULL, {row_digest}, NULL
@@ -55,23 +63,24 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
     )
     if fresh:  # the usual first ingest of an export: every record is an event of its own, nothing to weigh
         return _count(con, f"{insert_sql} WHERE {GOOD}")
+    # Below, the rule weighs only the rows in `_aq_held`; every other good row is an event of its own.
     # Ids: this file's best copy of each id, and whether it is better than the copy the archive shows.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _aq_ids AS
             SELECT i.event_key, i.source_row, e.source_file AS held_file, e.source_row AS held_row,
                    e.event_key IS NULL OR i.full > e.full OR (i.full = e.full AND (e.source_file > {file}
                      OR (e.source_file = {file} AND e.source_row > i.source_row))) AS better
-            FROM (SELECT event_key, source_row, {FULL} AS full FROM _aq_staged
-                  WHERE {GOOD} AND event_key IS DISTINCT FROM content_key
-                  QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY {FULL} DESC, source_row) = 1) i
+            FROM (SELECT event_key, source_row, filled AS full FROM _aq_held
+                  WHERE event_key IS DISTINCT FROM content_key
+                  QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY filled DESC, source_row) = 1) i
             LEFT JOIN (SELECT event_key, source_file, source_row, {FULL} AS full FROM events
-                       WHERE event_key IN (SELECT event_key FROM _aq_staged)) e USING (event_key)"""
+                       WHERE event_key IN (SELECT event_key FROM _aq_held)) e USING (event_key)"""
     )
     # Content keys this file touches: the rule's M, I and best file, from every delivery on record.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _aq_groups AS
             WITH d AS (SELECT event_key, content_key, source_file, sha256 FROM deliveries WHERE content_key IN
-                         (SELECT DISTINCT content_key FROM _aq_staged WHERE {GOOD})),
+                         (SELECT DISTINCT content_key FROM _aq_held)),
             ids AS (SELECT content_key, count(DISTINCT event_key) AS i FROM d
                     WHERE event_key <> content_key GROUP BY content_key),
             files AS (SELECT content_key, source_file, sha256, count(*) AS n FROM d
@@ -99,15 +108,20 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
     )
     # This file's rows to store: new or earlier id copies, and its id-less copies where it is the best file.
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _aq_new AS
+        """CREATE OR REPLACE TEMP TABLE _aq_new AS
             SELECT source_row FROM _aq_ids WHERE better
             UNION ALL
             SELECT source_row FROM (
               SELECT s.source_row, g.keep,
                      row_number() OVER (PARTITION BY s.content_key ORDER BY s.source_row) AS r
-              FROM _aq_staged s JOIN _aq_groups g USING (content_key)
-              WHERE s.{GOOD} AND s.event_key = s.content_key AND g.mine)
+              FROM _aq_held s JOIN _aq_groups g USING (content_key)
+              WHERE s.event_key = s.content_key AND g.mine)
             WHERE r <= keep"""
+    )
+    # The rows the rule weighed and does not store (the rest are new or stored above).
+    skipped = _count(
+        con,
+        "CREATE OR REPLACE TEMP TABLE _aq_skip AS SELECT source_row FROM _aq_held ANTI JOIN _aq_new USING (source_row)",
     )
     dropped = _count(con, "SELECT count(*) FROM _aq_drop")
     if dropped:
@@ -121,21 +135,19 @@ def apply(con: duckdb.DuckDBPyConnection, display: str, digest: str, insert_sql:
             """DELETE FROM events e USING _aq_drop x
                WHERE e.event_key = x.event_key AND e.source_file = x.source_file AND e.source_row = x.source_row"""
         )
-    new = _count(con, "SELECT count(*) FROM _aq_new")
-    good = _count(con, f"SELECT count(*) FROM _aq_staged WHERE {GOOD}")
-    if new == good:  # usually every good row is new: no join at all (a join on a million rows costs memory)
+    if not skipped:  # every good row is new: no join at all (a join on a million rows costs memory)
         added = _count(con, f"{insert_sql} WHERE {GOOD}")
     else:
-        added = _count(con, f"{insert_sql} SEMI JOIN _aq_new USING (source_row)")
+        added = _count(con, f"{insert_sql} ANTI JOIN _aq_skip USING (source_row) WHERE {GOOD}")
         _keep_differing_raw(con, file, digest)
     drop_scratch(con, DEDUP_SCRATCH)
     return added - dropped
 
 
-def _all_new(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when no good record shares its event key or content key with another record, of this file or
-    on record already: then each is an event and the rule has nothing to decide (a third of the ingest's
-    dedup work on a fresh million-row export). Asked before this file's deliveries are recorded."""
+def _unshared_in_file(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when no good record shares its event key or content key with another record of this file. With
+    `_held_before` false too, each record is an event and the rule has nothing to decide (a third of the
+    ingest's dedup work on a fresh million-row export)."""
     distinct = con.execute(
         f"SELECT count(DISTINCT event_key) = count(*), bool_and(content_key IS NULL OR content_key = event_key) "
         f"FROM _aq_staged WHERE {GOOD}"
@@ -150,25 +162,61 @@ def _all_new(con: duckdb.DuckDBPyConnection) -> bool:
         ).fetchone()
         if not (twins and twins[0]):
             return False
+    return True
+
+
+def _held_before(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when a delivery on record shares an event key or content key with a good record of this file."""
     exists = [
         f"EXISTS (SELECT 1 FROM deliveries SEMI JOIN (SELECT {column} FROM _aq_staged WHERE {GOOD}) s USING ({column}))"
         for column in ("event_key", "content_key")
     ]
     seen = con.execute("SELECT " + " OR ".join(exists)).fetchone()  # one statement: a small file's dedup is planning
-    return not (seen and seen[0])
+    return bool(seen and seen[0])
+
+
+def _hold(con: duckdb.DuckDBPyConnection, in_file: bool) -> None:
+    """Put in `_aq_held` the good records the rule has to weigh: those sharing their event key or content key
+    with another record of this file, or with a delivery on record. Every other record is an event of its
+    own, stored as on the fast path (an export overlapping the archive by half: the rule over half the file).
+
+    Exact because the set is closed: a key of a held record is shared by no record outside it, so each
+    partition the rule computes (per event key, per content key) holds the same rows as over the whole
+    file, and an unshared, unheld record is, under the rule, new and its own event's stored copy.
+
+    `in_file`: whether keys are shared inside the file (`_unshared_in_file` said so); if not, its two GROUP BYs
+    over the whole file are skipped (an export overlapping the archive usually repeats no key inside itself)."""
+    shared = [
+        "SELECT event_key FROM deliveries SEMI JOIN g USING (event_key)",
+        "SELECT content_key FROM deliveries SEMI JOIN g USING (content_key)",
+    ]
+    if in_file:
+        shared += [
+            "SELECT event_key FROM g GROUP BY ALL HAVING count(*) > 1",
+            "SELECT content_key FROM g WHERE content_key IS NOT NULL GROUP BY ALL HAVING count(*) > 1",
+        ]
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _aq_held AS
+            WITH g AS (SELECT source_row, event_key, content_key, {FULL} AS filled FROM _aq_staged WHERE {GOOD}),
+            shared AS ({" UNION ".join(shared)})
+            SELECT g.* FROM g WHERE event_key IN (SELECT * FROM shared) OR content_key IN (SELECT * FROM shared)"""
+    )
 
 
 def _keep_differing_raw(con: duckdb.DuckDBPyConnection, file: str, digest: str) -> None:
     """A copy that is not stored but differs from the stored copy of its event (a CSV twin of a JSON
     record, a page that changed between downloads) keeps its own `raw` on its delivery."""
     # Found first, written only if any: an UPDATE joining `deliveries` costs a pass over it even when no copy
-    # differs (a repeated download: 0.9 s CPU of a 250,000-record overlapping CJA export).
+    # differs (a repeated download: 0.9 s CPU of a 250,000-record overlapping CJA export). The stored rows are
+    # narrowed to the skipped copies' keys before the join hashes `raw`: as a NOT EXISTS over all of `events`
+    # the raw of every stored event was hashed (0.65-0.85 s -> 0.25-0.3 s of a 200,000-record half-held export).
     kept = _count(
         con,
-        f"""CREATE OR REPLACE TEMP TABLE _aq_kept AS
-            SELECT s.source_row, s.raw FROM _aq_staged s ANTI JOIN _aq_new n USING (source_row)
-            WHERE s.{GOOD} AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_key = s.event_key
-                                            AND e.raw::VARCHAR = s.raw::VARCHAR)""",
+        """CREATE OR REPLACE TEMP TABLE _aq_kept AS
+            WITH s AS (SELECT source_row, event_key, raw FROM _aq_staged SEMI JOIN _aq_skip USING (source_row)),
+            e AS (SELECT event_key, raw FROM events WHERE event_key IN (SELECT event_key FROM s))
+            SELECT s.source_row, s.raw FROM s
+            ANTI JOIN e ON e.event_key = s.event_key AND e.raw::VARCHAR = s.raw::VARCHAR""",
     )
     if kept:
         con.execute(

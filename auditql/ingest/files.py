@@ -14,7 +14,7 @@ from typing import Any
 from auditql.errors import InputError
 from auditql.read import formats
 from auditql.read import text as textfile
-from auditql.read.filekind import not_regular
+from auditql.read.filekind import datasets_within, is_duckdb_database, not_regular
 
 SKIP_NAMES = {".DS_Store", "Thumbs.db"}
 # Inside a folder only export-like files are taken (a README or script beside the exports is not a log);
@@ -29,14 +29,18 @@ def expand(paths: Iterable[Path]) -> Iterator[Path]:
     device, FIFO or socket named explicitly (reading one never ends, or blocks), and a symbolic link inside
     a folder that leads out of it (`x.csv -> /etc/passwd`: a folder is what the user vouched for, as a zip is;
     name the target itself to ingest it). A link that loops or dangles is no file and is passed over, so the
-    folder's other files are still read."""
+    folder's other files are still read. The files of a Parquet dataset inside a folder are its archive's
+    tables, not exports: passed over here (read/filekind.py)."""
     for path in paths:
         if path.is_dir():
             root = path.resolve()
+            datasets = set(datasets_within([path]))  # imported with their custody (api.ingest), never read here
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path).parts
                 hidden = any(p.startswith(".") for p in rel) or child.name in SKIP_NAMES
                 if hidden or child.suffix.lower() not in DATA_SUFFIXES or not child.is_file():
+                    continue
+                if datasets and not datasets.isdisjoint(child.parents):
                     continue
                 target = child.resolve()
                 if target != root and root not in target.parents:
@@ -49,6 +53,12 @@ def expand(paths: Iterable[Path]) -> Iterator[Path]:
         elif path.exists():
             if kind := not_regular(path):
                 raise InputError(display_name(path), f"not a regular file ({kind}): refused, nothing read")
+            if is_duckdb_database(path):  # read as an export it was rejected; the archive itself, on record
+                raise InputError(  # with a hash that changes as it is written, failed every later verify
+                    display_name(path),
+                    "a DuckDB database (an auditql archive?), not an export: refused, nothing read; to merge "
+                    "archives, `auditql export --db THAT --to DIR`, then ingest DIR",
+                )
             yield path
         else:
             raise InputError(str(path), "no such file or folder")

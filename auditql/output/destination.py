@@ -4,7 +4,8 @@ Why a module: output into a missing folder, a folder, `/proc`, or onto a full di
 naming the file, and a query that fails halfway (a timeout, a full disk) must not leave a half-written file
 in place of the one that was there. So a regular file is written beside itself under a temporary name and
 renamed over the target only once complete; a device or pipe (`/dev/stdout`, `/dev/full`, a FIFO) is
-written in place, since it cannot be renamed over.
+written in place, since it cannot be renamed over. A DuckDB database (an archive, maybe the one being
+queried) is never overwritten by output.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from auditql.errors import IOFailure, write_error_text
+from auditql.errors import IOFailure, UsageError, write_error_text
+from auditql.read.filekind import is_duckdb_database
 
 
 @contextmanager
@@ -27,6 +29,11 @@ def output_file(path: Path, binary: bool = False) -> Iterator[Any]:
     special = _is_special(target)
     partial = target if special else target.parent / f".{target.name}.{os.getpid()}.partial"
     mode = "wb" if binary else "w"
+    if not special and is_duckdb_database(target):  # `query --db A -o A` replaced the archive with a CSV
+        raise UsageError(
+            f"{path} is a DuckDB database (an archive?): it is not overwritten by output; write the output to "
+            "another file"
+        )
     try:
         if target.is_dir():
             raise IsADirectoryError(21, "Is a directory", str(path))

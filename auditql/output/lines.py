@@ -46,11 +46,22 @@ _JSON_DOUBTFUL = "|".join(
 _FORMULA_START = "'=+-@' || chr(9) || chr(13)"  # text._FORMULA_START
 
 
-def line_sql(sql: str, columns: Sequence[str], types: Sequence[str], fmt: str, raw_csv: bool = False) -> str | None:
+def line_sql(
+    sql: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    fmt: str,
+    raw_csv: bool = False,
+    keys: Sequence[int] = (),
+    where: str = "",
+    order: Sequence[tuple[int, bool]] = (),
+) -> str | None:
     """A query over the result of `sql` (whose columns are `columns` of `types`) returning, in the same
     order, `line`: each row's finished text, or NULL where a cell is left to Python, and for those rows
     `cells`: each column's text (NULL for a cell left to Python), then the value of each cell left to Python.
-    None when a column's type is not one formatted here.
+    None when a column's type is not one formatted here. `keys`: columns whose values follow as text (a
+    sort key, `head.py`); `where`: a condition over the columns `c0`, `c1`, … keeping only some rows;
+    `order`: (column, descending) pairs the lines are sorted by, NULLs last (for an unsorted `sql`).
 
     The layers, innermost first: the result's columns renamed `c0`, `c1`, … (names may repeat); each JSON
     document minified where DuckDB writes it as Python would (`m0`…, see `_minified`), then its number of
@@ -76,11 +87,14 @@ def line_sql(sql: str, columns: Sequence[str], types: Sequence[str], fmt: str, r
     every = " AND ".join(f"t{i} IS NOT NULL" for i in range(n))
     texts = ", ".join(f"t{i}" for i in range(n))
     values = ", ".join(f"CASE WHEN t{i} IS NULL THEN c{i}::VARCHAR END" for i in range(n))
+    key_texts = "".join(f", c{i}::VARCHAR AS key{j}" for j, i in enumerate(keys))
+    rows = f"(SELECT * FROM ({sql}) AS q({names}) WHERE {where})" if where else f"({sql})"
+    by = ", ".join(f"c{i} {'DESC' if desc else 'ASC'} NULLS LAST" for i, desc in order)
     return (
         f"SELECT CASE WHEN {every} THEN concat({', '.join(parts)}, chr(10)) END AS line, "
-        f"CASE WHEN NOT ({every}) THEN [{texts}, {values}] END AS cells "
-        f"FROM (SELECT {cells} FROM (SELECT *{counted} FROM (SELECT *{minified} FROM ({sql}) AS q({names})) "
-        "AS documents) AS counted) AS cells"
+        f"CASE WHEN NOT ({every}) THEN [{texts}, {values}] END AS cells{key_texts} "
+        f"FROM (SELECT {cells} FROM (SELECT *{counted} FROM (SELECT *{minified} FROM {rows} AS q({names})) "
+        "AS documents) AS counted) AS cells" + (f" ORDER BY {by}" if by else "")
     )
 
 
@@ -129,15 +143,16 @@ def _csv_quoted(text: str, test: str | None = None, may_break: bool = True) -> s
 
 
 def _time(c: str) -> str:
-    """`text.iso_time` of the value DuckDB hands Python: UTC, milliseconds cut, `Z`; a year below 1000 not
-    padded (strftime's `%Y`); infinity as Python receives it (the largest and the smallest datetime, naive);
+    """`text.iso_time` of the value DuckDB hands Python: UTC, milliseconds cut, `Z`; a year below 1000 in four
+    digits; infinity as Python receives it (the largest and the smallest datetime, naive);
     a year DuckDB cannot give Python as a datetime (after 9999, BC) as the text Python receives instead."""
     utc = f"({c} AT TIME ZONE 'UTC')"
     return (
         f"CASE WHEN {c} = 'infinity'::TIMESTAMPTZ THEN '9999-12-31T23:59:59.999Z' "
-        f"WHEN {c} = '-infinity'::TIMESTAMPTZ THEN '1-01-01T00:00:00.000Z' "
+        f"WHEN {c} = '-infinity'::TIMESTAMPTZ THEN '0001-01-01T00:00:00.000Z' "
         f"WHEN year({utc}) BETWEEN 1000 AND 9999 THEN strftime({utc}, '%Y-%m-%dT%H:%M:%S.%gZ') "
-        f"WHEN year({utc}) BETWEEN 1 AND 999 THEN year({utc})::VARCHAR || strftime({utc}, '-%m-%dT%H:%M:%S.%gZ') "
+        f"WHEN year({utc}) BETWEEN 1 AND 999 THEN lpad(year({utc})::VARCHAR, 4, '0') "
+        f"|| strftime({utc}, '-%m-%dT%H:%M:%S.%gZ') "
         f"ELSE {c}::VARCHAR END"
     )
 

@@ -83,18 +83,19 @@ def terminal_text(text: str, out: TextIO) -> str:
 
 
 def iso_time(value: datetime) -> str:
-    """`2025-03-01T10:00:00.123Z`: UTC, milliseconds, always a `Z`."""
-    # The common case (UTC already, four-digit year) through isoformat, which truncates to milliseconds
-    # like the line below and costs half as much; strftime writes year 999 as "999", isoformat "0999".
+    """`2025-03-01T10:00:00.123Z`: UTC, milliseconds, always a `Z`, the year in four digits as ISO 8601 and
+    RFC 3339 write it (`0001-01-01T00:00:00.000Z`, Go's zero time, which real exports carry)."""
+    # The common case (UTC already) through isoformat, which truncates to milliseconds like the line below
+    # and costs half as much.
     text = value.isoformat(timespec="milliseconds")
-    if text.endswith("+00:00") and value.year >= 1000:
+    if text.endswith("+00:00"):
         return text[:23] + "Z"
     if value.tzinfo is not None:
         try:
             value = value.astimezone(UTC)
         except OverflowError:  # 0001-01-01T01:00+05:00 is in year 0, 9999-12-31T23:00-05:00 in year 10000
             return _edge_of_calendar(value)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def _edge_of_calendar(value: datetime) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from auditql.errors import UsageError
+from auditql.userfiles import read_small
 
 # Settings every source may have: how much to re-read before the last covered time (dedup makes overlap free),
 # how far back the first pull goes when nothing has been pulled yet, and the wait before the first retry of a
@@ -60,7 +61,7 @@ def load(path: Path | None = None) -> list[Source]:
 
     path = path or default_path()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_small(path).decode("utf-8")
     except FileNotFoundError:
         raise UsageError(f"{path}: no sources file; write one as docs/pull.md shows, or pass --sources FILE") from None
     except (OSError, UnicodeDecodeError) as exc:

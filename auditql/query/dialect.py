@@ -25,14 +25,30 @@ from __future__ import annotations
 import re
 import typing as t
 
+import sqlglot.parser
 from sqlglot import exp
 from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.generators.duckdb import DuckDBGenerator
 from sqlglot.parsers.duckdb import DuckDBParser
 from sqlglot.tokens import TokenType
 
+from auditql.errors import UsageError
 from auditql.query import value_lists
 from auditql.query.patterns import WordSearch
+
+# sqlglot's optional compiled build (`pip install "sqlglot[c]"`, package sqlglotc) replaces its modules with
+# mypyc extensions, and those refuse Python subclasses: the dialect below could not make its parser, and every
+# query would fail with a bare TypeError (tobymao/sqlglot#7923). Checked once per translation (translate.py).
+SQLGLOT_COMPILED = not (sqlglot.parser.__file__ or "").endswith(".py")
+
+
+def require_interpreted_sqlglot() -> None:
+    """Refuse, in one line that says what to do, to translate on sqlglot's compiled build."""
+    if SQLGLOT_COMPILED:
+        raise UsageError(
+            "sqlglot's compiled build (the sqlglotc package, from `sqlglot[c]`) is installed; auditql's query "
+            "dialect extends sqlglot's parser, which that build does not allow: run `pip uninstall sqlglotc`"
+        )
 
 
 class WordMatch(exp.Expression, exp.Binary, exp.Predicate):

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditql.errors import UsageError
+from auditql.userfiles import read_small
 
 PERSON = "person"  # the query column this file feeds
 KINDS = ("emails", "ids", "names")  # matched against actor_email, actor_id, actor_name
@@ -75,13 +76,15 @@ def load_identities(path: Path | None = None, vendors: Vendors = None) -> Identi
     explicit = path is not None or bool(os.environ.get("AUDITQL_IDENTITIES"))
     path = path or identities_path()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_small(path).decode("utf-8")
     except FileNotFoundError:
         if explicit:
             raise UsageError(f"{path}: no identities file here (set by AUDITQL_IDENTITIES)") from None
         return Identities()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read identities file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: cannot read identities file: not UTF-8 text (byte {exc.start + 1})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -10,8 +10,10 @@ Deep pages by keyset, not OFFSET: `LIMIT 200 OFFSET 900000` makes DuckDB sort an
 each page (12 s on two million events here, against 0.9 s for the first page). A page that continues
 from the row before it (`after`) or ends at the row after it (`before`) asks instead for the 200 rows past
 that row's sort key, which costs what the first page costs. The key must name one row: the sort columns
-followed by a unique one (`event_key`). Without one (an SQL result without `event_key`) pages fall back to
-OFFSET, as do sort orders the keyset cannot express (NULLS FIRST).
+followed by unique ones — the event's file and record position (`source_file`, `source_row`; serve/grid.py),
+never `event_key`, which two identical lines of one export share as two events. Without them (an SQL
+result that does not select them) pages fall back to OFFSET, as do sort orders the keyset cannot express
+(NULLS FIRST).
 
     >>> from auditql.query.translate import Translation
     >>> t = Translation('SELECT "time" FROM "events" WHERE "vendor" = $1', ["x"], [], "where")
@@ -19,14 +21,14 @@ OFFSET, as do sort orders the keyset cannot express (NULLS FIRST).
     '"page" ORDER BY "time" DESC NULLS LAST LIMIT 200 OFFSET 400'
     >>> counted(t).sql
     'SELECT count(*) AS "rows" FROM (SELECT "time" FROM "events" WHERE "vendor" = $1) AS "counted"'
-    >>> k = keyset(t, [("time", False), ("event_key", False)], ["2025-11-20", "k1"], 200)
+    >>> k = keyset(t, [("time", False), ("source_row", False)], ["2025-11-20", 7], 200)
     >>> for part in k.sql.split(' AS "page" WHERE ')[1].replace(" ORDER", ") OR (ORDER").split(") OR ("):
     ...     print(part)
     (("time" > $2 OR "time" IS NULL)
-    "time" = $2 AND ("event_key" > $3 OR "event_key" IS NULL))
-    ORDER BY "time" ASC NULLS LAST, "event_key" ASC NULLS LAST LIMIT 200
+    "time" = $2 AND ("source_row" > $3 OR "source_row" IS NULL))
+    ORDER BY "time" ASC NULLS LAST, "source_row" ASC NULLS LAST LIMIT 200
     >>> k.params
-    ['x', '2025-11-20', 'k1']
+    ['x', '2025-11-20', 7]
 """
 
 from __future__ import annotations
@@ -81,6 +83,23 @@ def boundary(t: Translation, order: Order, offset: int, sort: bool = True) -> Tr
     rows = f"LIMIT 1 OFFSET {int(offset)}"
     by = _order_by(order) if sort else ""
     return replace(t, sql=f"SELECT {keys} FROM ({t.sql}) AS {sql_ident('page')}{by} {rows}")
+
+
+def marks(t: Translation, order: Order, every: int) -> Translation:
+    """The sort keys of rows every-1, 2*every-1, … of `t` in `order` (0-based), in that order: a sparse
+    row-number -> key map that a jump to row n reads from instead of an OFFSET. Built once per result by one
+    window over the key columns alone (sorting the keys, not skipping n whole rows at each jump); a jump
+    then continues by keyset from the nearest mark at or before the row, fewer than `every` rows away.
+    `order` must end with unique columns, so every row has one number (ties and NULLs included: the window
+    sorts as `page` and `keyset` do, NULLs last)."""
+    if every < 1 or not order:
+        raise QueryError("marks need a sort order and a spacing of 1 row or more")
+    keys = ", ".join(sql_ident(c) for c, _ in order)
+    number = sql_ident("auditql_row_number")
+    window = f"row_number() OVER ({_order_by(order).strip()}) AS {number}"
+    numbered = f"SELECT {keys}, {window} FROM ({t.sql}) AS {sql_ident('page')}"
+    every_nth = f"WHERE {number} % {int(every)} = 0 ORDER BY {number}"
+    return replace(t, sql=f"SELECT {keys} FROM ({numbered}) AS {sql_ident('marks')} {every_nth}")
 
 
 def unordered(t: Translation) -> Translation:

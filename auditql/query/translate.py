@@ -31,7 +31,7 @@ from auditql.query import dialects, options
 from auditql.query.allowlist import check_generated, check_tree
 from auditql.query.catalog import Catalog
 from auditql.query.context import Context
-from auditql.query.dialect import AuditQL
+from auditql.query.dialect import AuditQL, require_interpreted_sqlglot
 from auditql.query.forms import SQL, parse_query
 from auditql.query.headers import name_unnamed_items
 from auditql.query.identities import Identities
@@ -95,6 +95,7 @@ def translate(
         without them `person` is the actor's email, else name, else id.
     Raises QueryError (with the query, line and column when known) for anything refused or unreadable.
     """
+    require_interpreted_sqlglot()
     ctx = Context(text, catalog, params, identities or Identities())
     with _recursion_headroom():
         try:

@@ -36,6 +36,7 @@ def application(settings: Settings, token: str, hosts: frozenset[str]) -> Guard:
         Route("/", _page),
         Route("/api/rows", grid.rows_page),
         Route("/api/progress", grid.progress),
+        Route("/api/marks", grid.warm_marks),
         Route("/api/count", views.row_count),
         Route("/api/cancel", views.cancel),
         Route("/api/complete", completion.complete),

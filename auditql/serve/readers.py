@@ -17,6 +17,12 @@ reach a reader that has gone back to the pool or on to another request.
 A reader opened before the archive changed (an ingest between two requests) is closed rather than reused:
 each reader is kept with the archive's state (`archive_state`) when it was opened.
 
+The server's memory is bounded as a whole, not per reader: each reader is a DuckDB database of its own with
+its own memory limit, so `--memory-limit` (default: half the RAM, as for `auditql query`) is split evenly
+among at most `most` readers open at once, busy or idle, and a request beyond them waits for one to come
+back (`WAIT_SECONDS`, then a plain "busy" refusal). A small budget keeps fewer readers (each at least
+`READER_MINIMUM`), so a share is never below what one query needs to run at all.
+
 The translation cache spares a page request translating its query again (the catalog read, the identities
 file, sqlglot: tens of milliseconds, twice for the grid's columns): a query's translation is kept for
 `TRANSLATION_SECONDS` per (its text and options, the archive's state). The time limit lets an edit of the
@@ -35,9 +41,12 @@ from pathlib import Path
 from typing import Any
 
 from auditql import api
+from auditql.errors import QueryError
 from auditql.query import paging
 
-MOST = 3  # warm readers kept: a run asks its page, count and timeline side by side
+MOST = 3  # readers at once: a run asks its page, count and timeline side by side
+READER_MINIMUM = 256 * 2**20  # a reader's memory share is at least this: a smaller budget keeps fewer readers
+WAIT_SECONDS = 60.0  # a request waits this long for a reader while `most` are busy, then is refused
 IDLE_SECONDS = 5.0  # then closed, so an ingest never waits on an idle server for long
 TRANSLATIONS_KEPT = 64
 TRANSLATION_SECONDS = 60.0
@@ -60,7 +69,8 @@ def archive_state(db: Path) -> State:
 
 
 class Readers:
-    """The warm readers of one archive (one per server); `borrowed()` lends one for a request."""
+    """The warm readers of one archive (one per server); `borrowed()` lends one for a request. memory_limit:
+    bytes for all of them together (None: half the RAM; 0: DuckDB's own default, unbounded here too)."""
 
     def __init__(
         self,
@@ -69,9 +79,15 @@ class Readers:
         most: int = MOST,
         idle_seconds: float = IDLE_SECONDS,
         opener: Callable[[], api.Connection] | None = None,
+        wait_seconds: float = WAIT_SECONDS,
     ):
-        self.db, self.most, self.idle_seconds = db, most, idle_seconds
-        self._open = opener or (lambda: api.reader(db, memory_limit=memory_limit))
+        budget = api.default_memory_limit() if memory_limit is None else memory_limit
+        if budget:
+            most = max(1, min(most, budget // READER_MINIMUM))
+        self.db, self.most, self.idle_seconds, self.wait_seconds = db, most, idle_seconds, wait_seconds
+        self.share = budget // most  # each reader's memory limit (0: none set)
+        self._open = opener or (lambda: api.reader(db, memory_limit=self.share))
+        self._slots = threading.BoundedSemaphore(most)  # readers open, busy or idle
         self._idle: list[tuple[float, State, api.Connection]] = []  # (returned at, archive state, reader)
         self._lock = threading.Lock()
         self._reaper: threading.Timer | None = None
@@ -79,24 +95,33 @@ class Readers:
 
     @contextmanager
     def borrowed(self) -> Iterator[api.Connection]:
-        """A reader for one request: a warm one if the archive is as it was when that one opened."""
-        state = archive_state(self.db)
-        con = self._take(state)
-        if con is None:
-            con = self._open()
-            with self._lock:
-                self.opened += 1
-        usable = True
+        """A reader for one request: a warm one if the archive is as it was when that one opened; a new one
+        only while fewer than `most` are open (else it waits for one to come back)."""
+        if not self._slots.acquire(timeout=self.wait_seconds):
+            raise QueryError(
+                f"the server is busy: {self.most} of its queries are running (its memory is split among them); "
+                "wait for one, or cancel one"
+            )
         try:
-            yield con
-        except BaseException:
-            usable = self._answers(con)
-            raise
+            state = archive_state(self.db)
+            con = self._take(state)
+            if con is None:
+                con = self._open()
+                with self._lock:
+                    self.opened += 1
+            usable = True
+            try:
+                yield con
+            except BaseException:
+                usable = self._answers(con)
+                raise
+            finally:
+                if usable:
+                    self._give_back(con, state)
+                else:
+                    self._close(con)
         finally:
-            if usable:
-                self._give_back(con, state)
-            else:
-                self._close(con)
+            self._slots.release()
 
     def close_all(self) -> None:
         with self._lock:

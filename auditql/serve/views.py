@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from auditql.output import cell_text, plain
 from auditql.query import paging
 from auditql.query.forms import is_statement
 from auditql.query.refine import narrowed
+from auditql.serve.marks import EVERY, Marks
 from auditql.serve.readers import Readers, Translations, archive_state
 from auditql.sql import error_line
 
@@ -39,13 +41,17 @@ class Settings:
     db: Path
     timeout: float | None = api.DEFAULT_TIMEOUT
     memory_limit: int | None = None
-    # one server's warm readers and kept translations (readers.py); made with the settings, never compared
+    mark_every: int = EVERY  # rows between the marks a jump starts from (marks.py)
+    # one server's warm readers, kept translations (readers.py) and each result's marks (marks.py); made
+    # with the settings, never compared
     readers: Readers = field(init=False, compare=False, repr=False)
     translations: Translations = field(init=False, compare=False, repr=False)
+    marks: Marks = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "readers", Readers(self.db, self.memory_limit))
         object.__setattr__(self, "translations", Translations())
+        object.__setattr__(self, "marks", Marks(self.mark_every))
 
 
 # The readers of the queries running now, by the run id the page gives each query (`run=`), so that
@@ -174,6 +180,14 @@ def _prepared(con: api.Connection, request: Request, table_view: bool = True, he
     # a relative `since` (7d) is a new time at each request, so such a query is translated each time
     key = (archive_state(settings.db), text, tuple(picked or ()), tuple(options.values()), table_view, helpers)
     return settings.translations.get(key, translated)
+
+
+def moving(request: Request) -> bool:
+    """Whether the request's time range moves with the clock (`since=7d`): its result is a new one at each
+    request, so nothing read for it (a result's marks, marks.py) holds for the next request."""
+    epochs = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2001, 1, 1, tzinfo=UTC))
+    texts = [t for t in (request.query_params.get("since"), request.query_params.get("until")) if t]
+    return any(len({api.parse_when(t, now) for now in epochs}) > 1 for t in texts)
 
 
 def added_helpers(request: Request, form: str, helpers: tuple[str, ...]) -> set[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from auditql.errors import UsageError
 from auditql.schema import ACTOR_TYPES, CATEGORIES, MAPPED_COLUMNS, OUTCOMES
+from auditql.userfiles import read_small
 from auditql.vendors.schema import Lines, check
 
 # Columns computed from rules rather than copied from a field.
@@ -234,7 +235,9 @@ def parse_mapping(text: str, origin: str) -> Mapping:
 
 def load_mapping(path: Path) -> Mapping:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_small(path).decode("utf-8")
     except OSError as exc:
         raise UsageError(f"{path}: cannot read mapping: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: cannot read mapping: not UTF-8 text (byte {exc.start + 1})") from None
     return parse_mapping(text, str(path))

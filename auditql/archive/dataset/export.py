@@ -80,7 +80,13 @@ def export(
     con = source.reader()
     try:
         translation = prepare(con, text or "SELECT * FROM events ORDER BY time, source_file, source_row")
-        present = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        # a dataset's reader has `deliveries` as a registered Arrow dataset (a view), an archive file's as a table
+        present = {
+            name
+            for (name,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
+            ).fetchall()
+        }
         catalog = {
             t: con.sql(f"SELECT * FROM {t}").to_arrow_table()
             for t in CATALOG_TABLES

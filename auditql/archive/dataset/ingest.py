@@ -40,16 +40,17 @@ from auditql.archive.dataset.layout import (
     locked,
     new_manifest,
     part_files,
+    read_catalog_parquet,
     read_manifest,
     sql_path,
 )
 from auditql.db import archive_file, connections
-from auditql.errors import UsageError
+from auditql.errors import ArchiveDamaged, UsageError
 from auditql.ingest.run import Report
 from auditql.ingest.run import ingest as ingest_archive
 from auditql.read import unpack
 from auditql.schema import COLUMNS
-from auditql.sql import sql_ident
+from auditql.sql import error_line, sql_ident
 
 SCRATCH_PREFIX = ".ingest-"
 
@@ -110,10 +111,13 @@ def _seed(con: duckdb.DuckDBPyConnection, root: Path, manifest: dict, vendor: st
     for table in CATALOG_TABLES:
         path = root / META / f"{table}.parquet"
         if path.exists():
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet({sql_path(path)})")
+            read_catalog_parquet(con, f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet({sql_path(path)})", path)
     keys = manifest.get("partition_by", [])
     columns = [c["name"] for c in manifest["columns"]]
-    replaced.seed(con, part_files(root), columns, bool(keys), vendor if "vendor" in keys else None)
+    try:
+        replaced.seed(con, part_files(root), columns, bool(keys), vendor if "vendor" in keys else None)
+    except (duckdb.IOException, duckdb.InvalidInputException) as error:  # DuckDB's text names the part file
+        raise ArchiveDamaged(root / EVENTS, error_line(error)) from None
 
 
 def _publish(con: duckdb.DuckDBPyConnection, root: Path, manifest: dict) -> None:

@@ -22,14 +22,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from auditql.errors import ArchiveBusy, UsageError
-from auditql.sql import sql_str
+from auditql.errors import ArchiveBusy, ArchiveDamaged, UsageError
+from auditql.read.filekind import DATASET_META
+from auditql.sql import error_line, sql_str
 from auditql.tables import CATALOG_TABLES, LARGE_CATALOG_TABLES
 
 __all__ = ["CATALOG_TABLES", "LARGE_CATALOG_TABLES"]  # re-exported: where a dataset keeps them
 
 EVENTS = "events"
-META = "_auditql"
+META = DATASET_META  # read/filekind.py: ingest knows a dataset by it, wherever it sits
 MANIFEST = "manifest.json"
 FORMAT_NAME = "auditql-dataset"
 FORMAT_VERSION = 1
@@ -52,12 +53,6 @@ def holds_dataset(folder: Path) -> bool:
     return (folder / META / MANIFEST).is_file()
 
 
-def looks_like_dataset(folder: Path) -> bool:
-    """A dataset, or what is left of one (`_auditql/` without its manifest: an export that did not finish):
-    never a folder of exports, whose files ingest would read as records."""
-    return holds_dataset(folder) or (folder / META).is_dir()
-
-
 def parse_partition_by(text: str) -> tuple[str, ...]:
     """`vendor,date` → ("vendor", "date"); `none` or "" → no partitioning; a miss names the valid keys."""
     if text.strip().lower() in ("", "none"):
@@ -76,13 +71,37 @@ def part_files(root: Path) -> list[Path]:
     return sorted((root / EVENTS).rglob("*.parquet"))
 
 
+def read_catalog_parquet(con: Any, sql: str, path: Path) -> None:
+    """Run `sql`, which reads the catalog file at `path`: a file cut short or overwritten is a damaged
+    dataset named by its file (DuckDB says "too small to be a Parquet file"), not an internal error."""
+    import duckdb
+
+    try:
+        con.execute(sql)
+    except (duckdb.IOException, duckdb.InvalidInputException) as error:
+        raise ArchiveDamaged(path, error_line(error)) from None
+
+
 def sql_path(path: Path) -> str:
     """A filesystem path as a SQL string literal."""
     return sql_str(str(path))
 
 
 def read_manifest(root: Path) -> dict[str, Any]:
-    return json.loads((root / META / MANIFEST).read_text(encoding="utf-8"))
+    """The dataset's manifest, checked for what every reader of it relies on (`columns`, each with a
+    `name`): a manifest edited or cut short is a damaged dataset, said in one line, not a crash."""
+    path = root / META / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ArchiveDamaged(path, "the manifest is not UTF-8 text") from None
+    except ValueError as error:
+        raise ArchiveDamaged(path, f"the manifest is not JSON: {error}") from None
+    columns = manifest.get("columns") if isinstance(manifest, dict) else None
+    named = isinstance(columns, list) and all(isinstance(c, dict) and isinstance(c.get("name"), str) for c in columns)
+    if not named:
+        raise ArchiveDamaged(path, "the manifest does not list the dataset's columns")
+    return manifest
 
 
 def new_manifest(partition_by: tuple[str, ...], columns: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:

@@ -29,11 +29,12 @@ from auditql.archive.dataset.layout import (
     MANIFEST,
     META,
     PARTITION_KEYS,
+    read_catalog_parquet,
     read_manifest,
     sql_path,
 )
 from auditql.db import connections, sandbox
-from auditql.errors import ArchiveMissing
+from auditql.errors import ArchiveDamaged, ArchiveMissing
 from auditql.query.pruning import canonical_projection
 from auditql.schema import events_ddl
 from auditql.sql import error_line, sql_ident, sql_str
@@ -73,7 +74,8 @@ def _fill(con: duckdb.DuckDBPyConnection, hidden: str, root: Path, manifest: dic
         if table in LARGE_CATALOG_TABLES:
             con.register(table, arrow_dataset([path], root / META, ()))
         else:
-            con.execute(f"CREATE TABLE {sql_ident(hidden)}.{table} AS SELECT * FROM read_parquet({sql_path(path)})")
+            sql = f"CREATE TABLE {sql_ident(hidden)}.{table} AS SELECT * FROM read_parquet({sql_path(path)})"
+            read_catalog_parquet(con, sql, path)
     keys = list(manifest.get("partition_by", []))
     columns = [c["name"] for c in manifest["columns"]]
     dataset = arrow_dataset(parts, events, keys) if parts else None
@@ -93,8 +95,14 @@ def arrow_dataset(files: list, base, keys) -> Any:
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
+    schemas = []
+    for file in files:  # one at a time, so a damaged part is named
+        try:
+            schemas.append(pq.read_schema(file))
+        except (OSError, pa.ArrowException) as error:
+            raise ArchiveDamaged(file, error_line(error)) from None
     try:
-        schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
+        schema = pa.unify_schemas(schemas, promote_options="permissive")
         partitioning = None
         if keys:
             typed = pa.schema([(k, pa.type_for_alias(_ARROW_TYPES[PARTITION_KEYS[k][1]])) for k in keys])

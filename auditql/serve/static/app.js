@@ -6,7 +6,7 @@ const TOKEN = new URLSearchParams(location.search).get("token") || "";
 const HISTORY_KEY = "auditql.history";
 const COLORS = ["#1f5fbf", "#d9822b", "#2e9e5b", "#b3261e", "#7b4fb8", "#5a6b7d", "#c4459a", "#8c7a1e"];
 
-const state = { run: "", running: 0, started: 0, q: "", since: "", until: "", pick: "", sort: null, desc: false, cell: null };
+const state = { run: "", running: 0, warming: false, started: 0, q: "", since: "", until: "", pick: "", sort: null, desc: false, cell: null };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, text, cls) {
@@ -112,7 +112,7 @@ function drawProgress(percent) {
 }
 
 function cancelRun() {
-  if (state.run && state.running > 0) {
+  if (state.run && (state.running > 0 || state.warming)) {
     fetch(`/api/cancel?${new URLSearchParams({ run: state.run })}`, { headers: { "X-Auditql-Token": TOKEN } });
   }
 }
@@ -121,6 +121,7 @@ function cancelRun() {
 // timeline; the grid asks for further pages as it is scrolled (grid.js).
 async function run() {
   cancelRun();
+  state.warming = false;
   state.run = crypto.randomUUID();
   state.q = $("query").value;
   state.since = $("since").value.trim();
@@ -143,7 +144,9 @@ async function run() {
     drawPicker();
     drawRows();
     if (grid.total === null) {
-      api("/api/count").then((c) => { if (mine === state.run) { grid.total = c.rows; drawRows(); } }).catch(() => {});
+      api("/api/count").then((c) => {
+        if (mine === state.run) { grid.total = c.rows; drawRows(); warmMarks(page, c.rows); }
+      }).catch(() => {});
     }
     drawTimeline(mine);
   } catch (error) {

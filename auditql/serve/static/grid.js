@@ -62,6 +62,20 @@ function fetchPage(p) {
   return asked;
 }
 
+// A result long enough for the scrollbar to land far from any page read: the server reads its marks now, in
+// the background (/api/marks, serve/marks.py: the sort key of every 1,000th row), so that the first drag
+// jumps from them instead of waiting for them. Not shown as running; a new query cancels it with the run.
+const MARKS_FROM = 20000;
+
+function warmMarks(page, rows) {
+  if (!page.keyset || rows <= MARKS_FROM) return;
+  const run = grid.run;
+  state.warming = true;
+  api("/api/marks", { sort: state.sort, desc: state.desc ? 1 : 0 })
+    .catch(() => {})
+    .finally(() => { if (run === state.run) state.warming = false; });
+}
+
 function forgetFarPages(near) {
   if (grid.pages.size <= KEEP_PAGES) return;
   const far = [...grid.pages.keys()].sort((a, b) => Math.abs(b - near) - Math.abs(a - near));
