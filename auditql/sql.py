@@ -32,6 +32,23 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def glob_escaped(path: str) -> str:
+    """`path` as a pattern matching only itself: DuckDB's file readers take every path as a glob, so
+    `export[1].csv` read `export1.csv` and `b*.csv` read every `b….csv` beside it, stored under the one name
+    (`*`, `?`, `[` bracketed, as the glob syntax allows; measured on DuckDB 2.0).
+
+    >>> glob_escaped("/data/[2025]/b*?.csv")
+    '/data/[[]2025]/b[*][?].csv'
+    """
+    return re.sub(r"([*?\[])", r"[\1]", path)
+
+
+def sql_file(path: object) -> str:
+    """A file's path as a SQL string literal for DuckDB's readers (read_csv, read_json, read_parquet): that
+    file and no other, whatever characters its name holds."""
+    return sql_str(glob_escaped(str(path)))
+
+
 def sql_ident(name: str) -> str:
     """A quoted SQL identifier (any text, `"` doubled)."""
     return '"' + name.replace('"', '""') + '"'

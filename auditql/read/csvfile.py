@@ -29,6 +29,7 @@ from auditql.read.records import (
     sql_ident,
     sql_str,
 )
+from auditql.sql import sql_file
 
 MAX_COLUMNS = 25_000  # wider is refused: 1M columns never finished, 100k took all 12 GB of RAM (20k: 0.8 GB)
 # Names of the reader's own columns (and the mapping's `_aq_fields`); a header holding one, or two names that
@@ -110,9 +111,9 @@ def _scan_sql(path: Path | list[Path], names: list[str], delimiter: str, encodin
     """The scan of one file, or of several with the same header (csvrun.py), each row naming its file in
     `_aq_filename`."""
     columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
-    files = sql_str(str(path))
+    files = sql_file(path)
     if isinstance(path, list):
-        files = "[" + ", ".join(sql_str(str(p)) for p in path) + "], filename = '_aq_filename'"
+        files = "[" + ", ".join(sql_file(p) for p in path) + "], filename = '_aq_filename'"
     return (
         f"read_csv({files}, header = true, auto_detect = false, columns = {columns}, "
         f"delim = {sql_str(delimiter)}, quote = '\"', escape = '\"', nullstr = {NO_NULL}, "

@@ -28,6 +28,7 @@ from auditql.read.records import (
     line_options,
     sql_str,
 )
+from auditql.sql import sql_file
 
 # JSON envelopes whose array member holds the records (Gigya audit.search, CJA API pages, common others).
 # An object is an envelope only when it also carries a paging/status key, so a record that merely has an
@@ -152,7 +153,7 @@ def _load_lines(con: duckdb.DuckDBPyConnection, path: Path, longest: int = 0) ->
         "raw, bad, blank FROM (SELECT raw, CASE WHEN raw IS NULL THEN text END AS bad, "
         "CASE WHEN raw IS NULL THEN trim(coalesce(text, '')) = '' ELSE false END AS blank "
         "FROM (SELECT text, TRY_CAST(text AS JSON) AS raw "
-        f"FROM read_csv({sql_str(str(path))}, columns = {{'text': 'VARCHAR'}}, header = false, "
+        f"FROM read_csv({sql_file(path)}, columns = {{'text': 'VARCHAR'}}, header = false, "
         f"auto_detect = false, delim = chr(1), quote = '', escape = '', nullstr = {NO_NULL}, "
         f"strict_mode = false, {line_options(longest)}, store_rejects = true, "
         "rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans')))"
@@ -162,7 +163,7 @@ def _load_lines(con: duckdb.DuckDBPyConnection, path: Path, longest: int = 0) ->
 def read_json(
     con: duckdb.DuckDBPyConnection, path: Path, display: str, known: textfile.Layout | None = None
 ) -> Records:
-    p = sql_str(str(path))
+    p = sql_file(path)
     jsonhash.ensure(con)  # the UDF that cuts page members as written
     rejects: list[tuple[int | None, str, str]] = []
     is_ndjson, one_line = _line_shape(path)

@@ -18,6 +18,7 @@ import duckdb
 from auditql.errors import InputError
 from auditql.read.jsonfile import structure_paths
 from auditql.read.records import MAX_LINE_BYTES, Records, first_line, sql_ident, sql_str
+from auditql.sql import sql_file
 
 MAX_DEPTH = 32  # levels of list/struct/map nesting; audit records have < 10
 # Names the reader's own relation uses (and the mapping adds, `_aq_fields`); compared case-insensitively.
@@ -69,7 +70,7 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Re
     if depth > MAX_DEPTH:
         raise InputError(display, f"column {deepest!r} is nested deeper than {MAX_DEPTH} levels: refused, nothing read")
     row_number = not any(n.lower() == "file_row_number" for n in names)
-    scan = f"read_parquet({sql_str(str(path))}{', file_row_number = true' if row_number else ''})"
+    scan = f"read_parquet({sql_file(path)}{', file_row_number = true' if row_number else ''})"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
     except duckdb.Error as exc:

@@ -40,7 +40,7 @@ from auditql.db import sandbox as lockdown
 from auditql.errors import IOFailure, QueryError, UsageError, environment_error
 from auditql.read.formats import first_line
 from auditql.schema import COLUMNS
-from auditql.sql import sql_ident
+from auditql.sql import glob_escaped, sql_ident, sql_str
 
 if TYPE_CHECKING:
     from auditql.query import Translation
@@ -193,10 +193,10 @@ def _write_deliveries(deliveries, partial: Path, subset: bool, whole: bool) -> N
     try:
         writer.register("_aq_deliveries", deliveries)
         query = "SELECT * FROM _aq_deliveries"
-        exported = partial / EVENTS / "**" / "*.parquet"
+        exported = sql_str(glob_escaped(str(partial / EVENTS)) + "/**/*.parquet")  # every part, however named
         if subset and any((partial / EVENTS).rglob("*.parquet")):
             writer.execute(f"CREATE TEMP TABLE d AS {query}")
-            query = f"""WITH kept AS (SELECT DISTINCT event_key FROM read_parquet({sql_path(exported)},
+            query = f"""WITH kept AS (SELECT DISTINCT event_key FROM read_parquet({exported},
                                       hive_partitioning = false, union_by_name = true)),
                          theirs AS (SELECT DISTINCT content_key FROM d SEMI JOIN kept USING (event_key))
                     SELECT * FROM d WHERE event_key IN (SELECT event_key FROM kept)

@@ -27,13 +27,13 @@ import duckdb
 
 from auditql import __version__, digests, tables
 from auditql.archive.dataset import merge
-from auditql.archive.dataset.layout import EVENTS, MANIFEST, META, part_files, read_manifest, sql_path
+from auditql.archive.dataset.layout import EVENTS, MANIFEST, META, part_files, read_manifest
 from auditql.db import archive_file
 from auditql.errors import InputError, UsageError, VerificationFailed
 from auditql.ingest import custody, verification
 from auditql.ingest.run import FileResult, Report, display_name
 from auditql.schema import COLUMN_NAMES
-from auditql.sql import sql_ident
+from auditql.sql import sql_file, sql_ident
 
 TABLES = ("deliveries", "rejects", "sources", "fields", "manifest")  # the catalog an import reads
 SCRATCH = (
@@ -128,7 +128,7 @@ def _load(con: duckdb.DuckDBPyConnection, root: Path, manifest: dict[str, Any]) 
     _create_like(con, "_aq_ds_events", "events")
     parts = part_files(root)
     if parts:
-        files = "[" + ", ".join(sql_path(p) for p in parts) + "]"
+        files = "[" + ", ".join(sql_file(p) for p in parts) + "]"
         hive = str(bool(manifest.get("partition_by"))).lower()  # partition values live only in folder names
         con.execute(
             f"INSERT INTO _aq_ds_events SELECT {', '.join(map(sql_ident, COLUMN_NAMES))} FROM read_parquet({files}, "
@@ -138,7 +138,7 @@ def _load(con: duckdb.DuckDBPyConnection, root: Path, manifest: dict[str, Any]) 
         _create_like(con, f"_aq_ds_{table}", table)
         path = root / META / f"{table}.parquet"
         if path.exists():  # BY NAME: a dataset written before a column existed has it NULL
-            con.execute(f"INSERT INTO _aq_ds_{table} BY NAME SELECT * FROM read_parquet({sql_path(path)})")
+            con.execute(f"INSERT INTO _aq_ds_{table} BY NAME SELECT * FROM read_parquet({sql_file(path)})")
 
 
 def _create_like(con: duckdb.DuckDBPyConnection, name: str, table: str) -> None:

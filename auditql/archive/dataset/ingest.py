@@ -50,7 +50,7 @@ from auditql.ingest.run import Report
 from auditql.ingest.run import ingest as ingest_archive
 from auditql.read import unpack
 from auditql.schema import COLUMNS
-from auditql.sql import error_line, sql_ident
+from auditql.sql import error_line, sql_file, sql_ident
 
 SCRATCH_PREFIX = ".ingest-"
 
@@ -111,7 +111,7 @@ def _seed(con: duckdb.DuckDBPyConnection, root: Path, manifest: dict, vendor: st
     for table in CATALOG_TABLES:
         path = root / META / f"{table}.parquet"
         if path.exists():
-            read_catalog_parquet(con, f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet({sql_path(path)})", path)
+            read_catalog_parquet(con, f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet({sql_file(path)})", path)
     keys = manifest.get("partition_by", [])
     columns = [c["name"] for c in manifest["columns"]]
     try:
@@ -205,7 +205,7 @@ def _write_column_values(parts: list[Path], hive: bool, target: Path) -> None:
     try:
         con.execute(tables.COLUMN_VALUES)
         if parts:
-            files = "[" + ", ".join(sql_path(p) for p in parts) + "]"  # a view takes no parameters
+            files = "[" + ", ".join(sql_file(p) for p in parts) + "]"  # a view takes no parameters
             con.execute(
                 f"CREATE VIEW events AS SELECT * FROM read_parquet({files}, "
                 f"hive_partitioning = {str(hive).lower()}, union_by_name = true)"

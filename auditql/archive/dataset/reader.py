@@ -31,13 +31,12 @@ from auditql.archive.dataset.layout import (
     PARTITION_KEYS,
     read_catalog_parquet,
     read_manifest,
-    sql_path,
 )
 from auditql.db import connections, sandbox
 from auditql.errors import ArchiveDamaged, ArchiveMissing
 from auditql.query.pruning import canonical_projection
 from auditql.schema import events_ddl
-from auditql.sql import error_line, sql_ident, sql_str
+from auditql.sql import error_line, sql_file, sql_ident, sql_str
 
 ALL_ROWS = "_aq_dataset"  # the Parquet rows with their partition columns; `events` hides those
 PARQUET = "_aq_parquet"  # the Arrow dataset over the part files, registered on both connections
@@ -74,7 +73,7 @@ def _fill(con: duckdb.DuckDBPyConnection, hidden: str, root: Path, manifest: dic
         if table in LARGE_CATALOG_TABLES:
             con.register(table, arrow_dataset([path], root / META, ()))
         else:
-            sql = f"CREATE TABLE {sql_ident(hidden)}.{table} AS SELECT * FROM read_parquet({sql_path(path)})"
+            sql = f"CREATE TABLE {sql_ident(hidden)}.{table} AS SELECT * FROM read_parquet({sql_file(path)})"
             read_catalog_parquet(con, sql, path)
     keys = list(manifest.get("partition_by", []))
     columns = [c["name"] for c in manifest["columns"]]

@@ -23,7 +23,7 @@ import duckdb
 from auditql.archive.dataset.layout import sql_path
 from auditql.archive.dataset.publish import Publication
 from auditql.schema import COLUMN_NAMES
-from auditql.sql import sql_ident
+from auditql.sql import glob_escaped, sql_file, sql_ident
 
 KEY = ("event_key", "source_file", "source_row")
 _SAME_ROW = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in KEY)
@@ -50,7 +50,7 @@ def seed(con: duckdb.DuckDBPyConnection, parts: list[Path], columns: list[str], 
         return
     read = f"read_parquet($files, filename = true, hive_partitioning = {str(hive).lower()}, union_by_name = true)"
     where = " WHERE s.vendor = $vendor" if vendor else ""
-    params = {"files": files, **({"vendor": vendor} if vendor else {})}
+    params = {"files": [glob_escaped(f) for f in files], **({"vendor": vendor} if vendor else {})}
     stored = ", ".join(sql_ident(c) for c in COLUMN_NAMES if c != "raw" and c in columns)
     con.execute(f"INSERT INTO events ({stored}) SELECT {stored} FROM {read} s{where}", params)
     con.execute(
@@ -116,10 +116,10 @@ def _rewrite(con: duckdb.DuckDBPyConnection, publication: Publication) -> Remove
     ).fetchall():
         final = Path(path)
         staged = publication.staged(final)
-        before = con.execute(f"SELECT count(*) FROM read_parquet({sql_path(final)})").fetchone()
+        before = con.execute(f"SELECT count(*) FROM read_parquet({sql_file(final)})").fetchone()
         row = con.execute(
             f"""COPY (SELECT * EXCLUDE (file_row_number)
-                      FROM read_parquet({sql_path(final)}, file_row_number = true, hive_partitioning = false) a
+                      FROM read_parquet({sql_file(final)}, file_row_number = true, hive_partitioning = false) a
                       WHERE NOT EXISTS (SELECT 1 FROM _aq_gone b WHERE b.part = {int(part)} AND {_SAME_ROW})
                       ORDER BY file_row_number)
                 TO {sql_path(staged)} (FORMAT parquet, COMPRESSION zstd)"""
