@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from auditql.output.lines import line_sql
 from auditql.query.dialect import AuditQL
-from auditql.query.paging import own_order, unordered
+from auditql.query.paging import own_order, rows_of_events, unordered
 from auditql.query.translate import Translation
 
 # Rows in the first page: one batch of `api.stream`, its keys found by a top-N query over the key columns.
@@ -87,7 +87,7 @@ def split(t: Translation, columns: Sequence[str], types: Sequence[str], fmt: str
     """`t`'s lines read as a first page and the rest, or None where its order cannot be continued."""
     order = own_order(t)
     tree = t.tree
-    if order is None or not isinstance(tree, exp.Select) or not _events_one_for_one(tree):
+    if order is None or not isinstance(tree, exp.Select) or not rows_of_events(t):
         return None
     names = [c for c, _ in order]
     if not set(names) >= _UNIQUE:
@@ -110,21 +110,6 @@ def split(t: Translation, columns: Sequence[str], types: Sequence[str], fmt: str
         keys=keys,
         descending=[d for _, d in order],
     )
-
-
-def _events_one_for_one(tree: exp.Select) -> bool:
-    """Whether `tree` returns rows of `events` one for one, so `source_file` and `source_row` name one row:
-    no join, grouping, DISTINCT, aggregate, LIMIT or OFFSET; its table `events` or a filtered `events`
-    (a time window or vendor, query/options.py's `restrict`)."""
-    if any(tree.args.get(a) for a in ("joins", "group", "having", "distinct", "limit", "offset", "with_")):
-        return False
-    if any(s.find(exp.AggFunc, exp.Window) for s in tree.expressions):
-        return False
-    source = tree.args.get("from_")
-    table = source.this if source else None
-    if isinstance(table, exp.Subquery) and isinstance(table.this, exp.Select):
-        return _events_one_for_one(table.this)
-    return isinstance(table, exp.Table) and table.name.lower() == "events"
 
 
 def _order_sql(tree: exp.Select) -> str:

@@ -102,6 +102,28 @@ def marks(t: Translation, order: Order, every: int) -> Translation:
     return replace(t, sql=f"SELECT {keys} FROM ({numbered}) AS {sql_ident('marks')} {every_nth}")
 
 
+def rows_of_events(t: Translation) -> bool:
+    """Whether `t` returns rows of `events` one for one, so `source_file` and `source_row` name one row of its
+    result: only then may they key a page, a mark or a streamed head. A join that repeats events (`SELECT a.*
+    FROM events a, events b`) repeats them too, and a keyset page would skip the repeats."""
+    return isinstance(t.tree, exp.Select) and _one_for_one(t.tree)
+
+
+def _one_for_one(tree: exp.Select) -> bool:
+    """Whether `tree` returns rows of `events` one for one, so `source_file` and `source_row` name one row:
+    no join, grouping, DISTINCT, aggregate, window, unnest, LIMIT or OFFSET; its table `events` or a filtered `events`
+    (a time window or vendor, query/options.py's `restrict`)."""
+    if any(tree.args.get(a) for a in ("joins", "group", "having", "distinct", "limit", "offset", "with_")):
+        return False
+    if any(s.find(exp.AggFunc, exp.Window, exp.Unnest, exp.Explode) for s in tree.expressions):  # unnest: rows ×n
+        return False
+    source = tree.args.get("from_")
+    table = source.this if source else None
+    if isinstance(table, exp.Subquery) and isinstance(table.this, exp.Select):
+        return _one_for_one(table.this)
+    return isinstance(table, exp.Table) and table.name.lower() == "events"
+
+
 def unordered(t: Translation) -> Translation:
     """`t` without its own ORDER BY, for a page that sorts it anyway: under an outer ORDER BY … LIMIT, DuckDB
     still sorts the subquery's ORDER BY in full (1.5 s against 0.3 s for the first page of two million

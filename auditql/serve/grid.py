@@ -88,7 +88,7 @@ def _key(text: str) -> list[object]:
 def _order(request: Request, t: Any, columns: list[str], types: list[str]) -> tuple[list[tuple[str, bool]], bool]:
     """The page's sort order, and whether it can be read by keyset (it ends with unique columns)."""
     sort = request.query_params.get("sort")
-    keyed = all(c in columns for c in UNIQUE)
+    keyed = all(c in columns for c in UNIQUE) and paging.rows_of_events(t)
     if sort:
         if sort not in columns:
             raise QueryError(f"{sort} is not a column of this result. Try one of: {', '.join(columns)}")
