@@ -121,6 +121,47 @@ EARLIEST, LATEST = "1990-01-01 00:00:00+00", "2100-01-01 00:00:00+00"
 LOCK_WAIT_SECONDS = float(os.environ.get("AUDITQL_LOCK_WAIT", "10"))
 
 
+# DuckDB's row group, the unit its checkpoint rewrites, and the partly filled row groups the big tables may
+# carry before an ingest's checkpoint merges them (see `checkpoint`).
+ROW_GROUP_ROWS = 122_880
+SPARE_ROW_GROUPS = 8
+_MERGED_TABLES = ("events", "deliveries")
+
+
+def checkpoint(con: duckdb.DuckDBPyConnection, rows_written: int) -> None:
+    """Fold a write into the archive file, merging partly filled row groups only when that is cheap or due.
+
+    Why: a write after a checkpoint starts new row groups, so the last, partly filled row group of each
+    earlier ingest stays in place, and DuckDB's checkpoint merges ("vacuums") row groups that fit into fewer,
+    rewriting every row group from such a tail to the end. Appending a 250,000-record CJA export that
+    overlaps the archive by half spent 1.3-1.7 s in that CHECKPOINT, more than its INSERTs (1.3 s). A write
+    of at least a row group therefore leaves the tails alone, until the big tables carry more than
+    SPARE_ROW_GROUPS row groups beyond the fewest their rows need; a smaller write merges (its own rows are a
+    tail next to the last one: cheap), and a merge that is due runs once for all the tails."""
+    merge = rows_written < ROW_GROUP_ROWS or _spare_row_groups(con) > SPARE_ROW_GROUPS
+    if not merge:
+        con.execute("SET max_vacuum_tasks = 0")
+    try:
+        con.execute("CHECKPOINT")
+    finally:
+        if not merge:
+            con.execute("RESET max_vacuum_tasks")
+
+
+def _spare_row_groups(con: duckdb.DuckDBPyConnection) -> int:
+    """Row groups of the big tables beyond ceil(rows / ROW_GROUP_ROWS): the partly filled tails (written but
+    not yet checkpointed rows count too). Reads DuckDB's storage info: 0.2 s on a 10 M-event archive."""
+    spare = 0
+    for table in _MERGED_TABLES:
+        row = con.execute(
+            f"SELECT (SELECT count(DISTINCT row_group_id) FROM pragma_storage_info({sql_str(table)})), "
+            f"(SELECT count(*) FROM {sql_ident(table)})"
+        ).fetchone()
+        groups, rows = (int(row[0]), int(row[1])) if row else (0, 0)
+        spare += groups - -(-rows // ROW_GROUP_ROWS)
+    return spare
+
+
 def default_db_path() -> Path:
     """`$AUDITQL_DB`, else the settings file's `db`, else `archive.duckdb` in the user's data directory (XDG on
     Linux)."""

@@ -407,6 +407,6 @@ def ingest(
         report.files += ingestor.files(pending)
         if any(f.added for f in report.files):
             archive_file.refresh_column_values(con)
-        con.execute("CHECKPOINT")
+        archive_file.checkpoint(con, sum(f.read for f in report.files))
         report.head = custody.head(con)
     return report

@@ -76,7 +76,7 @@ def import_dataset(
             tables.drop_scratch(con, SCRATCH)
         if any(f.added for f in report.files):
             archive_file.refresh_column_values(con)
-        con.execute("CHECKPOINT")
+        archive_file.checkpoint(con, sum(f.read for f in report.files))
         report.head = custody.head(con)
     return report
 
