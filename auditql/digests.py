@@ -91,8 +91,9 @@ SOURCE_COLUMNS: tuple[tuple[str, str], ...] = (
 SOURCE_ROW = row_digest(list(SOURCE_COLUMNS))
 
 
-# A file with at least this many records gets its multiset digests by `streamed_multiset`; smaller ones by one
-# statement (`multiset`), whose fixed cost is most of a one-record file's ingest.
+# A file with fewer records gets its multiset digests by one statement (`multiset`), whose fixed cost is most of
+# a one-record file's ingest; a bigger one by `streamed_multiset` when that statement might outgrow DuckDB's
+# memory limit (ingest/entries.streams).
 STREAM_ABOVE = 100_000
 _FETCH_ROWS = 65_536
 

@@ -16,6 +16,7 @@ import pytest
 from conftest import ROOT, SAMPLES, rows, run_auditql
 
 from auditql import digests
+from auditql.ingest import entries
 from auditql.ingest.run import ingest
 
 # sources_digest is left out: a sources row holds its ingest time, so two ingests differ there; `verify`, which
@@ -25,7 +26,8 @@ DIGESTS = "SELECT source_file, member, deliveries_digest, rejects_digest FROM ma
 
 def test_streamed_digests_equal_the_one_statement_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert ingest([SAMPLES], tmp_path / "one.duckdb").ok
-    monkeypatch.setattr(digests, "STREAM_ABOVE", 0)  # every file streamed
+    monkeypatch.setattr(digests, "STREAM_ABOVE", 0)  # every file streamed, whatever the memory limit
+    monkeypatch.setattr(entries, "AGGREGATE_ROW_BYTES", 1 << 50)
     assert ingest([SAMPLES], tmp_path / "streamed.duckdb").ok
     one = sorted(rows(tmp_path / "one.duckdb", f"{DIGESTS} WHERE deliveries_digest IS NOT NULL"))
     streamed = sorted(rows(tmp_path / "streamed.duckdb", f"{DIGESTS} WHERE deliveries_digest IS NOT NULL"))
@@ -117,3 +119,19 @@ def test_a_file_four_times_the_memory_limit_ingests_and_verifies(tmp_path: Path)
     done = run_auditql("verify", "--db", db)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[-1] == "verified: the chain of custody holds"
+
+
+def test_a_big_file_streams_its_digests_only_where_the_ordered_aggregate_could_outgrow_the_limit() -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        assert not entries.streams(con, 99_999)  # small: one statement, whatever the limit
+        assert entries.streams(con, 100_000)  # no limit on record (not a writer's connection): streamed
+        con.execute(f"SET VARIABLE aq_memory_bytes = {64 << 20}")  # DuckDB's share of --memory-limit 128MiB
+        assert entries.streams(con, 100_000)  # 100,000 x 512 B > 32 MiB
+        con.execute(f"SET VARIABLE aq_memory_bytes = {10 << 30}")  # the default: half of the RAM
+        assert not entries.streams(con, 1_000_000)  # 512 MB <= 5 GiB
+        assert entries.streams(con, 20_000_000)
+    finally:
+        con.close()

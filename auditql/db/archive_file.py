@@ -272,6 +272,7 @@ def writer(path: Path, notify=None, memory_limit: int | None = None) -> Iterator
             duck = connections.set_budget(con, int(limit))
             con.execute("SET temp_directory = ?", [str(path.parent / (path.name + ".tmp"))])
             con.execute(f"SET VARIABLE aq_line_cap = {min(MAX_LINE_BYTES, duck // 8)}")
+            con.execute(f"SET VARIABLE aq_memory_bytes = {duck}")  # ingest/entries.streams
         for ddl in ARCHIVE_DDL:
             con.execute(ddl)
         for macro in connections.TIME_MACROS:

@@ -11,6 +11,24 @@ from auditql import __version__, digests
 from auditql.ingest import custody
 from auditql.ingest.results import FileResult
 
+# What the one-statement digests' `string_agg(… ORDER BY …)` may hold before a file's digests are streamed
+# instead: bytes per row (measured: it needs 250-330 bytes per 32-character row digest, a 100,000-row file
+# fits DuckDB's 64 MiB and a 200,000-row one does not), and the share of DuckDB's memory limit it may take.
+AGGREGATE_ROW_BYTES = 512
+AGGREGATE_SHARE = 2
+
+
+def streams(con: duckdb.DuckDBPyConnection, rows: int) -> bool:
+    """Whether a file of `rows` records takes its content digests streamed (digests.streamed_multiset). Only
+    when the ordered aggregate could outgrow DuckDB's memory limit (the writer's `aq_memory_bytes`): where it
+    fits, the one statement is cheaper (250,000 CJA deliveries: 0.24 s CPU against 0.43 s streamed, the
+    rows fetched into Python), and a million-record file at the default limit no longer pays the difference."""
+    if rows < digests.STREAM_ABOVE:
+        return False
+    row = con.execute("SELECT getvariable('aq_memory_bytes')").fetchone()
+    limit = row[0] if row and row[0] is not None else None
+    return limit is None or rows * AGGREGATE_ROW_BYTES > limit // AGGREGATE_SHARE
+
 
 def content_digests(con: duckdb.DuckDBPyConnection, display: str, streamed: bool = False) -> dict[str, str]:
     """The multiset digests (digests.py) of this file's deliveries, rejects and sources rows, as on record now

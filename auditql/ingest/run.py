@@ -326,7 +326,7 @@ class Ingestor:
         result.rejects = [{"line": ln, "row": row, "reason": reason} for ln, row, reason, _ in rejects]
         rows.insert_source(con, display, digest, size, mapping, records.kind, p, result, span, now)
         self.catalog.record(mapping.name, records.fields)
-        written = entries.content_digests(con, display, streamed=result.read >= digests.STREAM_ABOVE)
+        written = entries.content_digests(con, display, streamed=entries.streams(con, result.read))
         tables.drop_scratch(con, tables.FILE_SCRATCH)
         return written
 
