@@ -14,6 +14,7 @@ from conftest import ROOT, SAMPLES
 SECTIONS = (
     "== 1. Ingest 2,000 records per vendor format",
     "== 1b. Where ingest time goes",
+    "== 1c. Ingest scaling",
     "== 2. Queries on a 20,000-event archive",
     "== 3. One-shot CLI",
     "== 4. Querying raw files directly",
