@@ -187,3 +187,23 @@ def test_line_layout_is_the_same_for_every_chunk_size(
     f = tmp_path / "x.csv"
     f.write_bytes(content)
     assert textfile.scan(f, "utf-8") == textfile.Layout(lines, empty, endings)
+
+
+@pytest.mark.parametrize(
+    ("layout", "expected"),
+    [
+        ("{0}\n{1}\n{2}\n", [1, 2, 3]),  # every line a record: each keeps its number, nothing recomputed
+        ("{0}\n{1}\n{2}", [1, 2, 3]),  # no final line break
+        ("{0}\r\n{1}\r\n{2}\r\n", [1, 2, 3]),
+        ("{0}\n\n{1}\n\n\n{2}\n", [1, 3, 6]),  # empty lines: DuckDB skips them, the lines are put back
+        ("{0}\nnot json\n{1}\n\n{2}\n", [1, 3, 5]),  # a malformed line between records
+    ],
+)
+def test_every_ndjson_record_names_its_physical_line(tmp_path: Path, layout: str, expected: list[int]) -> None:
+    """Data: the sample's Gigya audit.search records (sample_data/README.md), laid out on lines as above."""
+    lines = (SAMPLES / "sap_cdc" / "audit_export.ndjson").read_text().splitlines()[:3]
+    f = tmp_path / "laid_out.ndjson"
+    f.write_bytes(layout.format(*lines).encode())
+    db = tmp_path / "lines.duckdb"
+    ingest([f], db)
+    assert [r[0] for r in rows(db, "SELECT line FROM deliveries ORDER BY line")] == expected

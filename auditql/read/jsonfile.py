@@ -148,15 +148,18 @@ def _load_lines(con: duckdb.DuckDBPyConnection, path: Path, longest: int = 0) ->
         con.execute(f"DROP TABLE IF EXISTS {table}")
     # Every expression is computed below the row_number() window, where the scan runs in parallel (above it
     # one thread works: a trim() there cost 0.7 s per 250,000 lines), and `blank` only where parsing failed.
+    # `line` starts as the row's number: its physical line when no line is missing (`read_json` then leaves
+    # it; an UPDATE of every row to say so was 13% of a million-record NDJSON ingest).
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _aq_docs AS SELECT row_number() OVER () AS source_row, NULL::BIGINT AS line, "
+        "CREATE OR REPLACE TEMP TABLE _aq_docs AS SELECT source_row, source_row AS line, raw, bad, blank FROM ("
+        "SELECT row_number() OVER () AS source_row, "
         "raw, bad, blank FROM (SELECT raw, CASE WHEN raw IS NULL THEN text END AS bad, "
         "CASE WHEN raw IS NULL THEN trim(coalesce(text, '')) = '' ELSE false END AS blank "
         "FROM (SELECT text, TRY_CAST(text AS JSON) AS raw "
         f"FROM read_csv({sql_file(path)}, columns = {{'text': 'VARCHAR'}}, header = false, "
         f"auto_detect = false, delim = chr(1), quote = '', escape = '', nullstr = {NO_NULL}, "
         f"strict_mode = false, {line_options(longest)}, store_rejects = true, "
-        "rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans')))"
+        "rejects_table = '_aq_reject_errors', rejects_scan = '_aq_reject_scans'))))"
     )
 
 
@@ -184,8 +187,10 @@ def read_json(
             rejects = [(g.start, reason, t or "") for g, (_, reason, t) in zip(gaps, unreadable, strict=True)]
             # DuckDB skips empty lines: put them back so every record names its line in the file.
             count = con.execute("SELECT count(*) FROM _aq_docs").fetchone()
-            if not textlines.assign(con, "_aq_docs", layout, 0, gaps, count[0] if count else 0):
-                con.execute("UPDATE _aq_docs SET line = source_row")
+            loaded = count[0] if count else 0
+            # Where lines are missing, each row's line is computed; where they do not add up, it keeps its number.
+            if not textlines.plain(layout, 0, gaps, loaded):
+                textlines.assign(con, "_aq_docs", layout, 0, gaps, loaded)
             malformed = con.execute(
                 "SELECT line, bad FROM _aq_docs WHERE raw IS NULL AND NOT blank ORDER BY line"
             ).fetchall()
