@@ -137,7 +137,12 @@ def checkpoint(con: duckdb.DuckDBPyConnection, rows_written: int) -> None:
     overlaps the archive by half spent 1.3-1.7 s in that CHECKPOINT, more than its INSERTs (1.3 s). A write
     of at least a row group therefore leaves the tails alone, until the big tables carry more than
     SPARE_ROW_GROUPS row groups beyond the fewest their rows need; a smaller write merges (its own rows are a
-    tail next to the last one: cheap), and a merge that is due runs once for all the tails."""
+    tail next to the last one: cheap), and a merge that is due runs once for all the tails. DuckDB weighs
+    every table at a checkpoint, so the first small write after big ones pays for their tails (1.1 s after a
+    250,000 + 125,000-record archive was built this way).
+
+    rows_written: the records of the files this write read (a file presented again counts: a re-ingest of a
+    big export merges nothing that is not due)."""
     merge = rows_written < ROW_GROUP_ROWS or _spare_row_groups(con) > SPARE_ROW_GROUPS
     if not merge:
         con.execute("SET max_vacuum_tasks = 0")
@@ -145,7 +150,8 @@ def checkpoint(con: duckdb.DuckDBPyConnection, rows_written: int) -> None:
         con.execute("CHECKPOINT")
     finally:
         if not merge:
-            con.execute("RESET max_vacuum_tasks")
+            with suppress(duckdb.Error):  # a failed checkpoint (disk full) is the error to report
+                con.execute("RESET max_vacuum_tasks")
 
 
 def _spare_row_groups(con: duckdb.DuckDBPyConnection) -> int:
