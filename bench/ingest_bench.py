@@ -13,6 +13,7 @@ import json
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -89,18 +90,25 @@ def _unzipped(path: Path, tmp: Path) -> Path:
     return tmp / "audits.csv"
 
 
+def scratch_archive(work: Path, prefix: str) -> tuple[Path, Path, Callable[[], None]]:
+    """A new folder under `work`, the archive path in it, and the setup that removes that archive (and its
+    WAL) before each timed ingest, so every run ingests into a fresh archive."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=work))
+    db = tmp / "archive.duckdb"
+
+    def fresh() -> None:
+        db.unlink(missing_ok=True)
+        Path(str(db) + ".wal").unlink(missing_ok=True)
+
+    return tmp, db, fresh
+
+
 def run(work: Path, size: int, repeat: int, only_formats: list[str] | None = None) -> Section:
     section = Section(f"1. Ingest {size:,} records per vendor format (mapping, dedup, provenance, raw)")
     for key in only_formats or list(FORMATS):
         fmt = FORMATS[key]
         path = generate(key, work / "exports", size)
-        tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-", dir=work))
-        db = tmp / "archive.duckdb"
-
-        def fresh(db: Path = db) -> None:
-            db.unlink(missing_ok=True)
-            Path(str(db) + ".wal").unlink(missing_ok=True)
-
+        tmp, db, fresh = scratch_archive(work, "bench-ingest-")
         t_ours, report = median_of(lambda path=path, db=db: ingest([path], db), repeat, setup=fresh)
         files = report.files
         added = sum(f.added for f in files)

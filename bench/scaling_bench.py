@@ -10,11 +10,11 @@ fresh archive (the biggest takes about a minute); the exports are bench/generate
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 
 from auditql.ingest.run import ingest
 from bench.generate import generate
+from bench.ingest_bench import scratch_archive
 from bench.measure import Row, Section, median_of
 
 FORMATS = ("gigya_ndjson", "cja_csv")
@@ -28,13 +28,7 @@ def run(work: Path, size: int, repeat: int, formats: tuple[str, ...] = FORMATS) 
         per_record: list[float] = []
         for n in sizes:
             path = generate(key, work / "exports", n)
-            tmp = Path(tempfile.mkdtemp(prefix="bench-scaling-", dir=work))
-            db = tmp / "archive.duckdb"
-
-            def fresh(db: Path = db) -> None:
-                db.unlink(missing_ok=True)
-                Path(str(db) + ".wal").unlink(missing_ok=True)
-
+            tmp, db, fresh = scratch_archive(work, "bench-scaling-")
             # The biggest size once: a minute per run, and its spread is the smallest.
             t, report = median_of(lambda path=path, db=db: ingest([path], db), 1 if n > size else repeat, setup=fresh)
             added = sum(f.added for f in report.files)
