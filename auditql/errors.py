@@ -126,6 +126,13 @@ _DAMAGE = (
 )
 
 
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether `exc` is Ctrl-C as DuckDB's Python client reports it: a KeyboardInterrupt that arrives while a
+    statement runs is turned into `RuntimeError("Query interrupted")` (a Ctrl-C while `auditql query` opened
+    the archive ended as "internal error")."""
+    return type(exc) is RuntimeError and str(exc) == "Query interrupted"
+
+
 def is_damage(exc: BaseException) -> bool:
     """Whether a DuckDB error means the database file is damaged (as opposed to a bad query)."""
     text = str(exc).lower()

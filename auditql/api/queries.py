@@ -9,6 +9,8 @@ front end draws (`Result`, `Stream`) and the one place a query is interrupted.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -140,6 +142,9 @@ def _query_errors(con: duckdb.DuckDBPyConnection, deadline: Deadline) -> Iterato
     try:
         yield
     except duckdb.InterruptException:
+        if _SIGINT_SEEN.is_set():  # Ctrl-C (ctrl_c_cancels), not the deadline: the front end says "interrupted"
+            _KEYBOARD_RAISED.set()
+            raise KeyboardInterrupt from None
         raise deadline.error() from None
     except duckdb.Error as exc:
         raise _failed(exc, con) from None
@@ -294,6 +299,55 @@ def query(
         return run(con, prepare(con, text, limit=limit, table_view=table_view, **options), limit, timeout)
     finally:
         con.close()
+
+
+# While `ctrl_c_cancels` is active: a SIGINT arrived (set by its watcher thread), and the one KeyboardInterrupt
+# for it was raised (by the handler or by `_query_errors`), so a second raise cannot land in the error report.
+_SIGINT_SEEN = threading.Event()
+_KEYBOARD_RAISED = threading.Event()
+
+
+@contextlib.contextmanager
+def ctrl_c_cancels(con: Connection) -> Iterator[None]:
+    """Ctrl-C cancels the query running on `con` at once, and ends as a KeyboardInterrupt ("interrupted").
+
+    Why: Python runs its SIGINT handler between bytecodes only, and the main thread of a one-shot query sits
+    inside DuckDB until the query ends, so Ctrl-C took effect when the query was done (8 s later on a
+    four-way join of the samples) or, under load, not at all. `signal.set_wakeup_fd` has the C-level
+    handler write the signal to a pipe at once; a thread reading it interrupts DuckDB. (The REPL runs its
+    queries in a worker thread instead: repl/session.cancellable.) Only in the main thread; elsewhere a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    _SIGINT_SEEN.clear()
+    _KEYBOARD_RAISED.clear()
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if not _KEYBOARD_RAISED.is_set():
+            _KEYBOARD_RAISED.set()
+            raise KeyboardInterrupt
+
+    def watch() -> None:
+        while data := os.read(read_end, 64):
+            if signal.SIGINT in data:
+                _SIGINT_SEEN.set()
+                interrupt(con)
+
+    previous_handler = signal.signal(signal.SIGINT, on_sigint)
+    previous_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    watcher = threading.Thread(target=watch, name="auditql-ctrl-c", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(previous_fd)
+        signal.signal(signal.SIGINT, previous_handler)
+        os.close(write_end)  # the watcher reads the end of the pipe and stops
+        watcher.join(1)
+        os.close(read_end)
+        _SIGINT_SEEN.clear()
 
 
 def interrupt(con: Connection) -> None:

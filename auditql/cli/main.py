@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from auditql import __version__
-from auditql.errors import AuditqlError, ExitCode, QueryError, UsageError, environment_error
+from auditql.errors import AuditqlError, ExitCode, QueryError, UsageError, environment_error, is_interrupt
 from auditql.output import json_text, safe_text
 
 EXIT_CODES = (
@@ -58,7 +58,10 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except Exception as exc:  # a bug: say so plainly, keep the traceback for those who ask
             explained = environment_error(exc, _archive_argument())
-            if explained is not None:  # not a bug: a damaged archive, a write the system refused
+            if is_interrupt(exc):
+                err("interrupted")
+                code = 130
+            elif explained is not None:  # not a bug: a damaged archive, a write the system refused
                 err(f"error: {explained}")
                 code = explained.exit_code
             elif os.environ.get("AUDITQL_DEBUG"):

@@ -182,7 +182,7 @@ def query(
 
                 # DuckDB's share done, on a terminal's stderr until the first row is written (frontend/progress.py)
                 show = progress.wanted(sys.stderr, quiet, fmt)
-                with progress.query(con, sys.stderr, show) as line:
+                with api.ctrl_c_cancels(con), progress.query(con, sys.stderr, show) as line:
                     if fmt == "parquet":
                         write_parquet(con, t, output, timeout, before_report=line.stop if line else None)
                         return
