@@ -3,8 +3,8 @@ prints data on stdout and messages on stderr, and turns every `AuditqlError` int
 
 Exit codes (API): 0 ok · 1 a file or record was rejected (everything else stored) · 2 usage error ·
 3 query refused or failed · 4 archive busy, missing or damaged · 5 `auditql verify` found a mismatch ·
-70 internal error · 74 output could not be written (missing folder, permission, disk full) · 141 the reader
-of stdout went away (`| head`; quiet, as for any tool killed by SIGPIPE).
+70 internal error · 74 output could not be written (missing folder, permission, disk full) · 130 Ctrl-C ·
+141 the reader of stdout went away (`| head`; quiet, as for any tool killed by SIGPIPE).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from auditql.output import json_text, safe_text
 
 EXIT_CODES = (
     "\b\nExit codes: 0 ok, 1 rejected input, 2 usage, 3 query error, 4 archive busy/missing/damaged, "
-    "5 verification failed, 70 bug, 74 output not written, 141 stdout closed."
+    "5 verification failed, 70 bug, 74 output not written, 130 Ctrl-C, 141 stdout closed."
 )
 
 
