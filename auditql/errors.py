@@ -127,10 +127,14 @@ _DAMAGE = (
 
 
 def is_interrupt(exc: BaseException) -> bool:
-    """Whether `exc` is Ctrl-C as DuckDB's Python client reports it: a KeyboardInterrupt that arrives while a
-    statement runs is turned into `RuntimeError("Query interrupted")` (a Ctrl-C while `auditql query` opened
-    the archive ended as "internal error")."""
-    return type(exc) is RuntimeError and str(exc) == "Query interrupted"
+    """Whether `exc` is Ctrl-C as it reaches a front end from DuckDB: its Python client turns a KeyboardInterrupt
+    that arrives while a statement runs into `RuntimeError("Query interrupted")` (a Ctrl-C while `auditql query`
+    opened the archive ended as "internal error"), and a statement the Ctrl-C watcher interrupted outside a
+    query (api.ctrl_c_cancels; a query's own interrupt is a timeout or a KeyboardInterrupt by then) raises
+    DuckDB's InterruptException. Named, not imported: this module loads before DuckDB."""
+    if type(exc) is RuntimeError and str(exc) == "Query interrupted":
+        return True
+    return type(exc).__name__ == "InterruptException" and type(exc).__module__.lstrip("_") == "duckdb"
 
 
 def is_damage(exc: BaseException) -> bool:

@@ -208,3 +208,17 @@ def test_ctrl_c_during_a_query_is_one_line_and_exit_130(sample_db: Path, after_o
     finally:
         proc.kill()
     assert (proc.returncode, out, err) == (130, "", "interrupted\n")
+
+
+def test_duckdb_s_forms_of_ctrl_c_are_ctrl_c() -> None:
+    """What DuckDB's client makes of a KeyboardInterrupt inside a statement, and the interrupt the Ctrl-C watcher
+    causes, end as "interrupted" (errors.is_interrupt); other errors do not."""
+    import duckdb
+
+    from auditql.errors import is_interrupt
+
+    assert is_interrupt(RuntimeError("Query interrupted"))
+    assert is_interrupt(duckdb.InterruptException("INTERRUPT Error: Interrupted!"))
+    assert not is_interrupt(RuntimeError("something else"))
+    assert not is_interrupt(duckdb.IOException("Query interrupted"))
+    assert not is_interrupt(KeyError("Query interrupted"))

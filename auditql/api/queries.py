@@ -308,16 +308,28 @@ _KEYBOARD_RAISED = threading.Event()
 
 
 @contextlib.contextmanager
-def ctrl_c_cancels(con: Connection) -> Iterator[None]:
-    """Ctrl-C cancels the query running on `con` at once, and ends as a KeyboardInterrupt ("interrupted").
+def ctrl_c_cancels() -> Iterator[Callable[[Connection], None]]:
+    """Ctrl-C is never lost, and cancels a running query at once: the body calls the function this yields
+    with its connection before it runs the query; from then on Ctrl-C interrupts DuckDB, and a Ctrl-C that
+    came earlier ends the command there. Either way one KeyboardInterrupt ends it ("interrupted", exit 130).
 
     Why: Python runs its SIGINT handler between bytecodes only, and the main thread of a one-shot query sits
     inside DuckDB until the query ends, so Ctrl-C took effect when the query was done (8 s later on a
-    four-way join of the samples) or, under load, not at all. `signal.set_wakeup_fd` has the C-level
-    handler write the signal to a pipe at once; a thread reading it interrupts DuckDB. (The REPL runs its
-    queries in a worker thread instead: repl/session.cancellable.) Only in the main thread; elsewhere a no-op."""
+    four-way join of the samples) or not at all: DuckDB's client, which checks for signals while a statement
+    runs, swallowed one that came as the archive was opened (the query then ran on; in a CI run). Here
+    `signal.set_wakeup_fd` has the C-level handler write every signal to a pipe; a thread reading it notes
+    the Ctrl-C and interrupts the registered connection. (The REPL runs queries in a worker thread instead:
+    repl/session.cancellable.) Outside the main thread the function does nothing."""
+    watched: list[Connection] = []
+
+    def cancels(con: Connection) -> None:
+        watched.append(con)
+        if _SIGINT_SEEN.is_set():  # noted by the watcher, raised by nobody (swallowed by DuckDB)
+            _KEYBOARD_RAISED.set()
+            raise KeyboardInterrupt
+
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield lambda con: None
         return
     read_end, write_end = os.pipe()
     os.set_blocking(write_end, False)
@@ -333,14 +345,15 @@ def ctrl_c_cancels(con: Connection) -> Iterator[None]:
         while data := os.read(read_end, 64):
             if signal.SIGINT in data:
                 _SIGINT_SEEN.set()
-                interrupt(con)
+                for con in list(watched):
+                    interrupt(con)
 
     previous_handler = signal.signal(signal.SIGINT, on_sigint)
     previous_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
     watcher = threading.Thread(target=watch, name="auditql-ctrl-c", daemon=True)
     watcher.start()
     try:
-        yield
+        yield cancels
     finally:
         signal.set_wakeup_fd(previous_fd)
         signal.signal(signal.SIGINT, previous_handler)

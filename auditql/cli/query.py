@@ -151,53 +151,55 @@ def query(
             target = resolve_db(db)
         # read here, not by click: parsing a size loads DuckDB, which must load after the freeze above
         size = MemorySize().convert(memory_limit, None, click.get_current_context()) if memory_limit else None
-        con = api.reader(target, notify=err, memory_limit=size)
-        try:
-            t = api.prepare(
-                con,
-                text,
-                limit=limit,
-                table_view=(fmt == "table" and not explain and not dialect),
-                columns=[c.strip() for c in columns.split(",")] if columns else None,
-                since=api.parse_when(since) if since else None,
-                until=api.parse_when(until) if until else None,
-                vendor=vendor,
-                params=bound if params else None,  # without --param, a placeholder is refused as such
-            )
-            bound.check_all_used()
-            for w in t.warnings:
-                err(f"warning: {w}")
-            if explain or dialect:
-                sql = t.sql if explain and not dialect else t.to_dialect(dialect or "duckdb")
-                click.echo(terminal_text(sql, sys.stdout))
-                return
-            if engine_name == "spark":
-                result = _run_on_spark(target, t, limit, spark_master, fmt, output, timeout)
-                if result is not None:
-                    with _opened(output) as out:
-                        shown = _render(result, fmt, out, raw_csv, max_rows)
-                    _footer(result, fmt, output, shown)
-            else:
-                from auditql.frontend import progress
+        with api.ctrl_c_cancels() as cancels:  # from here, Ctrl-C is never lost (api.ctrl_c_cancels)
+            con = api.reader(target, notify=err, memory_limit=size)
+            try:
+                t = api.prepare(
+                    con,
+                    text,
+                    limit=limit,
+                    table_view=(fmt == "table" and not explain and not dialect),
+                    columns=[c.strip() for c in columns.split(",")] if columns else None,
+                    since=api.parse_when(since) if since else None,
+                    until=api.parse_when(until) if until else None,
+                    vendor=vendor,
+                    params=bound if params else None,  # without --param, a placeholder is refused as such
+                )
+                bound.check_all_used()
+                for w in t.warnings:
+                    err(f"warning: {w}")
+                if explain or dialect:
+                    sql = t.sql if explain and not dialect else t.to_dialect(dialect or "duckdb")
+                    click.echo(terminal_text(sql, sys.stdout))
+                    return
+                if engine_name == "spark":
+                    result = _run_on_spark(target, t, limit, spark_master, fmt, output, timeout)
+                    if result is not None:
+                        with _opened(output) as out:
+                            shown = _render(result, fmt, out, raw_csv, max_rows)
+                        _footer(result, fmt, output, shown)
+                else:
+                    from auditql.frontend import progress
 
-                # DuckDB's share done, on a terminal's stderr until the first row is written (frontend/progress.py)
-                show = progress.wanted(sys.stderr, quiet, fmt)
-                with api.ctrl_c_cancels(con), progress.query(con, sys.stderr, show) as line:
-                    if fmt == "parquet":
-                        write_parquet(con, t, output, timeout, before_report=line.stop if line else None)
-                        return
-                    # streamed: rows are written as DuckDB delivers them, and --timeout covers the writing too
-                    with _opened(output) as opened:
-                        out = cast(TextIO, progress.Guarded(opened, line)) if line else opened
-                        done = _write_lines(con, t, fmt, out, raw_csv, limit, timeout)
-                        if done is None:
-                            with api.stream(con, t, limit, timeout) as result:
-                                shown = _render(result, fmt, out, raw_csv, max_rows)
-                        else:
-                            result, shown = done
-                _footer(result, fmt, output, shown)
-        finally:
-            con.close()
+                    # DuckDB's share done, on a terminal's stderr until the first row is written (frontend/progress.py)
+                    show = progress.wanted(sys.stderr, quiet, fmt)
+                    cancels(con)  # a running query is interrupted at once
+                    with progress.query(con, sys.stderr, show) as line:
+                        if fmt == "parquet":
+                            write_parquet(con, t, output, timeout, before_report=line.stop if line else None)
+                            return
+                        # streamed: rows are written as DuckDB delivers them, and --timeout covers the writing too
+                        with _opened(output) as opened:
+                            out = cast(TextIO, progress.Guarded(opened, line)) if line else opened
+                            done = _write_lines(con, t, fmt, out, raw_csv, limit, timeout)
+                            if done is None:
+                                with api.stream(con, t, limit, timeout) as result:
+                                    shown = _render(result, fmt, out, raw_csv, max_rows)
+                            else:
+                                result, shown = done
+                    _footer(result, fmt, output, shown)
+            finally:
+                con.close()
 
 
 def _existing(name: str) -> Path:
