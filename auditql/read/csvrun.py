@@ -18,7 +18,7 @@ import duckdb
 
 from auditql.read import decode
 from auditql.read import text as textfile
-from auditql.read.csvfile import _columns, _header, _json_of, _renamed, _scan_sql
+from auditql.read.csvfile import _columns, _header, _json_of, _relation, _renamed, _scan_sql
 from auditql.read.records import SNIFF_BYTES, Records, sql_ident
 
 FILE_SHIFT = 32
@@ -53,7 +53,8 @@ def header_of(path: Path, layout: textfile.Layout | None) -> tuple[bytes, textfi
 
 
 def read_run(con: duckdb.DuckDBPyConnection, paths: list[Path], display: str, rows: list[int]) -> Records | None:
-    """Read `paths` (in `_aq_run_files` order, one header line) into `_aq_csv`; None when the run must be
+    """Read `paths` (in `_aq_run_files` order, one header line) into `_aq_csv` (cells only, as csvfile stores
+    one file; each record's JSON is built as the records are read); None when the run must be
     read file by file: a header the one-file reader reads through private column names, a rejected line,
     or a file whose rows are not `rows[i]` (its lines after the header)."""
     names, delimiter = _header(paths[0], display, "utf-8-sig")
@@ -66,9 +67,9 @@ def read_run(con: duckdb.DuckDBPyConnection, paths: list[Path], display: str, ro
     # Numbered below the join, in scan order (insertion order is kept, as for one file: csvfile._load_csv).
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _aq_csv AS SELECT (f._aq_file::BIGINT << {FILE_SHIFT}) + r._aq_n "
-        "- min(r._aq_n) OVER (PARTITION BY f._aq_file) + 1 AS source_row, NULL::BIGINT AS line, raw, "
-        f"{cols} FROM (SELECT row_number() OVER () AS _aq_n, * FROM (SELECT {_json_of(names, columns)}::JSON AS "
-        f"raw, {cols}, {FILE_COLUMN} FROM {_scan_sql(paths, names, delimiter, 'utf-8')})) r "
+        "- min(r._aq_n) OVER (PARTITION BY f._aq_file) + 1 AS source_row, NULL::BIGINT AS line, "
+        f"{cols} FROM (SELECT row_number() OVER () AS _aq_n, * FROM (SELECT "
+        f"{cols}, {FILE_COLUMN} FROM {_scan_sql(paths, names, delimiter, 'utf-8')})) r "
         f"JOIN _aq_run_files f ON f.path = r.{FILE_COLUMN}"
     )
     found = con.execute(
@@ -80,4 +81,5 @@ def read_run(con: duckdb.DuckDBPyConnection, paths: list[Path], display: str, ro
         return None
     notes = _renamed(paths[0], "utf-8-sig", delimiter, names)
     line = f"(source_row & {ROW_MASK}) + 1"
-    return Records("csv", "_aq_csv", names, set(names), _json_of(sorted(names), columns), False, [], notes, line=line)
+    content = _json_of(sorted(names), columns)
+    return Records("csv", _relation(names, columns), names, set(names), content, False, [], notes, line=line)
