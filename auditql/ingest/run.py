@@ -23,7 +23,7 @@ from auditql import __version__, digests, tables
 from auditql import jsonhash as canonical
 from auditql.db import archive_file
 from auditql.errors import AuditqlError
-from auditql.ingest import batch, custody, dedup, entries, packed_file, rows
+from auditql.ingest import again, batch, custody, dedup, entries, packed_file, rows
 from auditql.ingest.fieldcatalog import FieldCatalog
 from auditql.ingest.files import Snapshot, display_name, expand, scan, unchanged
 from auditql.ingest.plan import Plan, canonical_columns, canonical_exprs, plan
@@ -268,7 +268,7 @@ class Ingestor:
         if self._order_off:  # on again: a failed INSERT left it off
             con.execute("SET preserve_insertion_order = true")
             self._order_off = False
-        if self._already_ingested(scanned.sha256, result):
+        if again.presented_again(self.con, self.registry, self.forced, scanned.sha256, result):
             return None
         if not self._canonical_registered and formats.sniff_kind(path) == "json":
             canonical.register(con)  # only for JSON: registering a Python UDF imports numpy (~0.1 s)
@@ -329,23 +329,6 @@ class Ingestor:
         written = entries.content_digests(con, display, streamed=entries.streams(con, result.read))
         tables.drop_scratch(con, tables.FILE_SCRATCH)
         return written
-
-    def _already_ingested(self, digest: str, result: FileResult) -> bool:
-        """Same bytes read with the same mapping before: every record is already held as often as this file
-        holds it, so the file need not even be read again (re-ingest costs one SHA-256 pass)."""
-        for vendor, fmt, fingerprint, read, rejected in self.con.execute(
-            "SELECT vendor, format, mapping, records_read, rejected FROM sources WHERE sha256 = ?", [digest]
-        ).fetchall():
-            if self.forced is not None and self.forced.name != vendor:
-                continue
-            if vendor not in self.registry.names() or self.registry[vendor].fingerprint != fingerprint:
-                continue
-            result.vendor, result.format, result.status = vendor, fmt, "presented again"
-            result.read, result.rejected, result.duplicates = read, rejected, read - rejected
-            if rejected:
-                result.notes.append("identical file ingested before; its rejected records: `auditql rejects`")
-            return True
-        return False
 
 
 @dataclass(frozen=True)
