@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import weakref
 from decimal import Decimal
 from typing import Any
 
@@ -130,13 +131,33 @@ def _batch(column):  # pyarrow.Array -> pyarrow.Array; pyarrow is imported by Du
     return pa.array([None if s is None else canonical_json(s) for s in column.to_pylist()], pa.string())
 
 
+# Connections known to have the functions. Asking DuckDB (`duckdb_functions()` lists every function it has)
+# took 14 ms, once per JSON file read. Ingest registers them while it reads a file, before the file's
+# transaction begins: a function created inside a transaction would go with its ROLLBACK (and DuckDB's Python
+# connection would then refuse to create it again), one created outside stays.
+_registered: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
     """`register` unless the connection has these functions already."""
+    if con in _registered:
+        return
     found = con.execute(  # fetched whole: an unfinished result would hold the connection
         "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'aq_array_items' AND function_type = 'scalar'"
     ).fetchall()
     if not found[0][0]:
         register(con)
+    else:
+        _registered.add(con)
+
+
+FUNCTIONS = ("aq_canonical_json", "aq_array_items", "aq_exact_values")  # what `register` gives
+
+
+def used_by(sql: str) -> bool:
+    """Whether `sql` calls one of the functions `register` gives (a name in a file's field is quoted: then
+    it is registered for nothing, which is harmless)."""
+    return any(name + "(" in sql for name in FUNCTIONS)
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
@@ -146,3 +167,4 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     con.create_function(
         "aq_exact_values", _batch_values, ["VARCHAR", "VARCHAR[]", "VARCHAR[]"], "VARCHAR[]", type=udf_type
     )
+    _registered.add(con)

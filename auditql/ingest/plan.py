@@ -70,7 +70,8 @@ class _Fields:
             return self.records.relation
         paths = ", ".join(sql_str(json_path(p)) for p in self.paths)
         values = f"json_extract_string(raw, [{paths}])"
-        if not self.records.needs_canonical_json:
+        plain = self.records.plain_numbers
+        if not self.records.needs_canonical_json or (plain is not None and plain.issuperset(self.paths)):
             return f"(SELECT *, {values} AS {self.COLUMN} FROM {self.records.relation})"
         # JSON as written: a number a double changes is taken from the text. Only a value DuckDB wrote as a
         # double (`0.1`, `1e-7`, `100000.0`: a `.` or an exponent; integers and big integers it writes as

@@ -64,7 +64,6 @@ class Ingestor:
         self.registry = registry
         self.forced = registry[vendor] if vendor else None
         self.limits = limits or archives.Limits()
-        self._canonical_registered = False
         self.watcher: Any = None  # progress.Ingest on a terminal: told each file, its bytes read, its load
         self.catalog = FieldCatalog(con)
         self._order_off = True  # whether preserve_insertion_order may be off: unknown at first
@@ -270,14 +269,13 @@ class Ingestor:
             self._order_off = False
         if again.presented_again(self.con, self.registry, self.forced, scanned.sha256, result):
             return None
-        if not self._canonical_registered and formats.sniff_kind(path) == "json":
-            canonical.register(con)  # only for JSON: registering a Python UDF imports numpy (~0.1 s)
-            self._canonical_registered = True
         records = formats.read(con, path, display, scanned.layout)
         mapping = self.forced or detect(records.fields, self.registry)
         mapping = time_by_content(con, records, mapping, display)  # a generic file's time column, by content
         result.vendor, result.format, result.notes = mapping.name, records.kind, records.notes
         p = plan(mapping, records, mapping.name)
+        if canonical.used_by(p.sql):  # only then: registering a Python UDF imports numpy (~0.1 s, 34 MB)
+            canonical.ensure(con)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _aq_staged AS {p.sql}")
         tables.drop_scratch(con, tables.READ_SCRATCH)
         return _Staged(records, mapping, p)

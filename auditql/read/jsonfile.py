@@ -167,7 +167,6 @@ def read_json(
     con: duckdb.DuckDBPyConnection, path: Path, display: str, known: textfile.Layout | None = None
 ) -> Records:
     p = sql_file(path)
-    jsonhash.ensure(con)  # the UDF that cuts page members as written
     rejects: list[tuple[int | None, str, str]] = []
     is_ndjson, one_line = _line_shape(path)
     try:
@@ -219,6 +218,7 @@ def read_json(
         con.execute("DROP TABLE IF EXISTS _aq_json")
         # Records are numbered anew (envelope SQL) wherever documents are not simply records 1..n.
         if _find_containers(con, docs) or not one_record_per_line or notes:
+            jsonhash.ensure(con)  # the UDF that cuts page members as written
             con.execute(f"CREATE TEMP TABLE _aq_json AS {_envelope_sql(docs)}")
             con.execute("DROP TABLE _aq_docs")
         else:
@@ -231,7 +231,15 @@ def read_json(
     ambiguous = sorted(deep + found.ambiguous)
     rejects += [(ln, reason, text) for _, ln, reason, text in ambiguous + found.not_object]
     fields = structure_paths(found.structure) if found.structure is not None else []
-    return Records(kind, "_aq_json", fields, set(), "raw", True, rejects, notes)
+    plain = plain_number_paths(found.structure) if found.structure is not None else None
+    return Records(kind, "_aq_json", fields, set(), "raw", True, rejects, notes, plain_numbers=plain)
+
+
+def _many_brackets(text: str) -> str:
+    """SQL: true when the JSON `text` has more `{` and `[` than MAX_JSON_DEPTH (it may nest that deep).
+    Counted with replace(), not a regex: a negated-class regexp_replace costs ~70 s per million records; in
+    bytes (`strlen`, stored with the text), not characters (`length` walks the text): `{` and `[` are one byte."""
+    return f"strlen({text}) - strlen(replace(replace({text}, '{{', ''), '[', '')) > {MAX_JSON_DEPTH}"
 
 
 def _too_deep(text: str) -> str:
@@ -240,14 +248,16 @@ def _too_deep(text: str) -> str:
     brackets = f"regexp_replace(regexp_replace({text}, '\"(\\\\.|[^\"\\\\])*\"', '', 'g'), '[^][{{}}]', '', 'g')"
     for _ in range(MAX_JSON_DEPTH):
         brackets = f"regexp_replace({brackets}, '\\{{\\}}|\\[\\]', '', 'g')"
-    # Counted with replace(), not a regex: a negated-class regexp_replace costs ~70 s per million records; in
-    # bytes (`strlen`, stored with the text), not characters (`length` walks the text): `{` and `[` are one byte.
-    many = f"strlen({text}) - strlen(replace(replace({text}, '{{', ''), '[', '')) > {MAX_JSON_DEPTH}"
-    return f"(CASE WHEN {many} THEN {brackets} <> '' ELSE false END)"
+    return f"(CASE WHEN {_many_brackets(text)} THEN {brackets} <> '' ELSE false END)"
 
 
 def _reject_deep(con: duckdb.DuckDBPyConnection) -> jsonshape.Rejects:
-    """Reject records nested too deep to analyse (before anything calls `json_structure` on them)."""
+    """Reject records nested too deep to analyse (before anything calls `json_structure` on them). The
+    hundred nested regexp_replace calls are planned only when some record has that many brackets: planning
+    them took 8 ms, once per file, whatever its size (a one-record API page: a tenth of its ingest)."""
+    many = con.execute(f"SELECT count(*) FROM _aq_json WHERE {_many_brackets('raw::VARCHAR')}").fetchone()
+    if not many or not many[0]:
+        return []
     found = con.execute(
         "SELECT source_row, line, CASE WHEN line IS NULL THEN 'record ' || source_row || ': ' ELSE '' END "
         f"|| 'nested deeper than {MAX_JSON_DEPTH} levels', left(raw::VARCHAR, 1000) FROM _aq_json "
@@ -256,6 +266,37 @@ def _reject_deep(con: duckdb.DuckDBPyConnection) -> jsonshape.Rejects:
     if found:
         con.execute(f"DELETE FROM _aq_json WHERE {_too_deep('raw::VARCHAR')}")
     return [(row, ln, reason, text) for row, ln, reason, text in found]
+
+
+# The types `json_group_structure` gives values DuckDB extracts as the file writes them: text, an integer,
+# true, false, null. DOUBLE is a fraction, an exponent or an integer beyond 64 bits; JSON, values of several
+# types in different records.
+PLAIN_TYPES = frozenset({"VARCHAR", "UBIGINT", "BIGINT", "BOOLEAN", "NULL"})
+
+
+def plain_number_paths(structure: object) -> frozenset[str]:
+    """The paths of `structure_paths` whose values hold no number a double would change: a leaf of
+    PLAIN_TYPES in every record, or an object or array (whose text the exact-number check in ingest/plan.py
+    leaves as DuckDB writes it). A path two keys spell (`a.b`: a key with a dot, and `b` inside `a`) is plain
+    only if both are. A mapping extracting only plain fields needs no Python UDF, whose registration alone
+    imports numpy (34 MB: a quarter of a 128 MiB --memory-limit)."""
+    plain: set[str] = set()
+    other: set[str] = set()
+
+    def walk(node: object, prefix: str) -> None:
+        if isinstance(node, list):
+            if node:
+                walk(node[0], prefix)
+            return
+        if not isinstance(node, dict):
+            return
+        for key, sub in node.items():
+            path = f"{prefix}{key}"
+            (plain if isinstance(sub, dict | list) or sub in PLAIN_TYPES else other).add(path)
+            walk(sub, path + ".")
+
+    walk(structure, "")
+    return frozenset(plain - other)
 
 
 def structure_paths(structure: object, prefix: str = "") -> list[str]:

@@ -59,6 +59,9 @@ class Records:
     timestamps: set[str] = field(default_factory=set)  # native fields typed TIMESTAMP/DATE (Parquet): no parsing
     line: str = "line"  # SQL for a row's physical line (an expression when no row needs one of its own)
     columns: dict[str, str] = field(default_factory=dict)  # native field -> its column, where the names differ
+    # JSON fields none of whose values is a number DuckDB may write otherwise than the file does (see
+    # jsonfile.plain_number_paths): their values need no second look in Python. None: not known.
+    plain_numbers: frozenset[str] | None = None
 
     def column(self, field_path: str) -> str:
         """SQL naming a native field's column (the file's own name, unless it clashes with another)."""
