@@ -23,6 +23,10 @@ from bench.generate import generate
 from bench.measure import Row, Section, median_of
 
 TARGET_MS = 10.0
+# One-record files per format beyond CJA CSV: JSON and Parquet small files are stored one by one (only CSV runs
+# are batched), at tens of ms each, so fewer of them tell the same per-file cost.
+OTHER_FILES = 100
+OTHER_FORMATS = ("gigya_envelope", "gigya_ndjson", "cja_json", "resolver_csv", "ci360_parquet", "broadcom_zip")
 
 
 def _split(source: Path, folder: Path, n: int) -> list[Path]:
@@ -38,7 +42,7 @@ def _split(source: Path, folder: Path, n: int) -> list[Path]:
 
 
 def run(work: Path, counts: list[int], repeat: int) -> Section:
-    section = Section("10. Many small files: per-file cost (one-record CJA CSVs)")
+    section = Section("10. Many small files: per-file cost (one-record CJA CSVs; then every other format)")
     source = generate("cja_csv", work / "exports", max(counts))
     for n in counts:
         tmp = Path(tempfile.mkdtemp(prefix="bench-small-", dir=work))
@@ -94,6 +98,7 @@ def run(work: Path, counts: list[int], repeat: int) -> Section:
                 note="the floor for reading that many files: no mapping, dedup, provenance or custody")
         )  # fmt: skip
         shutil.rmtree(tmp, ignore_errors=True)
+    _other_formats(section, work, min(OTHER_FILES, min(counts)), repeat)
     section.commands += [
         "auditql ingest --db DB FOLDER      (N files: header + one record of a generated CJA CSV each)",
         "auditql ingest --db DB pull.zip    (the same N files as members)",
@@ -101,3 +106,37 @@ def run(work: Path, counts: list[int], repeat: int) -> Section:
         "CREATE TABLE t AS SELECT * FROM read_csv('FOLDER/*.csv', header = true, all_varchar = true, filename = true);",
     ]
     return section
+
+
+def _other_formats(section: Section, work: Path, n: int, repeat: int) -> None:
+    """The per-file cost of every other generated format: a folder of `n` one-record exports (each written by
+    the format's own generator: an `audit.search` page, an NDJSON line, a CJA JSON array, a Resolver CSV, a
+    CI360 Parquet file, a Broadcom portal zip) against the same `n` records as one export."""
+    for key in OTHER_FORMATS:
+        folder = work / "exports" / f"small-{key}-{n}"
+        for i in range(n):
+            generate(key, folder, 1, offset=i)
+        whole = generate(key, work / "exports", n)
+        tmp = Path(tempfile.mkdtemp(prefix="bench-small-", dir=work))
+        db = tmp / "archive.duckdb"
+
+        def fresh(db: Path = db) -> None:
+            db.unlink(missing_ok=True)
+            Path(str(db) + ".wal").unlink(missing_ok=True)
+
+        def ours(target: Path, db: Path = db, n: int = n) -> None:
+            report = ingest([target], db)
+            added = sum(f.added for f in report.files)
+            if added != n or any(f.error for f in report.files):
+                raise RuntimeError(f"small files: {added} of {n} added: {[f.error for f in report.files if f.error]}")
+
+        t_folder, _ = median_of(lambda folder=folder: ours(folder), repeat, setup=fresh)
+        t_one, _ = median_of(lambda whole=whole: ours(whole), repeat, setup=fresh)
+        per_file = t_folder / n * 1000
+        section.add(
+            Row(f"{n:,} one-record {key} files: ms per file", per_file, t_one / n * 1000,
+                "the same records as one file,", f"≤ {TARGET_MS:.0f} ms", per_file <= TARGET_MS, unit="ms",
+                note=f"whole folder {t_folder:.2f} s; per-file overhead {(t_folder - t_one) / n * 1000:.1f} ms")
+        )  # fmt: skip
+        shutil.rmtree(tmp, ignore_errors=True)
+    section.commands.append(f"auditql ingest --db DB FOLDER      ({n} one-record exports of each other format)")
