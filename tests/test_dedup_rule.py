@@ -262,3 +262,18 @@ def test_sources_lists_every_file_that_delivered_an_event(tmp_path: Path) -> Non
         (str(api), 1, True),
         (str(ui), 1, False),
     ]
+
+
+def test_sources_of_an_unknown_event_key_says_so_in_one_line(tmp_path: Path) -> None:
+    """A mistyped key must not look like "no file delivered it": the empty listing, then one line, exit 2."""
+    api = tmp_path / "api_page.json"
+    api.write_text(json.dumps(page(ADOBE, 0, 4)))
+    db = tmp_path / "a.duckdb"
+    ingest(db, api)
+    done = run_auditql("sources", "--db", db, "--event", "adobe_cja:id:no-such-id", "--format", "csv")
+    assert done.returncode == 2
+    assert done.stdout == "source_file,source_row,line,sha256,shown,differs,raw\n"
+    assert done.stderr.strip().splitlines() == [
+        "error: no event 'adobe_cja:id:no-such-id' is on record (keys look like 'sap_cdc:id:…' or "
+        "'resolver:c:…': auditql query \"SELECT event_key FROM events LIMIT 5\" shows some)"
+    ]

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from auditql.cli.main import db_option, emit_json, err, handle_errors, main, mapping_option, resolve_db
-from auditql.errors import ExitCode
+from auditql.errors import ExitCode, UsageError
 from auditql.output import safe_text
 
 
@@ -150,8 +150,9 @@ def sources(db: Path | None, fmt: str, max_rows: int | None, event_key: str | No
     """List the custody entries of every file presented to ingest (archives and their members included):
     status, vendor, counts, time span, SHA-256 and the entry's chain hash (`auditql verify` checks them).
     With --event, every file, row and line that delivered one event (its `event_key`), marking the copy
-    the archive shows and the copies whose record differs from it. On a terminal a long listing shows its
-    first and last rows and says how many there are (--max-rows); piped, every row is written.
+    the archive shows and the copies whose record differs from it (a key not on record: exit 2). On a
+    terminal a long listing shows its first and last rows and says how many there are (--max-rows); piped,
+    every row is written.
 
     \b
     Example:
@@ -159,7 +160,11 @@ def sources(db: Path | None, fmt: str, max_rows: int | None, event_key: str | No
       auditql sources --event 'adobe_cja:id:61573795d9409a491f1a9604'
     """
     if event_key is not None:
-        _print(db, fmt, max_rows, "deliveries", [event_key])
+        if not _print(db, fmt, max_rows, "deliveries", [event_key]):  # a mistyped key must not look like "none"
+            raise UsageError(
+                f"no event {event_key!r} is on record (keys look like 'sap_cdc:id:…' or 'resolver:c:…': "
+                'auditql query "SELECT event_key FROM events LIMIT 5" shows some)'
+            )
         return
     _print(db, fmt, max_rows, "sources")
 
@@ -180,18 +185,21 @@ def rejects(db: Path | None, fmt: str, max_rows: int | None) -> None:
     _print(db, fmt, max_rows, "rejects")
 
 
-def _print(db: Path | None, fmt: str, max_rows: int | None, listing: str, params: list | None = None) -> None:
+def _print(db: Path | None, fmt: str, max_rows: int | None, listing: str, params: list | None = None) -> int:
     """Rows of an archive listing (api.stream_listing), written as DuckDB delivers them (a million rejects
-    are never held whole); on a terminal a screenful, as `auditql query` shows one, with the same notice."""
+    are never held whole); on a terminal a screenful, as `auditql query` shows one, with the same notice.
+    Returns the number of rows."""
     from auditql import api
     from auditql.output import RowCount, check_format, footer_text, render, screenful
 
     check_format(fmt)
     with api.opened(resolve_db(db)) as con, api.stream_listing(con, listing, params) as rows:
         shown = render(rows, fmt, sys.stdout, max_rows=screenful(sys.stdout, fmt, max_rows))
+        count = rows.count
     if shown.hides_rows or shown.hides_columns:
         err(footer_text(RowCount(shown.rows), shown, timer=False))
     if shown.hides_rows:
         err("note: a terminal shows the first and last rows; every row: --max-rows 0, a pipe, or --format csv")
     if shown.hides_columns:
         err("note: columns that do not fit the terminal are hidden (…); every column: --format vertical or json")
+    return count
