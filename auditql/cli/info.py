@@ -157,7 +157,7 @@ def sources(db: Path | None, fmt: str, max_rows: int | None, event_key: str | No
     \b
     Example:
       auditql sources --format json
-      auditql sources --event 'adobe_cja:id:61573795d9409a491f1a9604'
+      auditql sources --event 'adobe_cja:id:07550bb1bc1605c02f4b09c3'
     """
     if event_key is not None:
         if not _print(db, fmt, max_rows, "deliveries", [event_key]):  # a mistyped key must not look like "none"
