@@ -54,7 +54,8 @@ def ms(salt: str = "t") -> str:
     """Epoch milliseconds spread over 2025, increasing with i (exports are time-ordered) plus jitter. From
     `i`, not the place in the file: a record repeated in an overlapping export has the same time, as a
     repeated download's does (an offset file runs on past the year's end)."""
-    return f"({YEAR_START_MS} + (i * {YEAR_MS} // n) + (hash(i, '{salt}') % 1000)::BIGINT)"
+    span = "coalesce(getvariable('bench_span'), n)"  # `generate(span=…)`; else the file's own size
+    return f"({YEAR_START_MS} + (i * {YEAR_MS} // {span}) + (hash(i, '{salt}') % 1000)::BIGINT)"
 
 
 def iso(salt: str = "t") -> str:
@@ -209,10 +210,13 @@ FORMATS: dict[str, Format] = {
 }
 
 
-def generate(key: str, folder: Path, n: int, offset: int = 0, name: str | None = None) -> Path:
-    """Write one export (reused when already there: same key, size and offset give the same bytes)."""
+def generate(key: str, folder: Path, n: int, offset: int = 0, name: str | None = None, span: int | None = None) -> Path:
+    """Write one export (reused when already there: same key, size, offset and span give the same bytes).
+    `span`: the number of records whose times share the year (default `n`); the one-record files of a
+    folder give the folder's size, or the 100th would be dated a century on (and rejected)."""
     fmt = FORMATS[key]
-    path = folder / (name or f"{n}_{offset}_{fmt.filename}")
+    spread = "" if span is None else f"of_{span}_"
+    path = folder / (name or f"{n}_{offset}_{spread}{fmt.filename}")
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
         partial = path.with_name("partial_" + path.name)
@@ -220,6 +224,8 @@ def generate(key: str, folder: Path, n: int, offset: int = 0, name: str | None =
         try:
             con.execute("SET TimeZone = 'UTC'")
             con.execute("SET enable_progress_bar = false")
+            if span is not None:
+                con.execute(f"SET VARIABLE bench_span = {int(span)}")  # read by `ms`
             fmt.make(con, partial, n, offset)
         finally:
             con.close()

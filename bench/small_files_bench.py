@@ -115,7 +115,7 @@ def _other_formats(section: Section, work: Path, n: int, repeat: int) -> None:
     for key in OTHER_FORMATS:
         folder = work / "exports" / f"small-{key}-{n}"
         for i in range(n):
-            generate(key, folder, 1, offset=i)
+            generate(key, folder, 1, offset=i, span=n)
         whole = generate(key, work / "exports", n)
         tmp = Path(tempfile.mkdtemp(prefix="bench-small-", dir=work))
         db = tmp / "archive.duckdb"
