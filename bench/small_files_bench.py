@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -41,6 +42,20 @@ def _split(source: Path, folder: Path, n: int) -> list[Path]:
     return paths
 
 
+def _fresh(db: Path) -> None:
+    """No archive at `db`: each measured ingest starts from nothing."""
+    db.unlink(missing_ok=True)
+    Path(str(db) + ".wal").unlink(missing_ok=True)
+
+
+def _ingest(target: Path, db: Path, n: int) -> None:
+    """`auditql ingest` of `target` into `db`, which must add all `n` records (a timing of less is no timing)."""
+    report = ingest([target], db)
+    added = sum(f.added for f in report.files)
+    if added != n or any(f.error for f in report.files):
+        raise RuntimeError(f"small files: {added} of {n} added: {[f.error for f in report.files if f.error]}")
+
+
 def run(work: Path, counts: list[int], repeat: int) -> Section:
     section = Section("10. Many small files: per-file cost (one-record CJA CSVs; then every other format)")
     source = generate("cja_csv", work / "exports", max(counts))
@@ -55,16 +70,7 @@ def run(work: Path, counts: list[int], repeat: int) -> Section:
             for path in paths:
                 zf.write(path, path.name)
         db = tmp / "archive.duckdb"
-
-        def fresh(db: Path = db) -> None:
-            db.unlink(missing_ok=True)
-            Path(str(db) + ".wal").unlink(missing_ok=True)
-
-        def ours(target: Path, n: int = n, db: Path = db) -> None:
-            report = ingest([target], db)
-            added = sum(f.added for f in report.files)
-            if added != n or any(f.error for f in report.files):
-                raise RuntimeError(f"small files: {added} of {n} added: {[f.error for f in report.files if f.error]}")
+        fresh = partial(_fresh, db)
 
         def hand(folder: Path = folder, tmp: Path = tmp) -> None:
             hand_db = tmp / "hand.duckdb"
@@ -78,9 +84,9 @@ def run(work: Path, counts: list[int], repeat: int) -> Section:
             finally:
                 con.close()
 
-        t_folder, _ = median_of(lambda folder=folder: ours(folder), repeat, setup=fresh)
-        t_zip, _ = median_of(lambda packed=packed: ours(packed), repeat, setup=fresh)
-        t_one, _ = median_of(lambda whole=whole: ours(whole), repeat, setup=fresh)
+        t_folder, _ = median_of(partial(_ingest, folder, db, n), repeat, setup=fresh)
+        t_zip, _ = median_of(partial(_ingest, packed, db, n), repeat, setup=fresh)
+        t_one, _ = median_of(partial(_ingest, whole, db, n), repeat, setup=fresh)
         t_hand, _ = median_of(hand, repeat)
         per_file, per_member = t_folder / n * 1000, t_zip / n * 1000
         overhead = (t_folder - t_one) / n * 1000
@@ -119,19 +125,10 @@ def _other_formats(section: Section, work: Path, n: int, repeat: int) -> None:
         whole = generate(key, work / "exports", n)
         tmp = Path(tempfile.mkdtemp(prefix="bench-small-", dir=work))
         db = tmp / "archive.duckdb"
+        fresh = partial(_fresh, db)
 
-        def fresh(db: Path = db) -> None:
-            db.unlink(missing_ok=True)
-            Path(str(db) + ".wal").unlink(missing_ok=True)
-
-        def ours(target: Path, db: Path = db, n: int = n) -> None:
-            report = ingest([target], db)
-            added = sum(f.added for f in report.files)
-            if added != n or any(f.error for f in report.files):
-                raise RuntimeError(f"small files: {added} of {n} added: {[f.error for f in report.files if f.error]}")
-
-        t_folder, _ = median_of(lambda folder=folder: ours(folder), repeat, setup=fresh)
-        t_one, _ = median_of(lambda whole=whole: ours(whole), repeat, setup=fresh)
+        t_folder, _ = median_of(partial(_ingest, folder, db, n), repeat, setup=fresh)
+        t_one, _ = median_of(partial(_ingest, whole, db, n), repeat, setup=fresh)
         per_file = t_folder / n * 1000
         section.add(
             Row(f"{n:,} one-record {key} files: ms per file", per_file, t_one / n * 1000,
