@@ -313,6 +313,16 @@ def test_the_timeline_counts_every_event_in_contiguous_buckets(served: Served) -
     assert status == 400
 
 
+def test_a_result_without_a_vendor_column_is_one_series(served: Served) -> None:
+    """SQL that keeps `time` but not `vendor` draws one unstacked series (it was a 400 asking for `vendor`)."""
+    sql = "SELECT time, action FROM events WHERE time >= '2025-11-20' AND time < '2025-11-22'"
+    data = api(served, "/api/timeline", q=sql)
+    assert data["vendors"] == ["events"]
+    assert {v for _, counts in data["buckets"] for v in counts} == {"events"}
+    total = sum(n for _, counts in data["buckets"] for n in counts.values())
+    assert total == api(served, "/api/count", q=sql)["rows"] > 0
+
+
 def test_the_archive_page_and_its_custody(served: Served, sample_db: Path, cli) -> None:
     data = api(served, "/api/archive")
     assert sum(v["events"] for v in data["vendors"]) == 492

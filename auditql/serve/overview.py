@@ -51,18 +51,23 @@ def _step(first: datetime | None, last: datetime | None) -> tuple[str, str]:
     return (choose_step(first, last) if first is not None and last is not None else "1 day"), ""
 
 
+# The one series of a result without a `vendor` column (SQL such as `SELECT time, action FROM events`).
+UNSPLIT = "events"
+
+
 def timeline(request: Request) -> JSONResponse:
     """Counts per bucket of the current query, stacked by vendor: `{step, vendors, buckets: [[start, {vendor:
-    n}]]}`; a query without a `time` column says so."""
+    n}]]}`; a result without a `vendor` column is one series (UNSPLIT), one without a `time` column says so."""
     settings: Settings = request.app.state.settings
     try:
         with _reader(settings, request.query_params.get("run")) as con:
             t = _prepared(con, request)
-            vendors = [v for v, _ in api.run(con, paging.vendors(t), timeout=settings.timeout).rows]
+            split = "vendor" in api.run(con, paging.described(t), timeout=settings.timeout).columns
+            vendors = [v for v, _ in api.run(con, paging.vendors(t), timeout=settings.timeout).rows] if split else []
             step, _, rows, axis = api.time_buckets(con, t.sql, t.params, bool(vendors), (None, None), _step)
             counts: dict[datetime, dict[str, int]] = {}
             for start, vendor, n in rows:
-                counts.setdefault(start, {})[str(vendor)] = n
+                counts.setdefault(start, {})[str(vendor) if vendors else UNSPLIT] = n
     except Exception as exc:
         return _error(exc, settings)
     width = STEPS.get(step, timedelta(days=1))
@@ -70,7 +75,7 @@ def timeline(request: Request) -> JSONResponse:
         {
             "step": step,
             "seconds": width.total_seconds(),
-            "vendors": [str(v) for v in vendors],
+            "vendors": [str(v) for v in vendors] or [UNSPLIT],
             "buckets": [[_cell(b, "TIMESTAMP WITH TIME ZONE"), counts.get(b, {})] for b in axis[:MAX_BUCKETS]],
         }
     )
